@@ -1,0 +1,43 @@
+# Civic: `make run` serves the app, `make test` runs every test. Both need only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-test translations extract-messages migrate clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Civic needs Python 3.11 or newer (set PYTHON=python3.12, for example)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -q -d civic/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o civic/translations/messages.pot .
+	$(BIN)/pybabel update -q -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching
+
+migrate: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+
+run: install translations migrate
+	$(BIN)/flask civic seed-demo --if-empty
+	$(BIN)/python wsgi.py
+
+test: install-test translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Accounts: registration, sign-in, email verification, roles and two-factor sign-in."""

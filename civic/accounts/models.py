@@ -1,0 +1,102 @@
+"""Accounts tables: users, their roles and their two-factor recovery codes."""
+from datetime import datetime
+
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.extensions import db
+
+EMAIL_MAX_LENGTH = 254
+DISPLAY_NAME_MAX_LENGTH = 80
+BIO_MAX_LENGTH = 1000
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), nullable=False)
+    # Lower-cased copy that the database keeps unique: one account per address.
+    email_normalized: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH), nullable=False)
+    bio: Mapped[str] = mapped_column(String(BIO_MAX_LENGTH), nullable=False, default="")
+    language: Mapped[str | None] = mapped_column(String(8))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Changes whenever the password changes, which signs out every other session.
+    session_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Last accepted TOTP time step: a code is accepted once only.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role",
+        foreign_keys="UserRole.user_id",
+    )
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self):
+        return self.disabled_at is None
+
+    @property
+    def email_verified(self):
+        return self.email_verified_at is not None
+
+    @property
+    def two_factor_enabled(self):
+        return self.totp_enabled_at is not None
+
+    @property
+    def role_names(self):
+        return sorted(r.role for r in self.roles)
+
+    def has_role(self, role):
+        return str(getattr(role, "value", role)) in self.role_names
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email_normalized}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class RecoveryCode(db.Model):
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class AnonymousUser(AnonymousUserMixin):
+    role_names = ()
+    two_factor_enabled = False
+    language = None
+    id = None
+
+    def has_role(self, role):
+        return False

@@ -1,0 +1,332 @@
+"""Account pages: register, verify, sign in (with two-factor), passwords, email, profile."""
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from civic.accounts import forms, services
+from civic.common.forms import apply_service_error
+from civic.common.i18n import LANGUAGE_NAMES
+from civic.common.ratelimit import (
+    EMAIL_CHANGE_PER_ADDRESS, PASSWORD_RESET_PER_ADDRESS, REGISTER_PER_ADDRESS,
+    SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TWO_FACTOR_PER_ADDRESS, address_and_email,
+)
+from civic.common.urls import is_safe_redirect
+from civic.errors import InvalidInput
+from civic.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+PENDING_TWO_FACTOR_SECONDS = 300
+
+
+def _failed(response):
+    # Only unsuccessful attempts count towards the per-account limit.
+    return response.status_code not in (302, 303)
+
+
+def _safe_next(target):
+    return target if is_safe_redirect(target) else url_for("accounts.security")
+
+
+def _finish_sign_in(user, remember, next_url):
+    login_user(user, remember=remember)
+    session.permanent = True
+    services.record_sign_in(user)
+    flash(_("Welcome, %(name)s. You are signed in.", name=user.display_name), "success")
+    return redirect(next_url if is_safe_redirect(next_url) else url_for("pages.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_PER_ADDRESS, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = forms.RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(form.display_name.data, form.email.data, form.password.data,
+                                   language=session.get("language"))
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            return redirect(url_for("accounts.check_email"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render_template("accounts/check_email.html")
+
+
+@bp.get("/verify/<token>")
+def verify_email(token):
+    user = services.verify_email(token)
+    flash(_("Thank you, your email address is confirmed. You can sign in now."), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("pages.home"))
+    return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+def resend_verification():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/resend_verification.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(SIGN_IN_FAILURES_PER_ACCOUNT, key_func=address_and_email, methods=["POST"],
+               deduct_when=_failed, scope="sign-in-account")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = forms.SignInForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email", "")
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            next_url = form.next.data or ""
+            if user.two_factor_enabled:
+                session["pending_two_factor"] = {
+                    "uid": user.id, "token": user.session_token, "remember": bool(form.remember.data),
+                    "next": next_url if is_safe_redirect(next_url) else "", "at": int(time.time()),
+                }
+                return redirect(url_for("accounts.sign_in_two_factor"))
+            return _finish_sign_in(user, bool(form.remember.data), next_url)
+    form.password.data = ""
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+def _pending_two_factor_user():
+    pending = session.get("pending_two_factor")
+    if not pending or time.time() - pending.get("at", 0) > PENDING_TWO_FACTOR_SECONDS:
+        session.pop("pending_two_factor", None)
+        return None, None
+    user = services.load_user_for_session(f"{pending['uid']}:{pending['token']}")
+    return user, pending
+
+
+@bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+@limiter.limit(TWO_FACTOR_PER_ADDRESS, methods=["POST"])
+def sign_in_two_factor():
+    user, pending = _pending_two_factor_user()
+    if user is None:
+        flash(_("Your sign-in took too long. Please enter your email and password again."), "warning")
+        return redirect(url_for("accounts.sign_in"))
+    form = forms.TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            method = services.verify_second_factor(user, form.code.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            session.pop("pending_two_factor", None)
+            if method == "recovery_code":
+                flash(_("You used a recovery code. %(n)d remain.",
+                        n=services.remaining_recovery_codes(user)), "warning")
+            return _finish_sign_in(user, pending["remember"], pending["next"])
+    form.code.data = ""
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/sign_in_two_factor.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    session.pop("pending_two_factor", None)
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+def forgot_password():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html")
+    return render_template("accounts/forgot_password.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+def reset_password(token):
+    services.user_for_reset_token(token)
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            logout_user()
+            flash(_("Your password is changed. Sign in with your new password."), "success")
+            return redirect(url_for("accounts.sign_in", email=user.email))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+# --- the signed-in person's own settings ---------------------------------------------------
+
+def _language_choices():
+    return [("", _("Same as the page"))] + [(code, LANGUAGE_NAMES[code])
+                                             for code in current_app.config["CIVIC_LANGUAGES"]]
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = forms.ProfileForm(obj=current_user if request.method == "GET" else None)
+    form.language.choices = _language_choices()
+    if request.method == "GET":
+        form.language.data = current_user.language or ""
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, display_name=form.display_name.data,
+                                    bio=form.bio.data, language=form.language.data or None)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            if form.language.data:
+                session["language"] = form.language.data
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/profile.html", form=form, section="profile"), status
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(EMAIL_CHANGE_PER_ADDRESS, methods=["POST"])
+def change_email():
+    form = forms.ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.password.data, form.new_email.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("We have sent a link to %(email)s. Your address changes when you follow it.",
+                    email=form.new_email.data.strip()), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/change_email.html", form=form, section="email"), status
+
+
+@bp.get("/account/email/confirm/<token>")
+def confirm_email_change(token):
+    user = services.confirm_email_change(token)
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(SIGN_IN_PER_ADDRESS, methods=["POST"])
+def change_password():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            login_user(user)  # this session continues with the new session token; others end
+            flash(_("Your password is changed. You have been signed out everywhere else."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/change_password.html", form=form, section="password"), status
+
+
+@bp.get("/account/security")
+@login_required
+def security():
+    return render_template(
+        "accounts/security.html", section="security",
+        remaining=services.remaining_recovery_codes(current_user),
+        disable_form=forms.PasswordConfirmForm(prefix="disable"),
+        codes_form=forms.PasswordConfirmForm(prefix="codes"),
+    )
+
+
+@bp.route("/account/security/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(TWO_FACTOR_PER_ADDRESS, methods=["POST"])
+def two_factor_setup():
+    if current_user.two_factor_enabled:
+        return redirect(url_for("accounts.security"))
+    secret = session.get("totp_setup_secret")
+    if not secret or request.method == "GET" and request.args.get("restart"):
+        secret = session["totp_setup_secret"] = services.new_totp_secret()
+    form = forms.EnableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_two_factor(current_user, secret, form.code.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            session.pop("totp_setup_secret", None)
+            flash(_("Two-factor sign-in is on."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes, section="security",
+                                   next_url=_safe_next(request.args.get("next", "")))
+    form.code.data = ""
+    details = services.totp_setup_details(current_user, secret)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/two_factor_setup.html", form=form, details=details,
+                           section="security"), status
+
+
+@bp.post("/account/security/two-factor/disable")
+@login_required
+def two_factor_disable():
+    form = forms.PasswordConfirmForm(prefix="disable")
+    if form.validate_on_submit():
+        try:
+            services.disable_two_factor(current_user, form.password.data)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Two-factor sign-in is off."), "success")
+    else:
+        flash(_("Enter your password to turn off two-factor sign-in."), "error")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/account/security/recovery-codes")
+@login_required
+def recovery_codes():
+    form = forms.PasswordConfirmForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            codes = services.regenerate_recovery_codes(current_user, form.password.data)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            return render_template("accounts/recovery_codes.html", codes=codes, section="security",
+                                   next_url=url_for("accounts.security"))
+    else:
+        flash(_("Enter your password to make new recovery codes."), "error")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.get("/people/<int:user_id>")
+def public_profile(user_id):
+    person = services.get_user(user_id)
+    if not person.is_active:
+        from civic.errors import NotFound
+
+        raise NotFound(_("There is no such person."))
+    return render_template("accounts/public_profile.html", person=person)

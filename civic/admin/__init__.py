@@ -1,0 +1,1 @@
+"""Administration pages: people and their roles, and the audit log."""

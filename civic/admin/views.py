@@ -1,0 +1,69 @@
+"""Administration pages. Each view asks can() through the service or ensure_can()."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from civic.accounts import services as accounts
+from civic.admin.forms import RoleChangeForm
+from civic.audit.services import list_audit_entries
+from civic.common.forms import apply_service_error
+from civic.errors import Conflict, InvalidInput
+from civic.permissions import ensure_can
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page():
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/")
+def dashboard():
+    ensure_can(current_user, "staff.dashboard")
+    return render_template("admin/dashboard.html")
+
+
+@bp.get("/users")
+def users():
+    ensure_can(current_user, "users.list")
+    query = request.args.get("q", "")[:200]
+    role = request.args.get("role") or None
+    try:
+        results = accounts.find_users(query, role=role, page=_page())
+    except InvalidInput:
+        role, results = None, accounts.find_users(query, page=_page())
+    return render_template("admin/users.html", results=results, query=query, role=role,
+                           roles=accounts.role_choices())
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_detail(user_id):
+    ensure_can(current_user, "users.list")
+    person = accounts.get_user(user_id)
+    form = RoleChangeForm()
+    form.role.choices = accounts.role_choices()
+    status = 200
+    if form.validate_on_submit():
+        change = accounts.grant_role if form.action.data == "grant" else accounts.revoke_role
+        try:
+            change(current_user, person, form.role.data, form.reason.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Roles of %(name)s updated.", name=person.display_name), "success")
+            return redirect(url_for("admin.user_detail", user_id=person.id))
+    if form.errors or form.form_errors:
+        status = 422
+    history = list_audit_entries(target_type="user", target_id=person.id, per_page=20)
+    return render_template("admin/user_detail.html", person=person, form=form, history=history,
+                           role_labels=dict(accounts.role_choices())), status
+
+
+@bp.get("/audit")
+def audit_log():
+    ensure_can(current_user, "audit.view")
+    action = request.args.get("action") or None
+    entries = list_audit_entries(action=action, page=_page())
+    return render_template("admin/audit.html", entries=entries, action=action)

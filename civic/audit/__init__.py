@@ -1,0 +1,1 @@
+"""The audit log: every staff action, who did it, to whom, when and why."""

@@ -1,0 +1,33 @@
+"""Writing and reading the audit log. record_staff_action never commits: the caller's change and
+its audit entry commit together or not at all."""
+from sqlalchemy import select
+
+from civic.audit.models import AuditEntry
+from civic.extensions import db
+
+REASON_MAX_LENGTH = 2000
+
+
+def record_staff_action(actor, action, target_type, target_id=None, target_label="", reason="", details=None):
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=(target_label or "")[:200],
+        reason=(reason or "")[:REASON_MAX_LENGTH],
+        details=details or {},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def list_audit_entries(*, action=None, target_type=None, target_id=None, page=1, per_page=50):
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AuditEntry.target_id == target_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

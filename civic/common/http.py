@@ -1,0 +1,113 @@
+"""Turns domain errors and HTTP errors into an HTML page or a JSON body, in one place."""
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from civic.errors import AuthenticationRequired, CivicError, TwoFactorEnrolmentRequired
+
+
+def _titles():
+    return {
+        400: _("Bad request"),
+        401: _("Sign in required"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Too large"),
+        422: _("Please check what you entered"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+        503: _("Service unavailable"),
+    }
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood."),
+        401: _("You need to sign in to do that."),
+        403: _("You do not have permission to do that."),
+        404: _("There is nothing at this address. Check it, or start again from the home page."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is larger than the site accepts."),
+        422: _("Some of what you entered could not be accepted."),
+        429: _("You have tried too many times. Please wait a little and try again."),
+        500: _("Sorry, something went wrong on our side. It has been logged and we will look into it."),
+        503: _("A service the site needs is not available right now. Please try again shortly."),
+    }
+
+
+def wants_json():
+    if request.path.endswith(".json") or request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status, code, message, *, title=None, extra_headers=None, details=None):
+    title = title or _titles().get(status, _("Error"))
+    if wants_json():
+        body = {"error": {"status": status, "code": code, "title": title, "message": message}}
+        if details:
+            body["error"]["details"] = details
+        response = make_response(jsonify(body), status)
+    else:
+        page = render_template("errors/error.html", status=status, title=title, message=message)
+        response = make_response(page, status)
+    for name, value in (extra_headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app):
+    @app.errorhandler(TwoFactorEnrolmentRequired)
+    def two_factor_required(error):
+        if wants_json():
+            return error_response(403, error.code, error.message)
+        flash(error.message, "warning")
+        return redirect(url_for("accounts.two_factor_setup", next=request.full_path))
+
+    @app.errorhandler(AuthenticationRequired)
+    def authentication_required(error):
+        if wants_json():
+            return error_response(401, error.code, error.message)
+        flash(error.message, "warning")
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+
+    @app.errorhandler(CivicError)
+    def civic_error(error):
+        headers = {}
+        if getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(int(error.retry_after))
+        return error_response(
+            error.status, error.code, error.message or _messages().get(error.status, ""),
+            extra_headers=headers, details=getattr(error, "errors", None) or None,
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(
+            400, "csrf_failed",
+            _("The form had expired or was sent from another site. Go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        status = error.code or 500
+        headers = {}
+        if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(status, code, _messages().get(status, error.description), extra_headers=headers)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from civic.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database may be the thing that failed
+            pass
+        return error_response(500, "internal_error", _messages()[500])

@@ -1,0 +1,30 @@
+"""Template globals: can(), language links, localised formatting."""
+from flask import current_app, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from civic.common.i18n import LANGUAGE_NAMES
+from civic.permissions import can
+
+
+def init_templating(app):
+    from civic.accounts.services import ROLE_LABELS
+    from civic.permissions import Role
+
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "site_name": current_app.config["CIVIC_SITE_NAME"],
+            "languages": [(code, LANGUAGE_NAMES[code]) for code in current_app.config["CIVIC_LANGUAGES"]],
+            "current_language": str(get_locale() or current_app.config["CIVIC_DEFAULT_LANGUAGE"]),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "dev_mail_page": current_app.config["CIVIC_DEV_MAIL_PAGE"] and "mail" in current_app.blueprints,
+        }
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value)

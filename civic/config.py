@@ -1,0 +1,104 @@
+"""Configuration, read from environment variables only; every default runs with no setup."""
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+DEVELOPMENT_SECRET_KEY = "civic-development-key-not-for-production"
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment describes a configuration Civic refuses to start with."""
+
+
+def _flag(value, default):
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(environ, name, default):
+    value = environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def load_config(environ=None):
+    """Build the Flask configuration mapping from an environment mapping."""
+    environ = os.environ if environ is None else environ
+    env = environ.get("CIVIC_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"CIVIC_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+    instance_path = Path(environ.get("CIVIC_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH)
+    redis_url = environ.get("REDIS_URL") or None
+    secret_key = environ.get("SECRET_KEY") or ("" if production else DEVELOPMENT_SECRET_KEY)
+    return {
+        "CIVIC_ENV": env,
+        "DEBUG": False,
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret_key,
+        "INSTANCE_PATH": str(instance_path),
+        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'civic.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
+        "CIVIC_BASE_URL": environ.get("CIVIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "CIVIC_DEFAULT_LANGUAGE": environ.get("CIVIC_DEFAULT_LANGUAGE", "en"),
+        "CIVIC_LANGUAGES": ("en", "es"),
+        "CIVIC_TIMEZONE": environ.get("CIVIC_TIMEZONE", "UTC"),
+        "CIVIC_REQUIRE_STAFF_2FA": _flag(environ.get("CIVIC_REQUIRE_STAFF_2FA"), production),
+        "CIVIC_PASSWORD_MIN_LENGTH": _int(environ, "CIVIC_PASSWORD_MIN_LENGTH", 10),
+        "CIVIC_EMAIL_TOKEN_MAX_AGE": _int(environ, "CIVIC_EMAIL_TOKEN_MAX_AGE", 48 * 3600),
+        "CIVIC_RESET_TOKEN_MAX_AGE": _int(environ, "CIVIC_RESET_TOKEN_MAX_AGE", 3600),
+        "CIVIC_OUTBOX_PATH": str(instance_path / "outbox"),
+        "CIVIC_DEV_MAIL_PAGE": not production,
+        # Hashing cost: argon2id, RFC 9106 second recommended option (64 MiB, 3 passes).
+        "CIVIC_ARGON2_TIME_COST": _int(environ, "CIVIC_ARGON2_TIME_COST", 3),
+        "CIVIC_ARGON2_MEMORY_KIB": _int(environ, "CIVIC_ARGON2_MEMORY_KIB", 65536),
+        "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 587),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _flag(environ.get("MAIL_USE_SSL"), False),
+        "MAIL_TIMEOUT": _int(environ, "MAIL_TIMEOUT", 20),
+        "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "Civic <no-reply@civic.localhost>"),
+        "MAX_CONTENT_LENGTH": _int(environ, "CIVIC_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "CIVIC_HSTS": production,
+        "CIVIC_TRUSTED_PROXIES": _int(environ, "CIVIC_TRUSTED_PROXIES", 0),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _flag(environ.get("CIVIC_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": environ.get("CIVIC_RATELIMIT_PREFIX", "civic"),
+        "CIVIC_SOCKETIO_MESSAGE_QUEUE": redis_url,
+    }
+
+
+def check_config(config):
+    """Refuse configurations that would be unsafe to run."""
+    if config["CIVIC_ENV"] == "production":
+        key = config.get("SECRET_KEY") or ""
+        if not key or key == DEVELOPMENT_SECRET_KEY:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        if len(key) < 32:
+            raise ConfigurationError("SECRET_KEY must be at least 32 characters long in production")

@@ -1,0 +1,1 @@
+"""Outgoing mail: one service, an SMTP backend and a developer outbox."""

@@ -1,0 +1,40 @@
+"""send_mail(): renders a mail template in the recipient's language and hands it to the backend."""
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from civic.common.models import utcnow
+from civic.errors import ServiceUnavailable
+
+
+def mail_backend():
+    return current_app.extensions["civic_mail"]
+
+
+def send_mail(to, subject, template, *, language=None, **context):
+    """Send a plain-text mail rendered from templates/mail/<template>.txt.
+
+    `subject` is a callable so that it is translated in the recipient's language."""
+    language = language or current_app.config["CIVIC_DEFAULT_LANGUAGE"]
+    with force_locale(language):
+        site = current_app.config["CIVIC_SITE_NAME"]
+        text = render_template(f"mail/{template}.txt", site_name=site, **context)
+        subject_text = subject() if callable(subject) else subject
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = f"[{site}] {subject_text}"
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="civic.localhost")
+    message["Content-Language"] = language
+    message.set_content(text)
+    try:
+        mail_backend().send(message)
+    except (OSError, Exception) as exc:  # smtplib errors are OSError subclasses or SMTPException
+        current_app.logger.exception("Could not send mail %r to %s", template, to)
+        from flask_babel import gettext as _
+
+        raise ServiceUnavailable(_("We could not send the email just now. Please try again in a few minutes.")) from exc
+    return message

@@ -1,0 +1,3 @@
+"""Imports every domain's models, so that db.metadata (and Alembic) sees the whole schema."""
+from civic.accounts.models import RecoveryCode, User, UserRole  # noqa: F401
+from civic.audit.models import AuditEntry  # noqa: F401

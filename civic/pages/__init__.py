@@ -1,0 +1,1 @@
+"""Site pages: home, about, accessibility, privacy, health check, language choice."""

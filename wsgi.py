@@ -1,0 +1,15 @@
+"""Entry point: `gunicorn -w 1 --threads 100 wsgi:app`, or `python wsgi.py` for development."""
+import os
+
+from civic import create_app
+from civic.extensions import socketio
+
+app = create_app()
+
+if __name__ == "__main__":
+    socketio.run(
+        app,
+        host=os.environ.get("CIVIC_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CIVIC_PORT", "5000")),
+        allow_unsafe_werkzeug=True,  # the development server; production uses gunicorn
+    )
