@@ -23,11 +23,11 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d civic/translations
+	@$(BIN)/pybabel compile -d civic/translations 2>&1 | grep -v "^compiling catalog" || true
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o civic/translations/messages.pot .
-	$(BIN)/pybabel update -q -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o civic/translations/messages.pot .
+	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching
 
 migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
