@@ -1,10 +1,12 @@
 """Language choice and localised formatting."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale():
     languages = current_app.config["CIVIC_LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["CIVIC_DEFAULT_LANGUAGE"]
     chosen = session.get("language")
     if chosen in languages:
         return chosen

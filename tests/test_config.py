@@ -1,0 +1,91 @@
+import pytest
+
+from civic import create_app
+from civic.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, load_config
+from civic.extensions import socketio
+from tests.conftest import base_config
+
+
+def test_defaults_need_no_setup():
+    config = load_config({})
+    assert config["CIVIC_ENV"] == "development"
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["SQLALCHEMY_DATABASE_URI"].endswith("instance/civic.sqlite3")
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["CIVIC_SOCKETIO_MESSAGE_QUEUE"] is None
+    assert config["CIVIC_REQUIRE_STAFF_2FA"] is False
+    assert config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+
+
+def test_environment_variables_configure_services():
+    config = load_config({
+        "DATABASE_URL": "postgresql+psycopg://civic@db/civic", "REDIS_URL": "redis://cache:6379/1",
+        "MAIL_SERVER": "smtp.example.org", "MAIL_PORT": "2525", "CIVIC_SITE_NAME": "Villa Verde",
+        "CIVIC_DEFAULT_LANGUAGE": "es",
+    })
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://civic@db/civic"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/1"
+    assert config["CIVIC_SOCKETIO_MESSAGE_QUEUE"] == "redis://cache:6379/1"
+    assert config["MAIL_SERVER"] == "smtp.example.org" and config["MAIL_PORT"] == 2525
+    assert config["CIVIC_SITE_NAME"] == "Villa Verde" and config["CIVIC_DEFAULT_LANGUAGE"] == "es"
+
+
+def test_production_turns_on_secure_defaults():
+    config = load_config({"CIVIC_ENV": "production", "SECRET_KEY": "x" * 40})
+    assert config["CIVIC_REQUIRE_STAFF_2FA"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_SECURE"] is True
+    assert config["CIVIC_HSTS"] is True
+    assert config["CIVIC_DEV_MAIL_PAGE"] is False
+
+
+def test_staff_two_factor_can_be_switched_by_environment():
+    assert load_config({"CIVIC_REQUIRE_STAFF_2FA": "1"})["CIVIC_REQUIRE_STAFF_2FA"] is True
+    assert load_config({"CIVIC_ENV": "production", "SECRET_KEY": "x" * 40,
+                        "CIVIC_REQUIRE_STAFF_2FA": "0"})["CIVIC_REQUIRE_STAFF_2FA"] is False
+
+
+@pytest.mark.parametrize("key", [None, "", DEVELOPMENT_SECRET_KEY, "short-key"])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path, key):
+    monkeypatch.setenv("CIVIC_ENV", "production")
+    monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("CIVIC_ENV", "production")
+    monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "a" * 64)
+    app = create_app()
+    assert app.config["CIVIC_ENV"] == "production"
+    assert "mail" not in app.blueprints  # the development outbox never exists in production
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigurationError):
+        load_config({"CIVIC_ENV": "staging"})
+
+
+def test_bad_number_is_refused_with_its_name():
+    with pytest.raises(ConfigurationError, match="MAIL_PORT"):
+        load_config({"MAIL_PORT": "twenty"})
+
+
+def test_socketio_runs_in_threading_mode(tmp_path):
+    create_app(base_config(tmp_path))
+    assert socketio.async_mode == "threading"
+    assert socketio.server.async_mode == "threading"
+
+
+def test_socketio_uses_redis_as_message_queue_when_configured(tmp_path, redis_url):
+    import socketio as python_socketio
+
+    create_app(base_config(tmp_path, REDIS_URL=redis_url, CIVIC_SOCKETIO_MESSAGE_QUEUE=redis_url))
+    try:
+        assert isinstance(socketio.server.manager, python_socketio.RedisManager)
+    finally:
+        create_app(base_config(tmp_path))  # leave the shared extension without a queue
