@@ -1,6 +1,7 @@
 """Shared fixtures. Every test that takes `app` runs on the local stack (SQLite, in-memory
 limits) and, when CIVIC_TEST_DATABASE_URL / CIVIC_TEST_REDIS_URL are set, again on the
 services stack (PostgreSQL, Redis). CIVIC_REQUIRE_SERVICES=1 turns a missing service into a failure."""
+import contextvars
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from civic import create_app
@@ -118,6 +120,15 @@ def _truncate_all(app):
         db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the test's app context, as a real server would: its own
+    app context, its own `g` and its own database session. (Flask reuses an app context that
+    is already pushed, which would let `g` and the session leak from one request to the next.)"""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(params=["local", "services"])
 def stack(request):
     """Which infrastructure the test runs on: local (SQLite, memory) or services (PostgreSQL, Redis)."""
@@ -138,6 +149,7 @@ def app_config(stack, request, tmp_path):
 @pytest.fixture
 def app(app_config, stack):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     if stack == "services":
         _truncate_all(app)
     ctx = app.app_context()

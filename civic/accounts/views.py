@@ -240,7 +240,8 @@ def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.change_password(current_user, form.current_password.data, form.new_password.data)
+            user = services.change_password(current_user._get_current_object(), form.current_password.data,
+                                            form.new_password.data)
         except InvalidInput as error:
             apply_service_error(form, error)
         else:

@@ -28,8 +28,8 @@ def send_mail(to, subject, template, *, language=None, **context):
     message["Subject"] = f"[{site}] {subject_text}"
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="civic.localhost")
-    message["Content-Language"] = language
     message.set_content(text)
+    message["Content-Language"] = language  # after set_content, which drops Content-* headers
     try:
         mail_backend().send(message)
     except (OSError, Exception) as exc:  # smtplib errors are OSError subclasses or SMTPException
