@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from civic.common.ratelimit import DEFAULT_LIMITS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
 DEVELOPMENT_SECRET_KEY = "civic-development-key-not-for-production"
@@ -88,6 +90,7 @@ def load_config(environ=None):
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": environ.get("CIVIC_RATELIMIT_PREFIX", "civic"),
         "CIVIC_SOCKETIO_MESSAGE_QUEUE": redis_url,
+        **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 
 

@@ -8,10 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from civic.accounts import forms, services
 from civic.common.forms import apply_service_error
 from civic.common.i18n import LANGUAGE_NAMES
-from civic.common.ratelimit import (
-    EMAIL_CHANGE_PER_ADDRESS, PASSWORD_RESET_PER_ADDRESS, REGISTER_PER_ADDRESS,
-    SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS, TWO_FACTOR_PER_ADDRESS, address_and_email,
-)
+from civic.common.ratelimit import address_and_email, limit_from_config
 from civic.common.urls import is_safe_redirect
 from civic.errors import InvalidInput
 from civic.extensions import limiter
@@ -39,7 +36,7 @@ def _finish_sign_in(user, remember, next_url):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(REGISTER_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_REGISTER"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -71,7 +68,7 @@ def verify_email(token):
 
 
 @bp.route("/verify/resend", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_PASSWORD_RESET"), methods=["POST"])
 def resend_verification():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
@@ -81,8 +78,8 @@ def resend_verification():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_PER_ADDRESS, methods=["POST"])
-@limiter.limit(SIGN_IN_FAILURES_PER_ACCOUNT, key_func=address_and_email, methods=["POST"],
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN_FAILURES"), key_func=address_and_email, methods=["POST"],
                deduct_when=_failed, scope="sign-in-account")
 def sign_in():
     if current_user.is_authenticated:
@@ -120,7 +117,7 @@ def _pending_two_factor_user():
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
-@limiter.limit(TWO_FACTOR_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), methods=["POST"])
 def sign_in_two_factor():
     user, pending = _pending_two_factor_user()
     if user is None:
@@ -152,7 +149,7 @@ def sign_out():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_PASSWORD_RESET"), methods=["POST"])
 def forgot_password():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
@@ -162,7 +159,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_RESET_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_PASSWORD_RESET"), methods=["POST"])
 def reset_password(token):
     services.user_for_reset_token(token)
     form = forms.ResetPasswordForm()
@@ -210,7 +207,7 @@ def profile():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(EMAIL_CHANGE_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_EMAIL_CHANGE"), methods=["POST"])
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
@@ -235,7 +232,7 @@ def confirm_email_change(token):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(SIGN_IN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -265,7 +262,7 @@ def security():
 
 @bp.route("/account/security/two-factor", methods=["GET", "POST"])
 @login_required
-@limiter.limit(TWO_FACTOR_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), methods=["POST"])
 def two_factor_setup():
     if current_user.two_factor_enabled:
         return redirect(url_for("accounts.security"))

@@ -60,6 +60,30 @@ def error_response(status, code, message, *, title=None, extra_headers=None, det
     return response
 
 
+def _rate_limit_message():
+    """Say when the person may try again, from the limit that was breached."""
+    import math
+    import time
+
+    from flask_babel import ngettext
+
+    from civic.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current else None
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the 429 stands without it
+        wait = None
+    if not wait:
+        return None
+    if wait < 120:
+        return ngettext("Too many attempts. Please try again in %(num)d second.",
+                        "Too many attempts. Please try again in %(num)d seconds.", wait)
+    minutes = math.ceil(wait / 60)
+    return ngettext("Too many attempts. Please try again in %(num)d minute.",
+                    "Too many attempts. Please try again in %(num)d minutes.", minutes)
+
+
 def register_error_handlers(app):
     @app.errorhandler(TwoFactorEnrolmentRequired)
     def two_factor_required(error):
@@ -99,7 +123,10 @@ def register_error_handlers(app):
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(status, code, _messages().get(status, error.description), extra_headers=headers)
+        message = _messages().get(status, error.description)
+        if status == 429:
+            message = _rate_limit_message() or message
+        return error_response(status, code, message, extra_headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -13,10 +13,19 @@ def address_and_email():
     return f"{client_address()}|{email}"
 
 
-# Limits as strings (Flask-Limiter syntax), in one place so that tests and docs can name them.
-SIGN_IN_FAILURES_PER_ACCOUNT = "5 per minute;20 per hour"
-SIGN_IN_PER_ADDRESS = "30 per minute;200 per hour"
-REGISTER_PER_ADDRESS = "5 per hour;20 per day"
-PASSWORD_RESET_PER_ADDRESS = "5 per hour"
-TWO_FACTOR_PER_ADDRESS = "10 per 5 minutes;30 per hour"
-EMAIL_CHANGE_PER_ADDRESS = "5 per hour"
+# Limits in Flask-Limiter syntax. Each can be changed with an environment variable of the same
+# name (see config.py); views read them through limit_from_config() at request time.
+DEFAULT_LIMITS = {
+    "CIVIC_LIMIT_SIGN_IN_FAILURES": "5 per minute;20 per hour",  # per address and account
+    "CIVIC_LIMIT_SIGN_IN": "30 per minute;200 per hour",  # per address
+    "CIVIC_LIMIT_REGISTER": "5 per hour;20 per day",
+    "CIVIC_LIMIT_PASSWORD_RESET": "5 per hour",
+    "CIVIC_LIMIT_TWO_FACTOR": "10 per 5 minutes;30 per hour",
+    "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
+}
+
+
+def limit_from_config(name):
+    from flask import current_app
+
+    return lambda: current_app.config[name]

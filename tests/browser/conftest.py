@@ -4,7 +4,6 @@ an accessibility checker (axe-core, WCAG 2.x A/AA) that every page of a journey 
 Chromium is the Debian package at /usr/bin/chromium (or CIVIC_CHROMIUM); Playwright's own
 browser download is never used. A missing browser skips these tests, or fails them when CI is
 set or CIVIC_REQUIRE_SERVICES=1."""
-import importlib.util
 import os
 import socket
 import threading
@@ -14,12 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 
-# tests/conftest.py is not importable by name (pytest loads every conftest.py as "conftest"),
-# so load it under a name of its own to share base_config() and _migrate() with it.
-_spec = importlib.util.spec_from_file_location(
-    "civic_tests_shared_conftest", Path(__file__).resolve().parent.parent / "conftest.py")
-shared = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shared)
+from civic import create_app
+from civic.extensions import db
+from tests.conftest import DEFAULT_PASSWORD, _migrate, base_config
 
 CHROMIUM = os.environ.get("CIVIC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,14 +41,19 @@ class LiveServer:
     """A Civic app served by werkzeug in a daemon thread, on a fresh migrated SQLite database."""
 
     def __init__(self, tmp_path, **overrides):
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietHandler(WSGIRequestHandler):
+            def log_request(self, *args, **kwargs):  # keep the test output readable
+                pass
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = shared.base_config(tmp_path, CIVIC_BASE_URL=self.url, **overrides)
-        shared._migrate(config)
-        self.app = shared.create_app(config)
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        config = base_config(tmp_path, CIVIC_BASE_URL=self.url, **overrides)
+        _migrate(config)
+        self.app = create_app(config)
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True,
+                                   request_handler=QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"civic-live-{self.port}",
                                          daemon=True)
         self._thread.start()
@@ -62,9 +63,9 @@ class LiveServer:
         self._server.server_close()
         self._thread.join(timeout=5)
         with self.app.app_context():
-            shared.db.engine.dispose()
+            db.engine.dispose()
 
-    def make_user(self, email=None, *, password=shared.DEFAULT_PASSWORD, roles=("citizen",), verified=True,
+    def make_user(self, email=None, *, password=DEFAULT_PASSWORD, roles=("citizen",), verified=True,
                   name=None):
         """The same user tests/conftest.py's make_user builds, written straight to the database."""
         from civic.accounts import passwords
@@ -81,9 +82,9 @@ class LiveServer:
             )
             for role in roles:
                 user.roles.append(UserRole(role=role))
-            shared.db.session.add(user)
-            shared.db.session.commit()
-            shared.db.session.remove()
+            db.session.add(user)
+            db.session.commit()
+            db.session.remove()
         return {"email": email, "password": password, "name": name}
 
 
@@ -177,9 +178,10 @@ def assert_fits_narrow_screen(page, width=NARROW_WIDTH):
 
 
 @pytest.fixture
-def axe():
+def a11y():
     """The accessibility helpers, for tests that call them directly."""
-    return SimpleNamespace(violations=axe_violations, format=format_violations, assert_accessible=assert_accessible)
+    return SimpleNamespace(violations=axe_violations, format=format_violations, assert_accessible=assert_accessible,
+                           assert_fits_narrow_screen=assert_fits_narrow_screen)
 
 
 class Journey:
@@ -201,13 +203,14 @@ class Journey:
     def url(self, path):
         return self.base_url + path
 
-    def goto(self, path):
+    def goto(self, path, *, narrow=True):
         response = self.page.goto(self.url(path))
-        self.check()
+        self.check(narrow=narrow)
         return response
 
-    def check(self, *, narrow=False):
-        """Run axe on the current page (and, with narrow=True, the 320px reflow check)."""
+    def check(self, *, narrow=True):
+        """Run axe on the current page, then check that it fits a 320px-wide window without
+        scrolling sideways (WCAG 1.4.10 reflow) unless narrow=False."""
         self.page.wait_for_load_state("load")
         current = self.page.url
         assert_accessible(self.page, current)
@@ -223,15 +226,27 @@ class Journey:
         assert not unchecked, f"pages visited but never checked with axe: {unchecked}; checked: {self.checked}"
 
 
-@pytest.fixture
-def newcomer_journey(page, newcomer_server):
-    journey = Journey(page, newcomer_server.url)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_passed = report.passed
+    return report
+
+
+def _journey(request, page, server):
+    journey = Journey(page, server.url)
     yield journey
-    journey.assert_every_page_checked()
+    # A test that already failed may have stopped between a navigation and its check.
+    if getattr(request.node, "browser_call_passed", False):
+        journey.assert_every_page_checked()
 
 
 @pytest.fixture
-def staff_journey(page, staff_server):
-    journey = Journey(page, staff_server.url)
-    yield journey
-    journey.assert_every_page_checked()
+def newcomer_journey(request, page, newcomer_server):
+    yield from _journey(request, page, newcomer_server)
+
+
+@pytest.fixture
+def staff_journey(request, page, staff_server):
+    yield from _journey(request, page, staff_server)

@@ -22,10 +22,9 @@ def test_newcomer_registers_confirms_email_and_signs_in(newcomer_journey, page):
     email = "ada.newcomer@example.org"
 
     journey.goto("/")
-    journey.check(narrow=True)
     account_nav(page).get_by_role("link", name="Register").click()
     page.wait_for_url("**/register")
-    journey.check(narrow=True)
+    journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
 
     # Sending the form empty shows the error summary, focused, with a link to each field.
@@ -33,7 +32,7 @@ def test_newcomer_registers_confirms_email_and_signs_in(newcomer_journey, page):
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    journey.check(narrow=True)  # the error state must be accessible too
+    journey.check()  # the error state must pass too
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
     targets = summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert targets == ["#display_name", "#email", "#password", "#confirm", "#accept_privacy"], targets
@@ -68,7 +67,7 @@ def test_newcomer_registers_confirms_email_and_signs_in(newcomer_journey, page):
 
     page.goto(match.group(0))
     page.wait_for_url("**/sign-in?*")
-    journey.check(narrow=True)
+    journey.check()
     expect(page.locator(".flash-success")).to_contain_text("your email address is confirmed")
     expect(page.get_by_label("Email address")).to_have_value(email)
     page.get_by_label("Password", exact=True).fill(PASSPHRASE)
@@ -93,7 +92,6 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
         page.get_by_role("main").get_by_role("button", name="Sign in").click()
 
     journey.goto("/sign-in")
-    journey.check(narrow=True)
     sign_in()
     page.wait_for_url(journey.url("/"))
     journey.check()
@@ -102,15 +100,15 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
     # Staff pages send a staff member without two-factor sign-in to set it up first.
     journey.goto("/admin/users")
     assert "/account/security/two-factor" in page.url, page.url
-    journey.check(narrow=True)
+    journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
     expect(page.locator(".flash-warning")).to_be_visible()
     secret = re.sub(r"\s+", "", page.locator("#totp-secret").inner_text())
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret), secret
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("textbox", name="Code from your app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
-    journey.check(narrow=True)
+    journey.check()
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and len(set(codes)) == 10, codes
     assert all(re.fullmatch(r"[0-9a-f]{5}-[0-9a-f]{5}", code) for code in codes), codes
@@ -134,9 +132,9 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
     journey.check()
     sign_in()
     page.wait_for_url("**/sign-in/two-factor")
-    journey.check(narrow=True)
+    journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in")
-    page.get_by_label("Code").fill(codes[0])
+    page.get_by_role("textbox", name="Code", exact=True).fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(journey.url("/"))
     journey.check()
@@ -147,7 +145,9 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(newcomer_journey, page):
+    page.set_viewport_size({"width": 1280, "height": 400})  # short, so that the page can scroll
     newcomer_journey.goto("/")
+    assert page.evaluate("() => document.documentElement.scrollHeight") > 600
     skip = page.get_by_role("link", name="Skip to main content")
 
     page.keyboard.press("Tab")
@@ -158,11 +158,12 @@ def test_skip_link_is_first_and_moves_focus_to_main(newcomer_journey, page):
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
     assert page.url.endswith("#main"), page.url
-    assert page.evaluate("() => document.getElementById('main').getBoundingClientRect().top") <= 1
+    main_top = page.evaluate("() => document.getElementById('main').getBoundingClientRect().top")
+    assert abs(main_top) <= 1, f"#main was not scrolled to the top of the window: top={main_top}"
     newcomer_journey.check()
 
 
-def test_axe_check_reports_a_real_violation(newcomer_journey, page, axe):
+def test_axe_check_reports_a_real_violation(newcomer_journey, page, a11y):
     newcomer_journey.goto("/")  # passes as served
 
     page.evaluate("""() => {
@@ -171,11 +172,38 @@ def test_axe_check_reports_a_real_violation(newcomer_journey, page, axe):
         img.id = 'injected-image';
         document.getElementById('main').appendChild(img);
     }""")
-    violations = axe.violations(page)
+    violations = a11y.violations(page)
     by_id = {v["id"]: v for v in violations}
     assert "image-alt" in by_id, [v["id"] for v in violations]
     assert by_id["image-alt"]["nodes"][0]["target"] == ["#injected-image"]
-    report = axe.format(violations, "home with an injected image")
+    report = a11y.format(violations, "home with an injected image")
     assert "image-alt" in report and "#injected-image" in report, report
     with pytest.raises(AssertionError, match="image-alt"):
-        axe.assert_accessible(page)
+        a11y.assert_accessible(page)
+
+
+def test_reflow_check_reports_a_page_wider_than_320px(newcomer_journey, page, a11y):
+    newcomer_journey.goto("/")  # fits as served
+
+    page.evaluate("""() => {
+        const wide = document.createElement('div');
+        wide.id = 'too-wide';
+        wide.style.width = '400px';
+        wide.textContent = 'wide';
+        document.getElementById('main').appendChild(wide);
+    }""")
+    with pytest.raises(AssertionError, match=r"scrolls sideways at 320px.*div#too-wide"):
+        a11y.assert_fits_narrow_screen(page)
+
+
+def test_journey_notices_a_page_that_was_not_checked(newcomer_journey, page):
+    newcomer_journey.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="About").click()
+    page.wait_for_url("**/about")
+    page.goto(newcomer_journey.url("/privacy"))  # two pages, neither checked
+    with pytest.raises(AssertionError, match=r"never checked with axe: \['http://[^']+/about', 'http://[^']+/privacy'\]"):
+        newcomer_journey.assert_every_page_checked()
+    newcomer_journey.check()  # /privacy is checked now; /about was missed for good
+    with pytest.raises(AssertionError, match=r"never checked with axe: \['http://[^']+/about'\]"):
+        newcomer_journey.assert_every_page_checked()
+    newcomer_journey.missed.clear()  # so that the fixture's own check at teardown passes
