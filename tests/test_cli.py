@@ -1,0 +1,46 @@
+"""Command-line tools: create-admin and seed-demo."""
+from civic.accounts.models import User
+from civic.audit.models import AuditEntry
+from civic.extensions import db
+
+
+def test_create_admin_makes_a_verified_admin_with_a_generated_password(app):
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "Chief@Example.org"])
+    assert result.exit_code == 0, result.output
+    assert "Created administrator" in result.output and "Password:" in result.output
+    user = db.session.query(User).filter_by(email_normalized="chief@example.org").one()
+    assert user.has_role("admin") and user.has_role("citizen") and user.email_verified
+    entry = db.session.query(AuditEntry).one()
+    assert entry.action == "role.grant" and entry.actor_id is None and entry.target_id == user.id
+
+
+def test_create_admin_promotes_an_existing_account(app, make_user):
+    user = make_user("someone@example.org")
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "someone@example.org"])
+    assert result.exit_code == 0 and "is now an administrator" in result.output
+    db.session.refresh(user)
+    assert user.has_role("admin")
+
+
+def test_create_admin_refuses_a_bad_address(app):
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "not an address"])
+    assert result.exit_code != 0 and "email address" in result.output
+
+
+def test_seed_demo_creates_people_of_every_role_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
+    assert first.exit_code == 0 and "admin@demo.civic.localhost" in first.output
+    roles = {role for user in db.session.query(User) for role in user.role_names}
+    assert roles == {"citizen", "moderator", "official", "admin"}
+    count = db.session.query(User).count()
+    second = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
+    assert "nothing seeded" in second.output
+    assert db.session.query(User).count() == count
+
+
+def test_demo_people_can_sign_in(app, web):
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    from civic.cli.demo import DEMO_PASSWORD
+
+    assert web.sign_in("official@demo.civic.localhost", DEMO_PASSWORD).status_code == 302

@@ -1,0 +1,74 @@
+"""Site pages, the language switcher, localisation and the health check."""
+import pytest
+
+from civic import create_app
+from tests.conftest import base_config
+
+
+@pytest.mark.parametrize("path", ["/", "/about", "/accessibility", "/privacy", "/sign-in", "/register",
+                                  "/password/forgot", "/verify/resend", "/register/check-email"])
+def test_public_pages_have_one_h1_landmarks_and_a_skip_link(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert html.count("<h1") == 1
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<main id="main"' in html and "<header" in html and "<footer" in html and "<nav" in html
+    assert '<html lang="en">' in html
+
+
+def test_language_switcher_changes_the_language_and_returns_to_the_page(web):
+    response = web.post("/language", {"language": "es", "next": "/about"})
+    assert response.status_code == 302 and response.headers["Location"] == "/about"
+    html = web.get("/about").get_data(as_text=True)
+    assert '<html lang="es">' in html and "Iniciar sesión" in html or "Entrar" in html
+
+
+def test_language_switcher_ignores_unknown_languages_and_offsite_targets(web):
+    response = web.post("/language", {"language": "xx", "next": "https://evil.example"})
+    assert response.headers["Location"] == "/"
+    assert '<html lang="en">' in web.get("/").get_data(as_text=True)
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    html = client.get("/", headers={"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="es">' in html
+
+
+def test_a_signed_in_persons_language_is_used(web, make_user):
+    user = make_user(name="Pilar")
+    from civic.extensions import db
+
+    user.language = "es"
+    db.session.commit()
+    web.sign_in(user.email)
+    assert '<html lang="es">' in web.get("/").get_data(as_text=True)
+
+
+def test_dates_are_localised(app, web, login_as):
+    login_as("citizen")
+    web.post("/language", {"language": "es"})
+    html = web.get(f"/people/1").get_data(as_text=True)
+    import re
+
+    assert re.search(r"\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic)\.? \d{4}", html), html
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok" and response.json["checks"]["database"]["ok"] is True
+
+
+def test_healthz_reports_redis_when_configured(app, stack):
+    body = app.test_client().get("/healthz").json
+    assert ("redis" in body["checks"]) is (stack == "services")
+    if stack == "services":
+        assert body["checks"]["redis"]["ok"] is True
+
+
+def test_healthz_reports_unreachable_services_as_503(tmp_path):
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no/such/dir/x.db",
+                                 REDIS_URL="redis://127.0.0.1:1/0"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"]["ok"] is False
+    assert response.json["checks"]["redis"]["ok"] is False

@@ -1,0 +1,57 @@
+"""Every user-facing string is translated into every language Civic ships."""
+import re
+import subprocess
+import sys
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.conftest import project_root
+
+LANGUAGES = ["es"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """Extract the strings from the code and templates now, so that a new string fails the test."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    root = project_root()
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                   cwd=root, check=True, capture_output=True)
+    with pot.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_has_a_translation(extracted, language):
+    path = project_root() / "civic" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    missing = []
+    for msgid in extracted:
+        message = catalog.get(msgid if isinstance(msgid, str) else msgid[0])
+        strings = message.string if message else None
+        if not message or not strings or (isinstance(strings, tuple) and not all(strings[:2])):
+            missing.append(msgid)
+        elif message.fuzzy:
+            missing.append(msgid)
+    assert not missing, f"{len(missing)} strings lack a {language} translation (run `make extract-messages`):\n" + \
+        "\n".join(map(str, sorted(missing, key=str)[:30]))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_their_placeholders(language):
+    path = project_root() / "civic" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            if string:
+                assert set(PLACEHOLDER.findall(string)) <= wanted | {"num"}, (message.id, string)
