@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from civic.accounts import forms, services
 from civic.common.forms import apply_service_error
 from civic.common.i18n import LANGUAGE_NAMES
-from civic.common.ratelimit import address_and_email, limit_from_config
+from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import is_safe_redirect
 from civic.errors import InvalidInput
 from civic.extensions import limiter
@@ -118,6 +118,8 @@ def _pending_two_factor_user():
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 @limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), methods=["POST"])
+@limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), key_func=pending_two_factor_account,
+               methods=["POST"], scope="two-factor-account")
 def sign_in_two_factor():
     user, pending = _pending_two_factor_user()
     if user is None:

@@ -13,6 +13,14 @@ def address_and_email():
     return f"{client_address()}|{email}"
 
 
+def pending_two_factor_account():
+    """Key two-factor attempts by the account being signed in to, whatever the address."""
+    from flask import session
+
+    pending = session.get("pending_two_factor") or {}
+    return f"2fa-account|{pending.get('uid', 'none')}"
+
+
 # Limits in Flask-Limiter syntax. Each can be changed with an environment variable of the same
 # name (see config.py); views read them through limit_from_config() at request time.
 DEFAULT_LIMITS = {

@@ -89,3 +89,19 @@ def test_rate_limit_page_is_json_for_json_clients(web, make_user, status_page):
         response = web.post(status_page, {"email": user.email, "password": "x"}, environ_base=ATTACKER,
                             headers={"Accept": "application/json"})
     assert response.status_code == 429 and response.json["error"]["status"] == 429
+
+
+def test_two_factor_codes_are_limited_per_account_across_addresses(app, make_user):
+    import pyotp
+
+    from tests.conftest import Web
+
+    user = make_user(two_factor_secret=pyotp.random_base32())
+    statuses = []
+    for n in range(12):  # a new address for every guess
+        address = {"REMOTE_ADDR": f"192.0.2.{n + 1}"}
+        web = Web(app.test_client())
+        attempt(web, user.email, DEFAULT_PASSWORD, address)
+        statuses.append(web.post("/sign-in/two-factor", {"code": f"{n:06d}"}, form_url="/sign-in/two-factor",
+                                 environ_base=address).status_code)
+    assert statuses[:10] == [422] * 10 and statuses[10:] == [429] * 2
