@@ -57,6 +57,9 @@ def _init_extensions(app):
     login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Flask-SocketIO keeps the previous app's queue manager when the new one has no queue;
+    # drop it so that each app gets exactly the queue its config names (matters in tests).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",  # explicit: an installed gevent or eventlet must not change it
