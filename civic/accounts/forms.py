@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from civic.accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH
 from civic.accounts.passwords import PASSWORD_MAX_LENGTH
+from civic.common.forms import too_long
 
 
 def _required(message):
@@ -17,19 +18,19 @@ class RegisterForm(FlaskForm):
         _l("Your name"),
         description=_l("Shown next to what you write. You can use a nickname."),
         validators=[_required(_l("Enter the name other people will see.")),
-                    Length(max=DISPLAY_NAME_MAX_LENGTH)],
+                    Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long)],
         render_kw={"autocomplete": "name", "maxlength": DISPLAY_NAME_MAX_LENGTH},
     )
     email = EmailField(
         _l("Email address"),
         description=_l("We send a link to confirm it. It is never shown to anyone."),
-        validators=[_required(_l("Enter your email address.")), Length(max=EMAIL_MAX_LENGTH)],
+        validators=[_required(_l("Enter your email address.")), Length(max=EMAIL_MAX_LENGTH, message=too_long)],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Password"),
         description=_l("At least 10 characters. A few unrelated words make a strong password."),
-        validators=[_required(_l("Choose a password.")), Length(max=PASSWORD_MAX_LENGTH)],
+        validators=[_required(_l("Choose a password.")), Length(max=PASSWORD_MAX_LENGTH, message=too_long)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -102,12 +103,12 @@ class ChangeEmailForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Your name"), validators=[_required(_l("Enter the name other people will see.")),
-                                     Length(max=DISPLAY_NAME_MAX_LENGTH)],
+                                     Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long)],
         render_kw={"autocomplete": "name", "maxlength": DISPLAY_NAME_MAX_LENGTH},
     )
-    bio = TextAreaField(_l("About you (optional)"), validators=[Length(max=BIO_MAX_LENGTH)],
+    bio = TextAreaField(_l("About you (optional)"), validators=[Length(max=BIO_MAX_LENGTH, message=too_long)],
                         render_kw={"rows": 4, "maxlength": BIO_MAX_LENGTH})
-    language = SelectField(_l("Language for emails and pages"), choices=[])
+    language = SelectField(_l("Language for emails and pages"), choices=[], validate_choice=False)
 
 
 class PasswordConfirmForm(FlaskForm):

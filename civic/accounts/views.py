@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from civic.accounts import forms, services
-from civic.common.forms import apply_service_error
+from civic.common.forms import apply_service_error, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import is_safe_redirect
-from civic.errors import InvalidInput
+from civic.errors import InvalidInput, NotFound
 from civic.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -29,7 +29,6 @@ def _safe_next(target):
 
 def _finish_sign_in(user, remember, next_url):
     login_user(user, remember=remember)
-    session.permanent = True
     services.record_sign_in(user)
     flash(_("Welcome, %(name)s. You are signed in.", name=user.display_name), "success")
     return redirect(next_url if is_safe_redirect(next_url) else url_for("pages.home"))
@@ -49,8 +48,7 @@ def register():
             apply_service_error(form, error)
         else:
             return redirect(url_for("accounts.check_email"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/register.html", form=form), status
+    return render_form("accounts/register.html", form)
 
 
 @bp.get("/register/check-email")
@@ -74,7 +72,7 @@ def resend_verification():
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
         return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/resend_verification.html", form=form), (422 if form.errors else 200)
+    return render_form("accounts/resend_verification.html", form)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -103,8 +101,7 @@ def sign_in():
                 return redirect(url_for("accounts.sign_in_two_factor"))
             return _finish_sign_in(user, bool(form.remember.data), next_url)
     form.password.data = ""
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/sign_in.html", form=form), status
+    return render_form("accounts/sign_in.html", form)
 
 
 def _pending_two_factor_user():
@@ -138,8 +135,7 @@ def sign_in_two_factor():
                         n=services.remaining_recovery_codes(user)), "warning")
             return _finish_sign_in(user, pending["remember"], pending["next"])
     form.code.data = ""
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/sign_in_two_factor.html", form=form), status
+    return render_form("accounts/sign_in_two_factor.html", form)
 
 
 @bp.post("/sign-out")
@@ -157,7 +153,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         return render_template("accounts/reset_sent.html")
-    return render_template("accounts/forgot_password.html", form=form), (422 if form.errors else 200)
+    return render_form("accounts/forgot_password.html", form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -174,8 +170,7 @@ def reset_password(token):
             logout_user()
             flash(_("Your password is changed. Sign in with your new password."), "success")
             return redirect(url_for("accounts.sign_in", email=user.email))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return render_form("accounts/reset_password.html", form)
 
 
 # --- the signed-in person's own settings ---------------------------------------------------
@@ -203,8 +198,7 @@ def profile():
                 session["language"] = form.language.data
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/profile.html", form=form, section="profile"), status
+    return render_form("accounts/profile.html", form, section="profile")
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
@@ -221,8 +215,7 @@ def change_email():
             flash(_("We have sent a link to %(email)s. Your address changes when you follow it.",
                     email=form.new_email.data.strip()), "success")
             return redirect(url_for("accounts.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/change_email.html", form=form, section="email"), status
+    return render_form("accounts/change_email.html", form, section="email")
 
 
 @bp.get("/account/email/confirm/<token>")
@@ -247,8 +240,7 @@ def change_password():
             login_user(user)  # this session continues with the new session token; others end
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/change_password.html", form=form, section="password"), status
+    return render_form("accounts/change_password.html", form, section="password")
 
 
 @bp.get("/account/security")
@@ -284,9 +276,8 @@ def two_factor_setup():
                                    next_url=_safe_next(request.args.get("next", "")))
     form.code.data = ""
     details = services.totp_setup_details(current_user, secret)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/two_factor_setup.html", form=form, details=details,
-                           section="security"), status
+    return render_form("accounts/two_factor_setup.html", form, details=details,
+                           section="security")
 
 
 @bp.post("/account/security/two-factor/disable")
@@ -326,7 +317,5 @@ def recovery_codes():
 def public_profile(user_id):
     person = services.get_user(user_id)
     if not person.is_active:
-        from civic.errors import NotFound
-
         raise NotFound(_("There is no such person."))
     return render_template("accounts/public_profile.html", person=person)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from civic.accounts import services as accounts
 from civic.admin.forms import RoleChangeForm
 from civic.audit.services import list_audit_entries
-from civic.common.forms import apply_service_error
+from civic.common.forms import apply_service_error, render_form
 from civic.errors import Conflict, InvalidInput
 from civic.permissions import ensure_can
 
@@ -42,7 +42,6 @@ def user_detail(user_id):
     person = accounts.get_user(user_id)
     form = RoleChangeForm()
     form.role.choices = accounts.role_choices()
-    status = 200
     if form.validate_on_submit():
         change = accounts.grant_role if form.action.data == "grant" else accounts.revoke_role
         try:
@@ -54,11 +53,8 @@ def user_detail(user_id):
         else:
             flash(_("Roles of %(name)s updated.", name=person.display_name), "success")
             return redirect(url_for("admin.user_detail", user_id=person.id))
-    if form.errors or form.form_errors:
-        status = 422
     history = list_audit_entries(target_type="user", target_id=person.id, per_page=20)
-    return render_template("admin/user_detail.html", person=person, form=form, history=history,
-                           role_labels=dict(accounts.role_choices())), status
+    return render_form("admin/user_detail.html", form, person=person, history=history)
 
 
 @bp.get("/audit")
