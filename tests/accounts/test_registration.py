@@ -142,6 +142,8 @@ def test_remember_me_sets_a_long_lived_cookie(web, make_user):
     assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
     web.post("/sign-out")
     response = web.sign_in(user.email)
+    session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Expires" not in session_cookie  # without "remember me" the session ends with the browser
     assert not any(c.startswith("remember_token=") and "Expires=Thu, 01 Jan 1970" not in c
                    for c in response.headers.getlist("Set-Cookie"))
 
