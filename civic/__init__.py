@@ -73,20 +73,26 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
+    from civic.discussions.views import bp as discussions_bp
     from civic.mail.views import bp as mail_bp
+    from civic.notifications.views import bp as notifications_bp
     from civic.pages.views import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(notifications_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
 
 
 def _register_socket_namespaces(app):
-    from civic.realtime import register_socket_handlers
+    from civic.discussions.services import load_discussion
+    from civic.realtime import register_room_kind, register_socket_handlers
 
     register_socket_handlers(app)
+    register_room_kind("discussion", load_discussion)
 
 
 def _register_cli(app):

@@ -1,3 +1,7 @@
 """Imports every domain's models, so that db.metadata (and Alembic) sees the whole schema."""
 from civic.accounts.models import RecoveryCode, User, UserRole  # noqa: F401
 from civic.audit.models import AuditEntry  # noqa: F401
+from civic.discussions.models import (  # noqa: F401
+    Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow,
+)
+from civic.notifications.models import Notification  # noqa: F401

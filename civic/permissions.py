@@ -69,6 +69,37 @@ def _any_staff(user, obj, roles):
 
 _any_staff.roles = STAFF_ROLES
 
+PARTICIPANT_ROLES = frozenset({Role.CITIZEN}) | STAFF_ROLES
+
+
+def _participant(user, obj, roles):
+    """Signed in with a role that may take part (an admin may revoke the citizen role)."""
+    return bool(roles & PARTICIPANT_ROLES)
+
+
+def _view_discussion(user, discussion, roles):
+    if discussion is not None and getattr(discussion, "hidden_at", None) is not None:
+        return bool(roles & {Role.MODERATOR, Role.ADMIN})
+    return True
+
+
+def _start_discussion(user, category, roles):
+    if not _participant(user, category, roles):
+        return False
+    return bool(roles & STAFF_ROLES) or bool(getattr(category, "citizens_may_start", False))
+
+
+def _own_live_comment(user, comment, roles):
+    return (_signed_in(user) and comment is not None and comment.author_id == user.id
+            and comment.deleted_at is None and comment.hidden_at is None)
+
+
+def _vote_on_comment(user, comment, roles):
+    return _participant(user, comment, roles) and comment is not None and comment.author_id != user.id
+
+
+_view_discussion.roles = frozenset()
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -81,6 +112,20 @@ RULES = {
     "users.list": _role(Role.ADMIN),
     "users.manage_roles": _role(Role.ADMIN),
     "audit.view": _role(Role.ADMIN),
+    # Discussions
+    "discussion.view": _view_discussion,
+    "discussion.start": _start_discussion,
+    "discussion.follow": _signed_in_rule,
+    "discussion.lock": _role(Role.MODERATOR, Role.ADMIN),
+    "category.manage": _role(Role.ADMIN),
+    "comment.create": _participant,
+    "comment.vote": _vote_on_comment,
+    "comment.edit": _own_live_comment,
+    "comment.delete": _own_live_comment,
+    "comment.hide": _role(Role.MODERATOR, Role.ADMIN),
+    "comment.pin": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
+    "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
+    "notifications.view": _signed_in_rule,
 }
 
 

@@ -1,15 +1,178 @@
-"""Socket.IO plumbing shared by every domain: room names and the connection rules.
+"""Socket.IO plumbing shared by every domain: room names, joining rooms, publishing, presence,
+the live tallies channel, and the "live updates paused" signal.
 
-Sockets only push: every write goes over HTTP. A client joins a room only if can(user, "view", obj)."""
+Sockets only push: every write goes over HTTP. A client joins a room only if
+can(user, "<kind>.view", obj) allows it; domains register how to find their objects."""
+import logging
+import threading
+import time
+
+from flask import current_app
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import emit, join_room, leave_room
 
 from civic.extensions import socketio
+from civic.permissions import can
+
+log = logging.getLogger(__name__)
+
+# kind -> function(object_id) returning the object or None; registered by each domain.
+ROOM_KINDS = {}
+PRESENCE_TTL_SECONDS = 75  # clients refresh every 25 s; a crashed process's entries fade out
 
 
 def room_for(kind, object_id=None):
     """The one place room names are spelled."""
     return kind if object_id is None else f"{kind}:{object_id}"
+
+
+def tally_room(kind, object_id):
+    return room_for(f"tally:{kind}", object_id)
+
+
+def register_room_kind(kind, loader):
+    """Let clients join rooms for objects of this kind, after can(user, "<kind>.view", obj)."""
+    ROOM_KINDS[kind] = loader
+
+
+def publish(room, event, payload):
+    """Push an event to a room, on every server process (through Redis when configured).
+
+    Called after the commit. A message queue that is down must not undo or fail the write:
+    the failure is logged and readers are told that live updates are paused."""
+    try:
+        socketio.emit(event, payload, to=room)
+    except Exception:  # noqa: BLE001 - publishing is best effort; the data is safely stored
+        log.exception("Could not publish %s to %s", event, room)
+
+
+def publish_tally(kind, object_id, counts):
+    """Counters that later features show live (signatures, supports, responses, comments)."""
+    publish(tally_room(kind, object_id), "tally", {"kind": kind, "id": object_id, "counts": counts})
+
+
+# --- presence: how many people have a room open now ----------------------------------------
+
+class MemoryPresence:
+    """Presence for one process (no Redis)."""
+
+    def __init__(self):
+        self._rooms = {}
+        self._lock = threading.Lock()
+
+    def touch(self, room, sid, now=None):
+        with self._lock:
+            self._rooms.setdefault(room, {})[sid] = now if now is not None else time.time()
+
+    def leave(self, room, sid):
+        with self._lock:
+            self._rooms.get(room, {}).pop(sid, None)
+
+    def count(self, room, now=None):
+        cutoff = (now if now is not None else time.time()) - PRESENCE_TTL_SECONDS
+        with self._lock:
+            members = self._rooms.get(room, {})
+            for sid in [s for s, seen in members.items() if seen < cutoff]:
+                del members[sid]
+            return len(members)
+
+
+class RedisPresence:
+    """Presence shared by every process: a sorted set per room, scored by last-seen time."""
+
+    def __init__(self, url, prefix="civic:presence:"):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.prefix = prefix
+
+    def touch(self, room, sid, now=None):
+        key = self.prefix + room
+        self.redis.zadd(key, {sid: now if now is not None else time.time()})
+        self.redis.expire(key, PRESENCE_TTL_SECONDS * 2)
+
+    def leave(self, room, sid):
+        self.redis.zrem(self.prefix + room, sid)
+
+    def count(self, room, now=None):
+        key = self.prefix + room
+        cutoff = (now if now is not None else time.time()) - PRESENCE_TTL_SECONDS
+        self.redis.zremrangebyscore(key, "-inf", cutoff)
+        return int(self.redis.zcard(key))
+
+
+def presence_store():
+    store = current_app.extensions.get("civic_presence")
+    if store is None:
+        url = current_app.config.get("REDIS_URL")
+        store = RedisPresence(url) if url else MemoryPresence()
+        current_app.extensions["civic_presence"] = store
+    return store
+
+
+def _safe_presence_count(room):
+    try:
+        return presence_store().count(room)
+    except Exception:  # noqa: BLE001 - Redis down: presence is a nicety
+        return None
+
+
+# --- the "live updates paused" signal ------------------------------------------------------
+
+class QueueMonitor:
+    """Watches the message queue from each process and tells that process's clients when live
+    updates pause (Redis unreachable) and resume. Started on the first socket connection."""
+
+    def __init__(self, url, interval=2.0):
+        self.url, self.interval = url, interval
+        self.healthy = True
+        self.started = False
+        self._lock = threading.Lock()
+
+    def start(self):
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+        socketio.start_background_task(self._run)
+
+    def check(self):
+        import redis
+
+        try:
+            redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1).ping()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _run(self):
+        while True:
+            healthy = self.check()
+            if healthy != self.healthy:
+                self.healthy = healthy
+                # Local delivery only: the queue is what is down.
+                socketio.server.manager.emit("live_status", {"paused": not healthy}, namespace="/",
+                                             ignore_queue=True)
+            socketio.sleep(self.interval)
+
+
+def _queue_monitor():
+    url = current_app.config.get("CIVIC_SOCKETIO_MESSAGE_QUEUE")
+    if not url:
+        return None
+    monitor = current_app.extensions.get("civic_queue_monitor")
+    if monitor is None:
+        monitor = current_app.extensions["civic_queue_monitor"] = QueueMonitor(url)
+    return monitor
+
+
+# --- socket handlers -----------------------------------------------------------------------
+
+def _load(kind, object_id):
+    loader = ROOM_KINDS.get(kind)
+    if loader is None or not isinstance(object_id, int):
+        return None
+    return loader(object_id)
 
 
 def register_socket_handlers(app):
@@ -18,4 +181,81 @@ def register_socket_handlers(app):
         # The connection carries the Flask session cookie, so current_user is the signed-in person.
         if current_user.is_authenticated:
             join_room(room_for("user", current_user.id))
+        monitor = _queue_monitor()
+        if monitor is not None:
+            monitor.start()
+            if not monitor.healthy:
+                emit("live_status", {"paused": True})
         return True
+
+    @socketio.on("join")
+    def on_join(data):
+        """{"kind": "discussion", "id": 4} -> join that room if the person may view it."""
+        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        obj = _load(kind, object_id)
+        if obj is None or not can(current_user, f"{kind}.view", obj):
+            return {"ok": False, "error": "not_allowed"}
+        room = room_for(kind, object_id)
+        join_room(room)
+        presence = None
+        try:
+            from flask import request
+
+            presence_store().touch(room, request.sid)
+            presence = presence_store().count(room)
+            socketio.emit("presence", {"kind": kind, "id": object_id, "count": presence}, to=room)
+        except Exception:  # noqa: BLE001
+            log.warning("presence unavailable for %s", room)
+        return {"ok": True, "presence": presence}
+
+    @socketio.on("watch_tally")
+    def on_watch_tally(data):
+        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        obj = _load(kind, object_id)
+        if obj is None or not can(current_user, f"{kind}.view", obj):
+            return {"ok": False, "error": "not_allowed"}
+        join_room(tally_room(kind, object_id))
+        return {"ok": True}
+
+    @socketio.on("still_here")
+    def on_still_here(data):
+        from flask import request
+        from flask_socketio import rooms
+
+        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        room = room_for(kind, object_id)
+        if room in rooms():
+            try:
+                presence_store().touch(room, request.sid)
+                return {"ok": True, "presence": presence_store().count(room)}
+            except Exception:  # noqa: BLE001
+                return {"ok": False}
+        return {"ok": False}
+
+    @socketio.on("leave")
+    def on_leave(data):
+        from flask import request
+
+        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        room = room_for(kind, object_id)
+        leave_room(room)
+        _leave_presence(room, request.sid)
+
+    @socketio.on("disconnect")
+    def on_disconnect(reason=None):
+        from flask import request
+        from flask_socketio import rooms
+
+        for room in rooms():
+            if ":" in room and not room.startswith(("user:", "tally:")):
+                _leave_presence(room, request.sid)
+
+
+def _leave_presence(room, sid):
+    try:
+        presence_store().leave(room, sid)
+        kind, _sep, object_id = room.partition(":")
+        socketio.emit("presence", {"kind": kind, "id": int(object_id), "count": presence_store().count(room)},
+                      to=room)
+    except Exception:  # noqa: BLE001
+        pass

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
@@ -11,6 +11,8 @@ from civic.extensions import db
 EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 80
 BIO_MAX_LENGTH = 1000
+HANDLE_MAX_LENGTH = 30
+HANDLE_PATTERN = r"[a-z0-9_]{3,30}"
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -21,6 +23,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Lower-cased copy that the database keeps unique: one account per address.
     email_normalized: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), nullable=False, unique=True)
     display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH), nullable=False)
+    # The @handle others use to mention this person: lower-case letters, digits and underscores.
+    handle: Mapped[str] = mapped_column(String(HANDLE_MAX_LENGTH), nullable=False, unique=True)
     bio: Mapped[str] = mapped_column(String(BIO_MAX_LENGTH), nullable=False, default="")
     language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -100,3 +104,37 @@ class AnonymousUser(AnonymousUserMixin):
 
     def has_role(self, role):
         return False
+
+
+def handle_base(display_name):
+    """A handle made from a display name: 'Lucía Pardo' -> 'lucia_pardo'."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", display_name or "").encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:24]
+    return base if len(base) >= 3 else (base + "_person")[:24].strip("_") or "person"
+
+
+def available_handle(connection, display_name, taken=()):
+    from sqlalchemy import select
+
+    base = handle_base(display_name)
+    existing = set(connection.execute(select(User.handle).where(User.handle.like(f"{base}%"))).scalars())
+    existing |= set(taken)
+    candidate, number = base, 1
+    while candidate in existing:
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+@event.listens_for(User, "before_insert")
+def _give_new_users_a_handle(mapper, connection, user):
+    if not user.handle:
+        from sqlalchemy.orm import object_session
+
+        session = object_session(user)
+        taken = session.info.setdefault("civic_new_handles", set()) if session is not None else set()
+        user.handle = available_handle(connection, user.display_name, taken)
+        taken.add(user.handle)

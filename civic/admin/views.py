@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from civic.accounts import services as accounts
 from civic.admin.forms import RoleChangeForm
+from civic.discussions import services as discussions
+from civic.discussions.forms import CategoryForm
 from civic.audit.services import list_audit_entries
 from civic.common.forms import apply_service_error, render_form
 from civic.errors import Conflict, InvalidInput
@@ -63,3 +65,38 @@ def audit_log():
     action = request.args.get("action") or None
     entries = list_audit_entries(action=action, page=_page())
     return render_template("admin/audit.html", entries=entries, action=action)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    ensure_can(current_user, "category.manage")
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            discussions.save_category(current_user._get_current_object(), name=form.name.data,
+                                      description=form.description.data,
+                                      citizens_may_start=form.citizens_may_start.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Category created."), "success")
+            return redirect(url_for("admin.categories"))
+    return render_form("admin/categories.html", form, categories=discussions.list_categories())
+
+
+@bp.route("/categories/<slug>", methods=["GET", "POST"])
+def edit_category(slug):
+    ensure_can(current_user, "category.manage")
+    category = discussions.get_category(slug)
+    form = CategoryForm(obj=category if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            discussions.save_category(current_user._get_current_object(), name=form.name.data,
+                                      description=form.description.data,
+                                      citizens_may_start=form.citizens_may_start.data, category=category)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Category saved."), "success")
+            return redirect(url_for("admin.categories"))
+    return render_form("admin/edit_category.html", form, category=category)

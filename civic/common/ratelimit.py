@@ -30,6 +30,7 @@ DEFAULT_LIMITS = {
     "CIVIC_LIMIT_PASSWORD_RESET": "5 per hour",
     "CIVIC_LIMIT_TWO_FACTOR": "10 per 5 minutes;30 per hour",
     "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
+    "CIVIC_LIMIT_COMMENT": "5 per minute;100 per hour",  # per person: a burst, then a wait
 }
 
 
@@ -37,3 +38,31 @@ def limit_from_config(name):
     from flask import current_app
 
     return lambda: current_app.config[name]
+
+
+def seconds_until_allowed(scope, identity, limit_string):
+    """Count one action against `limit_string` for (scope, identity).
+
+    Returns None when the action may go ahead (and counts it), or the number of seconds to
+    wait. Views use this where a refused write must keep what the person typed, which a
+    plain 429 page cannot."""
+    import math
+    import time
+
+    from flask import current_app
+    from limits import parse_many
+
+    from civic.extensions import limiter
+
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    strategy = limiter.limiter
+    items = parse_many(limit_string)
+    key = (current_app.config.get("RATELIMIT_KEY_PREFIX", "civic"), scope, str(identity))
+    for item in items:
+        if not strategy.test(item, *key):
+            reset_at, _remaining = strategy.get_window_stats(item, *key)
+            return max(1, math.ceil(reset_at - time.time()))
+    for item in items:
+        strategy.hit(item, *key)
+    return None

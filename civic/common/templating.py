@@ -4,6 +4,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from civic.common.i18n import LANGUAGE_NAMES
+from civic.notifications.services import unread_count
 from civic.permissions import can
 
 
@@ -11,7 +12,11 @@ def init_templating(app):
     from civic.accounts.services import ROLE_LABELS
     from civic.permissions import Role
 
+    from civic.discussions.forms import stance_choices
+
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
+    app.jinja_env.globals["can_as"] = can
+    app.jinja_env.globals["stance_label"] = lambda stance: dict(stance_choices()).get(stance, stance)
 
     @app.context_processor
     def inject_globals():
@@ -21,6 +26,7 @@ def init_templating(app):
             "languages": [(code, LANGUAGE_NAMES[code]) for code in current_app.config["CIVIC_LANGUAGES"]],
             "current_language": str(get_locale() or current_app.config["CIVIC_DEFAULT_LANGUAGE"]),
             "current_path": request.full_path.rstrip("?") if request else "/",
+            "unread_notifications": lambda: unread_count(current_user),
             "dev_mail_page": current_app.config["CIVIC_DEV_MAIL_PAGE"] and "mail" in current_app.blueprints,
         }
 

@@ -2,21 +2,76 @@
 (function () {
   "use strict";
 
-  // Move focus to the error summary so that keyboard and screen reader users hear it first.
-  document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+  var handlers = [];
+  var Civic = (window.Civic = {
+    socket: null,
+    // Later features register what they do with the shared connection.
+    onLive: function (fn) {
+      handlers.push(fn);
+      if (Civic.socket) { fn(Civic.socket); }
+    },
+    announce: function (text) {
+      var region = document.querySelector("[data-announcer]") || document.getElementById("civic-announcer");
+      if (!region) { return; }
+      region.textContent = "";
+      window.setTimeout(function () { region.textContent = text; }, 50);
+    },
   });
 
-  // One shared Socket.IO connection for pages that ask for live updates (data-live on <body>
-  // or any element). Later features register handlers through window.Civic.onLive.
-  var handlers = [];
-  window.Civic = {
-    onLive: function (fn) { handlers.push(fn); },
-  };
+  function text(key) {
+    var holder = document.getElementById("civic-texts");
+    return (holder && holder.dataset[key]) || "";
+  }
+  Civic.text = text;
+
+  function setLiveStatus(paused) {
+    document.querySelectorAll("[data-live-status]").forEach(function (el) {
+      el.hidden = false;
+      el.classList.toggle("is-paused", paused);
+      el.textContent = paused ? text("livePaused") : text("liveResumed");
+      if (!paused) { window.setTimeout(function () { el.hidden = true; }, 6000); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    // Move focus to the error summary so that keyboard and screen reader users hear it first.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+
     if (!document.querySelector("[data-live]") || typeof window.io !== "function") { return; }
-    var socket = window.io({ transports: ["websocket", "polling"] });
+    var socket = (Civic.socket = window.io({ transports: ["websocket", "polling"] }));
+    var wasDisconnected = false;
+
+    socket.on("disconnect", function () { wasDisconnected = true; setLiveStatus(true); });
+    socket.on("connect_error", function () { wasDisconnected = true; setLiveStatus(true); });
+    socket.on("connect", function () {
+      if (wasDisconnected) { setLiveStatus(false); }
+      wasDisconnected = false;
+      // Rooms are per connection: join them again after every (re)connection.
+      document.querySelectorAll("[data-tally-kind]").forEach(function (el) {
+        socket.emit("watch_tally", { kind: el.dataset.tallyKind, id: Number(el.dataset.tallyId) });
+      });
+    });
+    socket.on("live_status", function (data) { setLiveStatus(Boolean(data && data.paused)); });
+
+    socket.on("notifications", function (data) {
+      document.querySelectorAll("[data-unread-count]").forEach(function (el) {
+        el.textContent = String(data.unread);
+        el.hidden = !data.unread;
+      });
+    });
+
+    socket.on("tally", function (data) {
+      var selector = '[data-tally-kind="' + data.kind + '"][data-tally-id="' + data.id + '"]';
+      document.querySelectorAll(selector).forEach(function (el) {
+        Object.keys(data.counts).forEach(function (name) {
+          el.querySelectorAll('[data-tally-value="' + name + '"]').forEach(function (value) {
+            value.textContent = Number(data.counts[name]).toLocaleString(document.documentElement.lang);
+          });
+        });
+      });
+    });
+
     handlers.forEach(function (fn) { fn(socket); });
   });
 })();

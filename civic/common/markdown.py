@@ -1,0 +1,53 @@
+"""The small Markdown subset users may write (emphasis, links, lists, quotes, code),
+rendered to HTML and passed through the one sanitiser; @mentions become profile links."""
+import html
+import re
+
+from markdown_it import MarkdownIt
+
+from civic.common.sanitize import sanitize_html
+
+_md = (
+    MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False})
+    .enable(["emphasis", "link", "list", "blockquote", "backticks", "fence", "code", "newline",
+             "escape", "strikethrough", "autolink", "paragraph"])
+)
+
+MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{3,30})\b", re.IGNORECASE)
+_TAG = re.compile(r"(<[^>]+>)")
+_SKIP_INSIDE = ("a", "code", "pre")
+
+
+def render_markdown(text):
+    """Markdown subset -> safe HTML."""
+    return sanitize_html(_md.render(text or ""))
+
+
+def link_mentions(safe_html, resolve):
+    """Turn @handle in text (not inside links or code) into links.
+
+    `resolve(handle)` returns (url, label) for a known person, or None to leave the text alone."""
+    parts = _TAG.split(safe_html)
+    depth = {name: 0 for name in _SKIP_INSIDE}
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            match = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if match and match.group(2).lower() in depth:
+                depth[match.group(2).lower()] += -1 if match.group(1) else 1
+            continue
+        if any(depth.values()) or "@" not in part:
+            continue
+
+        def replace(match):
+            found = resolve(match.group(1).lower())
+            if not found:
+                return match.group(0)
+            url, label = found
+            return f'<a class="mention" href="{html.escape(url)}">@{html.escape(label)}</a>'
+
+        parts[index] = MENTION.sub(replace, part)
+    return "".join(parts)
+
+
+def mentioned_handles(text):
+    return {handle.lower() for handle in MENTION.findall(text or "")}

@@ -1,0 +1,1 @@
+"""Discussions: topics in categories, and threads attached to any participatory object."""

@@ -1,0 +1,299 @@
+"""Discussion pages. Writes are form posts that redirect; they work without JavaScript."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from civic.common.forms import apply_service_error, render_form
+from civic.common.ratelimit import seconds_until_allowed
+from civic.common.urls import is_safe_redirect
+from civic.discussions import forms
+from civic.discussions import services as discussions
+from civic.errors import InvalidInput, NotFound, ParticipationClosed
+from civic.permissions import can, ensure_can
+
+bp = Blueprint("discussions", __name__, url_prefix="/discussions")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _wait_message(seconds):
+    if seconds < 120:
+        return ngettext("You are posting quickly. You can post again in %(num)d second.",
+                        "You are posting quickly. You can post again in %(num)d seconds.", seconds)
+    minutes = -(-seconds // 60)
+    return ngettext("You are posting quickly. You can post again in %(num)d minute.",
+                    "You are posting quickly. You can post again in %(num)d minutes.", minutes)
+
+
+@bp.get("/")
+def index():
+    slug = request.args.get("category") or None
+    category = discussions.get_category(slug) if slug else None
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template("discussions/index.html", categories=discussions.list_categories(),
+                           category=category, results=discussions.list_discussions(category=category, page=page))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def start():
+    categories = [c for c in discussions.list_categories() if can(current_user, "discussion.start", c)]
+    slug = request.values.get("category", "")
+    category = next((c for c in categories if c.slug == slug), None)
+    form = forms.StartDiscussionForm()
+    if request.method == "POST" and category is None:
+        form.validate()
+        form.form_errors.append(_("Choose a category."))
+    elif form.validate_on_submit():
+        try:
+            discussion = discussions.start_discussion(_me(), category, title=form.title.data, body=form.body.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            return redirect(url_for("discussions.show", discussion_id=discussion.id))
+    return render_form("discussions/start.html", form, categories=categories, category=category)
+
+
+def _render_thread(discussion, thread, *, form=None, reply_form=None, reply_to=None, status=200,
+                   template="discussions/show.html", **extra):
+    viewer = current_user
+    context = dict(
+        discussion=discussion, thread=thread, form=form or forms.CommentForm(formdata=None),
+        reply_form=reply_form, reply_to=reply_to, viewer=viewer,
+        my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
+        following=discussions.is_following(viewer, discussion), stances=discussions.stance_counts(discussion),
+        abilities=_abilities(discussion), **extra,
+    )
+    if request.args.get("partial") and template == "discussions/show.html":
+        page = render_template("discussions/_comment_page.html", **context)
+        return page, status, {"X-Has-More": "1" if thread.has_more else "0"}
+    return render_template(template, **context), status
+
+
+def _abilities(discussion):
+    """What the reader may do, for the script that adapts comments pushed live."""
+    found = []
+    if current_user.is_authenticated and can(current_user, "comment.create", discussion) \
+            and not discussion.is_locked:
+        found.append("participant")
+    if current_user.is_authenticated and can(current_user, "comment.create", discussion):
+        found.append("voter")
+    if can(current_user, "comment.hide"):
+        found.append("moderator")
+    if can(current_user, "comment.pin"):
+        found.append("pinner")
+    return " ".join(found)
+
+
+@bp.get("/<int:discussion_id>")
+def show(discussion_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    thread = discussions.thread_page(discussion, sort=request.args.get("sort"),
+                                     page=request.args.get("page", 1, type=int) or 1)
+    return _render_thread(discussion, thread)
+
+
+@bp.post("/<int:discussion_id>/comments")
+@login_required
+def post_comment(discussion_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    is_reply = "reply-body" in request.form
+    form = forms.CommentForm(prefix="reply" if is_reply else "")
+    if form.validate_on_submit():
+        wait = seconds_until_allowed("comment", current_user.id, discussions.comment_limit())
+        if wait:
+            form.form_errors.append(_wait_message(wait))
+            return _respond_with_form(discussion, form, is_reply, status=429)
+        try:
+            comment = discussions.post_comment(_me(), discussion, body=form.body.data, stance=form.stance.data,
+                                               parent_id=form.parent_id.data or None)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except ParticipationClosed as error:
+            form.form_errors.append(error.message)
+            return _respond_with_form(discussion, form, is_reply, status=409)
+        else:
+            flash(_("Your comment is published."), "success")
+            if comment.parent_id:
+                return redirect(url_for("discussions.permalink", discussion_id=discussion.id,
+                                        comment_id=comment.id, _anchor=f"comment-{comment.id}"))
+            return redirect(url_for("discussions.show", discussion_id=discussion.id, sort="newest",
+                                    _anchor=f"comment-{comment.id}"))
+    return _respond_with_form(discussion, form, is_reply, status=422)
+
+
+def _respond_with_form(discussion, form, is_reply, *, status):
+    """Show the thread again with the refused comment's text kept in its form."""
+    if is_reply:
+        try:
+            parent = discussions.get_comment(discussion, int(form.parent_id.data))
+        except (TypeError, ValueError, NotFound):
+            parent = None
+        if parent is not None:
+            return _permalink_page(discussion, parent, reply_form=form, status=status)
+        form.form_errors.append(_("The comment you are replying to is not in this discussion."))
+        plain = forms.CommentForm(formdata=None, body=form.body.data, stance=form.stance.data)
+        plain.form_errors = form.form_errors
+        form = plain
+    thread = discussions.thread_page(discussion, sort=request.args.get("sort"))
+    return _render_thread(discussion, thread, form=form, status=status)
+
+
+@bp.get("/<int:discussion_id>/comments/<int:comment_id>")
+def permalink(discussion_id, comment_id):
+    """A comment in its thread; the page scrolls to it and highlights it (#comment-N).
+    With ?reply_to=N it also shows the form to reply to it."""
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    comment = discussions.get_comment(discussion, comment_id)
+    reply_form = None
+    if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
+        reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id)
+    return _permalink_page(discussion, comment, reply_form=reply_form)
+
+
+def _permalink_page(discussion, comment, *, reply_form=None, status=200):
+    chain = discussions.ancestors_of(comment)
+    anchor_depth = max(0, comment.depth - discussions.MAX_VISIBLE_DEPTH + 1)
+    anchor = comment if comment.depth == anchor_depth else chain[anchor_depth]
+    thread = discussions.sub_thread(discussion, anchor)
+    return _render_thread(discussion, thread, template="discussions/thread.html", target=comment,
+                          context_chain=chain[:anchor_depth], reply_form=reply_form,
+                          reply_to=comment.id if reply_form is not None else None, status=status)
+
+
+def _own_comment_action(discussion_id, comment_id, action):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    comment = discussions.get_comment(discussion, comment_id)
+    ensure_can(current_user, action, comment)
+    return discussion, comment
+
+
+@bp.route("/<int:discussion_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(discussion_id, comment_id):
+    discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.edit")
+    form = forms.EditCommentForm(data={"body": comment.body_markdown, "stance": comment.stance or ""}
+                                 if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            discussions.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except ParticipationClosed as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Your comment is updated."), "success")
+            return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
+                                    _anchor=f"comment-{comment.id}"))
+    return render_form("discussions/edit_comment.html", form, discussion=discussion, comment=comment)
+
+
+@bp.route("/<int:discussion_id>/comments/<int:comment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_comment(discussion_id, comment_id):
+    discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.delete")
+    form = FlaskForm()
+    if form.validate_on_submit():
+        discussions.delete_comment(_me(), comment)
+        flash(_("Your comment is deleted. Replies to it stay in place."), "success")
+        return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
+                                _anchor=f"comment-{comment.id}"))
+    return render_template("discussions/delete_comment.html", form=form, discussion=discussion, comment=comment)
+
+
+@bp.route("/<int:discussion_id>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide_comment(discussion_id, comment_id):
+    discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.hide")
+    form = forms.ReasonForm()
+    if form.validate_on_submit():
+        try:
+            discussions.hide_comment(_me(), comment, form.reason.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("The comment is hidden and the reason is shown in its place."), "success")
+            return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
+                                    _anchor=f"comment-{comment.id}"))
+    return render_form("discussions/hide_comment.html", form, discussion=discussion, comment=comment)
+
+
+@bp.get("/<int:discussion_id>/comments/<int:comment_id>/history")
+@login_required
+def comment_history(discussion_id, comment_id):
+    discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.view_history")
+    return render_template("discussions/history.html", discussion=discussion, comment=comment,
+                           revisions=discussions.comment_history(_me(), comment))
+
+
+def _back(discussion, comment=None):
+    target = request.form.get("next", "")
+    if is_safe_redirect(target):
+        return redirect(target)
+    if comment is not None:
+        return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
+                                _anchor=f"comment-{comment.id}"))
+    return redirect(url_for("discussions.show", discussion_id=discussion.id))
+
+
+@bp.post("/<int:discussion_id>/comments/<int:comment_id>/vote")
+@login_required
+def vote(discussion_id, comment_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    comment = discussions.get_comment(discussion, comment_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    discussions.vote_on_comment(_me(), comment, request.form.get("value"))
+    return _back(discussion, comment)
+
+
+@bp.post("/<int:discussion_id>/comments/<int:comment_id>/pin")
+@login_required
+def pin(discussion_id, comment_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    comment = discussions.get_comment(discussion, comment_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    pinned = request.form.get("pinned") == "1"
+    discussions.pin_comment(_me(), comment, pinned)
+    flash(_("The comment is pinned to the top.") if pinned else _("The comment is no longer pinned."), "success")
+    return _back(discussion)
+
+
+@bp.post("/<int:discussion_id>/follow")
+@login_required
+def follow(discussion_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if request.form.get("follow") == "0":
+        discussions.unfollow_discussion(_me(), discussion)
+        flash(_("You no longer follow this discussion."), "success")
+    else:
+        discussions.follow_discussion(_me(), discussion)
+        flash(_("You follow this discussion: new comments appear in your notifications."), "success")
+    return _back(discussion)
+
+
+@bp.route("/<int:discussion_id>/lock", methods=["GET", "POST"])
+@login_required
+def lock(discussion_id):
+    discussion = discussions.get_discussion(discussion_id, current_user)
+    ensure_can(current_user, "discussion.lock", discussion)
+    form = forms.ReasonForm()
+    if form.validate_on_submit():
+        change = discussions.unlock_discussion if discussion.is_locked else discussions.lock_discussion
+        try:
+            change(_me(), discussion, form.reason.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("The discussion is locked.") if discussion.is_locked else _("The discussion is open again."),
+                  "success")
+            return redirect(url_for("discussions.show", discussion_id=discussion.id))
+    return render_form("discussions/lock.html", form, discussion=discussion)

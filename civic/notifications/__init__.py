@@ -1,0 +1,1 @@
+"""In-app notifications: mentions, replies, and new comments in followed discussions."""

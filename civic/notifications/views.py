@@ -1,0 +1,37 @@
+"""The notifications page."""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from civic.notifications import services as notifications
+from civic.permissions import ensure_can
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("/")
+@login_required
+def index():
+    ensure_can(current_user, "notifications.view")
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template("notifications/index.html",
+                           results=notifications.list_notifications(current_user, page=page))
+
+
+@bp.post("/read")
+@login_required
+def mark_read():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    notification_id = request.form.get("id", type=int)
+    me = current_user._get_current_object()
+    if notification_id:
+        notifications.mark_read(me, notification_id)
+        target = request.form.get("next", "")
+        from civic.common.urls import is_safe_redirect
+
+        if is_safe_redirect(target):
+            return redirect(target)
+    else:
+        notifications.mark_all_read(me)
+    return redirect(url_for("notifications.index"))
