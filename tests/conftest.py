@@ -269,3 +269,32 @@ def path_of(url):
 
 def project_root():
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin-fixture@example.org", roles=("citizen", "admin"), name="Site Admin")
+
+
+@pytest.fixture
+def category(app, admin_user):
+    from civic.discussions import services as discussions
+
+    return discussions.save_category(admin_user, name="Transport", description="Buses, bikes and streets")
+
+
+@pytest.fixture
+def open_discussion(app, category, make_user):
+    from civic.discussions import services as discussions
+
+    starter = make_user("starter@example.org", name="Nora Starter")
+    return discussions.start_discussion(starter, category, title="Should Calle Mayor be car-free?",
+                                        body="The council is **considering** it.")
+
+
+@pytest.fixture
+def locked_discussion(open_discussion, make_user):
+    from civic.discussions import services as discussions
+
+    moderator = make_user("mod-fixture@example.org", roles=("citizen", "moderator"))
+    return discussions.lock_discussion(moderator, open_discussion, "Consultation closed")

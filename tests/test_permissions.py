@@ -25,28 +25,94 @@ ROLES = {
     "admin": lambda: person("citizen", "admin"),
 }
 
-# action -> roles allowed (acting on someone else's account where an object matters)
+SIGNED_IN = {"citizen", "moderator", "official", "admin"}
+EVERYONE = {"anonymous"} | SIGNED_IN
+
+
+def discussion(hidden=False):
+    from civic.common.models import utcnow
+    from civic.discussions.models import Discussion
+
+    return Discussion(id=3, title="T", hidden_at=utcnow() if hidden else None)
+
+
+def category(open_to_citizens=True):
+    from civic.discussions.models import Category
+
+    return Category(id=1, slug="c", name="C", citizens_may_start=open_to_citizens)
+
+
+def others_comment():
+    from civic.discussions.models import Comment
+
+    return Comment(id=8, discussion_id=3, author_id=99, body_markdown="x", body_html="x")
+
+
+# (action, object) -> roles allowed; objects belong to someone else where that matters
 MATRIX = {
-    "site.view": {"anonymous", "citizen", "moderator", "official", "admin"},
-    "profile.view": {"anonymous", "citizen", "moderator", "official", "admin"},
-    "account.edit": set(),
-    "account.manage_two_factor": set(),
-    "staff.dashboard": {"moderator", "official", "admin"},
-    "users.list": {"admin"},
-    "users.manage_roles": {"admin"},
-    "audit.view": {"admin"},
+    ("site.view", None): EVERYONE,
+    ("profile.view", None): EVERYONE,
+    ("account.edit", "other person"): set(),
+    ("account.manage_two_factor", "other person"): set(),
+    ("staff.dashboard", None): {"moderator", "official", "admin"},
+    ("users.list", None): {"admin"},
+    ("users.manage_roles", "other person"): {"admin"},
+    ("audit.view", None): {"admin"},
+    ("discussion.view", "discussion"): EVERYONE,
+    ("discussion.view", "hidden discussion"): {"moderator", "admin"},
+    ("discussion.start", "open category"): SIGNED_IN,
+    ("discussion.start", "staff-only category"): {"moderator", "official", "admin"},
+    ("discussion.follow", "discussion"): SIGNED_IN,
+    ("discussion.lock", "discussion"): {"moderator", "admin"},
+    ("category.manage", None): {"admin"},
+    ("comment.create", "discussion"): SIGNED_IN,
+    ("comment.vote", "comment"): SIGNED_IN,
+    ("comment.edit", "comment"): set(),
+    ("comment.delete", "comment"): set(),
+    ("comment.hide", "comment"): {"moderator", "admin"},
+    ("comment.pin", "comment"): {"moderator", "official", "admin"},
+    ("comment.view_history", "comment"): {"moderator", "admin"},
+    ("notifications.view", None): SIGNED_IN,
+}
+
+OBJECTS = {
+    None: lambda: None,
+    "other person": lambda: person("citizen", user_id=99),
+    "discussion": lambda: discussion(),
+    "hidden discussion": lambda: discussion(hidden=True),
+    "open category": lambda: category(True),
+    "staff-only category": lambda: category(False),
+    "comment": others_comment,
 }
 
 
 def test_matrix_covers_every_rule():
-    assert set(MATRIX) == set(RULES)
+    assert {action for action, _obj in MATRIX} == set(RULES)
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", MATRIX)
-def test_role_action_matrix(app, role, action):
-    someone_else = person("citizen", user_id=99)
-    assert can(ROLES[role](), action, someone_else) is (role in MATRIX[action])
+@pytest.mark.parametrize("action,obj", MATRIX)
+def test_role_action_matrix(app, role, action, obj):
+    assert can(ROLES[role](), action, OBJECTS[obj]()) is (role in MATRIX[(action, obj)])
+
+
+def test_authors_edit_and_delete_their_own_live_comments_but_never_vote_on_them(app):
+    from civic.common.models import utcnow
+
+    me = person("citizen", user_id=5)
+    mine = others_comment()
+    mine.author_id = 5
+    assert can(me, "comment.edit", mine) and can(me, "comment.delete", mine)
+    assert not can(me, "comment.vote", mine)
+    mine.deleted_at = utcnow()
+    assert not can(me, "comment.edit", mine)
+
+
+def test_a_person_without_the_citizen_role_cannot_take_part(app):
+    nobody = person(user_id=5)
+    assert not can(nobody, "comment.create", discussion())
+    assert not can(nobody, "discussion.start", category(True))
+    assert can(nobody, "discussion.view", discussion())
 
 
 @pytest.mark.parametrize("action", ["account.edit", "account.manage_two_factor"])
