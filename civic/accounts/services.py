@@ -509,4 +509,6 @@ def create_admin(email, *, password=None, display_name=None):
 
 
 def role_choices():
-    return [(role.value, ROLE_LABELS[role]) for role in ALL_ROLES]
+    from wtforms import SelectChoice
+
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in ALL_ROLES]

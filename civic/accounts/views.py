@@ -4,6 +4,7 @@ import time
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from civic.accounts import forms, services
 from civic.common.forms import apply_service_error, render_form
@@ -176,8 +177,8 @@ def reset_password(token):
 # --- the signed-in person's own settings ---------------------------------------------------
 
 def _language_choices():
-    return [("", _("Same as the page"))] + [(code, LANGUAGE_NAMES[code])
-                                             for code in current_app.config["CIVIC_LANGUAGES"]]
+    return [SelectChoice("", _("Same as the page"))] + [SelectChoice(code, LANGUAGE_NAMES[code])
+                                                         for code in current_app.config["CIVIC_LANGUAGES"]]
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -12,11 +12,11 @@ def init_templating(app):
     from civic.accounts.services import ROLE_LABELS
     from civic.permissions import Role
 
-    from civic.discussions.forms import stance_choices
+    from civic.discussions.forms import STANCE_LABELS
 
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
     app.jinja_env.globals["can_as"] = can
-    app.jinja_env.globals["stance_label"] = lambda stance: dict(stance_choices()).get(stance, stance)
+    app.jinja_env.globals["stance_label"] = lambda stance: STANCE_LABELS.get(stance, stance)
 
     @app.context_processor
     def inject_globals():

@@ -1,7 +1,7 @@
 """Discussion forms: parsing and presence checks; the rules are in discussions.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from civic.discussions.models import (
@@ -12,9 +12,12 @@ MARKDOWN_HINT = _l("You can use *emphasis*, **bold**, [links](https://example.or
                    "`code`, and @name to mention someone.")
 
 
+STANCE_LABELS = {"": _l("No stance"), "in_favour": _l("In favour"), "against": _l("Against"),
+                 "neutral": _l("Neutral")}
+
+
 def stance_choices():
-    return [("", _l("No stance")), ("in_favour", _l("In favour")), ("against", _l("Against")),
-            ("neutral", _l("Neutral"))]
+    return [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
 
 
 class CommentForm(FlaskForm):
