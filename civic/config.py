@@ -88,8 +88,13 @@ def load_config(environ=None):
         "RATELIMIT_ENABLED": _flag(environ.get("CIVIC_RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # With Redis down, limits fall back to this process's memory rather than failing writes.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": environ.get("CIVIC_RATELIMIT_PREFIX", "civic"),
         "CIVIC_SOCKETIO_MESSAGE_QUEUE": redis_url,
+        # Prefix of Civic's own Redis keys (presence), so that several sites can share a server.
+        "CIVIC_REDIS_KEY_PREFIX": environ.get("CIVIC_REDIS_KEY_PREFIX", "civic"),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 

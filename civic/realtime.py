@@ -105,7 +105,8 @@ def presence_store():
     store = current_app.extensions.get("civic_presence")
     if store is None:
         url = current_app.config.get("REDIS_URL")
-        store = RedisPresence(url) if url else MemoryPresence()
+        prefix = f"{current_app.config['CIVIC_REDIS_KEY_PREFIX']}:presence:"
+        store = RedisPresence(url, prefix=prefix) if url else MemoryPresence()
         current_app.extensions["civic_presence"] = store
     return store
 

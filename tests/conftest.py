@@ -52,6 +52,7 @@ def base_config(tmp_path, **overrides):
         "CIVIC_SOCKETIO_MESSAGE_QUEUE": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": f"civic-test-{uuid.uuid4().hex[:8]}",
+        "CIVIC_REDIS_KEY_PREFIX": f"civic-test-{uuid.uuid4().hex[:8]}",
         "MAIL_SERVER": None,
         "CIVIC_BASE_URL": "http://localhost",
     }

@@ -59,10 +59,13 @@ def seconds_until_allowed(scope, identity, limit_string):
     strategy = limiter.limiter
     items = parse_many(limit_string)
     key = (current_app.config.get("RATELIMIT_KEY_PREFIX", "civic"), scope, str(identity))
-    for item in items:
-        if not strategy.test(item, *key):
-            reset_at, _remaining = strategy.get_window_stats(item, *key)
-            return max(1, math.ceil(reset_at - time.time()))
-    for item in items:
-        strategy.hit(item, *key)
+    try:
+        for item in items:
+            if not strategy.test(item, *key):
+                reset_at, _remaining = strategy.get_window_stats(item, *key)
+                return max(1, math.ceil(reset_at - time.time()))
+        for item in items:
+            strategy.hit(item, *key)
+    except Exception:  # noqa: BLE001 - the limit store (Redis) is down: let the write through
+        current_app.logger.warning("rate limit store unavailable; %s not limited", scope)
     return None
