@@ -44,3 +44,16 @@ def test_demo_people_can_sign_in(app, web):
     from civic.cli.demo import DEMO_PASSWORD
 
     assert web.sign_in("official@demo.civic.localhost", DEMO_PASSWORD).status_code == 302
+
+
+def test_seed_demo_adds_discussions_with_threads(app):
+    from civic.discussions.models import Category, Comment, Discussion
+
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    assert db.session.query(Category).count() == 4
+    assert db.session.query(Discussion).count() >= 4
+    assert db.session.query(Comment).filter(Comment.depth >= 2).count() >= 1
+    assert db.session.query(Comment).filter(Comment.pinned_at.isnot(None)).count() == 1
+    assert db.session.query(Discussion).filter(Discussion.locked_at.isnot(None)).count() == 1
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])  # again: nothing doubles
+    assert db.session.query(Category).count() == 4
