@@ -53,3 +53,21 @@ def test_every_revision_has_a_downgrade():
     for path in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*.py"):
         source = path.read_text()
         assert "def upgrade" in source and "def downgrade" in source, path
+
+
+def test_upgrading_an_existing_database_gives_people_handles(empty_database_url, tmp_path):
+    """0001 -> 0002 on a database with people in it: each gets a unique handle from their name."""
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
+    with app.app_context():
+        upgrade(revision="0001_accounts")
+        with db.engine.begin() as connection:
+            for n, name in enumerate(["Lucía Pardo", "Lucia Pardo", "Zé", "!!!"], start=1):
+                connection.execute(text(
+                    "INSERT INTO \"user\" (id, email, email_normalized, display_name, bio, password_hash, "
+                    "session_token, created_at, updated_at) VALUES (:id, :e, :e, :name, '', 'x', 't', "
+                    ":now, :now)"), {"id": n, "e": f"p{n}@example.org", "name": name, "now": "2026-01-01 00:00:00"})
+        upgrade()
+        with db.engine.connect() as connection:
+            handles = dict(connection.execute(text('SELECT id, handle FROM "user" ORDER BY id')).all())
+        assert handles == {1: "lucia_pardo", 2: "lucia_pardo2", 3: "ze_person", 4: "person"}
+        db.engine.dispose()
