@@ -106,6 +106,12 @@ class ProfileForm(FlaskForm):
                                      Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long)],
         render_kw={"autocomplete": "name", "maxlength": DISPLAY_NAME_MAX_LENGTH},
     )
+    handle = StringField(
+        _l("Your @name"),
+        description=_l("Others write @ and this name to mention you. Lower-case letters, digits and underscores."),
+        validators=[_required(_l("Choose your @name."))],
+        render_kw={"autocomplete": "username", "spellcheck": "false", "maxlength": 31},
+    )
     bio = TextAreaField(_l("About you (optional)"), validators=[Length(max=BIO_MAX_LENGTH, message=too_long)],
                         render_kw={"rows": 4, "maxlength": BIO_MAX_LENGTH})
     language = SelectField(_l("Language for emails and pages"), choices=[], validate_choice=False)

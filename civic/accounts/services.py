@@ -292,16 +292,34 @@ def confirm_email_change(token):
     return user
 
 
-def update_profile(user, *, display_name, bio="", language=None):
+def _clean_handle(user, handle):
+    import re
+
+    from civic.accounts.models import HANDLE_PATTERN
+
+    handle = (handle or "").strip().lstrip("@").lower()
+    if not re.fullmatch(HANDLE_PATTERN, handle):
+        raise InvalidInput(_("Use 3 to 30 lower-case letters, digits or underscores."), field="handle")
+    taken = db.session.scalar(select(User.id).where(User.handle == handle, User.id != user.id))
+    if taken:
+        raise InvalidInput(_("Someone else uses @%(handle)s already.", handle=handle), field="handle")
+    return handle
+
+
+def update_profile(user, *, display_name, bio="", language=None, handle=None):
     ensure_can(user, "account.edit", user)
     display_name = _clean_display_name(display_name)
+    handle = _clean_handle(user, handle) if handle is not None else user.handle
     bio = (bio or "").strip()
     if len(bio) > BIO_MAX_LENGTH:
         raise InvalidInput(_("Write at most %(n)d characters about yourself.", n=BIO_MAX_LENGTH), field="bio")
     if language and language not in current_app.config["CIVIC_LANGUAGES"]:
         raise InvalidInput(_("Choose one of the languages offered."), field="language")
-    user.display_name, user.bio, user.language = display_name, bio, language or None
-    _commit()
+    user.display_name, user.bio, user.language, user.handle = display_name, bio, language or None, handle
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise InvalidInput(_("Someone else uses @%(handle)s already.", handle=handle), field="handle") from exc
     return user
 
 

@@ -191,7 +191,8 @@ def profile():
     if form.validate_on_submit():
         try:
             services.update_profile(current_user, display_name=form.display_name.data,
-                                    bio=form.bio.data, language=form.language.data or None)
+                                    bio=form.bio.data, language=form.language.data or None,
+                                    handle=form.handle.data)
         except InvalidInput as error:
             apply_service_error(form, error)
         else:

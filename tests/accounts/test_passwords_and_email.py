@@ -101,15 +101,27 @@ def test_change_email_needs_the_password(web, login_as, outbox):
 
 def test_edit_profile(web, login_as):
     user = login_as("citizen")
-    response = web.post("/account", {"display_name": "  Nuria   Soler ", "bio": "Neighbour", "language": "es"})
+    response = web.post("/account", {"display_name": "  Nuria   Soler ", "bio": "Neighbour", "language": "es",
+                                      "handle": "@Nuria_S"})
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.display_name, user.bio, user.language) == ("Nuria Soler", "Neighbour", "es")
+    assert (user.display_name, user.bio, user.language, user.handle) == ("Nuria Soler", "Neighbour", "es", "nuria_s")
+
+
+def test_handles_are_unique_and_well_formed(web, login_as, make_user):
+    make_user(name="Taken Name")
+    user = login_as("citizen")
+    for handle, message in (("taken_name", "uses @taken_name already"), ("no spaces", "lower-case letters"),
+                            ("ab", "lower-case letters")):
+        response = web.post("/account", {"display_name": "Me", "handle": handle})
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.handle != "taken_name"
 
 
 def test_profile_refuses_bad_input_and_keeps_what_was_typed(web, login_as):
     user = login_as("citizen")
-    response = web.post("/account", {"display_name": "", "bio": "kept text", "language": "xx"})
+    response = web.post("/account", {"display_name": "", "bio": "kept text", "language": "xx", "handle": user.handle})
     assert response.status_code == 422
     assert "kept text" in response.get_data(as_text=True)
     db.session.refresh(user)
