@@ -152,12 +152,15 @@ def permalink(discussion_id, comment_id):
     reply_form = None
     if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
         reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id)
-    return _permalink_page(discussion, comment, reply_form=reply_form)
+    return _permalink_page(discussion, comment, reply_form=reply_form,
+                           from_here=request.args.get("from_here") == "1")
 
 
-def _permalink_page(discussion, comment, *, reply_form=None, status=200):
+def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_here=False):
+    """from_here: start the shown thread at this comment ("continue this thread"); otherwise
+    show it with up to three levels above it for context."""
     chain = discussions.ancestors_of(comment)
-    anchor_depth = max(0, comment.depth - discussions.MAX_VISIBLE_DEPTH + 1)
+    anchor_depth = comment.depth if from_here else max(0, comment.depth - discussions.MAX_VISIBLE_DEPTH + 1)
     anchor = comment if comment.depth == anchor_depth else chain[anchor_depth]
     thread = discussions.sub_thread(discussion, anchor)
     return _render_thread(discussion, thread, template="discussions/thread.html", target=comment,

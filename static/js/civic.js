@@ -39,7 +39,9 @@
     if (summary) { summary.focus(); }
 
     if (!document.querySelector("[data-live]") || typeof window.io !== "function") { return; }
-    var socket = (Civic.socket = window.io({ transports: ["websocket", "polling"] }));
+    // WebSocket first; tryAllTransports falls back to long-polling where a proxy refuses the
+    // upgrade (without it the client retries WebSocket for ever and never connects).
+    var socket = (Civic.socket = window.io({ transports: ["websocket", "polling"], tryAllTransports: true }));
     var wasDisconnected = false;
 
     socket.on("disconnect", function () { wasDisconnected = true; setLiveStatus(true); });

@@ -244,3 +244,17 @@ def test_admin_manages_categories(web, login_as):
     assert "Parks" in web.get("/discussions/").get_data(as_text=True)
     empty = web.post("/admin/categories", {"name": ""}, form_url="/admin/categories")
     assert empty.status_code == 422
+
+
+def test_continue_this_thread_starts_at_the_comment(client, make_user, open_discussion):
+    author = make_user()
+    parent, chain = None, []
+    for level in range(9):
+        parent = ds.post_comment(author, open_discussion, body=f"level {level}",
+                                 parent_id=parent.id if parent else None)
+        chain.append(parent)
+    page = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]*from_here=1[^"]*)"', page).group(1).replace("&amp;", "&")
+    continued = client.get(link).get_data(as_text=True)
+    shown = {c.id for c in chain if f'id="comment-{c.id}"' in continued}
+    assert shown == {c.id for c in chain[4:9]}
