@@ -111,11 +111,34 @@ def presence_store():
     return store
 
 
-def _safe_presence_count(room):
-    try:
-        return presence_store().count(room)
-    except Exception:  # noqa: BLE001 - Redis down: presence is a nicety
-        return None
+# Joins and leaves are announced to the room at most once a second: announcing each one to
+# everyone would send n^2 messages as an audience of n gathers (bench/fanout.py).
+PRESENCE_ANNOUNCE_DELAY = 1.0
+_presence_pending = set()
+_presence_lock = threading.Lock()
+
+
+def announce_presence(room):
+    app = current_app._get_current_object()
+    key = (id(app), room)
+    with _presence_lock:
+        if key in _presence_pending:
+            return
+        _presence_pending.add(key)
+    kind, _sep, object_id = room.partition(":")
+
+    def announce():
+        socketio.sleep(PRESENCE_ANNOUNCE_DELAY)
+        with _presence_lock:
+            _presence_pending.discard(key)
+        with app.app_context():
+            try:
+                count = presence_store().count(room)
+            except Exception:  # noqa: BLE001 - Redis down: presence is a nicety
+                return
+            socketio.emit("presence", {"kind": kind, "id": int(object_id), "count": count}, to=room)
+
+    socketio.start_background_task(announce)
 
 
 # --- the "live updates paused" signal ------------------------------------------------------
@@ -204,7 +227,7 @@ def register_socket_handlers(app):
 
             presence_store().touch(room, request.sid)
             presence = presence_store().count(room)
-            socketio.emit("presence", {"kind": kind, "id": object_id, "count": presence}, to=room)
+            announce_presence(room)
         except Exception:  # noqa: BLE001
             log.warning("presence unavailable for %s", room)
         return {"ok": True, "presence": presence}
@@ -255,8 +278,6 @@ def register_socket_handlers(app):
 def _leave_presence(room, sid):
     try:
         presence_store().leave(room, sid)
-        kind, _sep, object_id = room.partition(":")
-        socketio.emit("presence", {"kind": kind, "id": int(object_id), "count": presence_store().count(room)},
-                      to=room)
+        announce_presence(room)
     except Exception:  # noqa: BLE001
         pass

@@ -27,7 +27,10 @@ from civic.permissions import ensure_can
 
 TOP_LEVEL_PAGE_SIZE = 50
 MAX_VISIBLE_DEPTH = 4  # levels of replies indented under a top-level comment
-REPLIES_SHOWN_PER_THREAD = 30
+# A page shows at most this many replies in all, and this many under one top-level comment,
+# so that a thread of thousands of comments opens as fast as a small one (bench/discussion_open.py).
+REPLIES_SHOWN_PER_PAGE = 50
+REPLIES_SHOWN_PER_THREAD = 10
 SORTS = ("best", "newest", "oldest", "controversial")
 DEFAULT_SORT = "best"
 REASON_MAX_LENGTH = 500
@@ -508,20 +511,28 @@ def parse_sort(sort):
     return sort if sort in SORTS else DEFAULT_SORT
 
 
-def _load_replies(root_ids, *, max_depth, limit_per_root):
-    """Replies under the given roots down to max_depth, at most limit_per_root per root,
-    in threaded (path) order: one query with a window function, whatever the thread's size."""
+def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
+    """Replies under the given roots down to max_depth, in one query whatever the thread's size.
+
+    Each root contributes its replies in threaded (path) order, at most limit_per_root; the page
+    takes them round-robin (every thread's first reply, then every thread's second...) up to
+    limit_total, earlier roots first. A reply always comes after its parent in path order, so a
+    shown reply's parent is shown too."""
     if not root_ids:
         return []
     numbered = (
-        select(Comment.id.label("cid"),
+        select(Comment.id.label("cid"), Comment.root_id.label("root_id"),
                func.row_number().over(partition_by=Comment.root_id, order_by=Comment.path).label("n"))
         .where(Comment.root_id.in_(root_ids), Comment.depth > 0, Comment.depth <= max_depth)
         .subquery()
     )
-    query = (select(Comment).join(numbered, numbered.c.cid == Comment.id)
-             .where(numbered.c.n <= limit_per_root).order_by(Comment.path))
-    return list(db.session.scalars(query))
+    position = case({root_id: index for index, root_id in enumerate(root_ids)}, value=numbered.c.root_id)
+    chosen = (select(numbered.c.cid).where(numbered.c.n <= limit_per_root)
+              .order_by(numbered.c.n, position).limit(limit_total))
+    ids = list(db.session.scalars(chosen))
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.path)))
 
 
 def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAGE_SIZE):
@@ -534,7 +545,7 @@ def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAG
     roots = roots[:per_page]
     thread = Thread(discussion=discussion, roots=roots, sort=sort, page=page, has_more=has_more)
     for reply in _load_replies([c.id for c in roots], max_depth=MAX_VISIBLE_DEPTH,
-                               limit_per_root=REPLIES_SHOWN_PER_THREAD):
+                               limit_per_root=REPLIES_SHOWN_PER_THREAD, limit_total=REPLIES_SHOWN_PER_PAGE):
         thread.children.setdefault(reply.parent_id, []).append(reply)
     return thread
 

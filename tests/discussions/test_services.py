@@ -252,7 +252,22 @@ def test_many_replies_under_one_comment_are_capped_on_the_page(app, make_user, o
     thread = ds.thread_page(open_discussion)
     assert len(thread.replies(top)) == ds.REPLIES_SHOWN_PER_THREAD
     db.session.refresh(top)
-    assert top.reply_count - thread.shown_reply_count(top) == 10
+    assert top.reply_count - thread.shown_reply_count(top) == 40 - ds.REPLIES_SHOWN_PER_THREAD
+
+
+def test_a_page_shows_a_bounded_number_of_replies_spread_over_its_threads(app, make_user, open_discussion):
+    author = make_user()
+    roots = [ds.post_comment(author, open_discussion, body=f"root {n}") for n in range(30)]
+    for root in roots:
+        reply = ds.post_comment(author, open_discussion, body="first reply", parent_id=root.id)
+        ds.post_comment(author, open_discussion, body="reply to the reply", parent_id=reply.id)
+        ds.post_comment(author, open_discussion, body="second reply", parent_id=root.id)
+    thread = ds.thread_page(open_discussion, sort="oldest")
+    shown = [c for c in thread.all_comments() if c.depth > 0]
+    assert len(shown) == ds.REPLIES_SHOWN_PER_PAGE
+    assert all(thread.replies(root) for root in thread.roots)  # every thread shows its first reply
+    shown_ids = {c.id for c in thread.all_comments()}
+    assert all(c.parent_id in shown_ids for c in shown)  # never a reply without its parent
 
 
 def test_mentions_link_to_profiles_and_notify(app, make_user, open_discussion):
