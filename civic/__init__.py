@@ -73,6 +73,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
+    from civic.consultations.views import bp as consultations_bp
     from civic.discussions.views import bp as discussions_bp
     from civic.mail.views import bp as mail_bp
     from civic.notifications.views import bp as notifications_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app):
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(consultations_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(notifications_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:

@@ -100,6 +100,12 @@ def _vote_on_comment(user, comment, roles):
 
 _view_discussion.roles = frozenset()
 
+
+def _view_consultation(user, consultation, roles):
+    if consultation is not None and getattr(consultation, "published_at", None) is None:
+        return bool(roles & {Role.OFFICIAL, Role.ADMIN})
+    return True
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -126,6 +132,9 @@ RULES = {
     "comment.pin": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,
+    # Consultations
+    "consultation.view": _view_consultation,
+    "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
 }
 
 

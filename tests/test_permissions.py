@@ -73,6 +73,9 @@ MATRIX = {
     ("comment.pin", "comment"): {"moderator", "official", "admin"},
     ("comment.view_history", "comment"): {"moderator", "admin"},
     ("notifications.view", None): SIGNED_IN,
+    ("consultation.view", "published consultation"): EVERYONE,
+    ("consultation.view", "draft consultation"): {"official", "admin"},
+    ("consultation.manage", "published consultation"): {"official", "admin"},
 }
 
 OBJECTS = {
@@ -83,7 +86,16 @@ OBJECTS = {
     "open category": lambda: category(True),
     "staff-only category": lambda: category(False),
     "comment": others_comment,
+    "published consultation": lambda: consultation(published=True),
+    "draft consultation": lambda: consultation(published=False),
 }
+
+
+def consultation(published):
+    from civic.common.models import utcnow
+    from civic.consultations.models import Consultation
+
+    return Consultation(id=4, title="C", published_at=utcnow() if published else None)
 
 
 def test_matrix_covers_every_rule():

@@ -16,6 +16,9 @@ def init_templating(app):
 
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
     app.jinja_env.globals["can_as"] = can
+    from civic.consultations.models import PHASE_LABELS
+
+    app.jinja_env.globals["phase_label"] = lambda phase: PHASE_LABELS[getattr(phase, "value", phase)]
     app.jinja_env.globals["stance_label"] = lambda stance: STANCE_LABELS.get(stance, stance)
 
     @app.context_processor

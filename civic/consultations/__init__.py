@@ -1,0 +1,1 @@
+"""Public consultations: officials ask, citizens answer, officials report back."""

@@ -1,0 +1,103 @@
+"""Consultation tables: the consultation, its public timeline, and its public list of corrections."""
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.extensions import db
+
+TITLE_MAX_LENGTH = 150
+SUMMARY_MAX_LENGTH = 500
+BODY_MAX_LENGTH = 50_000
+LABEL_MAX_LENGTH = 80
+CONTACT_MAX_LENGTH = 300
+
+
+class Phase(str, enum.Enum):
+    """Where a consultation is in its life; derived from its publication and dates (see phase_of)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    OUTCOME_PUBLISHED = "outcome_published"
+
+
+PHASE_LABELS = {
+    "draft": _l("Draft"), "scheduled": _l("Upcoming"), "open": _l("Open"), "closed": _l("Closed"),
+    "outcome_published": _l("Outcome published"),
+}
+
+PUBLICLY_VISIBLE = frozenset({Phase.SCHEDULED, Phase.OPEN, Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
+ACCEPTING_RESPONSES = frozenset({Phase.OPEN})
+DELETABLE = frozenset({Phase.DRAFT})
+FREELY_EDITABLE = frozenset({Phase.DRAFT})  # later edits are corrections, listed publicly
+OUTCOME_ALLOWED = frozenset({Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
+CLOSABLE_EARLY = frozenset({Phase.OPEN})
+
+
+class Consultation(TimestampMixin, db.Model):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX_LENGTH), nullable=False, default="")
+    body_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    topic: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="", index=True)
+    area: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="", index=True)
+    contact: Mapped[str] = mapped_column(String(CONTACT_MAX_LENGTH), nullable=False, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Publication and dates decide the phase; nobody has to press a button at opening or closing.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_early_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    outcome_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    outcome_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
+    response_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    timeline: Mapped[list["TimelinePhase"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="TimelinePhase.position")
+    corrections: Mapped[list["Correction"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Correction.created_at.desc()")
+
+
+class TimelinePhase(db.Model):
+    """A stage shown to the public ("Information", "Consultation", "Analysis", "Outcome")."""
+
+    __tablename__ = "consultation_timeline_phase"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    name: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False)
+    description: Mapped[str] = mapped_column(String(SUMMARY_MAX_LENGTH), nullable=False, default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="timeline")
+
+
+class Correction(db.Model):
+    """A change to a published consultation, listed publicly with its date."""
+
+    __tablename__ = "consultation_correction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), nullable=False)
+    fields: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="corrections")
