@@ -90,11 +90,13 @@ def _register_blueprints(app):
 
 
 def _register_socket_namespaces(app):
+    from civic.consultations.services import load_consultation
     from civic.discussions.services import load_discussion
     from civic.realtime import register_room_kind, register_socket_handlers
 
     register_socket_handlers(app)
     register_room_kind("discussion", load_discussion)
+    register_room_kind("consultation", load_consultation)
 
 
 def _register_cli(app):

@@ -5,4 +5,6 @@ from civic.discussions.models import (  # noqa: F401
     Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow,
 )
 from civic.notifications.models import Notification  # noqa: F401
-from civic.consultations.models import Consultation, Correction, TimelinePhase  # noqa: F401
+from civic.consultations.models import (  # noqa: F401
+    Answer, Consultation, Correction, Question, Response, TimelinePhase,
+)

@@ -135,6 +135,7 @@ RULES = {
     # Consultations
     "consultation.view": _view_consultation,
     "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
+    "consultation.respond": _participant,
 }
 
 

@@ -76,6 +76,7 @@ MATRIX = {
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},
     ("consultation.manage", "published consultation"): {"official", "admin"},
+    ("consultation.respond", "published consultation"): SIGNED_IN,
 }
 
 OBJECTS = {

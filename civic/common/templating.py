@@ -18,6 +18,10 @@ def init_templating(app):
     app.jinja_env.globals["can_as"] = can
     from civic.consultations.models import PHASE_LABELS
 
+    from civic.consultations.forms import question_kind_choices
+
+    app.jinja_env.globals["question_kind_label"] = lambda kind: {c.value: c.label for c in question_kind_choices()}[kind]
+    app.jinja_env.filters["zip_self"] = lambda items: [(item, item) for item in items]
     app.jinja_env.globals["phase_label"] = lambda phase: PHASE_LABELS[getattr(phase, "value", phase)]
     app.jinja_env.globals["stance_label"] = lambda stance: STANCE_LABELS.get(stance, stance)
 

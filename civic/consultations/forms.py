@@ -1,7 +1,10 @@
 """Consultation forms (presence and parsing; the rules are in consultations.services)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, SelectChoice, SelectField, StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Optional
 
 from civic.consultations.models import (
@@ -57,3 +60,27 @@ class PhaseRowForm(Form):
 
 class TimelineForm(FlaskForm):
     phases = FieldList(FormField(PhaseRowForm), min_entries=6, max_entries=8)
+
+
+def question_kind_choices():
+    return [SelectChoice("short_text", _l("Short text")), SelectChoice("long_text", _l("Long text")),
+            SelectChoice("single_choice", _l("Single choice")), SelectChoice("multiple_choice", _l("Multiple choice")),
+            SelectChoice("scale", _l("Rating scale")), SelectChoice("ranking", _l("Ranking")),
+            SelectChoice("yes_no", _l("Yes or no"))]
+
+
+class QuestionForm(FlaskForm):
+    section = StringField(_l("Start a new section with this heading (optional)"), render_kw={"maxlength": 150})
+    kind = SelectField(_l("Kind of question"), choices=question_kind_choices(), validate_choice=False)
+    prompt = StringField(_l("Question"), validators=[DataRequired(message=_l("Write the question."))],
+                         render_kw={"maxlength": 550})
+    help_text = TextAreaField(_l("Help text (optional)"), render_kw={"rows": 2, "maxlength": 1000})
+    required = BooleanField(_l("An answer is required"))
+    options = TextAreaField(_l("Options, one per line"),
+                            description=_l("For single choice, multiple choice and ranking questions."),
+                            render_kw={"rows": 5})
+    allow_other = BooleanField(_l("Offer “Other, please say”"))
+    scale = SelectField(_l("Scale"), choices=[SelectChoice("1-5", "1 – 5"), SelectChoice("0-10", "0 – 10")],
+                        validate_choice=False)
+    scale_min_label = StringField(_l("Label of the lowest value"), render_kw={"maxlength": 80})
+    scale_max_label = StringField(_l("Label of the highest value"), render_kw={"maxlength": 80})

@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
@@ -66,6 +66,8 @@ class Consultation(TimestampMixin, db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     timeline: Mapped[list["TimelinePhase"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="TimelinePhase.position")
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Question.position")
     corrections: Mapped[list["Correction"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="Correction.created_at.desc()")
 
@@ -101,3 +103,66 @@ class Correction(db.Model):
     fields: Mapped[str] = mapped_column(String(300), nullable=False, default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="corrections")
+
+
+class Question(db.Model):
+    """One question of a consultation's questionnaire; `section` starts a new headed section."""
+
+    __tablename__ = "consultation_question"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    section: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False, default="")
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    prompt: Mapped[str] = mapped_column(String(500), nullable=False)
+    help_text: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    options: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    allow_other: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    scale_min: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    scale_max: Mapped[int] = mapped_column(Integer, nullable=False, default=5)
+    scale_min_label: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="")
+    scale_max_label: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="questions")
+
+    def spec(self):
+        from civic.consultations.questionnaire import QuestionSpec
+
+        return QuestionSpec(kind=self.kind, required=self.required, options=tuple(self.options or ()),
+                            allow_other=self.allow_other, scale_min=self.scale_min, scale_max=self.scale_max)
+
+
+class Response(db.Model):
+    """One person's response to a consultation: saved as they go, counted once submitted."""
+
+    __tablename__ = "consultation_response"
+    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_response_consultation_id_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan",
+                                                   lazy="selectin")
+
+
+class Answer(db.Model):
+    __tablename__ = "consultation_answer"
+    __table_args__ = (UniqueConstraint("response_id", "question_id", name="uq_consultation_answer_response_id_question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_response.id", ondelete="CASCADE"),
+                                             nullable=False, index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_question.id", ondelete="CASCADE"),
+                                             nullable=False, index=True)
+    value: Mapped[object] = mapped_column(JSON, nullable=True)
+    other_text: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+
+    response: Mapped[Response] = relationship(back_populates="answers")

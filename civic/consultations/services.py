@@ -5,19 +5,23 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from flask_babel import format_datetime
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.markdown import render_markdown
+from civic.consultations import questionnaire
 from civic.consultations.models import (
-    BODY_MAX_LENGTH, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
-    OUTCOME_ALLOWED, PUBLICLY_VISIBLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Consultation, Correction, Phase,
-    TimelinePhase,
+    ACCEPTING_RESPONSES, BODY_MAX_LENGTH, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
+    OUTCOME_ALLOWED, PUBLICLY_VISIBLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation, Correction, Phase,
+    Question, Response, TimelinePhase,
 )
-from civic.errors import Conflict, InvalidInput, NotFound
+from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, ServiceUnavailable
 from civic.extensions import db
 from civic.permissions import ensure_can
+from civic.realtime import publish_tally
 
 EDITABLE_FIELDS = ("title", "summary", "body_markdown", "topic", "area", "contact", "opens_at", "closes_at")
 LIST_FILTERS = ("open", "upcoming", "closed", "outcome")
@@ -52,6 +56,11 @@ def get_consultation(consultation_id, viewer):
         raise NotFound(_("There is no such consultation."))
     ensure_can(viewer, "consultation.view", consultation)
     return consultation
+
+
+def load_consultation(consultation_id):
+    """For the socket layer: the consultation or None, without permission checks."""
+    return db.session.get(Consultation, consultation_id)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -328,3 +337,293 @@ def set_timeline(actor, consultation, rows):
 
 def is_publicly_visible(consultation):
     return phase_of(consultation) in PUBLICLY_VISIBLE
+
+
+# --- the questionnaire ---------------------------------------------------------------------
+
+@dataclass
+class QuestionData:
+    kind: str = "short_text"
+    prompt: str = ""
+    help_text: str = ""
+    section: str = ""
+    required: bool = False
+    options: tuple = ()
+    allow_other: bool = False
+    scale: str = "1-5"
+    scale_min_label: str = ""
+    scale_max_label: str = ""
+
+
+WORDING_FIELDS = ("prompt", "help_text", "section", "scale_min_label", "scale_max_label")
+
+
+def questionnaire_locked(consultation):
+    """Questions cannot change (except their wording) once the first response is submitted."""
+    return db.session.scalar(select(Response.id).where(Response.consultation_id == consultation.id,
+                                                       Response.first_submitted_at.isnot(None)).limit(1)) is not None
+
+
+def _clean_question(data):
+    errors = {}
+    if data.kind not in questionnaire.KINDS:
+        errors["kind"] = [_("Choose one of the kinds of question offered.")]
+    prompt = " ".join((data.prompt or "").split())
+    if not prompt:
+        errors["prompt"] = [_("Write the question.")]
+    elif len(prompt) > 500:
+        errors["prompt"] = [_("Use at most %(max)d characters.", max=500)]
+    help_text = (data.help_text or "").strip()
+    if len(help_text) > 1000:
+        errors["help_text"] = [_("Use at most %(max)d characters.", max=1000)]
+    section = " ".join((data.section or "").split())
+    if len(section) > TITLE_MAX_LENGTH:
+        errors["section"] = [_("Use at most %(max)d characters.", max=TITLE_MAX_LENGTH)]
+    options = questionnaire.check_options(data.kind, data.options or ())
+    if options is None:
+        errors["options"] = [_("Give between 2 and 30 different options, one per line, each under 200 characters.")]
+    try:
+        low, high = (int(part) for part in (data.scale or "1-5").split("-"))
+    except ValueError:
+        low, high = None, None
+    if data.kind == "scale" and (low, high) not in questionnaire.SCALES:
+        errors["scale"] = [_("Choose a scale from 1 to 5 or from 0 to 10.")]
+    labels = [(data.scale_min_label or "").strip(), (data.scale_max_label or "").strip()]
+    if any(len(label) > LABEL_MAX_LENGTH for label in labels):
+        errors["scale_min_label"] = [_("Use at most %(max)d characters.", max=LABEL_MAX_LENGTH)]
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise InvalidInput(messages[0], field=field, errors=errors)
+    scale = (low, high) if data.kind == "scale" else (1, 5)
+    return {"kind": data.kind, "prompt": prompt, "help_text": help_text, "section": section,
+            "required": bool(data.required), "options": options or [],
+            "allow_other": bool(data.allow_other) and data.kind in ("single_choice", "multiple_choice"),
+            "scale_min": scale[0], "scale_max": scale[1],
+            "scale_min_label": labels[0] if data.kind == "scale" else "",
+            "scale_max_label": labels[1] if data.kind == "scale" else ""}
+
+
+def save_question(actor, consultation, data, question=None):
+    """Add a question (question=None) or change one. After the first response only the wording
+    may change, and each change is listed publicly."""
+    ensure_can(actor, "consultation.manage", consultation)
+    if phase_of(consultation) is Phase.OUTCOME_PUBLISHED:
+        raise Conflict(_("The outcome is published; the questionnaire can no longer change."))
+    cleaned = _clean_question(data)
+    locked = questionnaire_locked(consultation)
+    if question is None:
+        if locked:
+            raise Conflict(_("Responses have arrived: questions can no longer be added or removed."))
+        position = max((q.position for q in consultation.questions), default=-1) + 1
+        question = Question(consultation_id=consultation.id, position=position, **cleaned)
+        db.session.add(question)
+        action = "question.create"
+    else:
+        changed = [name for name, value in cleaned.items() if getattr(question, name) != value]
+        if not changed:
+            return question
+        if locked:
+            if set(changed) - set(WORDING_FIELDS):
+                raise Conflict(_("Responses have arrived: only the wording of a question can change now."))
+            db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id,
+                                      note=_("Wording of the question “%(prompt)s” corrected.",
+                                             prompt=cleaned["prompt"][:200]), fields="question"))
+        for name in changed:
+            setattr(question, name, cleaned[name])
+        action = "question.update"
+    db.session.flush()
+    record_staff_action(actor, action, "consultation", consultation.id, consultation.title, "",
+                        {"question": question.id})
+    _commit()
+    return question
+
+
+def delete_question(actor, question):
+    consultation = question.consultation
+    ensure_can(actor, "consultation.manage", consultation)
+    if questionnaire_locked(consultation):
+        raise Conflict(_("Responses have arrived: questions can no longer be added or removed."))
+    consultation.questions.remove(question)
+    for position, remaining in enumerate(consultation.questions):
+        remaining.position = position
+    record_staff_action(actor, "question.delete", "consultation", consultation.id, consultation.title)
+    _commit()
+
+
+def move_question(actor, question, offset):
+    consultation = question.consultation
+    ensure_can(actor, "consultation.manage", consultation)
+    questions = list(consultation.questions)
+    index = questions.index(question)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(questions):
+        return
+    questions[index], questions[target] = questions[target], questions[index]
+    for position, item in enumerate(questions):
+        item.position = position
+    _commit()
+
+
+def get_question(consultation, question_id):
+    question = db.session.get(Question, question_id)
+    if question is None or question.consultation_id != consultation.id:
+        raise NotFound(_("There is no such question in this consultation."))
+    return question
+
+
+# --- responses ------------------------------------------------------------------------------
+
+DRAFT_TEXT_CAP = 20_000  # what a saved draft keeps of one answer; checks happen at review
+
+
+def my_response(user, consultation):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
+                                                    Response.user_id == user.id))
+
+
+def answers_by_question(response):
+    return {a.question_id: a for a in response.answers} if response else {}
+
+
+def _problem_message(checked):
+    numbers = checked.numbers
+    return {
+        "required": _("Please answer this question."),
+        "too_long": _("Use at most %(max)d characters; this answer has %(length)d.",
+                      max=numbers.get("max", 0), length=numbers.get("length", 0)),
+        "not_offered": _("Choose one of the options offered."),
+        "one_choice": _("Choose only one option."),
+        "other_empty": _("Say what your other answer is, or choose another option."),
+        "out_of_range": _("Choose a number from %(min)d to %(max)d.", min=numbers.get("min", 0),
+                          max=numbers.get("max", 0)),
+        "rank_all": _("Give each of the %(n)d options a different position, from 1 to %(n)d.",
+                      n=numbers.get("n", 0)),
+    }[checked.problem]
+
+
+def check_response(consultation, raw):
+    """raw: {question_id: (value, other_text)} -> (cleaned {question_id: Checked}, problems {field: [msg]})."""
+    cleaned, problems = {}, {}
+    for question in consultation.questions:
+        value, other = raw.get(question.id, (None, ""))
+        checked = questionnaire.check_answer(question.spec(), value, other)
+        if checked.problem:
+            problems[f"q{question.id}"] = [_problem_message(checked)]
+        else:
+            cleaned[question.id] = checked
+    return cleaned, problems
+
+
+def _require_open(consultation):
+    if phase_of(consultation) not in ACCEPTING_RESPONSES:
+        if phase_of(consultation) is Phase.SCHEDULED:
+            raise ParticipationClosed(_("This consultation is not open yet. It opens on %(date)s.",
+                                        date=format_datetime(consultation.opens_at)))
+        raise ParticipationClosed(_("This consultation closed on %(date)s, so it no longer takes responses.",
+                                    date=format_datetime(consultation.closes_at)))
+
+
+def _response_for(user, consultation):
+    response = my_response(user, consultation)
+    if response is None:
+        response = Response(consultation_id=consultation.id, user_id=user.id)
+        db.session.add(response)
+        db.session.flush()
+    return response
+
+
+def _store(response, consultation, values):
+    existing = answers_by_question(response)
+    for question in consultation.questions:
+        value, other = values.get(question.id, (None, ""))
+        answer = existing.get(question.id)
+        if answer is None:
+            answer = Answer(question_id=question.id)
+            response.answers.append(answer)
+        answer.value, answer.other_text = value, (other or "")[:500]
+
+
+def _cap(value):
+    if isinstance(value, str):
+        return value[:DRAFT_TEXT_CAP]
+    if isinstance(value, list):
+        return [item[:DRAFT_TEXT_CAP] for item in value[:50]]
+    return value
+
+
+def save_response(user, consultation, raw):
+    """Keep what the person typed so far, without checking it, to come back to before closing."""
+    ensure_can(user, "consultation.respond", consultation)
+    _require_open(consultation)
+    response = _response_for(user, consultation)
+    _store(response, consultation, {qid: (_cap(value), other) for qid, (value, other) in raw.items()})
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise Conflict(_("Your response was saved from another window. Reload the page.")) from exc
+    return response
+
+
+def submit_response(user, consultation, raw):
+    """Check every answer and submit. One response per account, which can change until closing.
+    Refused after closing (the caller shows the person their answers to keep)."""
+    ensure_can(user, "consultation.respond", consultation)
+    _require_open(consultation)
+    cleaned, problems = check_response(consultation, raw)
+    if problems:
+        field, messages = next(iter(problems.items()))
+        raise InvalidInput(messages[0], field=field, errors=problems)
+    response = _response_for(user, consultation)
+    _store(response, consultation, {qid: (checked.value, checked.other) for qid, checked in cleaned.items()})
+    now = clock.now()
+    first = response.first_submitted_at is None
+    response.submitted_at = now
+    if first:
+        response.first_submitted_at = now
+        db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
+                           .values(response_count=Consultation.response_count + 1))
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise Conflict(_("Your response was submitted from another window. Reload the page.")) from exc
+    db.session.refresh(consultation)
+    _send_receipt(user, consultation, response)
+    publish_tally("consultation", consultation.id, {"responses": consultation.response_count})
+    return response
+
+
+def readable_answers(consultation, response):
+    """(question, text) pairs for receipts and the review page."""
+    by_question = answers_by_question(response)
+    rows = []
+    for question in consultation.questions:
+        answer = by_question.get(question.id)
+        value = answer.value if answer else None
+        if isinstance(value, list):
+            text = "; ".join(value) if question.kind != "ranking" else \
+                "; ".join(f"{n}. {item}" for n, item in enumerate(value, start=1))
+        elif value == questionnaire.OTHER:
+            text = ""
+        elif question.kind == "yes_no" and value in ("yes", "no"):
+            text = _("Yes") if value == "yes" else _("No")
+        else:
+            text = "" if value is None else str(value)
+        if answer and answer.other_text:
+            text = f"{text}; {answer.other_text}" if text else answer.other_text
+        rows.append((question, text))
+    return rows
+
+
+def _send_receipt(user, consultation, response):
+    from civic.common.urls import external_url
+    from civic.mail.services import send_mail
+
+    try:
+        send_mail(user.email, lambda: _("Your response to “%(title)s”", title=consultation.title),
+                  "response_receipt", language=user.language, user=user, consultation=consultation,
+                  answers=readable_answers(consultation, response), response=response,
+                  url=external_url("consultations.show", consultation_id=consultation.id))
+    except ServiceUnavailable:
+        pass  # the response is stored; the receipt is a courtesy that must not undo it

@@ -9,7 +9,7 @@ from civic.common.forms import apply_service_error, render_form
 from civic.consultations import forms
 from civic.consultations import services as consultations
 from civic.consultations.models import Phase
-from civic.errors import Conflict, InvalidInput
+from civic.errors import Conflict, InvalidInput, ParticipationClosed
 from civic.permissions import can, ensure_can
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -40,7 +40,8 @@ def show(consultation_id):
     consultation = consultations.get_consultation(consultation_id, current_user)
     return render_template("consultations/show.html", consultation=consultation,
                            phase=consultations.phase_of(consultation), days_left=consultations.days_left(consultation),
-                           Phase=Phase, publish_form=FlaskForm())
+                           Phase=Phase, publish_form=FlaskForm(),
+                           my_response=consultations.my_response(current_user, consultation))
 
 
 def _fields(form):
@@ -198,3 +199,186 @@ def delete(consultation_id):
         flash(_("The draft is deleted."), "success")
         return redirect(url_for("consultations.index", show="draft"))
     return render_template("consultations/delete.html", form=form, consultation=consultation)
+
+
+# --- the questionnaire builder --------------------------------------------------------------
+
+def _question_data(form):
+    return consultations.QuestionData(
+        kind=form.kind.data, prompt=form.prompt.data, help_text=form.help_text.data, section=form.section.data,
+        required=form.required.data, options=tuple((form.options.data or "").splitlines()),
+        allow_other=form.allow_other.data, scale=form.scale.data, scale_min_label=form.scale_min_label.data,
+        scale_max_label=form.scale_max_label.data)
+
+
+@bp.route("/<int:consultation_id>/questions", methods=["GET", "POST"])
+@login_required
+def questions(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    ensure_can(current_user, "consultation.manage", consultation)
+    form = forms.QuestionForm()
+    if form.validate_on_submit():
+        try:
+            consultations.save_question(_me(), consultation, _question_data(form))
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Question added."), "success")
+            return redirect(url_for("consultations.questions", consultation_id=consultation.id))
+    return render_form("consultations/questions.html", form, consultation=consultation,
+                       locked=consultations.questionnaire_locked(consultation), small_form=FlaskForm())
+
+
+@bp.route("/<int:consultation_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def edit_question(consultation_id, question_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    ensure_can(current_user, "consultation.manage", consultation)
+    question = consultations.get_question(consultation, question_id)
+    form = forms.QuestionForm(obj=question if request.method == "GET" else None)
+    if request.method == "GET":
+        form.options.data = "\n".join(question.options or [])
+        form.scale.data = f"{question.scale_min}-{question.scale_max}"
+    if form.validate_on_submit():
+        try:
+            consultations.save_question(_me(), consultation, _question_data(form), question)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Question saved."), "success")
+            return redirect(url_for("consultations.questions", consultation_id=consultation.id))
+    return render_form("consultations/edit_question.html", form, consultation=consultation, question=question,
+                       locked=consultations.questionnaire_locked(consultation))
+
+
+@bp.post("/<int:consultation_id>/questions/<int:question_id>/<any(up, down, delete):change>")
+@login_required
+def change_question(consultation_id, question_id, change):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    question = consultations.get_question(consultation, question_id)
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+    elif change == "delete":
+        try:
+            consultations.delete_question(_me(), question)
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Question removed."), "success")
+    else:
+        consultations.move_question(_me(), question, 1 if change == "down" else -1)
+    return redirect(url_for("consultations.questions", consultation_id=consultation.id))
+
+
+# --- responding -----------------------------------------------------------------------------
+
+def _raw_answers(consultation, source):
+    """What the person typed, per question: {question_id: (value, other_text)}."""
+    from civic.consultations.questionnaire import ranking_from_positions
+
+    raw = {}
+    for question in consultation.questions:
+        name = f"q{question.id}"
+        if question.kind == "multiple_choice":
+            value = source.getlist(name)
+        elif question.kind == "ranking":
+            positions = {option: source.get(f"{name}_rank_{index}", "").strip()
+                         for index, option in enumerate(question.options)}
+            ranking = ranking_from_positions(question.options, positions)
+            value = positions if ranking == ["?"] else ranking
+        else:
+            value = source.get(name)
+        raw[question.id] = (value, source.get(f"{name}_other", ""))
+    return raw
+
+
+def _raw_from_response(response):
+    return {a.question_id: (a.value, a.other_text) for a in response.answers} if response else {}
+
+
+def _respond_page(consultation, raw, *, errors=None, status=200):
+    return render_template("consultations/respond.html", consultation=consultation, raw=raw, errors=errors or {},
+                           response=consultations.my_response(current_user, consultation),
+                           phase=consultations.phase_of(consultation)), status
+
+
+@bp.route("/<int:consultation_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    ensure_can(current_user, "consultation.respond", consultation)
+    if request.method == "GET":
+        if consultations.phase_of(consultation) is not Phase.OPEN:
+            flash(_("This consultation is not taking responses."), "warning")
+            return redirect(url_for("consultations.show", consultation_id=consultation.id))
+        return _respond_page(consultation, _raw_from_response(consultations.my_response(current_user, consultation)))
+    if not FlaskForm().validate_on_submit():
+        return _respond_page(consultation, _raw_answers(consultation, request.form),
+                             errors={"": [_("The form had expired. Your answers are below: send them again.")]},
+                             status=400)
+    raw = _raw_answers(consultation, request.form)
+    try:
+        if request.form.get("action") == "save":
+            consultations.save_response(_me(), consultation, raw)
+            flash(_("Your answers are saved. Come back to finish before the consultation closes."), "success")
+            return redirect(url_for("consultations.show", consultation_id=consultation.id))
+        consultations.save_response(_me(), consultation, raw)
+        _cleaned, problems = consultations.check_response(consultation, raw)
+        if problems:
+            return _respond_page(consultation, raw, errors=problems, status=422)
+        return redirect(url_for("consultations.review", consultation_id=consultation.id))
+    except ParticipationClosed as error:
+        return _closed_page(consultation, raw, error)
+
+
+def _closed_page(consultation, raw, error):
+    """After closing, show the person what they wrote so that they can keep a copy."""
+    return render_template("consultations/closed_copy.html", consultation=consultation, message=error.message,
+                           answers=_readable_raw(consultation, raw)), 409
+
+
+def _readable_raw(consultation, raw):
+    rows = []
+    for question in consultation.questions:
+        value, other = raw.get(question.id, (None, ""))
+        if isinstance(value, dict):
+            value = [f"{option}: {position}" for option, position in value.items() if position]
+        text = "; ".join(value) if isinstance(value, list) else (value or "")
+        if other:
+            text = f"{text}; {other}" if text else other
+        rows.append((question, text))
+    return rows
+
+
+@bp.get("/<int:consultation_id>/respond/review")
+@login_required
+def review(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    response = consultations.my_response(current_user, consultation)
+    if response is None:
+        return redirect(url_for("consultations.respond", consultation_id=consultation.id))
+    return render_template("consultations/review.html", consultation=consultation, form=FlaskForm(),
+                           answers=consultations.readable_answers(consultation, response))
+
+
+@bp.post("/<int:consultation_id>/respond/submit")
+@login_required
+def submit(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    response = consultations.my_response(current_user, consultation)
+    raw = _raw_from_response(response)
+    if not FlaskForm().validate_on_submit():
+        return _respond_page(consultation, raw, errors={"": [_("The form had expired. Please submit again.")]},
+                             status=400)
+    try:
+        consultations.submit_response(_me(), consultation, raw)
+    except InvalidInput as error:
+        return _respond_page(consultation, raw, errors=error.errors, status=422)
+    except ParticipationClosed as error:
+        return _closed_page(consultation, raw, error)
+    flash(_("Thank you: your response is submitted. We have emailed you a copy."), "success")
+    return redirect(url_for("consultations.show", consultation_id=consultation.id))

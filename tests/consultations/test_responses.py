@@ -1,0 +1,216 @@
+"""The questionnaire builder and responding: save, review, submit, change, and the closing time."""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from civic.common import clock
+from civic.consultations import services as cs
+from civic.consultations.models import Correction, Response
+from civic.errors import Conflict, InvalidInput, ParticipationClosed
+from civic.extensions import db
+from tests.conftest import mail_to
+
+UTC = timezone.utc
+OPENS = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    holder = {"now": OPENS + timedelta(days=1)}
+    monkeypatch.setattr(clock, "now", lambda: holder["now"])
+    return holder
+
+
+@pytest.fixture
+def official(make_user):
+    return make_user("olga@example.org", roles=("citizen", "official"), name="Olga Official")
+
+
+@pytest.fixture
+def survey(app, now, official):
+    holder_now = now["now"]
+    now["now"] = OPENS - timedelta(days=10)
+    c = cs.create_consultation(official, cs.ConsultationFields(
+        title="Getting around", summary="How do you travel?", opens_local=OPENS.replace(tzinfo=None),
+        closes_local=datetime(2027, 4, 1, 9, 0)))
+    Q = cs.QuestionData
+    for data in (
+        Q(kind="short_text", prompt="Where do you live?", section="About you"),
+        Q(kind="long_text", prompt="What would make your trips better?", required=True),
+        Q(kind="single_choice", prompt="How do you usually travel?", options=("Bus", "Bike", "Car"),
+          allow_other=True, required=True),
+        Q(kind="multiple_choice", prompt="Which would you use?", options=("Night bus", "Bike lanes", "Car share")),
+        Q(kind="scale", prompt="How safe do you feel cycling?", scale="0-10", scale_min_label="Not at all",
+          scale_max_label="Completely"),
+        Q(kind="ranking", prompt="Rank these priorities", options=("Safety", "Speed", "Cost")),
+        Q(kind="yes_no", prompt="Would you support a car-free Saturday?", required=True),
+    ):
+        cs.save_question(official, c, data)
+    cs.publish_consultation(official, c)
+    now["now"] = holder_now
+    return c
+
+
+def answers(survey, **overrides):
+    q = {question.prompt: question.id for question in survey.questions}
+    base = {
+        q["Where do you live?"]: ("Old Town", ""),
+        q["What would make your trips better?"]: ("More frequent buses at night.", ""),
+        q["How do you usually travel?"]: ("__other__", "Scooter"),
+        q["Which would you use?"]: (["Night bus", "Bike lanes"], ""),
+        q["How safe do you feel cycling?"]: ("3", ""),
+        q["Rank these priorities"]: (["Safety", "Cost", "Speed"], ""),
+        q["Would you support a car-free Saturday?"]: ("yes", ""),
+    }
+    for prompt, value in overrides.items():
+        base[q[prompt]] = value
+    return base
+
+
+def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey, make_user, outbox):
+    citizen = make_user(name="Rosa")
+    response = cs.submit_response(citizen, survey, answers(survey))
+    assert response.submitted_at and survey.response_count == 1
+    cs.submit_response(citizen, survey, answers(survey, **{"Where do you live?": ("River side", "")}))
+    db.session.refresh(survey)
+    assert survey.response_count == 1 and db.session.query(Response).count() == 1
+    receipt = mail_to(outbox, citizen.email)[-1].get_body(("plain",)).get_content()
+    assert "River side" in receipt and "Scooter" in receipt and "1. Safety" in receipt
+
+
+def test_answers_that_do_not_fit_are_refused_question_by_question(app, survey, make_user):
+    citizen = make_user()
+    bad = answers(survey, **{"How do you usually travel?": ("Rocket", ""),
+                             "How safe do you feel cycling?": ("11", ""),
+                             "Would you support a car-free Saturday?": ("", ""),
+                             "What would make your trips better?": ("x" * 10_001, "")})
+    with pytest.raises(InvalidInput) as info:
+        cs.submit_response(citizen, survey, bad)
+    messages = {key: value[0] for key, value in info.value.errors.items()}
+    assert len(messages) == 4
+    assert any("options offered" in m for m in messages.values())
+    assert any("from 0 to 10" in m for m in messages.values())
+    assert any("Please answer" in m for m in messages.values())
+    assert any("10000" in m or "10,000" in m for m in messages.values())
+    assert db.session.query(Response).count() == 0
+
+
+def test_saving_keeps_unchecked_answers_to_come_back_to(app, survey, make_user):
+    citizen = make_user()
+    cs.save_response(citizen, survey, answers(survey, **{"How safe do you feel cycling?": ("eleven", "")}))
+    saved = cs.my_response(citizen, survey)
+    assert saved.submitted_at is None and survey.response_count == 0
+    assert "eleven" in [a.value for a in saved.answers]
+
+
+def test_a_response_one_second_after_closing_is_refused(app, survey, make_user, now):
+    citizen = make_user()
+    now["now"] = survey.closes_at + timedelta(seconds=1)
+    with pytest.raises(ParticipationClosed, match="closed"):
+        cs.submit_response(citizen, survey, answers(survey))
+    assert db.session.query(Response).count() == 0
+    now["now"] = survey.opens_at - timedelta(seconds=1)
+    with pytest.raises(ParticipationClosed, match="not open yet"):
+        cs.save_response(citizen, survey, answers(survey))
+
+
+def test_after_the_first_response_only_wording_can_change_and_it_is_listed(app, survey, official, make_user):
+    cs.submit_response(make_user(), survey, answers(survey))
+    question = survey.questions[2]
+    with pytest.raises(Conflict):
+        cs.save_question(official, survey, cs.QuestionData(kind="single_choice", prompt=question.prompt,
+                                                           options=("Bus", "Tram"), required=True, allow_other=True))
+    with pytest.raises(Conflict):
+        cs.save_question(official, survey, cs.QuestionData(kind="short_text", prompt="New question"))
+    with pytest.raises(Conflict):
+        cs.delete_question(official, question)
+    cs.save_question(official, survey, cs.QuestionData(kind="single_choice", prompt="How do you usually get about?",
+                                                       options=("Bus", "Bike", "Car"), required=True,
+                                                       allow_other=True), question)
+    assert question.prompt == "How do you usually get about?"
+    assert db.session.query(Correction).filter_by(fields="question").count() == 1
+
+
+def test_question_definitions_are_checked(app, survey, official):
+    bad = [cs.QuestionData(kind="single_choice", prompt="Pick", options=("Only",)),
+           cs.QuestionData(kind="scale", prompt="Rate", scale="1-7"),
+           cs.QuestionData(kind="essay", prompt="?"),
+           cs.QuestionData(kind="short_text", prompt="  ")]
+    for data in bad:
+        with pytest.raises(InvalidInput):
+            cs.save_question(official, survey, data)
+
+
+def test_reordering_questions(app, survey, official):
+    first, second = survey.questions[0], survey.questions[1]
+    cs.move_question(official, second, -1)
+    db.session.refresh(survey)
+    assert survey.questions[0].id == second.id and survey.questions[1].id == first.id
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+def form_data(survey, typed):
+    data = {}
+    for question in survey.questions:
+        value, other = typed.get(question.id, (None, ""))
+        if question.kind == "ranking" and isinstance(value, list):
+            for index, option in enumerate(question.options):
+                data[f"q{question.id}_rank_{index}"] = str(value.index(option) + 1)
+        elif value is not None:
+            data[f"q{question.id}"] = value
+        if other:
+            data[f"q{question.id}_other"] = other
+    return data
+
+
+def test_citizen_responds_reviews_and_submits_through_the_pages(app, web, login_as, survey, outbox):
+    user = login_as("citizen")
+    url = f"/consultations/{survey.id}/respond"
+    page = web.get(url).get_data(as_text=True)
+    assert "How safe do you feel cycling?" in page and "Not at all" in page
+    review = web.post(url, {**form_data(survey, answers(survey)), "action": "review"}, form_url=url)
+    assert review.status_code == 302 and review.headers["Location"].endswith("/respond/review")
+    check = web.get(f"{url}/review").get_data(as_text=True)
+    assert "Scooter" in check and "Night bus; Bike lanes" in check
+    submitted = web.post(f"{url}/submit", {}, form_url=f"{url}/review")
+    assert submitted.status_code == 302
+    assert "You responded on" in web.get(f"/consultations/{survey.id}").get_data(as_text=True)
+    assert mail_to(outbox, user.email)
+
+
+def test_wrong_answers_are_shown_beside_their_questions_and_the_rest_is_kept(web, login_as, survey):
+    login_as("citizen")
+    url = f"/consultations/{survey.id}/respond"
+    typed = answers(survey, **{"How safe do you feel cycling?": ("42", "")})
+    response = web.post(url, {**form_data(survey, typed), "action": "review"}, form_url=url)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    scale_id = survey.questions[4].id
+    assert f'href="#q{scale_id}-field"' in html and "from 0 to 10" in html
+    assert "More frequent buses at night." in html and 'value="Old Town"' in html
+
+
+def test_a_late_submission_shows_the_text_back(web, login_as, survey, now):
+    login_as("citizen")
+    url = f"/consultations/{survey.id}/respond"
+    web.post(url, {**form_data(survey, answers(survey)), "action": "save"}, form_url=url)
+    token = web.csrf_token(f"/consultations/{survey.id}")
+    now["now"] = survey.closes_at + timedelta(seconds=1)
+    response = web.client.post(f"{url}/submit", data={"csrf_token": token})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "no longer takes responses" in html and "More frequent buses at night." in html
+
+
+def test_builder_pages(web, login_as, survey, make_user):
+    login_as("official")
+    url = f"/consultations/{survey.id}/questions"
+    assert "Rank these priorities" in web.get(url).get_data(as_text=True)
+    bad = web.post(url, {"kind": "single_choice", "prompt": "Pick one", "options": "Only one"}, form_url=url)
+    assert bad.status_code == 422 and "between 2 and 30" in bad.get_data(as_text=True)
+    ok = web.post(url, {"kind": "multiple_choice", "prompt": "Which days?", "options": "Mon\nTue\nWed"},
+                  form_url=url)
+    assert ok.status_code == 302
+    assert re.search(r"Which days\?", web.get(url).get_data(as_text=True))
