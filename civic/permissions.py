@@ -136,6 +136,8 @@ RULES = {
     "consultation.view": _view_consultation,
     "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.respond": _participant,
+    "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
+    "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),
 }
 
 

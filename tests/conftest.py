@@ -127,6 +127,7 @@ class IsolatedClient(FlaskClient):
     is already pushed, which would let `g` and the session leak from one request to the next.)"""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies are produced inside that context too
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

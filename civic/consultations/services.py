@@ -627,3 +627,117 @@ def _send_receipt(user, consultation, response):
                   url=external_url("consultations.show", consultation_id=consultation.id))
     except ServiceUnavailable:
         pass  # the response is stored; the receipt is a courtesy that must not undo it
+
+
+# --- results and exports (officials) --------------------------------------------------------
+
+TEXT_KINDS = frozenset({"short_text", "long_text"})
+EXPORT_BATCH = 500
+
+
+def _submitted(consultation):
+    return (Response.consultation_id == consultation.id) & Response.submitted_at.isnot(None)
+
+
+def results(actor, consultation):
+    """The dashboard: responses per day, and each question's counts and shares."""
+    from civic.insights.questionnaire_results import per_day, summarise
+
+    ensure_can(actor, "consultation.results", consultation)
+    zone = clock.site_zone()
+    days = [moment.astimezone(zone).date() for moment in db.session.scalars(
+        select(Response.first_submitted_at).where(_submitted(consultation)))]
+    questions = []
+    for question in consultation.questions:
+        values = list(db.session.scalars(select(Answer.value).join(Response).where(
+            _submitted(consultation), Answer.question_id == question.id)))
+        if question.kind in TEXT_KINDS:
+            answered = sum(1 for value in values if value)
+            summary = {"kind": question.kind, "answered": answered, "skipped": len(values) - answered}
+        else:
+            summary = summarise(question.kind, values, options=question.options,
+                                scale=(question.scale_min, question.scale_max))
+        questions.append((question, summary))
+    return {"per_day": per_day(days), "questions": questions, "total": len(days)}
+
+
+def text_answers(actor, consultation, question, *, contains="", page=1, per_page=20):
+    """Free-text answers to read one by one, newest first, optionally filtered by a word."""
+    ensure_can(actor, "consultation.results", consultation)
+    query = (select(Answer, Response.submitted_at).join(Response)
+             .where(_submitted(consultation), Answer.question_id == question.id)
+             .order_by(Response.submitted_at.desc(), Answer.id.desc()))
+    if question.kind in TEXT_KINDS:
+        query = query.where(Answer.value.isnot(None))
+    else:
+        query = query.where(Answer.other_text != "")
+    contains = (contains or "").strip()[:200]
+    rows = [(answer, submitted_at) for answer, submitted_at in db.session.execute(query)
+            if _answer_text(answer) and (not contains or contains.lower() in _answer_text(answer).lower())]
+    total = len(rows)
+    start = (max(1, page) - 1) * per_page
+    return rows[start:start + per_page], total
+
+
+def _answer_text(answer):
+    if isinstance(answer.value, str) and answer.value != questionnaire.OTHER:
+        return answer.value
+    return answer.other_text or ""
+
+
+def _cell(question, answer, other_label):
+    if answer is None or answer.value in (None, "", []):
+        return answer.other_text if answer else ""
+    value = answer.value
+    if isinstance(value, list):
+        text = " | ".join(value)
+    elif value == questionnaire.OTHER:
+        text = ""
+    else:
+        text = str(value)
+    if answer.other_text:
+        other = f"{other_label}: {answer.other_text}"
+        text = f"{text} | {other}" if text else other
+    return text
+
+
+def export_rows(actor, consultation, *, personal_data=False):
+    """Rows of the export, header first, read in batches so that 50,000 responses never sit in
+    memory at once. Personal data (names, emails) only when asked for; every export is audited."""
+    from civic.accounts.models import User
+
+    ensure_can(actor, "consultation.export", consultation)
+    questions = list(consultation.questions)
+    other_label = _("Other")  # translated now: the rows are produced while the response streams
+    record_staff_action(actor, "consultation.export", "consultation", consultation.id, consultation.title, "",
+                        {"personal_data": bool(personal_data)})
+    _commit()
+    header = ["response_id", "submitted_at"] + (["name", "email"] if personal_data else [])
+    header += [f"q{q.id}: {q.prompt}" for q in questions]
+    yield header
+    last_id = 0
+    while True:
+        batch = list(db.session.execute(
+            select(Response.id, Response.submitted_at, Response.user_id)
+            .where(_submitted(consultation), Response.id > last_id).order_by(Response.id).limit(EXPORT_BATCH)))
+        if not batch:
+            break
+        ids = [row.id for row in batch]
+        # Plain rows, not ORM objects: the session's identity map does not grow with the export.
+        answers = {}
+        for answer in db.session.execute(select(Answer.response_id, Answer.question_id, Answer.value,
+                                                Answer.other_text).where(Answer.response_id.in_(ids))):
+            answers[(answer.response_id, answer.question_id)] = answer
+        people = {}
+        if personal_data:
+            people = {u.id: u for u in db.session.execute(
+                select(User.id, User.display_name, User.email)
+                .where(User.id.in_([row.user_id for row in batch if row.user_id])))}
+        for row in batch:
+            cells = [row.id, row.submitted_at.isoformat()]
+            if personal_data:
+                person = people.get(row.user_id)
+                cells += [person.display_name if person else "", person.email if person else ""]
+            cells += [_cell(q, answers.get((row.id, q.id)), other_label) for q in questions]
+            yield cells
+        last_id = ids[-1]

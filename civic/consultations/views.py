@@ -382,3 +382,72 @@ def submit(consultation_id):
         return _closed_page(consultation, raw, error)
     flash(_("Thank you: your response is submitted. We have emailed you a copy."), "success")
     return redirect(url_for("consultations.show", consultation_id=consultation.id))
+
+
+# --- results and exports --------------------------------------------------------------------
+
+@bp.get("/<int:consultation_id>/results")
+@login_required
+def results(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    data = consultations.results(_me(), consultation)
+    return render_template("consultations/results.html", consultation=consultation, data=data,
+                           phase=consultations.phase_of(consultation))
+
+
+@bp.get("/<int:consultation_id>/results/<int:question_id>")
+@login_required
+def read_answers(consultation_id, question_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    question = consultations.get_question(consultation, question_id)
+    contains = request.args.get("contains", "")
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = consultations.text_answers(_me(), consultation, question, contains=contains, page=page)
+    return render_template("consultations/read_answers.html", consultation=consultation, question=question,
+                           rows=rows, total=total, page=page, contains=contains, per_page=20)
+
+
+@bp.get("/<int:consultation_id>/export.<any(csv, json):fmt>")
+@login_required
+def export(consultation_id, fmt):
+    import csv
+    import io
+    import json
+
+    from flask import Response as HTTPResponse
+    from flask import stream_with_context
+
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    personal = request.args.get("personal") == "1"
+    rows = consultations.export_rows(_me(), consultation, personal_data=personal)
+    header = next(rows)  # runs the permission check and the audit entry before streaming starts
+    filename = f"consultation-{consultation.id}-responses.{fmt}"
+
+    def as_csv():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # so that spreadsheet programs read UTF-8
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            if buffer.tell() > 65536:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    def as_json():
+        yield '{"consultation": ' + json.dumps({"id": consultation.id, "title": consultation.title}) + \
+              ', "columns": ' + json.dumps(header) + ', "responses": ['
+        first = True
+        for row in rows:
+            yield ("" if first else ",") + json.dumps(dict(zip(header, row)), ensure_ascii=False)
+            first = False
+        yield "]}"
+
+    body = as_csv() if fmt == "csv" else as_json()
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    response = HTTPResponse(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

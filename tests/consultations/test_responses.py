@@ -214,3 +214,53 @@ def test_builder_pages(web, login_as, survey, make_user):
                   form_url=url)
     assert ok.status_code == 302
     assert re.search(r"Which days\?", web.get(url).get_data(as_text=True))
+
+
+# --- results and exports --------------------------------------------------------------------
+
+def test_results_count_each_question(app, survey, official, make_user):
+    for n, travel in enumerate(("Bus", "Bus", "Bike")):
+        cs.submit_response(make_user(), survey, answers(survey, **{"How do you usually travel?": (travel, "")}))
+    cs.save_response(make_user(), survey, answers(survey))  # a draft does not count
+    data = cs.results(official, survey)
+    assert data["total"] == 3 and sum(count for _day, count in data["per_day"]) == 3
+    travel = dict((q.prompt, s) for q, s in data["questions"])["How do you usually travel?"]
+    assert travel["rows"][:2] == [("Bus", 2, 66.7), ("Bike", 1, 33.3)]
+    with pytest.raises(Exception):
+        cs.results(make_user(), survey)
+
+
+def test_export_streams_rows_without_personal_data_unless_asked(app, survey, official, make_user):
+    from civic.audit.models import AuditEntry
+
+    for n in range(3):
+        cs.submit_response(make_user(f"p{n}@example.org", name=f"Person {n}"), survey, answers(survey))
+    rows = list(cs.export_rows(official, survey))
+    assert len(rows) == 4 and "email" not in rows[0]
+    assert not any("p0@example.org" in str(cell) for row in rows for cell in row)
+    assert "Night bus | Bike lanes" in rows[1] and "Other: Scooter" in " ".join(map(str, rows[1]))
+    personal = list(cs.export_rows(official, survey, personal_data=True))
+    assert personal[0][2:4] == ["name", "email"] and "p0@example.org" in personal[1]
+    exports = db.session.query(AuditEntry).filter_by(action="consultation.export").all()
+    assert [e.details["personal_data"] for e in exports] == [False, True]
+
+
+def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, make_user):
+    cs.submit_response(make_user(name="Quoted Person"), survey, answers(survey))
+    login_as("citizen")
+    for path in ("results", "export.csv", "export.json", f"results/{survey.questions[1].id}"):
+        assert web.get(f"/consultations/{survey.id}/{path}").status_code == 403
+    web.post("/sign-out")
+    login_as("official")
+    csv_response = web.get(f"/consultations/{survey.id}/export.csv")
+    assert csv_response.status_code == 200 and "attachment" in csv_response.headers["Content-Disposition"]
+    body = csv_response.get_data(as_text=True)
+    assert "More frequent buses at night." in body and "Quoted Person" not in body
+    as_json = web.get(f"/consultations/{survey.id}/export.json").get_json()
+    assert len(as_json["responses"]) == 1
+    dashboard = web.get(f"/consultations/{survey.id}/results").get_data(as_text=True)
+    assert "Responses per day" in dashboard and "66.7" not in dashboard
+    reading = web.get(f"/consultations/{survey.id}/results/{survey.questions[1].id}?contains=night")
+    assert "More frequent buses at night." in reading.get_data(as_text=True)
+    none = web.get(f"/consultations/{survey.id}/results/{survey.questions[1].id}?contains=zebra")
+    assert "More frequent buses" not in none.get_data(as_text=True)
