@@ -26,7 +26,7 @@ translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile -d civic/translations 2>&1 | grep -v "^compiling catalog" || true
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o civic/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k "lazy_pgettext:1c,2" -k "pgettext:1c,2" -o civic/translations/messages.pot .
 	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching
 
 migrate: $(VENV)/.installed

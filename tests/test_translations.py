@@ -18,10 +18,10 @@ def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     root = project_root()
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                    "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "pgettext:1c,2", "-o", str(pot), "."],
                    cwd=root, check=True, capture_output=True)
     with pot.open("rb") as handle:
-        return {m.id for m in read_po(handle) if m.id}
+        return {(m.id, m.context) for m in read_po(handle) if m.id}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -30,8 +30,8 @@ def test_every_string_has_a_translation(extracted, language):
     with path.open("rb") as handle:
         catalog = read_po(handle)
     missing = []
-    for msgid in extracted:
-        message = catalog.get(msgid if isinstance(msgid, str) else msgid[0])
+    for msgid, context in extracted:
+        message = catalog.get(msgid if isinstance(msgid, str) else msgid[0], context=context)
         strings = message.string if message else None
         if not message or not strings or (isinstance(strings, tuple) and not all(strings[:2])):
             missing.append(msgid)

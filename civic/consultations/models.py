@@ -2,7 +2,7 @@
 import enum
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,8 +27,9 @@ class Phase(str, enum.Enum):
 
 
 PHASE_LABELS = {
-    "draft": _l("Draft"), "scheduled": _l("Upcoming"), "open": _l("Open"), "closed": _l("Closed"),
-    "outcome_published": _l("Outcome published"),
+    "draft": lazy_pgettext("consultation phase", "Draft"), "scheduled": lazy_pgettext("consultation phase", "Upcoming"),
+    "open": lazy_pgettext("consultation phase", "Open"), "closed": lazy_pgettext("consultation phase", "Closed"),
+    "outcome_published": lazy_pgettext("consultation phase", "Outcome published"),
 }
 
 PUBLICLY_VISIBLE = frozenset({Phase.SCHEDULED, Phase.OPEN, Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
