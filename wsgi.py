@@ -7,6 +7,9 @@ from civic.extensions import socketio
 app = create_app()
 
 if __name__ == "__main__":
+    from civic.tasks import run_forever
+
+    socketio.start_background_task(run_forever, app)
     socketio.run(
         app,
         host=os.environ.get("CIVIC_HOST", "127.0.0.1"),

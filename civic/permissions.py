@@ -136,6 +136,7 @@ RULES = {
     "consultation.view": _view_consultation,
     "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.respond": _participant,
+    "consultation.follow": _signed_in_rule,
     "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),
 }

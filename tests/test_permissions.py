@@ -77,6 +77,7 @@ MATRIX = {
     ("consultation.view", "draft consultation"): {"official", "admin"},
     ("consultation.manage", "published consultation"): {"official", "admin"},
     ("consultation.respond", "published consultation"): SIGNED_IN,
+    ("consultation.follow", "published consultation"): SIGNED_IN,
     ("consultation.results", "published consultation"): {"official", "admin"},
     ("consultation.export", "published consultation"): {"official", "admin"},
 }

@@ -41,3 +41,13 @@ def seed_demo_command(if_empty):
     click.echo("Demo content seeded. Sign in at http://127.0.0.1:5000/sign-in with:")
     for role, email, password in accounts:
         click.echo(f"  {role:<10} {email:<32} {password}")
+
+
+@civic_cli.command("tick")
+def tick_command():
+    """Run the periodic tasks once (tell people about consultations that closed). Run it every
+    minute from cron or a systemd timer in production; the development server runs it itself."""
+    from civic.tasks import run_periodic_tasks
+
+    for line in run_periodic_tasks():
+        click.echo(line)

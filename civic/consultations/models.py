@@ -63,6 +63,8 @@ class Consultation(TimestampMixin, db.Model):
     outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
     response_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # When followers and respondents were told that it closed (set by the periodic task).
+    closed_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     timeline: Mapped[list["TimelinePhase"]] = relationship(
@@ -167,3 +169,13 @@ class Answer(db.Model):
     other_text: Mapped[str] = mapped_column(String(500), nullable=False, default="")
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ConsultationFollow(db.Model):
+    __tablename__ = "consultation_follow"
+    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_follow_consultation_id_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

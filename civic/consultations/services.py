@@ -4,6 +4,7 @@ consultation opens and closes on time without anyone pressing a button."""
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import format_datetime
 from sqlalchemy import and_, select, update
@@ -15,7 +16,8 @@ from civic.common.markdown import render_markdown
 from civic.consultations import questionnaire
 from civic.consultations.models import (
     ACCEPTING_RESPONSES, BODY_MAX_LENGTH, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
-    OUTCOME_ALLOWED, PUBLICLY_VISIBLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation, Correction, Phase,
+    OUTCOME_ALLOWED, PUBLICLY_VISIBLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation,
+    ConsultationFollow, Correction, Phase,
     Question, Response, TimelinePhase,
 )
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, ServiceUnavailable
@@ -291,6 +293,8 @@ def publish_outcome(actor, consultation, text):
                                   note=_("The outcome was updated."), fields="outcome"))
     record_staff_action(actor, "consultation.outcome", "consultation", consultation.id, consultation.title)
     _commit()
+    if first:
+        _notify_outcome(consultation)
     return consultation
 
 
@@ -741,3 +745,73 @@ def export_rows(actor, consultation, *, personal_data=False):
             cells += [_cell(q, answers.get((row.id, q.id)), other_label) for q in questions]
             yield cells
         last_id = ids[-1]
+
+
+# --- follows and notifications --------------------------------------------------------------
+
+def is_following(user, consultation):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(ConsultationFollow.id).where(
+        ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id)) is not None
+
+
+def follow_consultation(user, consultation, follow=True):
+    ensure_can(user, "consultation.follow", consultation)
+    if follow and not is_following(user, consultation):
+        db.session.add(ConsultationFollow(consultation_id=consultation.id, user_id=user.id))
+    elif not follow:
+        db.session.execute(ConsultationFollow.__table__.delete().where(
+            ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id))
+    try:
+        _commit()
+    except IntegrityError:
+        pass  # followed from another window a moment ago
+
+
+def _people_to_tell(consultation):
+    followers = set(db.session.scalars(select(ConsultationFollow.user_id).where(
+        ConsultationFollow.consultation_id == consultation.id)))
+    respondents = set(db.session.scalars(select(Response.user_id).where(
+        _submitted(consultation), Response.user_id.isnot(None))))
+    return followers | respondents
+
+
+def notify_closed_consultations(now=None):
+    """Tell followers and respondents of each consultation that has closed since the last run.
+    Run every minute by `flask civic tick` (and by the development server itself)."""
+    from civic.notifications import services as notifications
+
+    now = now or clock.now()
+    due = list(db.session.scalars(select(Consultation).where(
+        Consultation.published_at.isnot(None), Consultation.closes_at <= now,
+        Consultation.closed_notified_at.is_(None))))
+    told = set()
+    for consultation in due:
+        for user_id in _people_to_tell(consultation):
+            notifications.add(user_id, "consultation_closed", None, consultation=consultation)
+            told.add(user_id)
+        consultation.closed_notified_at = now
+    _commit()
+    notifications.push_unread_counts(told)
+    return len(due)
+
+
+def _notify_outcome(consultation):
+    from civic.accounts.models import User
+    from civic.common.urls import external_url
+    from civic.mail.services import send_mail
+    from civic.notifications import services as notifications
+
+    people = _people_to_tell(consultation)
+    for user_id in people:
+        notifications.add(user_id, "consultation_outcome", None, consultation=consultation)
+    _commit()
+    notifications.push_unread_counts(people)
+    url = external_url("consultations.show", consultation_id=consultation.id)
+    for user in db.session.scalars(select(User).where(User.id.in_(people), User.disabled_at.is_(None))):
+        try:
+            send_mail(user.email, lambda: _("What was decided: “%(title)s”", title=consultation.title),
+                      "consultation_outcome", language=user.language, user=user, consultation=consultation, url=url)
+        except ServiceUnavailable:
+            current_app.logger.warning("outcome mail to user %s not sent", user.id)

@@ -41,7 +41,8 @@ def show(consultation_id):
     return render_template("consultations/show.html", consultation=consultation,
                            phase=consultations.phase_of(consultation), days_left=consultations.days_left(consultation),
                            Phase=Phase, publish_form=FlaskForm(),
-                           my_response=consultations.my_response(current_user, consultation))
+                           my_response=consultations.my_response(current_user, consultation),
+                           following=consultations.is_following(current_user, consultation))
 
 
 def _fields(form):
@@ -451,3 +452,15 @@ def export(consultation_id, fmt):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/<int:consultation_id>/follow")
+@login_required
+def follow(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    if FlaskForm().validate_on_submit():
+        following = request.form.get("follow") != "0"
+        consultations.follow_consultation(_me(), consultation, following)
+        flash(_("You follow this consultation: we will tell you when it closes and when the outcome is published.")
+              if following else _("You no longer follow this consultation."), "success")
+    return redirect(url_for("consultations.show", consultation_id=consultation.id))

@@ -18,9 +18,11 @@ class Notification(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
     discussion = relationship("Discussion", lazy="joined")
     comment = relationship("Comment", lazy="joined")
+    consultation = relationship("Consultation", lazy="joined")

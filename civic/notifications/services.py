@@ -7,11 +7,12 @@ from civic.notifications.models import Notification
 from civic.realtime import publish, room_for
 
 
-def add(user_id, kind, actor, discussion=None, comment=None):
+def add(user_id, kind, actor, discussion=None, comment=None, consultation=None):
     """Record a notification; committed with the change that caused it."""
     db.session.add(Notification(user_id=user_id, kind=kind, actor_id=getattr(actor, "id", None),
                                 discussion_id=getattr(discussion, "id", None),
-                                comment_id=getattr(comment, "id", None)))
+                                comment_id=getattr(comment, "id", None),
+                                consultation_id=getattr(consultation, "id", None)))
 
 
 def unread_count(user):

@@ -264,3 +264,50 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
     assert "More frequent buses at night." in reading.get_data(as_text=True)
     none = web.get(f"/consultations/{survey.id}/results/{survey.questions[1].id}?contains=zebra")
     assert "More frequent buses" not in none.get_data(as_text=True)
+
+
+# --- follows and notifications ----------------------------------------------------------------
+
+def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(app, survey, official, make_user,
+                                                                                now, outbox):
+    from civic.notifications.models import Notification
+
+    follower, respondent, both = make_user(), make_user(), make_user()
+    cs.follow_consultation(follower, survey)
+    cs.follow_consultation(both, survey)
+    cs.submit_response(respondent, survey, answers(survey))
+    cs.submit_response(both, survey, answers(survey))
+    assert cs.notify_closed_consultations() == 0  # still open
+    now["now"] = survey.closes_at + timedelta(minutes=1)
+    assert cs.notify_closed_consultations() == 1
+    assert cs.notify_closed_consultations() == 0  # told once
+    closed = sorted(n.user_id for n in db.session.query(Notification).filter_by(kind="consultation_closed"))
+    assert closed == sorted([follower.id, respondent.id, both.id])
+    cs.publish_outcome(official, survey, "We will add night buses from June.")
+    outcome = {n.user_id for n in db.session.query(Notification).filter_by(kind="consultation_outcome")}
+    assert outcome == {follower.id, respondent.id, both.id}
+    assert mail_to(outbox, follower.email)[-1]["Subject"].endswith("What was decided: “Getting around”")
+    cs.publish_outcome(official, survey, "We will add night buses from July.")  # an update tells no one again
+    assert db.session.query(Notification).filter_by(kind="consultation_outcome").count() == 3
+
+
+def test_tick_command_announces_closed_consultations(app, survey, now, make_user):
+    from civic.notifications.models import Notification
+
+    cs.submit_response(make_user(), survey, answers(survey))
+    now["now"] = survey.closes_at + timedelta(seconds=5)
+    result = app.test_cli_runner().invoke(args=["civic", "tick"])
+    assert result.exit_code == 0 and "closed and announced: 1" in result.output
+    assert db.session.query(Notification).filter_by(kind="consultation_closed").count() == 1
+
+
+def test_follow_through_the_page(web, login_as, survey):
+    from civic.consultations.models import ConsultationFollow
+
+    login_as("citizen")
+    url = f"/consultations/{survey.id}"
+    assert "Follow this consultation" in web.get(url).get_data(as_text=True)
+    web.post(f"{url}/follow", {"follow": "1"}, form_url=url)
+    assert db.session.query(ConsultationFollow).count() == 1
+    web.post(f"{url}/follow", {"follow": "0"}, form_url=url)
+    assert db.session.query(ConsultationFollow).count() == 0

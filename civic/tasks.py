@@ -1,0 +1,25 @@
+"""Periodic tasks: things that happen because time passes (a consultation closing)."""
+import logging
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60
+
+
+def run_periodic_tasks():
+    from civic.consultations.services import notify_closed_consultations
+
+    closed = notify_closed_consultations()
+    return [f"consultations closed and announced: {closed}"]
+
+
+def run_forever(app):
+    """For the development server (`make run`): run the periodic tasks every minute in the background."""
+    from civic.extensions import socketio
+
+    while True:
+        try:
+            with app.app_context():
+                run_periodic_tasks()
+        except Exception:  # noqa: BLE001 - a failed run is retried at the next tick
+            log.exception("periodic tasks failed")
+        socketio.sleep(TICK_SECONDS)
