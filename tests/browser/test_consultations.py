@@ -254,6 +254,9 @@ def test_a_citizen_answers_every_kind_of_question_puts_mistakes_right_and_submit
     for index, target in enumerate((long, single, ranking, yes_no)):
         links.nth(index).click()
         assert focus_is_in(target), f"summary link {index + 1} did not move the focus to its question"
+    expect(yes_no).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(yes_no.get_by_role("radio", name="Yes")).to_be_focused()
 
     # Put right with the keyboard alone: Tab into each group, arrows and Space to choose.
     keyboard = page.keyboard
@@ -367,8 +370,7 @@ def test_save_and_finish_later_keeps_the_answers(page, live_server, world):
     expect(single.get_by_role("radio", name="Other", exact=True)).to_be_checked()
     expect(single.get_by_role("textbox", name="Other, please say")).to_have_value("Scooter")
     for option, checked in (("Night bus", True), ("Bike lanes", False), ("Car share", True)):
-        box = multiple.get_by_role("checkbox", name=option)
-        expect(box).to_be_checked() if checked else expect(box).not_to_be_checked()
+        expect(multiple.get_by_role("checkbox", name=option)).to_be_checked(checked=checked)
     expect(question(page, PROMPTS.scale).get_by_role("radio", name="7")).to_be_checked()
     for option, position in (("Safety", "2"), ("Speed", "1"), ("Cost", "3")):
         expect(ranking.get_by_role("spinbutton", name=option)).to_have_value(position)
