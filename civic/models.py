@@ -6,5 +6,6 @@ from civic.discussions.models import (  # noqa: F401
 )
 from civic.notifications.models import Notification  # noqa: F401
 from civic.consultations.models import (  # noqa: F401
-    Answer, Consultation, ConsultationFollow, Correction, Question, Response, TimelinePhase,
+    Answer, Consultation, ConsultationFollow, Correction, Question, Response, Statement, StatementVote,
+    StatementVoteEvent, TimelinePhase,
 )

@@ -137,6 +137,7 @@ RULES = {
     "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.respond": _participant,
     "consultation.follow": _signed_in_rule,
+    "consultation.moderate_statements": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),
 }

@@ -78,6 +78,7 @@ MATRIX = {
     ("consultation.manage", "published consultation"): {"official", "admin"},
     ("consultation.respond", "published consultation"): SIGNED_IN,
     ("consultation.follow", "published consultation"): SIGNED_IN,
+    ("consultation.moderate_statements", "published consultation"): {"moderator", "official", "admin"},
     ("consultation.results", "published consultation"): {"official", "admin"},
     ("consultation.export", "published consultation"): {"official", "admin"},
 }

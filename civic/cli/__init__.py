@@ -51,3 +51,30 @@ def tick_command():
 
     for line in run_periodic_tasks():
         click.echo(line)
+
+
+@civic_cli.command("import-polis")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--as", "admin_email", default=None, help="Email of the official or admin recorded as importer.")
+def import_polis_command(folder, admin_email):
+    """Import a Pol.is export FOLDER (comments.csv, votes.csv or participants-votes.csv, summary.csv)
+    as a closed consultation with its statements and votes."""
+    from sqlalchemy import select
+
+    from civic.accounts.models import User, UserRole
+    from civic.consultations.services import import_polis
+    from civic.extensions import db
+
+    query = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role.in_(("admin", "official")))
+    if admin_email:
+        query = query.where(User.email_normalized == admin_email.strip().lower())
+    actor = db.session.scalar(query.order_by(User.id).limit(1))
+    if actor is None:
+        raise click.ClickException("No official or admin account to record the import (create one with "
+                                   "`flask users create-admin`).")
+    try:
+        consultation, statements, votes = import_polis(actor, folder)
+    except CivicError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Imported “{consultation.title}” as consultation {consultation.id}: "
+               f"{statements} statements, {votes} votes.")

@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
@@ -65,6 +65,9 @@ class Consultation(TimestampMixin, db.Model):
     response_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # When followers and respondents were told that it closed (set by the periodic task).
     closed_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    statements_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Citizens' statements wait for a moderator before anyone votes on them.
+    statements_premoderated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     timeline: Mapped[list["TimelinePhase"]] = relationship(
@@ -179,3 +182,64 @@ class ConsultationFollow(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+STATEMENT_MAX_LENGTH = 280
+
+
+class StatementStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+VOTABLE_STATEMENTS = frozenset({StatementStatus.APPROVED})
+
+
+class Statement(db.Model):
+    """A short statement that participants vote on one at a time (agree, disagree, pass)."""
+
+    __tablename__ = "consultation_statement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    text: Mapped[str] = mapped_column(String(STATEMENT_MAX_LENGTH), nullable=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    seeded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=StatementStatus.PENDING.value)
+    external_id: Mapped[int | None] = mapped_column(Integer)  # its id in an imported Pol.is export
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    agree_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    disagree_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    pass_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    author = relationship("User", foreign_keys=[author_id])
+
+
+class StatementVote(db.Model):
+    """A participant's current vote on a statement (the last one they cast)."""
+
+    __tablename__ = "consultation_statement_vote"
+    __table_args__ = (UniqueConstraint("statement_id", "participant", name="uq_consultation_statement_vote_statement_id_participant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("consultation_statement.id", ondelete="CASCADE"),
+                                              nullable=False, index=True)
+    # "user:<id>" for Civic accounts, "polis:<id>" for participants of an imported conversation.
+    participant: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    value: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 1 agree, -1 disagree, 0 pass
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class StatementVoteEvent(db.Model):
+    """Every vote ever cast, in order; the last per participant and statement counts."""
+
+    __tablename__ = "consultation_statement_vote_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("consultation_statement.id", ondelete="CASCADE"),
+                                              nullable=False, index=True)
+    participant: Mapped[str] = mapped_column(String(40), nullable=False)
+    value: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

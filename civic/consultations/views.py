@@ -464,3 +464,74 @@ def follow(consultation_id):
         flash(_("You follow this consultation: we will tell you when it closes and when the outcome is published.")
               if following else _("You no longer follow this consultation."), "success")
     return redirect(url_for("consultations.show", consultation_id=consultation.id))
+
+
+# --- statements -----------------------------------------------------------------------------
+
+@bp.get("/<int:consultation_id>/statements")
+def statements(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    may_vote = current_user.is_authenticated and consultations.phase_of(consultation) is Phase.OPEN \
+        and consultation.statements_enabled and can(current_user, "consultation.respond", consultation)
+    return render_template(
+        "consultations/statements.html", consultation=consultation, form=FlaskForm(),
+        next_statement=consultations.next_statement(current_user, consultation) if may_vote else None,
+        may_vote=may_vote, phase=consultations.phase_of(consultation),
+        approved=consultations.statements_of(consultation, status="approved"),
+        pending=consultations.statements_of(consultation, status="pending")
+        if can(current_user, "consultation.moderate_statements", consultation) else [])
+
+
+def _back_to_statements(consultation):
+    return redirect(url_for("consultations.statements", consultation_id=consultation.id))
+
+
+@bp.post("/<int:consultation_id>/statements")
+@login_required
+def add_statement(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return _back_to_statements(consultation)
+    text = request.form.get("text", "")
+    try:
+        statement = consultations.add_statement(_me(), consultation, text)
+    except (InvalidInput, Conflict, ParticipationClosed) as error:
+        flash(error.message, "error")
+        return render_template("consultations/statement_refused.html", consultation=consultation,
+                               message=error.message, text=text), error.status
+    flash(_("Thank you: your statement is published.") if statement.status == "approved"
+          else _("Thank you: your statement will appear once a moderator has read it."), "success")
+    return _back_to_statements(consultation)
+
+
+@bp.post("/<int:consultation_id>/statements/<int:statement_id>/vote")
+@login_required
+def vote_statement(consultation_id, statement_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    statement = consultations.get_statement(consultation, statement_id)
+    if FlaskForm().validate_on_submit():
+        consultations.vote_on_statement(_me(), statement, request.form.get("value"))
+    return _back_to_statements(consultation)
+
+
+@bp.post("/<int:consultation_id>/statements/<int:statement_id>/moderate")
+@login_required
+def moderate_statement(consultation_id, statement_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    statement = consultations.get_statement(consultation, statement_id)
+    if FlaskForm().validate_on_submit():
+        consultations.moderate_statement(_me(), statement, request.form.get("decision") == "approve")
+        flash(_("Statement approved.") if statement.status == "approved" else _("Statement rejected."), "success")
+    return _back_to_statements(consultation)
+
+
+@bp.post("/<int:consultation_id>/statements/options")
+@login_required
+def statement_options(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    if FlaskForm().validate_on_submit():
+        consultations.set_statement_options(_me(), consultation, enabled=request.form.get("enabled") == "1",
+                                            premoderated=request.form.get("premoderated") == "1")
+        flash(_("Statement settings saved."), "success")
+    return _back_to_statements(consultation)
