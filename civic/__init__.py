@@ -44,6 +44,8 @@ def _init_extensions(app):
     # Import every model so that Alembic and db.metadata see the whole schema.
     import civic.models  # noqa: F401
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -68,6 +70,25 @@ def _init_extensions(app):
         manage_session=False,
     )
     app.extensions["civic_mail"] = backend_from_config(app.config)
+
+
+def _tune_sqlite(app):
+    """SQLite on one machine: wait for a busy database instead of failing at once, and let
+    readers work while someone writes (WAL)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {**options.get("connect_args", {}), "timeout": 30}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    @event.listens_for(Engine, "connect")
+    def set_sqlite_pragmas(connection, _record):
+        if type(connection).__module__.startswith("sqlite3"):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
 
 
 def _register_blueprints(app):

@@ -531,11 +531,16 @@ def _require_open(consultation):
 
 
 def _response_for(user, consultation):
+    """This person's response row, created if needed. Two windows may create it at the same
+    moment: the unique constraint lets one win, and the other uses the winner's row."""
     response = my_response(user, consultation)
     if response is None:
-        response = Response(consultation_id=consultation.id, user_id=user.id)
-        db.session.add(response)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                response = Response(consultation_id=consultation.id, user_id=user.id)
+                db.session.add(response)
+        except IntegrityError:
+            response = my_response(user, consultation)
     return response
 
 
@@ -583,10 +588,14 @@ def submit_response(user, consultation, raw):
     response = _response_for(user, consultation)
     _store(response, consultation, {qid: (checked.value, checked.other) for qid, checked in cleaned.items()})
     now = clock.now()
-    first = response.first_submitted_at is None
     response.submitted_at = now
+    db.session.flush()
+    # Counted once even when two windows submit at the same moment: only the update that
+    # finds first_submitted_at still empty counts (the row lock makes the other one wait and see it set).
+    first = db.session.execute(update(Response).where(Response.id == response.id,
+                                                      Response.first_submitted_at.is_(None))
+                               .values(first_submitted_at=now)).rowcount == 1
     if first:
-        response.first_submitted_at = now
         db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
                            .values(response_count=Consultation.response_count + 1))
     try:

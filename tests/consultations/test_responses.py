@@ -311,3 +311,31 @@ def test_follow_through_the_page(web, login_as, survey):
     assert db.session.query(ConsultationFollow).count() == 1
     web.post(f"{url}/follow", {"follow": "0"}, form_url=url)
     assert db.session.query(ConsultationFollow).count() == 0
+
+
+def test_two_windows_submitting_at_once_are_counted_once(app, survey, make_user):
+    """The second window still believes the response was never submitted; it is not counted again."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    citizen = make_user()
+    cs.submit_response(citizen, survey, answers(survey))
+    response = cs.my_response(citizen, survey)
+    set_committed_value(response, "first_submitted_at", None)  # what the other window loaded earlier
+    cs.submit_response(citizen, survey, answers(survey))
+    db.session.refresh(survey)
+    assert survey.response_count == 1
+
+
+def test_a_response_row_created_meanwhile_by_another_window_is_reused(app, survey, make_user, monkeypatch):
+    citizen = make_user()
+    cs.save_response(citizen, survey, answers(survey))
+    real = cs.my_response
+    calls = {"n": 0}
+
+    def stale(user, consultation):  # the first look misses the row another window just made
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(user, consultation)
+
+    monkeypatch.setattr(cs, "my_response", stale)
+    response = cs.submit_response(citizen, survey, answers(survey))
+    assert response.submitted_at and db.session.query(Response).count() == 1
