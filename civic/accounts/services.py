@@ -22,6 +22,7 @@ from civic.common.models import utcnow
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
 from civic.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, TokenInvalid
+from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.permissions import ALL_ROLES, Role, ensure_can
@@ -70,14 +71,6 @@ def _check_password(password, *, email="", display_name="", field="password"):
 
 def _new_session_token():
     return secrets.token_hex(16)
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def get_user(user_id):

@@ -22,6 +22,7 @@ from civic.consultations.models import (
     Question, Response, TimelinePhase,
 )
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, ServiceUnavailable
+from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.permissions import can, ensure_can
 from civic.realtime import publish_tally
@@ -43,14 +44,6 @@ def phase_of(consultation, now=None):
     if consultation.closes_at and now >= consultation.closes_at:
         return Phase.CLOSED
     return Phase.OPEN
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def get_consultation(consultation_id, viewer):

@@ -21,6 +21,7 @@ from civic.discussions.models import (
 )
 from civic.discussions.scoring import controversy, wilson_lower_bound
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed
+from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
@@ -34,14 +35,6 @@ REPLIES_SHOWN_PER_THREAD = 10
 SORTS = ("best", "newest", "oldest", "controversial")
 DEFAULT_SORT = "best"
 REASON_MAX_LENGTH = 500
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _clean_text(text, *, field, max_length, empty_message, too_long_message):
