@@ -46,7 +46,7 @@ def test_a_signed_in_persons_language_is_used(web, make_user):
 def test_dates_are_localised(app, web, login_as):
     login_as("citizen")
     web.post("/language", {"language": "es"})
-    html = web.get(f"/people/1").get_data(as_text=True)
+    html = web.get("/people/1").get_data(as_text=True)
     import re
 
     assert re.search(r"\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic)\.? \d{4}", html), html

@@ -32,7 +32,6 @@ PHASE_LABELS = {
     "outcome_published": lazy_pgettext("consultation phase", "Outcome published"),
 }
 
-PUBLICLY_VISIBLE = frozenset({Phase.SCHEDULED, Phase.OPEN, Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
 ACCEPTING_RESPONSES = frozenset({Phase.OPEN})
 DELETABLE = frozenset({Phase.DRAFT})
 FREELY_EDITABLE = frozenset({Phase.DRAFT})  # later edits are corrections, listed publicly

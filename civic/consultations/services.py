@@ -16,9 +16,9 @@ from civic.common.markdown import render_markdown
 from civic.consultations import questionnaire
 from civic.consultations.models import (
     ACCEPTING_RESPONSES, BODY_MAX_LENGTH, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
-    OUTCOME_ALLOWED, PUBLICLY_VISIBLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation,
+    OUTCOME_ALLOWED, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation,
     STATEMENT_MAX_LENGTH, ConsultationFollow, Correction, Phase, Statement, StatementStatus, StatementVote,
-    StatementVoteEvent,
+    StatementVoteEvent, VOTABLE_STATEMENTS,
     Question, Response, TimelinePhase,
 )
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, ServiceUnavailable
@@ -331,10 +331,6 @@ def set_timeline(actor, consultation, rows):
     record_staff_action(actor, "consultation.timeline", "consultation", consultation.id, consultation.title)
     _commit()
     return consultation
-
-
-def is_publicly_visible(consultation):
-    return phase_of(consultation) in PUBLICLY_VISIBLE
 
 
 # --- the questionnaire ---------------------------------------------------------------------
@@ -889,7 +885,7 @@ def vote_on_statement(user, statement, value, *, participant=None, at=None):
         consultation = db.session.get(Consultation, statement.consultation_id)
         ensure_can(user, "consultation.respond", consultation)
         _require_open(consultation)
-        if statement.status != StatementStatus.APPROVED.value:
+        if StatementStatus(statement.status) not in VOTABLE_STATEMENTS:
             raise Conflict(_("This statement is not open for votes."))
         participant = participant_key(user)
     at = at or clock.now()

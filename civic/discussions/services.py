@@ -16,7 +16,7 @@ from civic.common.models import utcnow
 from civic.common.urls import path_for
 from civic.discussions import live
 from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, LOCK_REASON_MAX_LENGTH, PATH_SEGMENT_WIDTH,
+    BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, PATH_SEGMENT_WIDTH,
     TITLE_MAX_LENGTH, Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow, Stance,
 )
 from civic.discussions.scoring import controversy, wilson_lower_bound
@@ -467,7 +467,6 @@ class Thread:
     page: int = 1
     has_more: bool = False
     focus: Comment | None = None  # the comment a sub-thread page is about
-    base_depth: int = 0
 
     def replies(self, comment):
         return self.children.get(comment.id, [])
@@ -545,7 +544,7 @@ def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAG
 
 def sub_thread(discussion, comment):
     """A comment and the replies under it, for "continue this thread" and permalinks."""
-    thread = Thread(discussion=discussion, roots=[comment], focus=comment, base_depth=comment.depth)
+    thread = Thread(discussion=discussion, roots=[comment], focus=comment)
     query = (select(Comment).where(Comment.discussion_id == discussion.id,
                                    Comment.path.like(f"{comment.path}%"), Comment.id != comment.id,
                                    Comment.depth <= comment.depth + MAX_VISIBLE_DEPTH)

@@ -93,7 +93,7 @@ def test_change_email_to_an_address_in_use_reveals_nothing(web, login_as, make_u
 
 
 def test_change_email_needs_the_password(web, login_as, outbox):
-    user = login_as("citizen")
+    login_as("citizen")
     response = web.post("/account/email", {"new_email": "new@example.org", "password": "wrong"})
     assert response.status_code == 422
     assert mail_to(outbox, "new@example.org") == []

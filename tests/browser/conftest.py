@@ -88,6 +88,25 @@ class LiveServer:
         return {"email": email, "password": password, "name": name}
 
 
+def assert_socketio_bound_to(server):
+    """Live events are published through `socketio`, which belongs to the app created last: a
+    module whose server must push events checks that no other app was created since."""
+    from civic.extensions import socketio
+
+    assert socketio.server is server.app.wsgi_app.engineio_app, (
+        "another Flask app was created after the live server: its Socket.IO events would go nowhere")
+
+
+def user_by_email(email):
+    """The User row, inside the live server's app context."""
+    from sqlalchemy import select
+
+    from civic.accounts.models import User
+    from civic.extensions import db
+
+    return db.session.scalar(select(User).where(User.email_normalized == email.lower()))
+
+
 @pytest.fixture(scope="session")
 def newcomer_server(tmp_path_factory):
     """A live site as in development: staff may work without two-factor sign-in."""

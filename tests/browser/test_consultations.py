@@ -15,10 +15,9 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from civic.extensions import db, socketio
-from tests.browser.conftest import Journey, LiveServer
+from civic.extensions import db
+from tests.browser.conftest import Journey, LiveServer, assert_socketio_bound_to, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -54,15 +53,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def bound_to_live_server(live_server):
-    """The live response count is published through `socketio`, which belongs to the newest app."""
-    assert socketio.server is live_server.app.wsgi_app.engineio_app, (
-        "another Flask app was created after the live server: its Socket.IO events would go nowhere")
-
-
-def _user(email):
-    from civic.accounts.models import User
-
-    return db.session.scalar(select(User).where(User.email_normalized == email.lower()))
+    assert_socketio_bound_to(live_server)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +72,7 @@ def world(live_server):
     opens, closes = local_now() - timedelta(minutes=1), local_now() + timedelta(days=30)
     Q = cs.QuestionData
     with live_server.app.app_context():
-        olga, tina = _user(people.olga["email"]), _user(people.tina["email"])
+        olga, tina = user_by_email(people.olga["email"]), user_by_email(people.tina["email"])
 
         # Open now, with one question of every kind, a timeline and a body.
         survey = cs.create_consultation(olga, cs.ConsultationFields(

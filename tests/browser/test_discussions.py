@@ -12,10 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from civic.extensions import db, socketio
-from tests.browser.conftest import Journey, LiveServer, assert_accessible
+from civic.extensions import db
+from tests.browser.conftest import Journey, LiveServer, assert_socketio_bound_to, user_by_email, assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +34,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def bound_to_live_server(live_server):
-    """Events are published through `socketio`, which belongs to the app created last."""
-    assert socketio.server is live_server.app.wsgi_app.engineio_app, (
-        "another Flask app was created after the live server: its Socket.IO events would go nowhere")
-
-
-def _user(email):
-    from civic.accounts.models import User
-
-    return db.session.scalar(select(User).where(User.email_normalized == email.lower()))
+    assert_socketio_bound_to(live_server)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +54,7 @@ def world(live_server):
     )
     ids = SimpleNamespace()
     with live_server.app.app_context():
-        alma, moe, ana, ben, nora, cris, iker = (_user(p["email"]) for p in vars(people).values())
+        alma, moe, ana, ben, nora, cris, iker = (user_by_email(p["email"]) for p in vars(people).values())
         category = ds.save_category(alma, name="Transport", description="Buses, bikes and streets")
 
         # The discussion that Ana (A) and Ben (B) read together.

@@ -1,7 +1,7 @@
 """Statements: seeding, pre-moderation, votes (every vote kept, the last counts), and the Pol.is import."""
 import csv
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest

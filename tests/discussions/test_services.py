@@ -188,7 +188,7 @@ def test_sorting_best_newest_oldest_controversial(app, make_user, open_discussio
     voters = [make_user() for _ in range(6)]
     loved = ds.post_comment(author, open_discussion, body="loved")
     split = ds.post_comment(author, open_discussion, body="split")
-    plain = ds.post_comment(author, open_discussion, body="plain")
+    ds.post_comment(author, open_discussion, body="plain")
     for voter in voters:
         ds.vote_on_comment(voter, loved, 1)
     for voter in voters[:3]:
