@@ -6,6 +6,7 @@ from civic.discussions.models import (  # noqa: F401
 )
 from civic.notifications.models import Notification  # noqa: F401
 from civic.consultations.models import (  # noqa: F401
+    Document, DraftSection, OutcomeItem,
     Answer, Consultation, ConsultationFollow, Correction, Question, Response, Statement, StatementVote,
     StatementVoteEvent, TimelinePhase,
 )

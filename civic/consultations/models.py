@@ -67,6 +67,10 @@ class Consultation(TimestampMixin, db.Model):
     statements_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Citizens' statements wait for a moderator before anyone votes on them.
     statements_premoderated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # People without an account may respond; an emailed link makes their response count.
+    anonymous_responses: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The draft text put up for comment, as the official wrote it; split into DraftSection rows.
+    draft_text_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     timeline: Mapped[list["TimelinePhase"]] = relationship(
@@ -75,6 +79,10 @@ class Consultation(TimestampMixin, db.Model):
         back_populates="consultation", cascade="all, delete-orphan", order_by="Question.position")
     corrections: Mapped[list["Correction"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="Correction.created_at.desc()")
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Document.position")
+    outcome_items: Mapped[list["OutcomeItem"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="OutcomeItem.position")
 
 
 class TimelinePhase(db.Model):
@@ -141,10 +149,15 @@ class Question(db.Model):
 
 
 class Response(db.Model):
-    """One person's response to a consultation: saved as they go, counted once submitted."""
+    """One person's response to a consultation: saved as they go, counted once submitted.
+
+    A response without an account carries a normalised `email` instead of a user and counts
+    (gets `submitted_at`) only when the emailed link is followed; `confirmation_nonce` changes
+    whenever its answers are replaced, so an older link stops working."""
 
     __tablename__ = "consultation_response"
-    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_response_consultation_id_user_id"),)
+    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_response_consultation_id_user_id"),
+                      UniqueConstraint("consultation_id", "email", name="uq_consultation_response_consultation_id_email"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
@@ -153,6 +166,9 @@ class Response(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email: Mapped[str | None] = mapped_column(String(320))
+    confirmation_nonce: Mapped[str | None] = mapped_column(String(32))
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan",
                                                    lazy="selectin")
@@ -242,3 +258,80 @@ class StatementVoteEvent(db.Model):
     participant: Mapped[str] = mapped_column(String(40), nullable=False)
     value: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+DOCUMENT_TITLE_MAX_LENGTH = 150
+ALT_TEXT_MAX_LENGTH = 300
+
+
+class DocumentRole(str, enum.Enum):
+    DOCUMENT = "document"  # an attached document people read before answering
+    COVER = "cover"  # the optional cover image (at most one)
+
+
+class Document(db.Model):
+    """A file attached to a consultation, stored under instance/uploads by a random name."""
+
+    __tablename__ = "consultation_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(10), nullable=False, default=DocumentRole.DOCUMENT.value)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    title: Mapped[str] = mapped_column(String(DOCUMENT_TITLE_MAX_LENGTH), nullable=False, default="")
+    alt_text: Mapped[str] = mapped_column(String(ALT_TEXT_MAX_LENGTH), nullable=False, default="")
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)  # the name offered on download
+    stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="documents")
+
+
+class DraftSection(db.Model):
+    """One commentable block of a consultation's draft text (a heading or a paragraph, list,
+    quote or table), with its own discussion. When the text is replaced, a block whose text
+    is unchanged keeps its discussion; a block that went away is kept with `retired_at` so its
+    comments stay readable."""
+
+    __tablename__ = "consultation_draft_section"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)  # heading, paragraph, list, quote, table, code
+    level: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)  # heading level, 0 otherwise
+    markdown: Mapped[str] = mapped_column(Text, nullable=False)
+    html: Mapped[str] = mapped_column(Text, nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    discussion = relationship("Discussion", foreign_keys=[discussion_id])
+
+
+OUTCOME_ITEM_MAX_LENGTH = 2_000
+
+
+class OutcomeItem(db.Model):
+    """One "you said / we did" pair of a published outcome, linked to a question or a theme."""
+
+    __tablename__ = "consultation_outcome_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_question.id", ondelete="SET NULL"))
+    theme: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="")
+    you_said: Mapped[str] = mapped_column(Text, nullable=False)
+    we_did: Mapped[str] = mapped_column(Text, nullable=False)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="outcome_items")
+    question = relationship("Question")
