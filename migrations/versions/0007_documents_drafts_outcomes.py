@@ -1,6 +1,6 @@
 """draft_documents_outcomes_anonymous
 
-Revision ID: 0007_documents_draft_text_outcomes
+Revision ID: 0007_documents_drafts_outcomes
 Revises: 0006_statements
 Create Date: 2026-11-29 04:27:55.630252
 
@@ -12,7 +12,7 @@ import civic.common.models
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_documents_draft_text_outcomes'
+revision = '0007_documents_drafts_outcomes'
 down_revision = '0006_statements'
 branch_labels = None
 depends_on = None
