@@ -31,6 +31,8 @@ DEFAULT_LIMITS = {
     "CIVIC_LIMIT_TWO_FACTOR": "10 per 5 minutes;30 per hour",
     "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
     "CIVIC_LIMIT_COMMENT": "5 per minute;100 per hour",  # per person: a burst, then a wait
+    "CIVIC_LIMIT_ANONYMOUS_RESPONSE": "10 per hour;30 per day",  # responses without an account, per address
+    "CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL": "3 per hour;6 per day",  # confirmation emails per mailbox
 }
 
 
