@@ -1,0 +1,1 @@
+"""Petitions: from idea to official response, every signature verified and counted once."""

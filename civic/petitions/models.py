@@ -1,0 +1,217 @@
+"""Petition tables: petitions, their signatures, official responses and debates, the rules
+that invalidate fraudulent signatures, and mailings to signers."""
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_pgettext
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.extensions import db
+
+TITLE_MAX_LENGTH = 80
+BACKGROUND_MAX_LENGTH = 300
+DETAILS_MAX_LENGTH = 800
+NAME_MAX_LENGTH = 100
+COMMENT_MAX_LENGTH = 1_000
+RESPONSE_SUMMARY_MAX_LENGTH = 500
+RESPONSE_DETAILS_MAX_LENGTH = 10_000
+URL_MAX_LENGTH = 500
+
+
+class PetitionState(str, enum.Enum):
+    """Where a petition is; it moves only through the services in petitions.services."""
+
+    DRAFT = "draft"  # the creator is collecting sponsors
+    PENDING = "pending"  # enough sponsors: waiting for a moderator
+    FLAGGED = "flagged"  # a moderator asked for a second opinion
+    OPEN = "open"  # taking signatures until closes_at
+    CLOSED = "closed"
+    REJECTED = "rejected"  # shown with its reason
+    HIDDEN = "hidden"  # rejected and not shown (offensive, or contains personal data)
+
+
+S = PetitionState
+TRANSITIONS = {
+    S.DRAFT: frozenset({S.PENDING}),
+    S.PENDING: frozenset({S.OPEN, S.REJECTED, S.HIDDEN, S.FLAGGED}),
+    S.FLAGGED: frozenset({S.OPEN, S.REJECTED, S.HIDDEN}),
+    S.OPEN: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.HIDDEN: frozenset(),
+}
+SPONSORABLE = frozenset({S.DRAFT, S.PENDING})  # sponsors may still sign while it waits for moderation
+SIGNABLE = frozenset({S.OPEN})
+MODERATABLE = frozenset({S.PENDING, S.FLAGGED})
+PUBLIC = frozenset({S.OPEN, S.CLOSED, S.REJECTED})  # listed and shown to everyone
+PUBLISHED = frozenset({S.OPEN, S.CLOSED})  # went through moderation and took signatures
+RESPONDABLE = PUBLISHED
+SIMILAR_CANDIDATES = PUBLIC  # what a new petition is compared with
+
+STATE_LABELS = {
+    "draft": lazy_pgettext("petition state", "Collecting sponsors"),
+    "pending": lazy_pgettext("petition state", "Awaiting moderation"),
+    "flagged": lazy_pgettext("petition state", "Awaiting moderation"),
+    "open": lazy_pgettext("petition state", "Open"),
+    "closed": lazy_pgettext("petition state", "Closed"),
+    "rejected": lazy_pgettext("petition state", "Rejected"),
+    "hidden": lazy_pgettext("petition state", "Rejected"),
+}
+
+
+class RejectionReason(str, enum.Enum):
+    DUPLICATE = "duplicate"
+    NOT_OUR_RESPONSIBILITY = "not_responsibility"
+    NO_CLEAR_ACTION = "no_action"
+    OFFENSIVE = "offensive"
+    PERSONAL_DATA = "personal_data"
+    ALREADY_DOING = "already_doing"
+    FALSE_OR_DEFAMATORY = "defamatory"
+    HONOURS_OR_APPOINTMENTS = "honours"
+    IRRELEVANT = "irrelevant"
+
+
+HIDING_REASONS = frozenset({RejectionReason.OFFENSIVE, RejectionReason.PERSONAL_DATA,
+                            RejectionReason.FALSE_OR_DEFAMATORY})
+
+REJECTION_LABELS = {
+    "duplicate": lazy_pgettext("rejection", "There's already a petition about this"),
+    "not_responsibility": lazy_pgettext("rejection", "It's about something the council is not responsible for"),
+    "no_action": lazy_pgettext("rejection", "It did not ask for a clear action"),
+    "offensive": lazy_pgettext("rejection", "It was offensive, nonsense, a joke, or an advert"),
+    "personal_data": lazy_pgettext("rejection", "It included information about a particular person"),
+    "already_doing": lazy_pgettext("rejection", "The council is already doing what it asks"),
+    "defamatory": lazy_pgettext("rejection", "It included potentially confidential, libellous, false or defamatory "
+                                             "information"),
+    "honours": lazy_pgettext("rejection", "It was about honours or appointments"),
+    "irrelevant": lazy_pgettext("rejection", "It was not a petition (a question, an FOI request, or a complaint)"),
+}
+
+
+class Petition(TimestampMixin, db.Model):
+    __tablename__ = "petition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
+    background: Mapped[str] = mapped_column(String(BACKGROUND_MAX_LENGTH), nullable=False)
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    topic: Mapped[str] = mapped_column(String(80), nullable=False, default="", index=True)
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default=S.DRAFT.value, index=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    creator_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), nullable=False)
+    creator_anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The secret part of the link the creator shares with sponsors.
+    sponsor_token: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    sponsor_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Moderation
+    moderation_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    flag_note: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH), nullable=False, default="")
+    rejection_reason: Mapped[str | None] = mapped_column(String(20))
+    rejection_comment: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH), nullable=False, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("petition.id", ondelete="SET NULL"))
+    # Life while open
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signature_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
+    last_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    response_threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    debate_threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The official response and the debate
+    response_summary: Mapped[str] = mapped_column(String(RESPONSE_SUMMARY_MAX_LENGTH), nullable=False, default="")
+    response_details_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    response_details_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    debate_scheduled_on: Mapped[date | None] = mapped_column(Date)
+    debated_on: Mapped[date | None] = mapped_column(Date, index=True)
+    debate_overview_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    debate_overview_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    debate_transcript_url: Mapped[str] = mapped_column(String(URL_MAX_LENGTH), nullable=False, default="")
+    debate_video_url: Mapped[str] = mapped_column(String(URL_MAX_LENGTH), nullable=False, default="")
+    discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
+
+    creator = relationship("User", foreign_keys=[creator_id])
+    duplicate_of = relationship("Petition", remote_side=[id], foreign_keys=[duplicate_of_id])
+
+
+class Signature(db.Model):
+    """One person's signature. `email_key` (common.emails.mailbox_key) is unique per petition,
+    so that one mailbox signs once however it is spelled. It counts while `validated_at` is set
+    and `invalidated_at` is not."""
+
+    __tablename__ = "petition_signature"
+    __table_args__ = (
+        UniqueConstraint("petition_id", "email_key", name="uq_petition_signature_petition_id_email_key"),
+        Index("ix_petition_signature_petition_id_created_at", "petition_id", "created_at"),
+        Index("ix_petition_signature_petition_id_area", "petition_id", "area"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), nullable=False)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)  # as typed, to write to
+    email_key: Mapped[str] = mapped_column(String(320), nullable=False)
+    email_domain: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    area: Mapped[str] = mapped_column(String(80), nullable=False)
+    notify: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    sponsor: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    ip_address: Mapped[str] = mapped_column(String(45), nullable=False, default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # A random value in the emailed links; changes when a new confirmation link is sent.
+    token: Mapped[str] = mapped_column(String(40), nullable=False)
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invalidation_id: Mapped[int | None] = mapped_column(ForeignKey("petition_invalidation.id", ondelete="SET NULL"),
+                                                        index=True)
+
+    petition: Mapped[Petition] = relationship()
+
+
+class Invalidation(db.Model):
+    """A rule that invalidated signatures in bulk (address range, email domain, time window),
+    with its reason; reverting it restores them."""
+
+    __tablename__ = "petition_invalidation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False,
+                                             index=True)
+    ip_range: Mapped[str] = mapped_column(String(50), nullable=False, default="")  # CIDR, e.g. 203.0.113.0/24
+    email_domain: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH), nullable=False)
+    matched_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revert_reason: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH), nullable=False, default="")
+
+
+class MailingKind(str, enum.Enum):
+    RESPONSE = "response"
+    DEBATE_SCHEDULED = "debate_scheduled"
+    DEBATE_OUTCOME = "debate_outcome"
+
+
+class Mailing(db.Model):
+    """An email to every signer who asked for news, sent in batches by the periodic task
+    (`flask civic tick`); `last_signature_id` is where it has got to."""
+
+    __tablename__ = "petition_mailing"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False,
+                                             index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    last_signature_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    sent_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -1,0 +1,83 @@
+"""Shared petition fixtures: frozen time, small thresholds, a creator and a moderator."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from civic.common import clock
+from civic.petitions import services as ps
+from tests.conftest import link_in, mail_to
+
+UTC = timezone.utc
+START = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    holder = {"now": START}
+    monkeypatch.setattr(clock, "now", lambda: holder["now"])
+    return holder
+
+
+@pytest.fixture
+def small(app):
+    """Thresholds small enough to reach in a test."""
+    app.config.update(CIVIC_PETITION_SPONSORS=2, CIVIC_PETITION_RESPONSE_THRESHOLD=4,
+                      CIVIC_PETITION_DEBATE_THRESHOLD=6, CIVIC_TIMEZONE="Europe/Madrid",
+                      CIVIC_LIMIT_PETITION_CREATE="100 per hour")
+    return app
+
+
+@pytest.fixture
+def creator(make_user):
+    return make_user("carmen@example.org", name="Carmen Creator")
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user("mo@example.org", roles=("citizen", "moderator"), name="Mo Moderator")
+
+
+@pytest.fixture
+def official(make_user):
+    return make_user("olga@example.org", roles=("citizen", "official"), name="Olga Official")
+
+
+def fields(**overrides):
+    data = dict(title="Plant more trees on Riverside Avenue",
+                background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
+                details="", topic="Environment", anonymous=False, area="Riverside")
+    data.update(overrides)
+    return ps.PetitionFields(**data)
+
+
+def signer(n, **overrides):
+    data = dict(name=f"Signer {n}", email=f"signer{n}@example.org", area="Old Town", consent=True, notify=False)
+    data.update(overrides)
+    return ps.SignatureFields(**data)
+
+
+def token_in(outbox, address, fragment="/confirm"):
+    return link_in(mail_to(outbox, address)[-1], fragment).rsplit("/signatures/", 1)[1].split("/")[0]
+
+
+def sign_and_confirm(petition, n, outbox, client="198.51.100.7", **overrides):
+    person = signer(n, **overrides)
+    outcome = ps.sign_petition(petition, person, client=client)
+    if outcome.status == "check_email":
+        ps.confirm_signature(petition, token_in(outbox, person.email))
+    return outcome
+
+
+@pytest.fixture
+def open_petition(small, now, creator, moderator, outbox):
+    """A petition through sponsors and moderation, open since START."""
+    petition = ps.create_petition(creator, fields())
+    for n in (101, 102):
+        person = signer(n)
+        ps.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
+        ps.confirm_signature(petition, token_in(outbox, person.email))
+    ps.approve_petition(moderator, petition)
+    return petition
+
+
+__all__ = ["START", "UTC", "fields", "signer", "token_in", "sign_and_confirm", "timedelta"]
