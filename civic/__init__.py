@@ -27,6 +27,7 @@ def create_app(config=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_discussion_contexts()
     _register_socket_namespaces(app)
     _register_cli(app)
     _register_error_handlers_and_headers(app)
@@ -99,6 +100,7 @@ def _register_blueprints(app):
     from civic.mail.views import bp as mail_bp
     from civic.notifications.views import bp as notifications_bp
     from civic.pages.views import bp as pages_bp
+    from civic.petitions.views import bp as petitions_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -106,18 +108,31 @@ def _register_blueprints(app):
     app.register_blueprint(consultations_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(petitions_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
+
+
+def _register_discussion_contexts():
+    """What attached discussions are about: the page links back, and the object's rules decide who
+    may read them and whether they take comments."""
+    from civic.consultations.services import consultation_context, draft_section_context
+    from civic.discussions.services import register_context_kind
+
+    register_context_kind("consultation", consultation_context)
+    register_context_kind("draft_section", draft_section_context)
 
 
 def _register_socket_namespaces(app):
     from civic.consultations.services import load_consultation
     from civic.discussions.services import load_discussion
+    from civic.petitions.services import load_petition
     from civic.realtime import register_room_kind, register_socket_handlers
 
     register_socket_handlers(app)
     register_room_kind("discussion", load_discussion)
     register_room_kind("consultation", load_consultation)
+    register_room_kind("petition", load_petition)
 
 
 def _register_cli(app):

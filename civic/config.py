@@ -30,6 +30,13 @@ def _int(environ, name, default):
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+DEFAULT_PETITION_AREAS = ("Old Town;Riverside;Northfield;Hillcrest;Southgate;Eastbrook;West End;"
+                          "Elsewhere in the country;Outside the country")
+DEFAULT_COMMON_DOMAINS = ("gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,me.com,"
+                          "aol.com,protonmail.com,proton.me,gmx.com,gmx.de,web.de,mail.com,yandex.com,zoho.com,"
+                          "hotmail.es,yahoo.es,outlook.es,telefonica.net")
+
+
 def load_config(environ=None):
     """Build the Flask configuration mapping from an environment mapping."""
     environ = os.environ if environ is None else environ
@@ -40,6 +47,8 @@ def load_config(environ=None):
     instance_path = Path(environ.get("CIVIC_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH)
     redis_url = environ.get("REDIS_URL") or None
     secret_key = environ.get("SECRET_KEY") or ("" if production else DEVELOPMENT_SECRET_KEY)
+    document_max = _int(environ, "CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+    image_max = _int(environ, "CIVIC_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     return {
         "CIVIC_ENV": env,
         "DEBUG": False,
@@ -72,7 +81,25 @@ def load_config(environ=None):
         "MAIL_USE_SSL": _flag(environ.get("MAIL_USE_SSL"), False),
         "MAIL_TIMEOUT": _int(environ, "MAIL_TIMEOUT", 20),
         "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "Civic <no-reply@civic.localhost>"),
-        "MAX_CONTENT_LENGTH": _int(environ, "CIVIC_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
+        # Consultation documents and cover images; a larger file is refused with a message.
+        "CIVIC_DOCUMENT_MAX_BYTES": document_max,
+        "CIVIC_IMAGE_MAX_BYTES": image_max,
+        "CIVIC_UPLOAD_PATH": environ.get("CIVIC_UPLOAD_PATH") or str(instance_path / "uploads"),
+        # Above both, so that the upload page (not a bare 413) says a file is too large.
+        "MAX_CONTENT_LENGTH": _int(environ, "CIVIC_MAX_UPLOAD_BYTES", max(document_max, image_max) + 1024 * 1024),
+        # Petitions
+        "CIVIC_PETITION_SPONSORS": _int(environ, "CIVIC_PETITION_SPONSORS", 5),
+        "CIVIC_PETITION_RESPONSE_THRESHOLD": _int(environ, "CIVIC_PETITION_RESPONSE_THRESHOLD", 10_000),
+        "CIVIC_PETITION_DEBATE_THRESHOLD": _int(environ, "CIVIC_PETITION_DEBATE_THRESHOLD", 100_000),
+        "CIVIC_PETITION_OPEN_MONTHS": _int(environ, "CIVIC_PETITION_OPEN_MONTHS", 6),
+        # Where signers live: the list offered on the signing form ("Name;Name;..."); the last
+        # entry is for everyone else.
+        "CIVIC_PETITION_AREAS": tuple(a.strip() for a in environ.get("CIVIC_PETITION_AREAS", DEFAULT_PETITION_AREAS)
+                                      .split(";") if a.strip()),
+        # Signing limits by network range and by email domain; large mail providers are exempt
+        # from the domain limit (their users are many and unrelated).
+        "CIVIC_PETITION_COMMON_DOMAINS": frozenset(d.strip().lower() for d in environ.get(
+            "CIVIC_PETITION_COMMON_DOMAINS", DEFAULT_COMMON_DOMAINS).split(",") if d.strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -10,3 +10,6 @@ from civic.consultations.models import (  # noqa: F401
     Answer, Consultation, ConsultationFollow, Correction, Question, Response, Statement, StatementVote,
     StatementVoteEvent, TimelinePhase,
 )
+from civic.petitions.models import (  # noqa: F401
+    Invalidation, Mailing, Petition, Signature,
+)

@@ -77,10 +77,32 @@ def _participant(user, obj, roles):
     return bool(roles & PARTICIPANT_ROLES)
 
 
+def _attached_to(discussion):
+    """What an attached discussion is about (civic.discussions.services.context_of), or None."""
+    if discussion is None or getattr(discussion, "context_type", None) is None:
+        return None
+    from civic.discussions.services import context_of
+
+    return context_of(discussion)
+
+
 def _view_discussion(user, discussion, roles):
     if discussion is not None and getattr(discussion, "hidden_at", None) is not None:
         return bool(roles & {Role.MODERATOR, Role.ADMIN})
+    about = _attached_to(discussion)
+    if about is not None and about.view_action:
+        # Whoever may see the object may read its discussion (a draft consultation's: officials only).
+        return can(user, about.view_action, about.owner)
     return True
+
+
+def _comment_in(user, discussion, roles):
+    """A participant, where the discussion takes comments now: an attached discussion only while
+    its object does (a paragraph of a draft text while its consultation is open)."""
+    if not _participant(user, discussion, roles):
+        return False
+    about = _attached_to(discussion)
+    return about is None or about.accepts_comments
 
 
 def _start_discussion(user, category, roles):
@@ -106,6 +128,21 @@ def _view_consultation(user, consultation, roles):
         return bool(roles & {Role.OFFICIAL, Role.ADMIN})
     return True
 
+PUBLIC_PETITION_STATES = frozenset({"open", "closed", "rejected"})
+
+
+def _view_petition(user, petition, roles):
+    """Open, closed and rejected petitions are public; before moderation (and when hidden) only
+    moderators and the creator see them (sponsors reach a draft through its secret link)."""
+    if petition is None or getattr(petition, "state", None) in PUBLIC_PETITION_STATES:
+        return True
+    if roles & {Role.MODERATOR, Role.ADMIN}:
+        return True
+    return _signed_in(user) and petition.creator_id == user.id
+
+
+_view_petition.roles = frozenset()
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -124,7 +161,7 @@ RULES = {
     "discussion.follow": _signed_in_rule,
     "discussion.lock": _role(Role.MODERATOR, Role.ADMIN),
     "category.manage": _role(Role.ADMIN),
-    "comment.create": _participant,
+    "comment.create": _comment_in,
     "comment.vote": _vote_on_comment,
     "comment.edit": _own_live_comment,
     "comment.delete": _own_live_comment,
@@ -140,6 +177,14 @@ RULES = {
     "consultation.moderate_statements": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),
+    # Petitions (signing needs no account: see petitions.services.sign_petition)
+    "petition.view": _view_petition,
+    "petition.create": _participant,
+    "petition.moderate": _role(Role.MODERATOR, Role.ADMIN),
+    "petition.respond": _role(Role.OFFICIAL, Role.ADMIN),
+    "petition.investigate": _role(Role.MODERATOR, Role.ADMIN),  # suspicious bursts, invalidations
+    "petition.export": _role(Role.OFFICIAL, Role.ADMIN),  # counts by area
+    "petition.export_signers": _role(Role.ADMIN),  # names and emails, audited
 }
 
 

@@ -1,4 +1,5 @@
-"""Periodic tasks: things that happen because time passes (a consultation closing)."""
+"""Periodic tasks: things that happen because time passes (a consultation or a petition
+closing) and work done in batches (emails to a petition's signers)."""
 import logging
 
 log = logging.getLogger(__name__)
@@ -7,9 +8,13 @@ TICK_SECONDS = 60
 
 def run_periodic_tasks():
     from civic.consultations.services import notify_closed_consultations
+    from civic.petitions.services import close_due_petitions, send_mailings
 
     closed = notify_closed_consultations()
-    return [f"consultations closed and announced: {closed}"]
+    petitions = close_due_petitions()
+    mails = send_mailings()
+    return [f"consultations closed and announced: {closed}", f"petitions closed: {petitions}",
+            f"emails to petition signers: {mails}"]
 
 
 def run_forever(app):

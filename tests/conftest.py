@@ -43,6 +43,7 @@ def base_config(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'civic.sqlite3'}",
         "CIVIC_OUTBOX_PATH": str(tmp_path / "outbox"),
+        "CIVIC_UPLOAD_PATH": str(tmp_path / "instance" / "uploads"),
         "CIVIC_DEV_MAIL_PAGE": True,
         "CIVIC_ARGON2_TIME_COST": 1,
         "CIVIC_ARGON2_MEMORY_KIB": 1024,

@@ -81,6 +81,14 @@ MATRIX = {
     ("consultation.moderate_statements", "published consultation"): {"moderator", "official", "admin"},
     ("consultation.results", "published consultation"): {"official", "admin"},
     ("consultation.export", "published consultation"): {"official", "admin"},
+    ("petition.view", "open petition"): EVERYONE,
+    ("petition.view", "draft petition"): {"moderator", "admin"},
+    ("petition.create", None): SIGNED_IN,
+    ("petition.moderate", "draft petition"): {"moderator", "admin"},
+    ("petition.respond", "open petition"): {"official", "admin"},
+    ("petition.investigate", "open petition"): {"moderator", "admin"},
+    ("petition.export", "open petition"): {"official", "admin"},
+    ("petition.export_signers", "open petition"): {"admin"},
 }
 
 OBJECTS = {
@@ -93,6 +101,8 @@ OBJECTS = {
     "comment": others_comment,
     "published consultation": lambda: consultation(published=True),
     "draft consultation": lambda: consultation(published=False),
+    "open petition": lambda: petition("open"),
+    "draft petition": lambda: petition("draft"),
 }
 
 
@@ -101,6 +111,12 @@ def consultation(published):
     from civic.consultations.models import Consultation
 
     return Consultation(id=4, title="C", published_at=utcnow() if published else None)
+
+
+def petition(state):
+    from civic.petitions.models import Petition
+
+    return Petition(id=6, title="P", state=state, creator_id=99)
 
 
 def test_matrix_covers_every_rule():
@@ -139,6 +155,15 @@ def test_people_may_edit_only_their_own_account(app, action):
     assert not can(me, action, person("citizen", user_id=6))
     assert not can(person("citizen", "admin", user_id=7), action, me)
     assert not can(AnonymousUser(), action, me)
+
+
+def test_the_creator_sees_their_own_petition_before_it_is_published(app):
+    for state in ("draft", "pending", "flagged", "hidden"):
+        mine = petition(state)
+        assert can(person("citizen", user_id=99), "petition.view", mine)
+        assert not can(person("citizen", user_id=5), "petition.view", mine)
+        assert not can(person("citizen", "official", user_id=5), "petition.view", mine)
+    assert can(AnonymousUser(), "petition.view", petition("rejected"))
 
 
 def test_unknown_action_is_denied_even_for_admins(app):

@@ -1,9 +1,10 @@
 """Turns domain errors and HTTP errors into an HTML page or a JSON body, in one place."""
-from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from civic.common.filesize import format_size
 from civic.errors import AuthenticationRequired, CivicError, TwoFactorEnrolmentRequired
 
 
@@ -84,6 +85,15 @@ def _rate_limit_message():
                     "Too many attempts. Please try again in %(num)d minutes.", minutes)
 
 
+def _too_large_message():
+    """Say how much the site takes, so that the person knows what to send instead."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return None
+    return _("What you sent is larger than the site accepts: at most %(size)s at a time. Go back and choose "
+             "a smaller file.", size=format_size(limit))
+
+
 def register_error_handlers(app):
     @app.errorhandler(TwoFactorEnrolmentRequired)
     def two_factor_required(error):
@@ -126,6 +136,8 @@ def register_error_handlers(app):
         message = _messages().get(status, error.description)
         if status == 429:
             message = _rate_limit_message() or message
+        if status == 413:
+            message = _too_large_message() or message
         return error_response(status, code, message, extra_headers=headers)
 
     @app.errorhandler(Exception)

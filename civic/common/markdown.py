@@ -13,6 +13,13 @@ _md = (
              "escape", "strikethrough", "autolink", "paragraph"])
 )
 
+# Texts that officials put up for comment (a consultation's draft text) may also have tables.
+_document_md = (
+    MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False})
+    .enable(["emphasis", "link", "list", "blockquote", "backticks", "fence", "code", "newline",
+             "escape", "strikethrough", "autolink", "paragraph", "table"])
+)
+
 MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{3,30})\b", re.IGNORECASE)
 _TAG = re.compile(r"(<[^>]+>)")
 _SKIP_INSIDE = ("a", "code", "pre")
@@ -21,6 +28,16 @@ _SKIP_INSIDE = ("a", "code", "pre")
 def render_markdown(text):
     """Markdown subset -> safe HTML."""
     return sanitize_html(_md.render(text or ""))
+
+
+def render_document_markdown(text):
+    """The Markdown subset and tables -> safe HTML, for texts officials publish."""
+    return sanitize_html(_document_md.render(text or ""), tables=True)
+
+
+def render_inline_markdown(text):
+    """One line of the Markdown subset (emphasis, links, code) -> safe HTML without a paragraph."""
+    return sanitize_html(_md.renderInline(text or ""))
 
 
 def link_mentions(safe_html, resolve):

@@ -23,7 +23,17 @@ def init_templating(app):
     app.jinja_env.globals["question_kind_label"] = lambda kind: {c.value: c.label for c in question_kind_choices()}[kind]
     app.jinja_env.filters["zip_self"] = lambda items: [(item, item) for item in items]
     app.jinja_env.globals["phase_label"] = lambda phase: PHASE_LABELS[getattr(phase, "value", phase)]
+    from civic.consultations.services import cover_of, describe_document, documents_of
+
+    app.jinja_env.globals.update(cover_of=cover_of, documents_of=documents_of, describe_document=describe_document)
     app.jinja_env.globals["stance_label"] = lambda stance: STANCE_LABELS.get(stance, stance)
+    from civic.petitions.models import REJECTION_LABELS, STATE_LABELS as PETITION_STATE_LABELS
+
+    app.jinja_env.globals["petition_state_label"] = lambda state: PETITION_STATE_LABELS[getattr(state, "value", state)]
+    app.jinja_env.globals["rejection_label"] = lambda reason: REJECTION_LABELS.get(reason, reason)
+    from civic.petitions.services import state_of as petition_state
+
+    app.jinja_env.globals["petition_state"] = petition_state
 
     @app.context_processor
     def inject_globals():

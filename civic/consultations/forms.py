@@ -1,14 +1,17 @@
 """Consultation forms (presence and parsing; the rules are in consultations.services)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, SelectChoice, SelectField, StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Optional
 
+from civic.consultations.models import ALT_TEXT_MAX_LENGTH, DOCUMENT_TITLE_MAX_LENGTH
 from civic.consultations.models import (
-    BODY_MAX_LENGTH, CONTACT_MAX_LENGTH, LABEL_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH,
+    BODY_MAX_LENGTH, CONTACT_MAX_LENGTH, LABEL_MAX_LENGTH, OUTCOME_ITEM_MAX_LENGTH, SUMMARY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
 )
 
 # WTForms' own messages, named here so that they are extracted and translated.
@@ -32,6 +35,10 @@ class ConsultationForm(FlaskForm):
     contact = StringField(_l("Contact for questions (optional)"), render_kw={"maxlength": CONTACT_MAX_LENGTH})
     opens_local = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()])
     closes_local = DateTimeLocalField(_l("Closes"), format=DATETIME_FORMAT, validators=[Optional()])
+    anonymous_responses = BooleanField(
+        _l("Also take responses from people without an account"),
+        description=_l("They give an email address; the response counts when they open the link we email them. "
+                       "One response per address."))
     correction_note = TextAreaField(_l("What did you correct?"),
                                     description=_l("Shown publicly with today's date, in the list of changes."),
                                     render_kw={"rows": 2, "maxlength": 500})
@@ -43,12 +50,21 @@ class ReasonForm(FlaskForm):
                            render_kw={"rows": 3, "maxlength": 500})
 
 
+class OutcomeItemForm(Form):
+    question_id = SelectField(_l("About the question"), choices=[], validate_choice=False)
+    theme = StringField(_l("Or about the theme"), description=_l("For example: Safety at night."),
+                        render_kw={"maxlength": LABEL_MAX_LENGTH})
+    you_said = TextAreaField(_l("You said"), render_kw={"rows": 3, "maxlength": OUTCOME_ITEM_MAX_LENGTH + 500})
+    we_did = TextAreaField(_l("We did"), render_kw={"rows": 3, "maxlength": OUTCOME_ITEM_MAX_LENGTH + 500})
+
+
 class OutcomeForm(FlaskForm):
     outcome = TextAreaField(_l("What was decided, and why"),
                             description=_l("Link it to what people said: the questions and themes that shaped the "
                                            "decision. Markdown allowed."),
                             validators=[DataRequired(message=_l("Write what was decided and why."))],
                             render_kw={"rows": 12})
+    items = FieldList(FormField(OutcomeItemForm), min_entries=3, max_entries=20)
 
 
 class PhaseRowForm(Form):
@@ -84,3 +100,46 @@ class QuestionForm(FlaskForm):
                         validate_choice=False)
     scale_min_label = StringField(_l("Label of the lowest value"), render_kw={"maxlength": 80})
     scale_max_label = StringField(_l("Label of the highest value"), render_kw={"maxlength": 80})
+
+
+# --- documents and the cover image ----------------------------------------------------------
+
+DOCUMENT_ACCEPT = ".pdf,.odt,.docx,.csv,application/pdf,application/vnd.oasis.opendocument.text," \
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/csv"
+IMAGE_ACCEPT = ".png,.jpg,.jpeg,.webp,image/png,image/jpeg,image/webp"
+
+
+class DocumentForm(FlaskForm):
+    """The type and size are checked on the file's content by the service, not here."""
+
+    file = FileField(_l("File"), render_kw={"accept": DOCUMENT_ACCEPT})
+    title = StringField(_l("Title (optional)"),
+                        description=_l("The link people follow. Without one, the file's name is used."),
+                        render_kw={"maxlength": DOCUMENT_TITLE_MAX_LENGTH})
+
+
+class CoverForm(FlaskForm):
+    image = FileField(_l("Image"), render_kw={"accept": IMAGE_ACCEPT})
+    alt_text = TextAreaField(_l("Description of the image"),
+                             description=_l("What the image shows, for people who cannot see it. One or two "
+                                            "sentences."),
+                             render_kw={"rows": 2, "maxlength": ALT_TEXT_MAX_LENGTH})
+    decorative = BooleanField(_l("The image is only decorative: it shows nothing the text does not say"),
+                              description=_l("Then it needs no description, and screen readers skip it."))
+
+
+# --- the draft text -------------------------------------------------------------------------
+
+class DraftTextForm(FlaskForm):
+    text = TextAreaField(
+        _l("Draft text (Markdown)"),
+        description=_l("Each paragraph, list, quote, table and heading becomes a passage people comment on. "
+                       "Markdown: # Heading, **bold**, *emphasis*, - lists, > quotes, | tables |."),
+        render_kw={"rows": 20, "maxlength": 101_000})
+    upload = FileField(_l("Or upload a file instead (optional)"),
+                       description=_l("A Markdown or plain text file (.md, .markdown or .txt) in UTF-8, up to "
+                                      "200 KB. It replaces the text above."),
+                       render_kw={"accept": ".md,.markdown,.txt,text/markdown,text/plain"})
+    correction_note = TextAreaField(_l("What did you correct?"),
+                                    description=_l("Shown publicly with today's date, in the list of changes."),
+                                    render_kw={"rows": 2, "maxlength": 500})

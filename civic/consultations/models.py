@@ -37,6 +37,7 @@ DELETABLE = frozenset({Phase.DRAFT})
 FREELY_EDITABLE = frozenset({Phase.DRAFT})  # later edits are corrections, listed publicly
 OUTCOME_ALLOWED = frozenset({Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
 CLOSABLE_EARLY = frozenset({Phase.OPEN})
+TEXT_COMMENTABLE = frozenset({Phase.OPEN})  # the draft text's passages take comments
 
 
 class Consultation(TimestampMixin, db.Model):

@@ -1,8 +1,14 @@
 """Consultation services: drafting, scheduling, publishing, corrections, closing early, the
 timeline and the outcome. The phase is derived from publication and dates (phase_of), so a
 consultation opens and closes on time without anyone pressing a button."""
+import hashlib
+import os
+import secrets
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,22 +18,29 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.audit.services import record_staff_action
 from civic.common import clock
+from civic.common.emails import mailbox_key
+from civic.common.filesize import format_size
 from civic.common.markdown import render_markdown
-from civic.consultations import questionnaire
+from civic.common.ratelimit import seconds_until_allowed
+from civic.consultations import questionnaire, uploads
 from civic.consultations.models import (
     ACCEPTING_RESPONSES, BODY_MAX_LENGTH, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
-    OUTCOME_ALLOWED, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Answer, Consultation,
+    OUTCOME_ALLOWED, OUTCOME_ITEM_MAX_LENGTH, SUMMARY_MAX_LENGTH, OutcomeItem, TITLE_MAX_LENGTH, Answer, Consultation,
     STATEMENT_MAX_LENGTH, ConsultationFollow, Correction, Phase, Statement, StatementStatus, StatementVote,
     StatementVoteEvent, VOTABLE_STATEMENTS,
     Question, Response, TimelinePhase,
 )
-from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, ServiceUnavailable
+from civic.consultations.models import ALT_TEXT_MAX_LENGTH, DOCUMENT_TITLE_MAX_LENGTH, Document, DocumentRole
+from civic.consultations import drafttext
+from civic.consultations.models import TEXT_COMMENTABLE, DraftSection
+from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ParticipationClosed, RateLimited, ServiceUnavailable
 from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.permissions import can, ensure_can
 from civic.realtime import publish_tally
 
-EDITABLE_FIELDS = ("title", "summary", "body_markdown", "topic", "area", "contact", "opens_at", "closes_at")
+EDITABLE_FIELDS = ("title", "summary", "body_markdown", "topic", "area", "contact", "opens_at", "closes_at",
+                   "anonymous_responses")
 LIST_FILTERS = ("open", "upcoming", "closed", "outcome")
 MAX_TIMELINE_PHASES = 8
 OUTCOME_MAX_LENGTH = 50_000
@@ -129,6 +142,7 @@ class ConsultationFields:
     contact: str = ""
     opens_local: object = None
     closes_local: object = None
+    anonymous_responses: bool = False
 
 
 def _text(value, field, max_length, *, required_message=None):
@@ -171,6 +185,7 @@ def _clean(fields):
         first_field, messages = next(iter(errors.items()))
         raise InvalidInput(messages[0], field=first_field, errors=errors)
     cleaned["topic"] = " ".join(cleaned["topic"].split())
+    cleaned["anonymous_responses"] = bool(fields.anonymous_responses)
     cleaned["area"] = " ".join(cleaned["area"].split())
     return cleaned
 
@@ -268,19 +283,88 @@ def delete_consultation(actor, consultation):
     if phase_of(consultation) not in DELETABLE:
         raise Conflict(_("Only drafts can be deleted. A published consultation stays on record."))
     record_staff_action(actor, "consultation.delete", "consultation", consultation.id, consultation.title)
+    stored = [document.stored_name for document in consultation.documents]
+    _remove_draft_text(consultation)
     db.session.delete(consultation)
     _commit()
+    _remove_files(stored)
 
 
-def publish_outcome(actor, consultation, text):
-    """We asked, you said, we did: what was decided and why, after closing."""
+@dataclass
+class OutcomeItemRow:
+    """One "you said / we did" point, about a question of the questionnaire or a named theme."""
+
+    question_id: object = None
+    theme: str = ""
+    you_said: str = ""
+    we_did: str = ""
+
+
+MAX_OUTCOME_ITEMS = 20
+
+
+def _clean_outcome_items(consultation, rows):
+    """Rows left blank are dropped; the others need both texts and a question or a theme.
+    Errors are keyed items-<n>-<field>, like the form's fields."""
+    questions = {question.id for question in consultation.questions}
+    kept, errors = [], {}
+    for index, row in enumerate(rows):
+        theme = " ".join((row.theme or "").split())
+        said, did = _multiline(row.you_said), _multiline(row.we_did)
+        try:
+            question_id = int(row.question_id) if row.question_id not in (None, "") else None
+        except (TypeError, ValueError):
+            question_id = -1
+        if not (theme or said or did or question_id):
+            continue
+        prefix = f"items-{index}-"
+        if question_id is not None and question_id not in questions:
+            errors[prefix + "question_id"] = [_("Choose one of this consultation's questions.")]
+        if question_id is None and not theme:
+            errors[prefix + "theme"] = [_("Choose the question this point is about, or name its theme.")]
+        if len(theme) > LABEL_MAX_LENGTH:
+            errors[prefix + "theme"] = [_("Use at most %(max)d characters.", max=LABEL_MAX_LENGTH)]
+        for name, value, missing in (("you_said", said, _("Say what people said about it.")),
+                                     ("we_did", did, _("Say what was decided about it."))):
+            if not value:
+                errors[prefix + name] = [missing]
+            elif len(value) > OUTCOME_ITEM_MAX_LENGTH:
+                errors[prefix + name] = [_("Use at most %(max)d characters; this has %(length)d.",
+                                           max=OUTCOME_ITEM_MAX_LENGTH, length=len(value))]
+        kept.append(OutcomeItem(question_id=question_id, theme=theme, you_said=said, we_did=did))
+    if len(kept) > MAX_OUTCOME_ITEMS:
+        errors.setdefault("items", [_("An outcome has at most %(n)d points.", n=MAX_OUTCOME_ITEMS)])
+    return kept, errors
+
+
+def _multiline(value):
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def publish_outcome(actor, consultation, text, items=None):
+    """We asked, you said, we did: what was decided and why, after closing, with points that
+    each answer a question of the questionnaire or a theme (`items`; None keeps the current ones)."""
     ensure_can(actor, "consultation.manage", consultation)
     if phase_of(consultation) not in OUTCOME_ALLOWED:
         raise Conflict(_("The outcome can be published once the consultation has closed."))
-    text = _text(text, "outcome", OUTCOME_MAX_LENGTH,
-                 required_message=_("Write what was decided and why."))
+    errors = {}
+    try:
+        text = _text(text, "outcome", OUTCOME_MAX_LENGTH, required_message=_("Write what was decided and why."))
+    except InvalidInput as error:
+        errors["outcome"] = [error.message]
+    kept, item_errors = _clean_outcome_items(consultation, items) if items is not None else (None, {})
+    errors.update(item_errors)
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise InvalidInput(messages[0], field=field, errors=errors)
     first = consultation.outcome_published_at is None
     consultation.outcome_markdown, consultation.outcome_html = text, render_markdown(text)
+    if kept is not None:
+        consultation.outcome_items.clear()
+        db.session.flush()
+        for position, item in enumerate(kept):
+            item.position = position
+            consultation.outcome_items.append(item)
     consultation.outcome_published_at = consultation.outcome_published_at or clock.now()
     if not first:
         db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id,
@@ -522,7 +606,7 @@ def _require_open(consultation):
 def _response_for(user, consultation):
     """This person's response row, created if needed. Two windows may create it at the same
     moment: the unique constraint lets one win, and the other uses the winner's row."""
-    response = my_response(user, consultation)
+    response = my_response(user, consultation) or _adopt_anonymous_response(user, consultation)
     if response is None:
         try:
             with db.session.begin_nested():
@@ -530,6 +614,19 @@ def _response_for(user, consultation):
                 db.session.add(response)
         except IntegrityError:
             response = my_response(user, consultation)
+    return response
+
+
+def _adopt_anonymous_response(user, consultation):
+    """Someone who responded without an account and later signs in with that address finds
+    their response there, to change it; it was counted already and is not counted again."""
+    if not getattr(user, "email_verified", False):
+        return None
+    key = mailbox_key(user.email)
+    response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
+                                                        Response.user_id.is_(None), Response.email == key))
+    if response is not None:
+        response.user_id = user.id
     return response
 
 
@@ -576,6 +673,18 @@ def submit_response(user, consultation, raw):
         raise InvalidInput(messages[0], field=field, errors=problems)
     response = _response_for(user, consultation)
     _store(response, consultation, {qid: (checked.value, checked.other) for qid, checked in cleaned.items()})
+    _count_submission(response, consultation)
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise Conflict(_("Your response was submitted from another window. Reload the page.")) from exc
+    db.session.refresh(consultation)
+    _send_receipt(user, consultation, response)
+    publish_tally("consultation", consultation.id, {"responses": consultation.response_count})
+    return response
+
+
+def _count_submission(response, consultation):
     now = clock.now()
     response.submitted_at = now
     db.session.flush()
@@ -587,14 +696,7 @@ def submit_response(user, consultation, raw):
     if first:
         db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
                            .values(response_count=Consultation.response_count + 1))
-    try:
-        _commit()
-    except IntegrityError as exc:
-        raise Conflict(_("Your response was submitted from another window. Reload the page.")) from exc
-    db.session.refresh(consultation)
-    _send_receipt(user, consultation, response)
-    publish_tally("consultation", consultation.id, {"responses": consultation.response_count})
-    return response
+    return first
 
 
 def readable_answers(consultation, response):
@@ -632,6 +734,134 @@ def _send_receipt(user, consultation, response):
         pass  # the response is stored; the receipt is a courtesy that must not undo it
 
 
+# --- responses without an account ----------------------------------------------------------
+
+ANONYMOUS_TOKEN_PURPOSE = "consultation-response"
+ANONYMOUS_LINK_MAX_AGE = 3 * 24 * 3600  # seconds
+
+
+def _send_or_say(to, subject, template, **context):
+    from civic.mail.services import send_mail
+
+    send_mail(to, subject, template, **context)  # ServiceUnavailable reaches the person: "try again"
+
+
+def request_anonymous_response(consultation, email, raw, *, client="", language=None):
+    """Someone without an account answers and gives an email address. Nothing counts until they
+    follow the emailed link. The page says "check your email" whatever happened, so that it
+    does not reveal who responded; the email says what happened:
+    - a new or unconfirmed response from this mailbox: its answers are (re)placed and a link sent
+      (an earlier link stops working);
+    - a response from this mailbox already counts: it is not changed, and the email says so;
+    - the address belongs to an account: nothing is stored; the email says to sign in.
+    One response per mailbox (see common.emails.mailbox_key), enforced by the database."""
+    from civic.accounts.models import User
+    from civic.accounts.services import normalize_email
+    from civic.common.tokens import make_token
+    from civic.common.urls import external_url
+
+    if not consultation.anonymous_responses:
+        raise NotAllowed(_("This consultation takes responses from people with an account only."))
+    _require_open(consultation)
+    errors = {}
+    typed = key = None
+    try:
+        typed, lower = normalize_email(email)
+        key = mailbox_key(lower)
+    except InvalidInput as error:
+        errors["email"] = [error.message]
+    cleaned, problems = check_response(consultation, raw)
+    errors.update(problems)
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise InvalidInput(messages[0], field=field, errors=errors)
+    # Limits count only complete answers: per network address, then per mailbox.
+    wait = seconds_until_allowed("consultation-response-address", client,
+                                 current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE"])
+    if wait:
+        raise RateLimited(_("Too many responses have come from your network. Please try again in %(minutes)d "
+                            "minutes; your answers are below.", minutes=max(1, round(wait / 60))), retry_after=wait)
+    wait = seconds_until_allowed("consultation-response-email", f"{consultation.id}|{key}",
+                                 current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL"])
+    if wait:
+        raise RateLimited(_("We have sent several emails to this address already. Please wait %(minutes)d "
+                            "minutes, or use the link in the last email.", minutes=max(1, round(wait / 60))),
+                          retry_after=wait)
+    url = external_url("consultations.show", consultation_id=consultation.id)
+    subject = lambda: _("Your response to “%(title)s”", title=consultation.title)  # noqa: E731
+    account = db.session.scalar(select(User).where(User.email_normalized.in_({lower, key})))
+    if account is not None:
+        _send_or_say(typed, subject, "response_has_account", language=account.language, consultation=consultation,
+                     url=url)
+        return None
+    response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
+                                                        Response.email == key))
+    if response is not None and response.submitted_at is not None:
+        _send_or_say(typed, subject, "response_counted_already", language=language, consultation=consultation,
+                     response=response, url=url)
+        return response
+    if response is None:
+        try:
+            with db.session.begin_nested():
+                response = Response(consultation_id=consultation.id, email=key)
+                db.session.add(response)
+        except IntegrityError:  # the same address at the same moment from another window
+            response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
+                                                                Response.email == key))
+    _store(response, consultation, {qid: (checked.value, checked.other) for qid, checked in cleaned.items()})
+    response.confirmation_nonce = secrets.token_hex(8)
+    response.confirmation_sent_at = clock.now()
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise Conflict(_("Your response was sent from another window a moment ago. Check your email.")) from exc
+    token = make_token(ANONYMOUS_TOKEN_PURPOSE, {"r": response.id, "n": response.confirmation_nonce})
+    _send_or_say(typed, subject, "response_confirm", language=language, consultation=consultation,
+                 answers=readable_answers(consultation, response), hours=ANONYMOUS_LINK_MAX_AGE // 3600,
+                 url=external_url("consultations.confirm_response", consultation_id=consultation.id, token=token))
+    return response
+
+
+def confirm_anonymous_response(consultation, token, *, language=None):
+    """The emailed link: the response counts from now on (once, however often the link is used)."""
+    from civic.common.tokens import read_token
+    from civic.common.urls import external_url
+    from civic.errors import TokenInvalid
+
+    payload = read_token(ANONYMOUS_TOKEN_PURPOSE, token, ANONYMOUS_LINK_MAX_AGE)
+    response = db.session.get(Response, payload.get("r")) if isinstance(payload, dict) else None
+    if response is None or response.consultation_id != consultation.id or response.email is None:
+        raise TokenInvalid(_("This link is not valid. Check that you copied all of it."))
+    if response.submitted_at is not None:
+        return response, False
+    if response.confirmation_nonce != payload.get("n"):
+        raise TokenInvalid(_("This link was replaced by a newer one: use the link in the last email we sent you."))
+    _require_open(consultation)
+    cleaned, problems = check_response(consultation, _stored_values(response))
+    if problems:  # the questionnaire changed in between (only possible before the first response)
+        raise InvalidInput(_("The questions changed after you answered. Please respond again."))
+    _count_submission(response, consultation)
+    response.confirmation_nonce = None
+    try:
+        _commit()
+    except IntegrityError as exc:
+        raise Conflict(_("Your response was confirmed from another window.")) from exc
+    db.session.refresh(consultation)
+    publish_tally("consultation", consultation.id, {"responses": consultation.response_count})
+    try:
+        _send_or_say(response.email, lambda: _("Your response to “%(title)s”", title=consultation.title),
+                     "response_receipt", language=language, user=None, consultation=consultation,
+                     answers=readable_answers(consultation, response), response=response,
+                     url=external_url("consultations.show", consultation_id=consultation.id))
+    except ServiceUnavailable:
+        pass  # it counts; the copy is a courtesy
+    return response, True
+
+
+def _stored_values(response):
+    return {a.question_id: (a.value, a.other_text) for a in response.answers}
+
+
 # --- results and exports (officials) --------------------------------------------------------
 
 TEXT_KINDS = frozenset({"short_text", "long_text"})
@@ -644,24 +874,35 @@ def _submitted(consultation):
 
 def results(actor, consultation):
     """The dashboard: responses per day, and each question's counts and shares."""
-    from civic.insights.questionnaire_results import per_day, summarise
+    from civic.insights.questionnaire_results import per_day
 
     ensure_can(actor, "consultation.results", consultation)
     zone = clock.site_zone()
     days = [moment.astimezone(zone).date() for moment in db.session.scalars(
         select(Response.first_submitted_at).where(_submitted(consultation)))]
-    questions = []
-    for question in consultation.questions:
-        values = list(db.session.scalars(select(Answer.value).join(Response).where(
-            _submitted(consultation), Answer.question_id == question.id)))
-        if question.kind in TEXT_KINDS:
-            answered = sum(1 for value in values if value)
-            summary = {"kind": question.kind, "answered": answered, "skipped": len(values) - answered}
-        else:
-            summary = summarise(question.kind, values, options=question.options,
-                                scale=(question.scale_min, question.scale_max))
-        questions.append((question, summary))
+    questions = [(question, _question_summary(consultation, question)) for question in consultation.questions]
     return {"per_day": per_day(days), "questions": questions, "total": len(days)}
+
+
+def _question_summary(consultation, question):
+    """Counts and shares of one question's submitted answers (no answer text)."""
+    from civic.insights.questionnaire_results import summarise
+
+    values = list(db.session.scalars(select(Answer.value).join(Response).where(
+        _submitted(consultation), Answer.question_id == question.id)))
+    if question.kind in TEXT_KINDS:
+        answered = sum(1 for value in values if value)
+        return {"kind": question.kind, "answered": answered, "skipped": len(values) - answered}
+    return summarise(question.kind, values, options=question.options, scale=(question.scale_min, question.scale_max))
+
+
+def outcome_points(consultation):
+    """The published "you said / we did" points, each with the results of its question (counts
+    and shares only) for everyone to see: [(item, summary or None)]."""
+    if consultation.outcome_published_at is None:
+        return []
+    return [(item, _question_summary(consultation, item.question) if item.question is not None else None)
+            for item in consultation.outcome_items]
 
 
 def text_answers(actor, consultation, question, *, contains="", page=1, per_page=20):
@@ -814,6 +1055,13 @@ def _notify_outcome(consultation):
                       "consultation_outcome", language=user.language, user=user, consultation=consultation, url=url)
         except ServiceUnavailable:
             current_app.logger.warning("outcome mail to user %s not sent", user.id)
+    for address in db.session.scalars(select(Response.email).where(
+            _submitted(consultation), Response.user_id.is_(None), Response.email.isnot(None))):
+        try:  # people who responded without an account
+            send_mail(address, lambda: _("What was decided: “%(title)s”", title=consultation.title),
+                      "consultation_outcome", user=None, consultation=consultation, url=url)
+        except ServiceUnavailable:
+            current_app.logger.warning("outcome mail to an anonymous respondent not sent")
 
 
 # --- statements (Pol.is-style) --------------------------------------------------------------
@@ -980,3 +1228,523 @@ def import_polis(actor, folder):
                         "", {"statements": len(by_external), "votes": len(events)})
     _commit()
     return consultation, len(by_external), len(events)
+
+
+# --- documents and the cover image ----------------------------------------------------------
+
+MAX_DOCUMENTS = 30
+
+
+@dataclass
+class Upload:
+    """A file as sent: the name it had on the sender's computer, and a seekable binary stream."""
+
+    filename: str
+    stream: object
+
+
+def _content_names():
+    """What a file's content is, in words, for the messages that refuse it."""
+    return {
+        "pdf": _("a PDF"), "odt": _("an OpenDocument text (ODT)"), "docx": _("a Word document (DOCX)"),
+        "csv": _("CSV text"), "png": _("a PNG image"), "jpeg": _("a JPEG image"), "webp": _("a WebP image"),
+        "zip": _("a ZIP archive"), "opendocument": _("another kind of OpenDocument file"),
+        "gif": _("a GIF image"), "svg": _("an SVG image"), "html": _("a web page (HTML)"),
+        "program": _("a program"), "text": _("plain text that does not read as CSV"),
+    }
+
+
+SHORT_TYPE_NAMES = {"pdf": "PDF", "odt": "ODT", "docx": "DOCX", "csv": "CSV", "png": "PNG", "jpeg": "JPEG",
+                    "webp": "WebP"}
+_KIND_BY_CONTENT_TYPE = {kind.content_type: kind for kind in uploads.KINDS.values()}
+
+
+def describe_document(document):
+    """Its type and size, as listed beside it: "PDF, 1.2 MB"."""
+    kind = _KIND_BY_CONTENT_TYPE.get(document.content_type)
+    type_name = SHORT_TYPE_NAMES[kind.key] if kind else document.content_type
+    return f"{type_name}, {format_size(document.size_bytes)}"
+
+
+def _shown_name(filename):
+    return uploads.shown_name(filename) or _("the file")
+
+
+def _refusal_message(refusal, filename, allowed):
+    values = refusal.values
+    names = _content_names()
+    images = allowed == uploads.IMAGE_KINDS
+    if refusal.reason == "empty":
+        return _("“%(name)s” is empty. Choose another file.", name=_shown_name(filename))
+    if refusal.reason == "too_large":
+        limit = format_size(values["limit"])
+        return (_("This image is %(size)s; a cover image can be at most %(limit)s.", size=format_size(values["size"]),
+                  limit=limit) if images else
+                _("This file is %(size)s; a document can be at most %(limit)s.", size=format_size(values["size"]),
+                  limit=limit))
+    if refusal.reason == "wrong_type":
+        return (_("The cover image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
+                if images else _("Documents must be PDF, ODT, DOCX or CSV files."))
+    if refusal.reason == "image_too_big":
+        return _("The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
+                 width=values["width"], height=values["height"], max=uploads.MAX_IMAGE_SIDE)
+    expected, found = names[values["expected"]], names.get(values.get("found"))
+    if found:
+        return _("The content of “%(name)s” does not match its name: it is %(found)s, not %(expected)s.",
+                 name=_shown_name(filename), found=found, expected=expected)
+    if values["expected"] == "csv":
+        return _("The content of “%(name)s” does not match its name: it is not CSV text in UTF-8. Save it as "
+                 "“CSV UTF-8” and try again.", name=_shown_name(filename))
+    return _("The content of “%(name)s” does not match its name: it is not %(expected)s.",
+             name=_shown_name(filename), expected=expected)
+
+
+def _check_file(upload, allowed, limit, field):
+    """Type and size, checked on the bytes before anything is written."""
+    if upload is None or not (upload.filename or "").strip():
+        raise InvalidInput(_("Choose an image file.") if allowed == uploads.IMAGE_KINDS else _("Choose a file."),
+                           field=field)
+    try:
+        return uploads.check_upload(upload.stream, upload.filename, allowed, limit)
+    except uploads.UploadRefused as refusal:
+        raise InvalidInput(_refusal_message(refusal, upload.filename, allowed), field=field) from refusal
+
+
+def uploads_folder():
+    folder = Path(current_app.config["CIVIC_UPLOAD_PATH"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _write_temporary(upload):
+    """Copy the checked upload beside its final place (same file system, so that moving it
+    into place is atomic), computing its SHA-256 on the way."""
+    digest = hashlib.sha256()
+    handle, name = tempfile.mkstemp(dir=uploads_folder(), prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            upload.stream.seek(0)
+            while chunk := upload.stream.read(1 << 16):
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest()
+
+
+@contextmanager
+def _storing(upload, stored_name):
+    """Copy the upload to a temporary file and give its SHA-256 to the caller, who adds the rows;
+    then flush, move the file to its stored name and commit. If any step fails, neither the rows
+    nor the file are left behind."""
+    temporary, sha256 = _write_temporary(upload)
+    final = uploads_folder() / stored_name
+    try:
+        yield sha256
+        db.session.flush()
+        os.replace(temporary, final)
+        _commit()
+    except BaseException:
+        db.session.rollback()
+        temporary.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        raise
+
+
+def _remove_files(stored_names):
+    """After the commit that removed their rows: a file that cannot be removed is only logged."""
+    folder = Path(current_app.config["CIVIC_UPLOAD_PATH"])
+    for name in stored_names:
+        try:
+            (folder / name).unlink(missing_ok=True)
+        except OSError:
+            current_app.logger.warning("could not remove uploaded file %s", name)
+
+
+def _stored_name(kind):
+    return f"{secrets.token_hex(16)}.{kind.extensions[0]}"
+
+
+def _note_public_change(actor, consultation, note):
+    """Documents of a published consultation are part of the public record: a change is listed."""
+    if phase_of(consultation) not in FREELY_EDITABLE:
+        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note[:500],
+                                  fields="documents"))
+
+
+def documents_of(consultation):
+    return [d for d in consultation.documents if d.role == DocumentRole.DOCUMENT.value]
+
+
+def cover_of(consultation):
+    return next((d for d in consultation.documents if d.role == DocumentRole.COVER.value), None)
+
+
+def get_document(consultation, document_id):
+    document = db.session.get(Document, document_id)
+    if document is None or document.consultation_id != consultation.id:
+        raise NotFound(_("There is no such document in this consultation."))
+    return document
+
+
+def add_document(actor, consultation, upload, title=""):
+    """Attach a PDF, ODT, DOCX or CSV file. Nothing is stored unless every check passes."""
+    ensure_can(actor, "consultation.manage", consultation)
+    title = _text(title, "title", DOCUMENT_TITLE_MAX_LENGTH)
+    documents = documents_of(consultation)
+    if len(documents) >= MAX_DOCUMENTS:
+        raise InvalidInput(_("A consultation has at most %(n)d documents. Remove one first.", n=MAX_DOCUMENTS),
+                           field="file")
+    checked = _check_file(upload, uploads.DOCUMENT_KINDS, current_app.config["CIVIC_DOCUMENT_MAX_BYTES"], "file")
+    title = title or uploads.title_from_filename(upload.filename)[:DOCUMENT_TITLE_MAX_LENGTH] or _("Document")
+    stored_name = _stored_name(checked.kind)
+    with _storing(upload, stored_name) as sha256:
+        document = Document(
+            role=DocumentRole.DOCUMENT.value, position=max((d.position for d in documents), default=-1) + 1,
+            title=title, filename=uploads.safe_download_name(upload.filename, checked.kind), stored_name=stored_name,
+            content_type=checked.kind.content_type, size_bytes=checked.size, sha256=sha256, uploaded_by_id=actor.id)
+        consultation.documents.append(document)
+        _note_public_change(actor, consultation, _("Document added: %(title)s", title=title))
+        record_staff_action(actor, "consultation.add_document", "consultation", consultation.id, consultation.title,
+                            "", {"title": title, "type": checked.kind.key, "size": checked.size, "sha256": sha256})
+    return document
+
+
+def set_cover_image(actor, consultation, upload, alt_text="", *, decorative=False):
+    """Add or replace the cover image (PNG, JPEG or WebP), or, without a file, change its
+    description. The description is required unless the image is marked as decorative (then
+    it is shown with an empty alt text, and screen readers skip it)."""
+    ensure_can(actor, "consultation.manage", consultation)
+    errors = {}
+    current = cover_of(consultation)
+    checked = None
+    if upload is not None and (upload.filename or "").strip() or current is None:
+        try:
+            checked = _check_file(upload, uploads.IMAGE_KINDS, current_app.config["CIVIC_IMAGE_MAX_BYTES"],
+                                  "image")
+        except InvalidInput as error:
+            errors["image"] = [error.message]
+    try:
+        alt_text = "" if decorative else _text(
+            alt_text, "alt_text", ALT_TEXT_MAX_LENGTH,
+            required_message=_("Describe the image for people who cannot see it, or mark it as decorative."))
+    except InvalidInput as error:
+        errors["alt_text"] = [error.message]
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise InvalidInput(messages[0], field=field, errors=errors)
+    if checked is None:
+        if current.alt_text != alt_text:
+            current.alt_text = alt_text
+            _note_public_change(actor, consultation, _("The cover image's description was changed."))
+            record_staff_action(actor, "consultation.cover_alt_text", "consultation", consultation.id,
+                                consultation.title, "", {"alt_text": alt_text})
+            _commit()
+        return current
+    replaced = current.stored_name if current else None
+    stored_name = _stored_name(checked.kind)
+    with _storing(upload, stored_name) as sha256:
+        cover = Document(
+            role=DocumentRole.COVER.value, position=0, alt_text=alt_text,
+            filename=uploads.safe_download_name(upload.filename, checked.kind, fallback="cover"),
+            stored_name=stored_name, content_type=checked.kind.content_type, size_bytes=checked.size, sha256=sha256,
+            uploaded_by_id=actor.id)
+        if current is not None:
+            consultation.documents.remove(current)
+        consultation.documents.append(cover)
+        _note_public_change(actor, consultation, _("Cover image replaced.") if replaced else _("Cover image added."))
+        record_staff_action(actor, "consultation.set_cover", "consultation", consultation.id, consultation.title, "",
+                            {"type": checked.kind.key, "size": checked.size, "width": checked.width,
+                             "height": checked.height, "sha256": sha256, "decorative": not alt_text})
+    if replaced:
+        _remove_files([replaced])
+    return cover
+
+
+def remove_document(actor, document):
+    """Remove a document or the cover image; its file goes once the removal is committed."""
+    consultation = document.consultation
+    ensure_can(actor, "consultation.manage", consultation)
+    cover = document.role == DocumentRole.COVER.value
+    stored_name = document.stored_name
+    _note_public_change(actor, consultation, _("Cover image removed.") if cover
+                        else _("Document removed: %(title)s", title=document.title))
+    record_staff_action(actor, "consultation.remove_cover" if cover else "consultation.remove_document",
+                        "consultation", consultation.id, consultation.title, "",
+                        {"title": document.title, "sha256": document.sha256})
+    consultation.documents.remove(document)
+    _commit()
+    _remove_files([stored_name])
+
+
+def move_document(actor, document, offset):
+    consultation = document.consultation
+    ensure_can(actor, "consultation.manage", consultation)
+    documents = documents_of(consultation)
+    index = documents.index(document)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(documents):
+        return
+    documents[index], documents[target] = documents[target], documents[index]
+    for position, item in enumerate(documents):
+        item.position = position
+    _commit()
+
+
+def open_document(viewer, consultation, document_id):
+    """A document (or the cover image) to send: (Document, path of its file). Whoever may see
+    the consultation may download its documents; a draft's only staff."""
+    ensure_can(viewer, "consultation.view", consultation)
+    document = get_document(consultation, document_id)
+    path = Path(current_app.config["CIVIC_UPLOAD_PATH"]) / document.stored_name
+    if not path.is_file():
+        current_app.logger.error("uploaded file %s of document %s is missing", document.stored_name, document.id)
+        raise NotFound(_("This file is missing. Please tell the contact named on the consultation."))
+    return document, path
+
+
+# --- the draft text put up for comment ------------------------------------------------------
+
+DRAFT_TEXT_MAX_LENGTH = 100_000
+DRAFT_TEXT_MAX_BLOCKS = 500
+DRAFT_UPLOAD_MAX_BYTES = 200 * 1024
+DISCUSSION_EXCERPT_LENGTH = 60
+
+
+@dataclass
+class DraftTextChange:
+    """What replacing a draft text did: passages added, kept with their comments, kept under
+    "Comments on earlier wording" (retired), and removed (nobody had commented)."""
+
+    added: int = 0
+    kept: int = 0
+    retired: int = 0
+    removed: int = 0
+
+
+@dataclass
+class DraftTextBlock:
+    """A passage as the reading page shows it: headings at their level under the page's h1,
+    the others numbered (paragraph 1, 2...), with a plain-text name for link labels."""
+
+    section: DraftSection
+    heading_level: int = 0
+    number: int = 0
+    name: str = ""
+
+
+def draft_sections(consultation, *, retired=False):
+    """The live passages in order (or those retired), each with its discussion loaded."""
+    from sqlalchemy.orm import selectinload
+
+    state = DraftSection.retired_at.isnot(None) if retired else DraftSection.retired_at.is_(None)
+    query = (select(DraftSection).options(selectinload(DraftSection.discussion))
+             .where(DraftSection.consultation_id == consultation.id, state))
+    order = (DraftSection.retired_at.desc(), DraftSection.position) if retired else (DraftSection.position,)
+    return list(db.session.scalars(query.order_by(*order, DraftSection.id)))
+
+
+def draft_paragraph_count(consultation):
+    """Live passages other than headings, for the link from the consultation's page; None when
+    there is no draft text at all."""
+    from sqlalchemy import func
+
+    counts = dict(db.session.execute(
+        select(DraftSection.kind, func.count()).where(
+            DraftSection.consultation_id == consultation.id, DraftSection.retired_at.is_(None))
+        .group_by(DraftSection.kind)).all())
+    if not counts:
+        return None
+    return sum(number for kind, number in counts.items() if kind != "heading")
+
+
+def _plain(html_text):
+    import html
+
+    from civic.common.sanitize import plain_text
+
+    return " ".join(html.unescape(plain_text(html_text)).split())
+
+
+def draft_text_blocks(consultation):
+    """The live passages as the reading page shows them."""
+    sections = draft_sections(consultation)
+    levels = iter(drafttext.page_heading_levels([s.level for s in sections if s.kind == "heading"]))
+    blocks, number = [], 0
+    for section in sections:
+        if section.kind == "heading":
+            blocks.append(DraftTextBlock(section, heading_level=next(levels), name=_plain(section.html)))
+        else:
+            number += 1
+            blocks.append(DraftTextBlock(section, number=number))
+    return blocks
+
+
+def _excerpt(section_html, length=DISCUSSION_EXCERPT_LENGTH):
+    text = _plain(section_html)
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _draft_error(problem):
+    return {
+        "wrong_type": _("Choose a Markdown or plain text file (.md, .markdown or .txt)."),
+        "empty": _("The file is empty."),
+        "too_large": _("The file is too large: a draft text file has at most %(max)d KB.",
+                       max=DRAFT_UPLOAD_MAX_BYTES // 1024),
+        "binary": _("This file is not plain text. Save the draft as Markdown or plain text (.md or .txt) "
+                    "and upload that."),
+        "not_utf8": _("This file is not in UTF-8. Save it as UTF-8 text (editors offer it under “Save as” "
+                      "or “Encoding”) and upload it again."),
+    }[problem]
+
+
+def read_draft_upload(filename, data):
+    """The text of an uploaded .md/.markdown/.txt file; a binary, non-UTF-8, empty or too large
+    file is refused beside the upload field. Nothing is stored here: the text then goes through
+    set_draft_text like typed text."""
+    decoded = drafttext.decode_upload(filename, data or b"", DRAFT_UPLOAD_MAX_BYTES)
+    if decoded.problem:
+        raise InvalidInput(_draft_error(decoded.problem), field="upload")
+    return decoded.text
+
+
+def _discussion_title(consultation, section):
+    return f"{consultation.title} — {_excerpt(section.html)}"
+
+
+def set_draft_text(actor, consultation, markdown, *, correction_note=""):
+    """Replace the draft text. Each top-level block (heading, paragraph, list, quote, table, code)
+    is a passage with its own discussion. A passage whose text is unchanged keeps its discussion
+    and comments; one that went away is kept under "Comments on earlier wording" when people
+    commented on it, and deleted otherwise. In a draft the text changes freely; once published,
+    a change is a public correction with a note; once the outcome is published, it cannot change."""
+    from flask_babel import format_decimal
+
+    from civic.discussions.services import create_attached_discussion, delete_attached_discussion
+
+    ensure_can(actor, "consultation.manage", consultation)
+    phase = phase_of(consultation)
+    if phase is Phase.OUTCOME_PUBLISHED:
+        raise Conflict(_("The outcome is published; the draft text can no longer change."))
+    text = drafttext.normalise_newlines(markdown).strip()
+    if len(text) > DRAFT_TEXT_MAX_LENGTH:
+        raise InvalidInput(_("A draft text has at most %(max)s characters; this one has %(length)s.",
+                             max=format_decimal(DRAFT_TEXT_MAX_LENGTH), length=format_decimal(len(text))),
+                           field="text")
+    blocks = drafttext.split_blocks(text)
+    if len(blocks) > DRAFT_TEXT_MAX_BLOCKS:
+        raise InvalidInput(_("A draft text has at most %(max)d paragraphs, lists, tables and headings; this one "
+                             "has %(count)d.", max=DRAFT_TEXT_MAX_BLOCKS, count=len(blocks)), field="text")
+    change = DraftTextChange()
+    if text == consultation.draft_text_markdown:
+        change.kept = len(blocks)
+        return change
+    note = (correction_note or "").strip()
+    if phase not in FREELY_EDITABLE:
+        if not note:
+            raise InvalidInput(_("Say what you corrected: the note is shown publicly with the date."),
+                               field="correction_note")
+        if len(note) > 500:
+            raise InvalidInput(_("Use at most %(max)d characters.", max=500), field="correction_note")
+
+    live = draft_sections(consultation)
+    # Same text, same passage: live passages first, then retired ones (a passage put back revives
+    # its thread). Repeated identical passages are matched in order.
+    reusable = {}
+    for section in live + draft_sections(consultation, retired=True):
+        reusable.setdefault(section.fingerprint, []).append(section)
+    used = set()
+    for position, block in enumerate(blocks):
+        candidates = reusable.get(block.fingerprint)
+        section = candidates.pop(0) if candidates else None
+        if section is not None:
+            change.kept += 1
+            used.add(section.id)
+            section.position, section.retired_at = position, None
+            if section.markdown != block.markdown or section.kind != block.kind:
+                section.kind, section.level, section.markdown = block.kind, block.level, block.markdown
+                section.html = drafttext.render_block(block.kind, block.markdown)
+            continue
+        section = DraftSection(consultation_id=consultation.id, position=position, kind=block.kind,
+                               level=block.level, markdown=block.markdown, fingerprint=block.fingerprint,
+                               html=drafttext.render_block(block.kind, block.markdown))
+        db.session.add(section)
+        db.session.flush()
+        section.discussion_id = create_attached_discussion("draft_section", section.id,
+                                                           _discussion_title(consultation, section)).id
+        change.added += 1
+    now = clock.now()
+    for section in live:
+        if section.id in used:
+            continue
+        if section.discussion_id is None or delete_attached_discussion(section.discussion_id):
+            db.session.delete(section)
+            change.removed += 1
+        else:
+            section.retired_at = now
+            change.retired += 1
+    consultation.draft_text_markdown = text
+    if phase not in FREELY_EDITABLE:
+        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note,
+                                  fields="draft_text"))
+    record_staff_action(actor, "consultation.draft_text", "consultation", consultation.id, consultation.title,
+                        note, {"added": change.added, "kept": change.kept, "retired": change.retired,
+                               "removed": change.removed})
+    _commit()
+    return change
+
+
+def _remove_draft_text(consultation):
+    """Before a draft consultation is deleted: its passages and their discussions go with it."""
+    from civic.discussions.services import delete_attached_discussion
+
+    for section in draft_sections(consultation) + draft_sections(consultation, retired=True):
+        delete_attached_discussion(section.discussion_id)
+        db.session.delete(section)
+
+
+def draft_section_context(section_id):
+    """What a passage's discussion is about (registered with discussions at start-up): the
+    passage, a link back to it, and whether it takes comments (only while the consultation is
+    open, and only in the current wording)."""
+    from civic.discussions.services import DiscussionContext
+
+    section = db.session.get(DraftSection, section_id)
+    consultation = db.session.get(Consultation, section.consultation_id) if section else None
+    if consultation is None:
+        return None
+    phase = phase_of(consultation)
+    about = DiscussionContext(
+        summary=_("This discussion is about this passage of the draft text of “%(title)s”:", title=consultation.title),
+        link_text=_("Back to the draft text"), endpoint="consultations.read_text",
+        values={"consultation_id": consultation.id, "_anchor": f"section-{section.id}"},
+        owner=consultation, view_action="consultation.view", excerpt_html=section.html,
+        accepts_comments=section.retired_at is None and phase in TEXT_COMMENTABLE)
+    if section.retired_at is not None:
+        about.summary = _("This discussion is about an earlier wording of the draft text of “%(title)s”, "
+                          "replaced on %(date)s:", title=consultation.title, date=format_datetime(section.retired_at))
+        about.link_text = _("Read the current draft text")
+        about.closed_message = _("This wording was replaced, so it takes no new comments. You can comment on "
+                                 "the current text.")
+    elif phase is Phase.DRAFT:
+        about.closed_message = _("The draft text takes comments once the consultation opens.")
+    elif phase is Phase.SCHEDULED:
+        about.closed_message = _("The draft text takes comments once the consultation opens, on %(date)s.",
+                                 date=format_datetime(consultation.opens_at))
+    elif not about.accepts_comments:
+        about.closed_message = _("The consultation closed on %(date)s, so the draft text takes no new comments.",
+                                 date=format_datetime(consultation.closes_at))
+    return about
+
+
+def consultation_context(consultation_id):
+    """What a consultation's own discussion is about: the consultation, with a link to it."""
+    from civic.discussions.services import DiscussionContext
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        return None
+    return DiscussionContext(summary=_("This discussion is about the consultation:"), link_text=consultation.title,
+                             endpoint="consultations.show", values={"consultation_id": consultation.id},
+                             owner=consultation, view_action="consultation.view")

@@ -1,15 +1,18 @@
 """Consultation pages for everyone, and the officials' pages to draft, publish and report back."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from civic.common import clock
+from civic.common.filesize import format_size
 from civic.common.forms import apply_service_error, render_form
+from civic.common.ratelimit import client_address
 from civic.consultations import forms
 from civic.consultations import services as consultations
-from civic.consultations.models import Phase
-from civic.errors import Conflict, InvalidInput, ParticipationClosed
+from civic.consultations.models import TEXT_COMMENTABLE, Phase
+from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited, ServiceUnavailable
 from civic.permissions import can, ensure_can
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -42,14 +45,17 @@ def show(consultation_id):
                            phase=consultations.phase_of(consultation), days_left=consultations.days_left(consultation),
                            Phase=Phase, publish_form=FlaskForm(),
                            my_response=consultations.my_response(current_user, consultation),
-                           following=consultations.is_following(current_user, consultation))
+                           following=consultations.is_following(current_user, consultation),
+                           outcome_points=consultations.outcome_points(consultation),
+                           draft_paragraphs=consultations.draft_paragraph_count(consultation))
 
 
 def _fields(form):
     return consultations.ConsultationFields(
         title=form.title.data, summary=form.summary.data, body_markdown=form.body_markdown.data,
         topic=form.topic.data, area=form.area.data, contact=form.contact.data,
-        opens_local=form.opens_local.data, closes_local=form.closes_local.data)
+        opens_local=form.opens_local.data, closes_local=form.closes_local.data,
+        anonymous_responses=form.anonymous_responses.data)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -133,12 +139,24 @@ def close(consultation_id):
 def outcome(consultation_id):
     consultation = consultations.get_consultation(consultation_id, current_user)
     ensure_can(current_user, "consultation.manage", consultation)
-    form = forms.OutcomeForm(data={"outcome": consultation.outcome_markdown} if request.method == "GET" else None)
+    if request.method == "GET":
+        rows = [{"question_id": str(item.question_id or ""), "theme": item.theme, "you_said": item.you_said,
+                 "we_did": item.we_did} for item in consultation.outcome_items]
+        form = forms.OutcomeForm(data={"outcome": consultation.outcome_markdown, "items": rows})
+        while len(form.items) < min(len(rows) + 3, consultations.MAX_OUTCOME_ITEMS):
+            form.items.append_entry()
+    else:
+        form = forms.OutcomeForm()
+    choices = [("", _("(a theme, not a question)"))] + [
+        (str(question.id), f"{number}. {question.prompt}") for number, question in enumerate(consultation.questions, 1)]
+    for entry in form.items:
+        entry.form.question_id.choices = choices
     if form.validate_on_submit():
+        rows = [consultations.OutcomeItemRow(**entry.data) for entry in form.items]
         try:
-            consultations.publish_outcome(_me(), consultation, form.outcome.data)
+            consultations.publish_outcome(_me(), consultation, form.outcome.data, rows)
         except InvalidInput as error:
-            apply_service_error(form, error)
+            _place_errors(form, error, "items", _("Point %(n)d: %(message)s"))
         except Conflict as error:
             form.form_errors.append(error.message)
         else:
@@ -174,13 +192,22 @@ def timeline(consultation_id):
 
 
 def _place_row_errors(form, error):
-    """Show each problem beside its row's field, and in the summary at the top (a FieldList's
-    nested errors do not reach the summary by themselves)."""
+    _place_errors(form, error, "phases", _("Phase %(n)d: %(message)s"))
+
+
+def _place_errors(form, error, list_name, row_message):
+    """Show each problem beside its field, rows' fields included, and in the summary at the top
+    (a FieldList's nested errors do not reach the summary by themselves)."""
     for key, messages in (error.errors or {}).items():
-        _prefix, index, name = key.split("-", 2)
-        field = getattr(form.phases[int(index)].form, name)
-        field.errors = list(field.errors or []) + messages
-        form.form_errors.extend(_("Phase %(n)d: %(message)s", n=int(index) + 1, message=m) for m in messages)
+        if key.startswith(list_name + "-"):
+            _prefix, index, name = key.split("-", 2)
+            field = getattr(getattr(form, list_name)[int(index)].form, name)
+            field.errors = list(field.errors or []) + messages
+            form.form_errors.extend(row_message % {"n": int(index) + 1, "message": m} for m in messages)
+        elif key in form and key != list_name:
+            form[key].errors = list(form[key].errors or []) + messages
+        else:
+            form.form_errors.extend(messages)
     if not error.errors:
         form.form_errors.append(error.message)
 
@@ -385,6 +412,56 @@ def submit(consultation_id):
     return redirect(url_for("consultations.show", consultation_id=consultation.id))
 
 
+# --- responding without an account ---------------------------------------------------------
+
+def _anonymous_page(consultation, raw, email="", *, errors=None, status=200):
+    return render_template("consultations/respond_anonymous.html", consultation=consultation, raw=raw, email=email,
+                           errors=errors or {}), status
+
+
+@bp.route("/<int:consultation_id>/respond/without-account", methods=["GET", "POST"])
+def respond_anonymously(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    if current_user.is_authenticated:
+        return redirect(url_for("consultations.respond", consultation_id=consultation.id))
+    if not consultation.anonymous_responses or consultations.phase_of(consultation) is not Phase.OPEN:
+        flash(_("This consultation does not take responses without an account just now."), "warning")
+        return redirect(url_for("consultations.show", consultation_id=consultation.id))
+    if request.method == "GET":
+        return _anonymous_page(consultation, {})
+    raw, email = _raw_answers(consultation, request.form), request.form.get("email", "")
+    if not FlaskForm().validate_on_submit():
+        return _anonymous_page(consultation, raw, email, status=400,
+                               errors={"": [_("The form had expired. Your answers are below: send them again.")]})
+    try:
+        consultations.request_anonymous_response(consultation, email, raw, client=client_address(),
+                                                 language=str(get_locale()))
+    except ParticipationClosed as error:
+        return _closed_page(consultation, raw, error)
+    except InvalidInput as error:
+        return _anonymous_page(consultation, raw, email, errors=error.errors or {"": [error.message]}, status=422)
+    except (RateLimited, ServiceUnavailable, Conflict) as error:
+        return _anonymous_page(consultation, raw, email, errors={"": [error.message]}, status=error.status)
+    return redirect(url_for("consultations.response_sent", consultation_id=consultation.id))
+
+
+@bp.get("/<int:consultation_id>/respond/check-your-email")
+def response_sent(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    return render_template("consultations/response_sent.html", consultation=consultation)
+
+
+@bp.get("/<int:consultation_id>/respond/confirm/<token>")
+def confirm_response(consultation_id, token):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    try:
+        _response, first = consultations.confirm_anonymous_response(consultation, token, language=str(get_locale()))
+    except (InvalidInput, ParticipationClosed, Conflict) as error:
+        return render_template("consultations/response_not_confirmed.html", consultation=consultation,
+                               message=error.message), error.status
+    return render_template("consultations/response_confirmed.html", consultation=consultation, first=first)
+
+
 # --- results and exports --------------------------------------------------------------------
 
 @bp.get("/<int:consultation_id>/results")
@@ -535,3 +612,155 @@ def statement_options(consultation_id):
                                             premoderated=request.form.get("premoderated") == "1")
         flash(_("Statement settings saved."), "success")
     return _back_to_statements(consultation)
+
+
+# --- documents and the cover image ----------------------------------------------------------
+
+# A downloaded file is never a page of this site: no scripts, no plugins, no same-origin rights.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
+def _upload(field):
+    data = field.data
+    if data is None or not getattr(data, "filename", ""):
+        return None
+    return consultations.Upload(filename=data.filename, stream=data.stream)
+
+
+def _documents_page(consultation, document_form=None, cover_form=None):
+    """The officials' page; the form that was not sent shows the stored values, unbound."""
+    cover = consultations.cover_of(consultation)
+    document_form = document_form or forms.DocumentForm(formdata=None)
+    cover_form = cover_form or forms.CoverForm(formdata=None, data={
+        "alt_text": cover.alt_text if cover else "", "decorative": bool(cover and not cover.alt_text)})
+    refused = any(form.errors or form.form_errors for form in (document_form, cover_form))
+    config = current_app.config
+    return render_template(
+        "consultations/documents.html", consultation=consultation, phase=consultations.phase_of(consultation),
+        Phase=Phase, documents=consultations.documents_of(consultation), cover=cover, document_form=document_form,
+        cover_form=cover_form, small_form=FlaskForm(formdata=None),
+        document_limit=format_size(config["CIVIC_DOCUMENT_MAX_BYTES"]),
+        image_limit=format_size(config["CIVIC_IMAGE_MAX_BYTES"])), 422 if refused else 200
+
+
+def _managed_consultation(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    ensure_can(current_user, "consultation.manage", consultation)
+    return consultation
+
+
+@bp.get("/<int:consultation_id>/documents")
+@login_required
+def documents(consultation_id):
+    return _documents_page(_managed_consultation(consultation_id))
+
+
+@bp.post("/<int:consultation_id>/documents")
+@login_required
+def add_document(consultation_id):
+    consultation = _managed_consultation(consultation_id)
+    form = forms.DocumentForm()
+    if form.validate_on_submit():
+        try:
+            document = consultations.add_document(_me(), consultation, _upload(form.file), form.title.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("“%(title)s” is attached.", title=document.title), "success")
+            return redirect(url_for("consultations.documents", consultation_id=consultation.id))
+    return _documents_page(consultation, document_form=form)
+
+
+@bp.post("/<int:consultation_id>/documents/cover")
+@login_required
+def set_cover(consultation_id):
+    consultation = _managed_consultation(consultation_id)
+    form = forms.CoverForm()
+    if form.validate_on_submit():
+        try:
+            consultations.set_cover_image(_me(), consultation, _upload(form.image), form.alt_text.data,
+                                          decorative=form.decorative.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        else:
+            flash(_("Cover image saved."), "success")
+            return redirect(url_for("consultations.documents", consultation_id=consultation.id))
+    return _documents_page(consultation, cover_form=form)
+
+
+@bp.post("/<int:consultation_id>/documents/<int:document_id>/<any(up, down, remove):change>")
+@login_required
+def change_document(consultation_id, document_id, change):
+    consultation = _managed_consultation(consultation_id)
+    document = consultations.get_document(consultation, document_id)
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+    elif change == "remove":
+        cover, title = document.role == "cover", document.title
+        consultations.remove_document(_me(), document)
+        flash(_("The cover image is removed.") if cover else _("“%(title)s” is removed.", title=title), "success")
+    else:
+        consultations.move_document(_me(), document, 1 if change == "down" else -1)
+    return redirect(url_for("consultations.documents", consultation_id=consultation.id))
+
+
+@bp.get("/<int:consultation_id>/documents/<int:document_id>/<filename>")
+def document(consultation_id, document_id, filename):
+    """Documents download as attachments; only the cover image shows in the page. Either way the
+    browser is told the type (never to guess it), and the file can run nothing."""
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    document, path = consultations.open_document(current_user, consultation, document_id)
+    if filename != document.filename:
+        return redirect(url_for("consultations.document", consultation_id=consultation.id,
+                                document_id=document.id, filename=document.filename))
+    inline = document.role == "cover" and document.content_type.startswith("image/")
+    response = send_file(path, mimetype=document.content_type, as_attachment=not inline,
+                         download_name=document.filename, etag=document.sha256, conditional=True, max_age=None)
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Drafts' files, and files removed later, must not linger in shared caches.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- the draft text -------------------------------------------------------------------------
+
+@bp.get("/<int:consultation_id>/text")
+def read_text(consultation_id):
+    """The draft text passage by passage, each with its number of comments in the margin."""
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    phase = consultations.phase_of(consultation)
+    return render_template("consultations/text.html", consultation=consultation, phase=phase, Phase=Phase,
+                           blocks=consultations.draft_text_blocks(consultation),
+                           retired=consultations.draft_sections(consultation, retired=True),
+                           commentable=phase in TEXT_COMMENTABLE)
+
+
+@bp.route("/<int:consultation_id>/draft-text", methods=["GET", "POST"])
+@login_required
+def edit_text(consultation_id):
+    consultation = consultations.get_consultation(consultation_id, current_user)
+    ensure_can(current_user, "consultation.manage", consultation)
+    form = forms.DraftTextForm(data={"text": consultation.draft_text_markdown} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        upload = form.upload.data
+        try:
+            if upload and upload.filename:
+                # The file's text goes into the text box, so that it is kept if something else is refused.
+                form.text.data = consultations.read_draft_upload(
+                    upload.filename, upload.stream.read(consultations.DRAFT_UPLOAD_MAX_BYTES + 1))
+            change = consultations.set_draft_text(_me(), consultation, form.text.data,
+                                                  correction_note=form.correction_note.data)
+        except InvalidInput as error:
+            apply_service_error(form, error)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Draft text saved: %(added)d new passages, %(kept)d unchanged (they keep their comments), "
+                    "%(retired)d kept under “Comments on earlier wording”, %(removed)d removed.",
+                    added=change.added, kept=change.kept, retired=change.retired, removed=change.removed), "success")
+            return redirect(url_for("consultations.read_text", consultation_id=consultation.id))
+    return render_form("consultations/edit_text.html", form, consultation=consultation,
+                       phase=consultations.phase_of(consultation), Phase=Phase,
+                       max_length=consultations.DRAFT_TEXT_MAX_LENGTH)

@@ -262,6 +262,7 @@ def stance_counts(discussion):
 def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
     """Add a comment (or a reply to parent_id). Refused in a locked discussion, under a
     removed comment, or with a parent from another discussion; nothing is written then."""
+    _require_context_open(discussion)  # first, so that the person is told why (not just "not allowed")
     ensure_can(actor, "comment.create", discussion)
     if discussion.is_locked:
         raise ParticipationClosed(_("This discussion is locked: %(reason)s", reason=discussion.lock_reason))
@@ -329,6 +330,7 @@ def edit_comment(actor, comment, *, body, stance=None):
     ensure_can(actor, "comment.edit", comment)
     if comment.discussion.is_locked:
         raise ParticipationClosed(_("This discussion is locked: %(reason)s", reason=comment.discussion.lock_reason))
+    _require_context_open(comment.discussion)
     body = _clean_comment(body)
     stance = _parse_stance(stance)
     if body == comment.body_markdown and stance == comment.stance:
@@ -564,3 +566,68 @@ def ancestors_of(comment):
 
 def comment_limit():
     return current_app.config["CIVIC_LIMIT_COMMENT"]
+
+
+# --- what an attached discussion is about ---------------------------------------------------
+
+@dataclass
+class DiscussionContext:
+    """What an attached discussion is about, as the domain that owns the object describes it.
+
+    `owner` and `view_action` decide who may read the discussion (civic.permissions asks
+    can(user, view_action, owner)); `accepts_comments` says whether it takes comments now, and
+    `closed_message` why not. The page shows `summary`, the passage discussed (`excerpt_html`,
+    safe HTML) and a link back to the object."""
+
+    summary: str
+    link_text: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+    owner: object = None
+    view_action: str | None = None
+    excerpt_html: str = ""
+    accepts_comments: bool = True
+    closed_message: str = ""
+
+    @property
+    def url(self):
+        return path_for(self.endpoint, **self.values)
+
+
+# context_type -> function(context_id) returning a DiscussionContext, or None when the object is
+# gone; registered by each domain at start-up, so that discussions import no other domain.
+CONTEXT_KINDS = {}
+
+
+def register_context_kind(context_type, resolver):
+    CONTEXT_KINDS[context_type] = resolver
+
+
+def context_of(discussion):
+    """What an attached discussion is about, or None for a topic (or a kind nobody registered)."""
+    if discussion is None or getattr(discussion, "context_type", None) is None:
+        return None
+    resolver = CONTEXT_KINDS.get(discussion.context_type)
+    return resolver(discussion.context_id) if resolver else None
+
+
+def _require_context_open(discussion):
+    """An attached discussion takes comments only while its object does (a paragraph of a draft
+    text while its consultation is open), like a discussion a moderator has not locked."""
+    about = context_of(discussion)
+    if about is not None and not about.accepts_comments:
+        raise ParticipationClosed(about.closed_message)
+
+
+def delete_attached_discussion(discussion_id):
+    """Remove an attached discussion that nobody commented on (its object went away), with its
+    follows. The caller commits. A discussion with comments is kept: they stay on record."""
+    if discussion_id is None:
+        return False
+    if db.session.scalar(select(Comment.id).where(Comment.discussion_id == discussion_id).limit(1)) is not None:
+        return False
+    db.session.execute(DiscussionFollow.__table__.delete().where(DiscussionFollow.discussion_id == discussion_id))
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is not None:
+        db.session.delete(discussion)
+    return True

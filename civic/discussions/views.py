@@ -66,7 +66,7 @@ def _render_thread(discussion, thread, *, form=None, reply_form=None, reply_to=N
         reply_form=reply_form, reply_to=reply_to, viewer=viewer,
         my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
         following=discussions.is_following(viewer, discussion), stances=discussions.stance_counts(discussion),
-        abilities=_abilities(discussion), **extra,
+        abilities=_abilities(discussion), about=discussions.context_of(discussion), **extra,
     )
     if request.args.get("partial") and template == "discussions/show.html":
         page = render_template("discussions/_comment_page.html", **context)

@@ -194,6 +194,9 @@ class Invalidation(db.Model):
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     revert_reason: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH), nullable=False, default="")
 
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    reverted_by = relationship("User", foreign_keys=[reverted_by_id])
+
 
 class MailingKind(str, enum.Enum):
     RESPONSE = "response"

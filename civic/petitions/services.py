@@ -961,3 +961,56 @@ def signer_rows(actor, petition, *, batch=1000):
 
 def can_see_drafts(user, petition):
     return can(user, "petition.view", petition)
+
+
+# --- open data (JSON) ------------------------------------------------------------------------
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def petition_data(petition, *, with_areas=True):
+    """What anyone may know about a public petition, as plain values (never a signer's details)."""
+    from civic.common.urls import external_url
+
+    response, debate = thresholds()
+    state = state_of(petition)
+    data = {
+        "id": petition.id,
+        "url": external_url("petitions.show", petition_id=petition.id),
+        "title": petition.title,
+        "background": petition.background,
+        "details": petition.details,
+        "topic": petition.topic or None,
+        "state": state.value,
+        "creator_name": None if petition.creator_anonymous else petition.creator_name,
+        "signature_count": petition.signature_count if state in PUBLISHED else None,
+        "created_at": _iso(petition.created_at),
+        "opened_at": _iso(petition.opened_at),
+        "closes_at": _iso(petition.closes_at),
+        "closed_at": _iso(petition.closed_at or (petition.closes_at if state is S.CLOSED else None)),
+        "thresholds": {"response": response, "debate": debate},
+        "response_threshold_reached_at": _iso(petition.response_threshold_reached_at),
+        "debate_threshold_reached_at": _iso(petition.debate_threshold_reached_at),
+        "rejection": None,
+        "government_response": None,
+        "debate": None,
+    }
+    if state is S.REJECTED:
+        data["rejection"] = {"code": petition.rejection_reason, "details": petition.rejection_comment or None,
+                             "duplicate_of": petition.duplicate_of_id, "rejected_at": _iso(petition.moderated_at)}
+    if petition.responded_at:
+        data["government_response"] = {"summary": petition.response_summary,
+                                       "details": petition.response_details_markdown,
+                                       "responded_at": _iso(petition.responded_at)}
+    if petition.debate_scheduled_on or petition.debated_on:
+        data["debate"] = {"scheduled_on": petition.debate_scheduled_on.isoformat()
+                          if petition.debate_scheduled_on else None,
+                          "debated_on": petition.debated_on.isoformat() if petition.debated_on else None,
+                          "overview": petition.debate_overview_markdown or None,
+                          "transcript_url": petition.debate_transcript_url or None,
+                          "video_url": petition.debate_video_url or None}
+    if with_areas and state in PUBLISHED:
+        data["signatures_by_area"] = [{"area": area, "signature_count": count}
+                                      for area, count in counts_by_area(petition)]
+    return data

@@ -70,6 +70,9 @@
           el.querySelectorAll('[data-tally-value="' + name + '"]').forEach(function (value) {
             value.textContent = Number(data.counts[name]).toLocaleString(document.documentElement.lang);
           });
+          el.querySelectorAll('progress[data-tally-progress="' + name + '"]').forEach(function (bar) {
+            bar.value = Math.min(Number(data.counts[name]), Number(bar.max));
+          });
         });
       });
     });
