@@ -118,9 +118,11 @@ def _register_discussion_contexts():
     may read them and whether they take comments."""
     from civic.consultations.services import consultation_context, draft_section_context
     from civic.discussions.services import register_context_kind
+    from civic.petitions.services import petition_context
 
     register_context_kind("consultation", consultation_context)
     register_context_kind("draft_section", draft_section_context)
+    register_context_kind("petition", petition_context)
 
 
 def _register_socket_namespaces(app):

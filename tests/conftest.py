@@ -80,19 +80,28 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_url():
+    """A database of this test run's own on the server CIVIC_TEST_DATABASE_URL names, created
+    empty and dropped at the end, so that several runs (or developers) can share one server."""
+    from sqlalchemy.engine import make_url
+
     url = require_service("database", TEST_DATABASE_URL)
-    engine = create_engine(url)
+    base = make_url(url)
+    name = f"{base.database or 'civic'}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001
+        admin.dispose()
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL at {url} is not reachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield base.set(database=name).render_as_string(hide_password=False)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
-        engine.dispose()
-    return url
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

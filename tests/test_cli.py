@@ -57,3 +57,18 @@ def test_seed_demo_adds_discussions_with_threads(app):
     assert db.session.query(Discussion).filter(Discussion.locked_at.isnot(None)).count() == 1
     app.test_cli_runner().invoke(args=["civic", "seed-demo"])  # again: nothing doubles
     assert db.session.query(Category).count() == 4
+
+
+def test_seed_demo_adds_a_consultation_and_petitions_in_every_state(app):
+    from civic.consultations.models import Consultation
+    from civic.petitions.models import Petition, Signature
+
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    states = sorted(p.state for p in db.session.query(Petition))
+    assert states == ["open", "open", "open", "pending", "rejected"]
+    counted = {p.id: p.signature_count for p in db.session.query(Petition)}
+    for petition_id, count in counted.items():
+        assert db.session.query(Signature).filter_by(petition_id=petition_id).count() == count
+    assert db.session.query(Consultation).count() == 1
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])  # again: nothing doubles
+    assert db.session.query(Petition).count() == 5 and db.session.query(Consultation).count() == 1

@@ -51,6 +51,8 @@ def seed_demo():
         rows.append((roles[-1].value, email, DEMO_PASSWORD))
     db.session.commit()
     _seed_discussions()
+    _seed_consultations()
+    _seed_petitions()
     return rows
 
 
@@ -129,3 +131,119 @@ def _seed_discussions():
     discussions.post_comment(grace, benches, body="And a drinking fountain, please.", stance="in_favour")
     discussions.lock_discussion(moderator, benches, "The council agreed to add benches and shade; work starts in May.")
 
+
+
+def _seed_consultations():
+    """An open consultation with a questionnaire and statements, and a closed one with its outcome."""
+    from datetime import timedelta
+
+    from civic.common import clock
+    from civic.consultations import services as consultations
+    from civic.consultations.models import Consultation
+
+    if db.session.scalar(select(func.count()).select_from(Consultation)):
+        return
+    official = _person("official@demo.civic.localhost")
+    now = clock.utc_to_local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
+    summer = consultations.create_consultation(official, consultations.ConsultationFields(
+        title="A car-free Calle Mayor on summer Saturdays?",
+        summary="Should the council close Calle Mayor to cars on Saturdays from June to September, "
+                "with a delivery window before 10:00?",
+        body_markdown="Residents asked for a trial in the discussions. Before deciding, we want to hear "
+                      "from people who live, work and shop on and around **Calle Mayor**.\n\n"
+                      "- The trial would run on Saturdays, June to September.\n"
+                      "- Deliveries would be allowed before 10:00.\n"
+                      "- Buses 3 and 7 would use Calle Nueva instead.",
+        topic="Transport", area="Old Town", contact="transport@council.example",
+        opens_local=now - timedelta(days=3), closes_local=now + timedelta(days=25), anonymous_responses=True))
+    Q = consultations.QuestionData
+    for data in (
+        Q(kind="single_choice", prompt="How do you usually get to Calle Mayor?", section="About you",
+          options=("On foot", "By bike", "By bus", "By car"), allow_other=True, required=True),
+        Q(kind="yes_no", prompt="Should the council try a car-free Saturday this summer?", section="The trial",
+          required=True),
+        Q(kind="scale", prompt="How much would it change your Saturdays?", scale="1-5",
+          scale_min_label="Not at all", scale_max_label="A great deal"),
+        Q(kind="long_text", prompt="What should the council know before it decides?"),
+    ):
+        consultations.save_question(official, summer, data)
+    consultations.set_statement_options(official, summer, enabled=True, premoderated=True)
+    for text in ("Deliveries before 10:00 are enough for shops.", "Closing the street will push traffic "
+                 "into the side streets.", "A summer trial is a cheap way to find out."):
+        consultations.add_statement(official, summer, text)
+    consultations.publish_consultation(official, summer)
+    return summer
+
+
+DEMO_PETITIONS = [
+    # title, background, topic, creator, state, signatures, days open
+    ("Plant 500 street trees in the Old Town", "Our streets are the hottest in the city in summer and have lost "
+     "dozens of trees in ten years. Shade makes walking and waiting for the bus bearable.", "Parks", "ana", "open",
+     1240, 40),
+    ("Open the central library on Sundays", "Students and working families have no quiet place to study or read "
+     "at weekends. Other cities open their main library on Sunday afternoons.", "Libraries", "grace", "open", 380,
+     12),
+    ("Build a safe cycle lane on the river road", "Cyclists share a narrow, fast road with lorries. Two people "
+     "were hurt there last year.", "Transport", "ana", "responded", 10_420, 170),
+    ("Stop the council using glyphosate in parks", "Other councils have stopped. Children play on the grass.",
+     "Parks", "tomas", "pending", 6, 0),
+    ("Plant more trees in the old town", "Because shade matters.", "Parks", "tomas", "rejected", 1, 0),
+]
+
+
+def _seed_petitions():
+    """Petitions in every state, with signatures spread over areas and days for the charts."""
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from civic.common import clock
+    from civic.discussions.services import create_attached_discussion
+    from civic.petitions import services as petitions
+    from civic.petitions.models import Petition, Signature
+
+    if db.session.scalar(select(func.count()).select_from(Petition)):
+        return
+    moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
+    areas = petitions.areas()
+    rng = random.Random(7)
+    now = clock.now()
+    first_open = None
+    for title, background, topic, who, state, count, days in DEMO_PETITIONS:
+        creator = _person(f"{who}@demo.civic.localhost")
+        petition = petitions.create_petition(creator, petitions.PetitionFields(
+            title=title, background=background, topic=topic, area=areas[0]))
+        if state == "rejected":
+            petition.state = "pending"
+            petitions.reject_petition(moderator, petition, "duplicate", "Please sign the earlier petition.",
+                                      duplicate_of_id=first_open.id)
+            continue
+        if state == "pending":
+            petition.state, petition.moderation_requested_at = "pending", now
+            db.session.commit()
+            continue
+        opened = now - timedelta(days=days)
+        petition.state, petition.opened_at, petition.created_at = "open", opened, opened - timedelta(days=4)
+        petition.closes_at, petition.moderated_at = petitions.closing_time(opened), opened
+        rows = [dict(petition_id=petition.id, name=f"Demo signer {n}", email=f"signer{n}.{petition.id}@demo.invalid",
+                     email_key=f"signer{n}.{petition.id}@demo.invalid", email_domain="demo.invalid",
+                     area=rng.choices(areas, weights=range(len(areas), 0, -1))[0], notify=False,
+                     ip_address=f"192.0.2.{n % 250}", token=secrets.token_hex(16),
+                     created_at=(at := opened + timedelta(seconds=rng.uniform(0, days * 86400))), validated_at=at)
+                for n in range(count - 1)]
+        if rows:
+            db.session.execute(insert(Signature), rows)
+        petition.signature_count = count
+        response, _debate = petitions.thresholds()
+        if count >= response:
+            petition.response_threshold_reached_at = opened + timedelta(days=days // 2)
+        # Opened weeks ago, so written directly rather than through approve_petition (which opens now).
+        petition.discussion_id = create_attached_discussion("petition", petition.id, petition.title).id
+        first_open = first_open or petition
+        db.session.commit()
+        if state == "responded":
+            petitions.publish_response(official, petition, "We will build a protected lane on the river road "
+                                       "next spring.", "The works are in next year's budget. **Construction** "
+                                       "starts in March and takes about ten weeks.")
+    db.session.commit()

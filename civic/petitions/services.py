@@ -10,7 +10,7 @@ import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -112,13 +112,26 @@ def counts_by_area(petition):
 
 
 def signatures_per_day(petition):
-    """[(date, count)] of counted signatures by the day they were confirmed, site time, gaps filled."""
+    """[(date, count)] of counted signatures by the day they were confirmed, site time, gaps
+    filled. The database groups them by UTC hour (a few thousand rows however many signatures);
+    the hours are then put on the site's calendar, which also gets summer time right."""
+    from collections import Counter
+
     from civic.insights.questionnaire_results import per_day
 
-    zone = clock.site_zone()
-    moments = db.session.scalars(select(Signature.validated_at).where(Signature.petition_id == petition.id,
-                                                                       _counted()))
-    return per_day([moment.astimezone(zone).date() for moment in moments])
+    if db.engine.dialect.name == "postgresql":
+        hour = func.date_trunc("hour", func.timezone("UTC", Signature.validated_at))
+    else:
+        hour = func.strftime("%Y-%m-%d %H:00:00", Signature.validated_at)
+    rows = db.session.execute(select(hour, func.count()).where(Signature.petition_id == petition.id, _counted())
+                              .group_by(hour)).all()
+    zone, days = clock.site_zone(), Counter()
+    for moment, count in rows:
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        days[moment.replace(tzinfo=timezone.utc).astimezone(zone).date()] += count
+    filled = dict(per_day(list(days)))
+    return [(day, days.get(day, 0)) for day in filled]
 
 
 def _visible_views(view, now):
@@ -535,7 +548,10 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
             existing = _signature_by_key(petition, key)
             if existing is None:
                 raise Conflict(_("Your signature was sent twice at once. Please try again.")) from None
-            return _already(petition, existing, typed, language)
+            if existing.validated_at is not None:
+                return _already(petition, existing, typed, language)
+            # Theirs is not confirmed yet either: "already counts" would be untrue, so carry on
+            # as for signing again before confirming (the link again, or counted if trusted).
     elif existing.validated_at is not None:
         return _already(petition, existing, typed, language)
     else:  # not confirmed yet: take the latest details and send the link again
@@ -1014,3 +1030,19 @@ def petition_data(petition, *, with_areas=True):
         data["signatures_by_area"] = [{"area": area, "signature_count": count}
                                       for area, count in counts_by_area(petition)]
     return data
+
+
+def petition_context(petition_id):
+    """What a petition's discussion is about: the petition, with a link to it. Readable where the
+    petition is; it takes comments while the petition is open."""
+    from civic.discussions.services import DiscussionContext
+
+    petition = db.session.get(Petition, petition_id)
+    if petition is None:
+        return None
+    open_now = state_of(petition) in SIGNABLE
+    return DiscussionContext(summary=_("This discussion is about the petition:"), link_text=petition.title,
+                             endpoint="petitions.show", values={"petition_id": petition.id}, owner=petition,
+                             view_action="petition.view", accepts_comments=open_now,
+                             closed_message="" if open_now else _("The petition is closed, so its discussion takes "
+                                                                  "no new comments."))

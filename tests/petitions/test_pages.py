@@ -151,3 +151,16 @@ def test_signers_details_never_appear_in_public(open_petition, web, outbox, logi
             assert "secret.signer" not in text and "Secret Signer" not in text, (viewer, url)
             assert "signer101" not in text  # the sponsors
 
+
+
+def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, web, now, login_as):
+    from civic.discussions.services import context_of
+    from civic.discussions.models import Discussion
+
+    discussion = db.session.get(Discussion, open_petition.discussion_id)
+    about = context_of(discussion)
+    assert about.link_text == open_petition.title and about.accepts_comments
+    page = web.get(f"/discussions/{discussion.id}").get_data(as_text=True)
+    assert f"/petitions/{open_petition.id}" in page and "This discussion is about the petition" in page
+    now["now"] = open_petition.closes_at + timedelta(seconds=1)
+    assert not context_of(discussion).accepts_comments

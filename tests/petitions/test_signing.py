@@ -246,3 +246,16 @@ def test_fifty_threads_sign_and_the_count_is_exact(open_petition, small, outbox)
     rows = db.session.query(Signature).filter(Signature.petition_id == petition_id,
                                               Signature.validated_at.isnot(None)).count()
     assert rows == 503 and petition.signature_count == 503  # 500 people, the creator and two sponsors
+
+
+def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, now):
+    from datetime import date
+
+    for n, moment in enumerate((START + timedelta(hours=2), START + timedelta(days=2, hours=12, minutes=30),
+                                START + timedelta(days=2, hours=13))):  # 23:30 and 00:00 in Madrid
+        now["now"] = moment
+        sign_and_confirm(open_petition, n, outbox, client=f"203.0.{n}.1")
+    days = dict(ps.signatures_per_day(open_petition))
+    # the creator and sponsors on 1 March (11:00 in Madrid), one more that day, none on the 2nd
+    assert days[date(2027, 3, 1)] == 4 and days[date(2027, 3, 2)] == 0
+    assert days[date(2027, 3, 3)] == 1 and days[date(2027, 3, 4)] == 1
