@@ -591,7 +591,7 @@ def _send_confirmation(petition, signature, typed, language):
     send_mail(typed, lambda: _("Please confirm your signature: “%(title)s”", title=petition.title),
               "signature_confirm", language=language, petition=petition, sponsoring=signature.sponsor,
               url=external_url("petitions.confirm_signature", petition_id=petition.id, token=token),
-              days=SIGNATURE_LINK_MAX_AGE // 86400)
+              days=SIGNATURE_LINK_MAX_AGE // 86400, withdraw_url=withdraw_url(signature))
 
 
 def withdraw_url(signature):

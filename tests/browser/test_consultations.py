@@ -80,7 +80,7 @@ def world(live_server):
             body_markdown="The council is drawing up its **transport plan** for 2027–2030.\n\n"
                           "- Buses\n- Bikes\n- Walking",
             topic="Transport", area="Whole town", contact="transport@example.org",
-            opens_local=opens, closes_local=closes))
+            opens_local=opens, closes_local=closes, anonymous_responses=True))
         for data in (
             Q(kind="short_text", prompt=PROMPTS.short, section="About you"),
             Q(kind="long_text", prompt=PROMPTS.long, help_text="A few sentences are enough.", required=True,
@@ -113,7 +113,9 @@ def world(live_server):
         cs.submit_response(tina, library, {sundays.id: ("yes", "")})
         cs.close_early(olga, library, "The budget was agreed early, so we decided sooner.")
         cs.publish_outcome(olga, library, "**You said** you wanted Sunday opening.\n\n"
-                                          "**We did**: the library opens on Sundays from May, 11:00 to 17:00.")
+                                          "**We did**: the library opens on Sundays from May, 11:00 to 17:00.",
+                           [cs.OutcomeItemRow(question_id=str(sundays.id), you_said="Everyone who answered wants it.",
+                                              we_did="Sunday opening from May.")])
         ids.library = library.id
 
         # A draft, for the official to delete.
@@ -605,5 +607,55 @@ def test_a_closed_consultation_opens_with_what_was_decided(page, live_server, wo
     expect(main).to_contain_text("You responded on")
     expect(main.get_by_role("region", name="Have your say")).to_have_count(0)  # no more responses
     expect(main.get_by_role("link", name="Discuss this consultation with others")).to_be_visible()
+    point = outcome.locator(".outcome-point")
+    expect(point.get_by_role("heading", level=3)).to_have_text("About the question “Open on Sundays?”")
+    expect(point.get_by_role("table")).to_contain_text("100.0%")
+    expect(point).to_contain_text("Sunday opening from May.")
+
+    journey.assert_every_page_checked()
+
+
+def test_someone_without_an_account_responds_and_confirms_by_email(page, live_server, world):
+    journey = Journey(page, live_server.url)
+    main = page.get_by_role("main")
+    journey.goto(f"/consultations/{world.ids.survey}")
+    main.get_by_role("link", name="Respond without an account").click()
+    page.wait_for_url(f"**/consultations/{world.ids.survey}/respond/without-account")
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Respond without an account")
+    # Mistakes first: no address and a required question left out.
+    main.get_by_role("textbox", name=re.compile("^" + re.escape(PROMPTS.long))).fill("Later buses, please.")
+    main.get_by_role("button", name="Send my response").click()
+    journey.check()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link").first).to_contain_text("Your email address")
+    expect(main.get_by_role("textbox", name=re.compile("^" + re.escape(PROMPTS.long)))).to_have_value(
+        "Later buses, please.")
+    summary.get_by_role("link").first.click()
+    expect(main.get_by_role("textbox", name="Your email address")).to_be_focused()
+    journey.check()  # the link moved to #email
+    page.keyboard.type("walker@example.org")
+    single = main.get_by_role("group", name=re.compile("^" + re.escape(PROMPTS.single)))
+    single.get_by_role("radio", name="Bus").check()
+    main.get_by_role("group", name=re.compile("^" + re.escape(PROMPTS.yes_no))).get_by_role(
+        "radio", name="Yes").check()
+    main.get_by_role("button", name="Send my response").click()
+    page.wait_for_url("**/respond/check-your-email")
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+    journey.goto("/dev/mail/")
+    newest = page.locator("table tbody tr").first
+    expect(newest).to_contain_text("walker@example.org")
+    newest.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/dev/mail/[^/]+$"))
+    journey.check()
+    body = page.locator(".mail-body").inner_text()
+    assert "Later buses, please." in body  # a copy of the answers comes with the link
+    link = re.search(r"https?://\S+/respond/confirm/\S+", body).group(0)
+    page.goto(link)
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your response counts")
 
     journey.assert_every_page_checked()

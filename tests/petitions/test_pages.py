@@ -125,7 +125,7 @@ def test_drafts_are_private_until_published(small, now, creator, web, make_user,
 def test_lists_and_json(open_petition, web, outbox, now, moderator, creator, small):
     sign_and_confirm(open_petition, 1, outbox, email="secret.signer@example.org", name="Secret Signer")
     page = web.get("/petitions/").get_data(as_text=True)
-    assert open_petition.title in page and "4 signatures" in page
+    assert open_petition.title in page and 'data-tally-value="signatures">4</span> signatures' in page
     data = json.loads(web.get("/petitions.json").get_data(as_text=True))
     assert data["total"] == 1 and data["petitions"][0]["signature_count"] == 4
     one = json.loads(web.get(f"/petitions/{open_petition.id}.json").get_data(as_text=True))
