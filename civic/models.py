@@ -11,5 +11,5 @@ from civic.consultations.models import (  # noqa: F401
     StatementVoteEvent, TimelinePhase,
 )
 from civic.petitions.models import (  # noqa: F401
-    Invalidation, Mailing, Petition, Signature,
+    AreaTally, HourTally, Invalidation, Mailing, Petition, Signature,
 )

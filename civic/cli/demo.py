@@ -234,6 +234,7 @@ def _seed_petitions():
                 for n in range(count - 1)]
         if rows:
             db.session.execute(insert(Signature), rows)
+            petitions.rebuild_tallies(petition.id)
         petition.signature_count = count
         response, _debate = petitions.thresholds()
         if count >= response:

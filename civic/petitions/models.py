@@ -218,3 +218,25 @@ class Mailing(db.Model):
     last_signature_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     sent_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class AreaTally(db.Model):
+    """Counted signatures of a petition per area, kept with each signature, so that a petition
+    page never counts a million rows."""
+
+    __tablename__ = "petition_area_tally"
+
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class HourTally(db.Model):
+    """Counted signatures of a petition per hour (UTC) of confirmation, for "signatures over time"
+    in any time zone."""
+
+    __tablename__ = "petition_hour_tally"
+
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

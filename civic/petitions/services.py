@@ -30,7 +30,8 @@ from civic.permissions import can, ensure_can
 from civic.petitions.models import (
     BACKGROUND_MAX_LENGTH, COMMENT_MAX_LENGTH, DETAILS_MAX_LENGTH, HIDING_REASONS, MODERATABLE, NAME_MAX_LENGTH,
     PUBLIC, PUBLISHED, RESPONDABLE, RESPONSE_DETAILS_MAX_LENGTH, RESPONSE_SUMMARY_MAX_LENGTH, SIGNABLE,
-    SIMILAR_CANDIDATES, SPONSORABLE, TITLE_MAX_LENGTH, TRANSITIONS, URL_MAX_LENGTH, Invalidation, Mailing,
+    SIMILAR_CANDIDATES, SPONSORABLE, TITLE_MAX_LENGTH, TRANSITIONS, URL_MAX_LENGTH, AreaTally, HourTally,
+    Invalidation, Mailing,
     MailingKind, Petition, PetitionState, RejectionReason, Signature,
 )
 from civic.realtime import publish_tally
@@ -105,33 +106,73 @@ def _counted():
 
 def counts_by_area(petition):
     """[(area, count)] in the site's order of areas, then any others (an area since removed)."""
-    rows = dict(db.session.execute(select(Signature.area, func.count()).where(
-        Signature.petition_id == petition.id, _counted()).group_by(Signature.area)).all())
+    rows = dict(db.session.execute(select(AreaTally.area, AreaTally.count).where(
+        AreaTally.petition_id == petition.id)).all())
     ordered = [(area, rows.pop(area, 0)) for area in areas()]
-    return ordered + sorted(rows.items())
+    return ordered + sorted((area, count) for area, count in rows.items() if count)
 
 
 def signatures_per_day(petition):
-    """[(date, count)] of counted signatures by the day they were confirmed, site time, gaps
-    filled. The database groups them by UTC hour (a few thousand rows however many signatures);
-    the hours are then put on the site's calendar, which also gets summer time right."""
+    """[(date, count)] of counted signatures by the day they were confirmed, on the site's
+    calendar (summer time included), gaps filled; from the hourly tallies."""
     from collections import Counter
 
     from civic.insights.questionnaire_results import per_day
 
-    if db.engine.dialect.name == "postgresql":
-        hour = func.date_trunc("hour", func.timezone("UTC", Signature.validated_at))
-    else:
-        hour = func.strftime("%Y-%m-%d %H:00:00", Signature.validated_at)
-    rows = db.session.execute(select(hour, func.count()).where(Signature.petition_id == petition.id, _counted())
-                              .group_by(hour)).all()
     zone, days = clock.site_zone(), Counter()
-    for moment, count in rows:
-        if isinstance(moment, str):
-            moment = datetime.fromisoformat(moment)
-        days[moment.replace(tzinfo=timezone.utc).astimezone(zone).date()] += count
+    for hour, count in db.session.execute(select(HourTally.hour, HourTally.count).where(
+            HourTally.petition_id == petition.id, HourTally.count > 0)):
+        days[hour.astimezone(zone).date()] += count
     filled = dict(per_day(list(days)))
     return [(day, days.get(day, 0)) for day in filled]
+
+
+# --- tallies: counts per area and per hour, kept with each signature --------------------------
+
+def _hour_of(moment):
+    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def _add_to(model, keys, delta):
+    """INSERT ... ON CONFLICT DO UPDATE count = count + delta (PostgreSQL and SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**keys, count=delta)
+    db.session.execute(statement.on_conflict_do_update(index_elements=list(keys),
+                                                       set_={"count": model.__table__.c.count + delta}))
+
+
+def _tally(signature, delta):
+    _add_to(AreaTally, {"petition_id": signature.petition_id, "area": signature.area}, delta)
+    _add_to(HourTally, {"petition_id": signature.petition_id, "hour": _hour_of(signature.validated_at)}, delta)
+
+
+def rebuild_tallies(petition_id):
+    """Count a petition's areas and hours again from its signatures (after an invalidation, or
+    signatures written in bulk)."""
+    from collections import Counter
+
+    db.session.execute(AreaTally.__table__.delete().where(AreaTally.petition_id == petition_id))
+    db.session.execute(HourTally.__table__.delete().where(HourTally.petition_id == petition_id))
+    counted = (Signature.petition_id == petition_id, _counted())
+    by_area = db.session.execute(select(Signature.area, func.count()).where(*counted).group_by(Signature.area)).all()
+    if by_area:
+        db.session.execute(AreaTally.__table__.insert(), [{"petition_id": petition_id, "area": area, "count": n}
+                                                          for area, n in by_area])
+    hours = Counter()
+    last = 0
+    while True:  # in batches, so that a million signatures never sit in memory at once
+        batch = db.session.execute(select(Signature.id, Signature.validated_at).where(
+            *counted, Signature.id > last).order_by(Signature.id).limit(10_000)).all()
+        if not batch:
+            break
+        hours.update(_hour_of(moment) for _id, moment in batch)
+        last = batch[-1].id
+    if hours:
+        db.session.execute(HourTally.__table__.insert(), [{"petition_id": petition_id, "hour": hour, "count": n}
+                                                          for hour, n in hours.items()])
 
 
 def _visible_views(view, now):
@@ -290,9 +331,12 @@ def create_petition(actor, fields):
     db.session.add(petition)
     db.session.flush()
     key = mailbox_key(actor.email)
-    db.session.add(Signature(petition_id=petition.id, user_id=actor.id, name=actor.display_name, email=actor.email,
-                             email_key=key, email_domain=key.rsplit("@", 1)[-1], area=fields.area, notify=True,
-                             token=secrets.token_hex(16), created_at=now, validated_at=now))
+    own = Signature(petition_id=petition.id, user_id=actor.id, name=actor.display_name, email=actor.email,
+                    email_key=key, email_domain=key.rsplit("@", 1)[-1], area=fields.area, notify=True,
+                    token=secrets.token_hex(16), created_at=now, validated_at=now)
+    db.session.add(own)
+    db.session.flush()
+    _tally(own, 1)
     petition.signature_count, petition.last_signed_at = 1, now
     _commit()
     if _config("CIVIC_PETITION_SPONSORS") <= 0:
@@ -644,6 +688,8 @@ def _count(signature):
     if signature.sponsor:
         values["sponsor_count"] = Petition.sponsor_count + 1
     db.session.execute(update(Petition).where(Petition.id == signature.petition_id).values(**values))
+    signature.validated_at = now
+    _tally(signature, 1)
     _stamp_thresholds(signature.petition_id, now)
     _commit()
     petition = db.session.get(Petition, signature.petition_id)
@@ -675,6 +721,7 @@ def withdraw_signature(petition, token):
         if signature.sponsor:
             values["sponsor_count"] = Petition.sponsor_count - 1
         db.session.execute(update(Petition).where(Petition.id == petition.id).values(**values))
+        _tally(signature, -1)
     _commit()
     db.session.expire_all()
     petition = db.session.get(Petition, petition.id)
@@ -912,10 +959,15 @@ def revert_invalidation(actor, invalidation, reason):
 
 
 def _recount(petition):
+    """The petition's counts from its signatures; the petition's row is written first, as every
+    signature does, so that a recount and a signature never wait on each other in turn."""
     db.session.flush()
     counted = select(func.count()).select_from(Signature).where(Signature.petition_id == petition.id, _counted())
-    petition.signature_count = db.session.scalar(counted)
-    petition.sponsor_count = db.session.scalar(counted.where(Signature.sponsor.is_(True)))
+    db.session.execute(update(Petition).where(Petition.id == petition.id).values(
+        signature_count=counted.scalar_subquery(),
+        sponsor_count=counted.where(Signature.sponsor.is_(True)).scalar_subquery()))
+    rebuild_tallies(petition.id)
+    db.session.refresh(petition)
 
 
 def invalidations(petition):

@@ -81,3 +81,26 @@ def open_petition(small, now, creator, moderator, outbox):
 
 
 __all__ = ["START", "UTC", "fields", "signer", "token_in", "sign_and_confirm", "timedelta"]
+
+
+def assert_tallies_match(petition):
+    """The kept counts per area and per hour equal a count of the signatures themselves."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from civic.extensions import db
+    from civic.petitions.models import AreaTally, HourTally, Signature
+
+    counted = [Signature.petition_id == petition.id, Signature.validated_at.isnot(None),
+               Signature.invalidated_at.is_(None)]
+    rows = db.session.execute(select(Signature.area, Signature.validated_at).where(*counted)).all()
+    areas = Counter(area for area, _at in rows)
+    hours = Counter(at.replace(minute=0, second=0, microsecond=0) for _area, at in rows)
+    kept_areas = {a: n for a, n in db.session.execute(select(AreaTally.area, AreaTally.count).where(
+        AreaTally.petition_id == petition.id)) if n}
+    kept_hours = {h: n for h, n in db.session.execute(select(HourTally.hour, HourTally.count).where(
+        HourTally.petition_id == petition.id)) if n}
+    assert kept_areas == dict(areas)
+    assert kept_hours == dict(hours)
+    assert sum(areas.values()) == petition.signature_count

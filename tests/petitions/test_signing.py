@@ -12,7 +12,7 @@ from civic.extensions import db
 from civic.petitions import services as ps
 from civic.petitions.models import Petition, Signature
 from tests.conftest import link_in, mail_to
-from tests.petitions.conftest import START, sign_and_confirm, signer, token_in
+from tests.petitions.conftest import START, assert_tallies_match, sign_and_confirm, signer, token_in
 
 
 def test_a_signature_counts_once_after_its_link(open_petition, outbox):
@@ -116,6 +116,7 @@ def test_a_signer_withdraws_through_the_link_in_their_email(open_petition, outbo
     assert db.session.query(Signature).filter_by(email_key="signer1@example.org").count() == 0
     with pytest.raises(TokenInvalid):
         ps.withdraw_signature(petition, token)
+    assert_tallies_match(petition)
     sign_and_confirm(petition, 1, outbox)  # and may sign again
     own = db.session.query(Signature).filter_by(user_id=creator.id).one()
     with pytest.raises(Conflict):
@@ -172,6 +173,7 @@ def test_invalidation_in_bulk_and_its_reversal(open_petition, moderator, outbox,
         ps.revert_invalidation(moderator, invalidation, "again")
     assert db.session.query(AuditEntry).filter_by(action="petition.revert_invalidation").count() == 1
     assert ps.counts_by_area(petition)[:2] == [("Old Town", 6), ("Riverside", 1)]  # the bots do not count
+    assert_tallies_match(petition)
 
 
 def test_an_invalidated_pending_signature_never_counts(open_petition, moderator, outbox):
@@ -246,6 +248,7 @@ def test_fifty_threads_sign_and_the_count_is_exact(open_petition, small, outbox)
     rows = db.session.query(Signature).filter(Signature.petition_id == petition_id,
                                               Signature.validated_at.isnot(None)).count()
     assert rows == 503 and petition.signature_count == 503  # 500 people, the creator and two sponsors
+    assert_tallies_match(petition)
 
 
 def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, now):
