@@ -71,3 +71,48 @@ def test_upgrading_an_existing_database_gives_people_handles(empty_database_url,
             handles = dict(connection.execute(text('SELECT id, handle FROM "user" ORDER BY id')).all())
         assert handles == {1: "lucia_pardo", 2: "lucia_pardo2", 3: "ze_person", 4: "person"}
         db.engine.dispose()
+
+
+def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty_database_url, tmp_path):
+    """0008 -> 0009 on a database with signatures: the new tallies hold their counts."""
+    from datetime import datetime, timezone
+
+    from civic.petitions.models import Petition, Signature
+    from civic.petitions.services import rebuild_tallies
+
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
+    with app.app_context():
+        upgrade(revision="0008_petitions")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO \"user\" (id, email, email_normalized, display_name, handle, bio, password_hash, "
+                "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
+                "'x', 't', :now, :now)"), {"now": datetime(2027, 1, 1, tzinfo=timezone.utc)})
+            connection.execute(Petition.__table__.insert(), [dict(
+                id=1, title="T", background="B", details="", topic="", state="open", creator_id=1, creator_name="A",
+                creator_anonymous=False, sponsor_token="s", sponsor_count=0, flag_note="", rejection_comment="",
+                signature_count=3, response_summary="", response_details_markdown="", response_details_html="",
+                debate_overview_markdown="", debate_overview_html="", debate_transcript_url="", debate_video_url="",
+                created_at=datetime(2027, 1, 1, tzinfo=timezone.utc),
+                updated_at=datetime(2027, 1, 1, tzinfo=timezone.utc))])
+            moments = [datetime(2027, 3, 1, 10, 5, tzinfo=timezone.utc), datetime(2027, 3, 1, 10, 55, tzinfo=timezone.utc),
+                       datetime(2027, 3, 1, 23, 30, tzinfo=timezone.utc), None]
+            connection.execute(Signature.__table__.insert(), [dict(
+                id=n, petition_id=1, name="n", email=f"s{n}@x.org", email_key=f"s{n}@x.org", email_domain="x.org",
+                area="North" if n < 2 else "South", notify=False, sponsor=False, ip_address="", token="t",
+                created_at=datetime(2027, 3, 1, tzinfo=timezone.utc), validated_at=at)
+                for n, at in enumerate(moments)])
+        upgrade()
+        with db.engine.connect() as connection:
+            areas = dict(connection.execute(text("SELECT area, count FROM petition_area_tally")).all())
+            hours = sorted(n for _hour, n in connection.execute(text("SELECT hour, count FROM petition_hour_tally")))
+        assert areas == {"North": 2, "South": 1} and hours == [1, 2]
+        from civic.petitions.models import HourTally
+
+        migrated = sorted((h.hour, h.count) for h in db.session.query(HourTally))
+        rebuild_tallies(1)  # the service's own counting agrees with the migration's, hours included
+        db.session.commit()
+        assert sorted((h.hour, h.count) for h in db.session.query(HourTally)) == migrated
+        assert migrated[0] == (datetime(2027, 3, 1, 10, tzinfo=timezone.utc), 2)
+        db.session.remove()
+        db.engine.dispose()

@@ -161,15 +161,14 @@ def rebuild_tallies(petition_id):
     if by_area:
         db.session.execute(AreaTally.__table__.insert(), [{"petition_id": petition_id, "area": area, "count": n}
                                                           for area, n in by_area])
+    if db.session.get_bind().dialect.name == "postgresql":
+        hour = func.date_trunc("hour", func.timezone("UTC", Signature.validated_at))
+    else:
+        hour = func.strftime("%Y-%m-%d %H:00:00", Signature.validated_at)
     hours = Counter()
-    last = 0
-    while True:  # in batches, so that a million signatures never sit in memory at once
-        batch = db.session.execute(select(Signature.id, Signature.validated_at).where(
-            *counted, Signature.id > last).order_by(Signature.id).limit(10_000)).all()
-        if not batch:
-            break
-        hours.update(_hour_of(moment) for _id, moment in batch)
-        last = batch[-1].id
+    for moment, n in db.session.execute(select(hour, func.count()).where(*counted).group_by(hour)):
+        moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+        hours[moment.replace(tzinfo=timezone.utc)] += n
     if hours:
         db.session.execute(HourTally.__table__.insert(), [{"petition_id": petition_id, "hour": hour, "count": n}
                                                           for hour, n in hours.items()])

@@ -40,7 +40,7 @@ def upgrade():
     op.execute("INSERT INTO petition_area_tally (petition_id, area, count) SELECT petition_id, area, count(*) "
                f"FROM petition_signature WHERE {counted} GROUP BY petition_id, area")
     if op.get_bind().dialect.name == "postgresql":
-        hour = "date_trunc('hour', validated_at)"
+        hour = "(date_trunc('hour', validated_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
     else:
         hour = "strftime('%Y-%m-%d %H:00:00.000000', validated_at)"
     op.execute(f"INSERT INTO petition_hour_tally (petition_id, hour, count) SELECT petition_id, {hour}, count(*) "
