@@ -312,13 +312,16 @@ def respond(petition_id):
 def debate(petition_id):
     petition = petitions.get_petition(petition_id, current_user)
     ensure_can(current_user, "petition.respond", petition)
-    schedule_form = forms.ScheduleDebateForm(prefix="schedule", data={"debate_on": petition.debate_scheduled_on}
-                                             if request.method == "GET" else None)
-    outcome_form = forms.DebateOutcomeForm(prefix="outcome", data={
-        "debated_on": petition.debated_on or petition.debate_scheduled_on,
-        "overview": petition.debate_overview_markdown, "transcript_url": petition.debate_transcript_url,
-        "video_url": petition.debate_video_url} if request.method == "GET" else None)
-    action = request.form.get("action")
+    action = request.form.get("action") if request.method == "POST" else None
+    # The form that was sent shows what was typed; the other one what is stored.
+    schedule_form = forms.ScheduleDebateForm(
+        prefix="schedule", formdata=request.form if action == "schedule" else None,
+        data={"debate_on": petition.debate_scheduled_on})
+    outcome_form = forms.DebateOutcomeForm(
+        prefix="outcome", formdata=request.form if action != "schedule" and action else None, data={
+            "debated_on": petition.debated_on or petition.debate_scheduled_on,
+            "overview": petition.debate_overview_markdown, "transcript_url": petition.debate_transcript_url,
+            "video_url": petition.debate_video_url})
     form = schedule_form if action == "schedule" else outcome_form
     if request.method == "POST" and form.validate_on_submit():
         try:

@@ -235,6 +235,7 @@ def test_officials_schedule_the_debate_and_publish_its_outcome(open_petition, mo
     html = refused.get_data(as_text=True)
     assert 'href="#outcome-transcript_url"' in html and "Enter a full web address" in html
     assert "Councillors agreed to **plant**." in html
+    assert 'value="2027-04-15"' in html  # the other form still shows the stored date
     db.session.refresh(open_petition)
     assert open_petition.debated_on is None
     future = post_form(web, url, "outcome", {**outcome, "debated_on": "2027-05-01",
