@@ -448,7 +448,8 @@ def respond_anonymously(consultation_id):
 @bp.get("/<int:consultation_id>/respond/check-your-email")
 def response_sent(consultation_id):
     consultation = consultations.get_consultation(consultation_id, current_user)
-    return render_template("consultations/response_sent.html", consultation=consultation)
+    return render_template("consultations/response_sent.html", consultation=consultation,
+                           link_hours=consultations.ANONYMOUS_LINK_MAX_AGE // 3600)
 
 
 @bp.get("/<int:consultation_id>/respond/confirm/<token>")

@@ -95,9 +95,9 @@ class DebateOutcomeForm(FlaskForm):
 
 
 class InvalidationForm(FlaskForm):
-    ip_range = StringField(_l("Network address or range"), description=_l("For example 203.0.113.0/24."),
+    ip_range = StringField(_l("Network address or range"), description=_l("For example, 203.0.113.0/24."),
                            render_kw={"maxlength": 50, "spellcheck": "false"})
-    email_domain = StringField(_l("Email domain"), description=_l("For example example.org."),
+    email_domain = StringField(_l("Email domain"), description=_l("For example, example.org."),
                                render_kw={"maxlength": 255, "spellcheck": "false"})
     signed_from = DateTimeLocalField(_l("Signed from"), format=DATETIME_FORMAT, validators=[Optional()])
     signed_until = DateTimeLocalField(_l("Signed before"), format=DATETIME_FORMAT, validators=[Optional()])
