@@ -143,6 +143,10 @@ def _view_petition(user, petition, roles):
 
 _view_petition.roles = frozenset()
 
+
+def _own_petition(user, petition, roles):
+    return _signed_in(user) and petition is not None and petition.creator_id == user.id
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -180,6 +184,7 @@ RULES = {
     # Petitions (signing needs no account: see petitions.services.sign_petition)
     "petition.view": _view_petition,
     "petition.create": _participant,
+    "petition.edit_draft": _own_petition,  # the services allow it only while collecting sponsors
     "petition.moderate": _role(Role.MODERATOR, Role.ADMIN),
     "petition.respond": _role(Role.OFFICIAL, Role.ADMIN),
     "petition.investigate": _role(Role.MODERATOR, Role.ADMIN),  # suspicious bursts, invalidations

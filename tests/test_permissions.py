@@ -84,6 +84,7 @@ MATRIX = {
     ("petition.view", "open petition"): EVERYONE,
     ("petition.view", "draft petition"): {"moderator", "admin"},
     ("petition.create", None): SIGNED_IN,
+    ("petition.edit_draft", "draft petition"): set(),  # only its creator (below), whatever the role
     ("petition.moderate", "draft petition"): {"moderator", "admin"},
     ("petition.respond", "open petition"): {"official", "admin"},
     ("petition.investigate", "open petition"): {"moderator", "admin"},
@@ -164,6 +165,8 @@ def test_the_creator_sees_their_own_petition_before_it_is_published(app):
         assert not can(person("citizen", user_id=5), "petition.view", mine)
         assert not can(person("citizen", "official", user_id=5), "petition.view", mine)
     assert can(AnonymousUser(), "petition.view", petition("rejected"))
+    assert can(person("citizen", user_id=99), "petition.edit_draft", petition("draft"))
+    assert not can(person("citizen", "admin", user_id=5), "petition.edit_draft", petition("draft"))
 
 
 def test_unknown_action_is_denied_even_for_admins(app):

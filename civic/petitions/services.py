@@ -79,6 +79,10 @@ def get_petition(petition_id, viewer, *, sponsor_token=None):
     return petition
 
 
+def sponsors_needed():
+    return _config("CIVIC_PETITION_SPONSORS")
+
+
 def thresholds():
     return _config("CIVIC_PETITION_RESPONSE_THRESHOLD"), _config("CIVIC_PETITION_DEBATE_THRESHOLD")
 
@@ -338,15 +342,14 @@ def create_petition(actor, fields):
     _tally(own, 1)
     petition.signature_count, petition.last_signed_at = 1, now
     _commit()
-    if _config("CIVIC_PETITION_SPONSORS") <= 0:
+    if sponsors_needed() <= 0:
         _ask_for_moderation(petition)
     return petition
 
 
 def update_draft(actor, petition, fields):
     """The creator may change the text until moderators start looking at it."""
-    if not (actor.is_authenticated and petition.creator_id == actor.id):
-        raise NotAllowed(_("Only the person who started this petition can change it."))
+    ensure_can(actor, "petition.edit_draft", petition)
     if state_of(petition) is not S.DRAFT:
         raise Conflict(_("The petition is with the moderators now, so its text can no longer change."))
     fields.area = fields.area or areas()[0]
@@ -694,7 +697,7 @@ def _count(signature):
     petition = db.session.get(Petition, signature.petition_id)
     db.session.refresh(petition)
     publish_tally("petition", petition.id, {"signatures": petition.signature_count})
-    if signature.sponsor and petition.sponsor_count >= _config("CIVIC_PETITION_SPONSORS"):
+    if signature.sponsor and petition.sponsor_count >= sponsors_needed():
         _ask_for_moderation(petition)
     return True
 

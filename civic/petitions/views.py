@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from civic.common import clock
 from civic.common.forms import apply_service_error, render_form
 from civic.common.ratelimit import client_address
-from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited, ServiceUnavailable
+from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited, ServiceUnavailable
 from civic.permissions import can, ensure_can
 from civic.petitions import forms
 from civic.petitions import services as petitions
@@ -88,7 +88,7 @@ def _show(petition, *, form=None, sponsor_token="", status=200):
         signable=state in SIGNABLE or (sponsor_token and state in SPONSORABLE),
         progress=petitions.progress(petition), areas=petitions.counts_by_area(petition) if public else [],
         per_day=petitions.signatures_per_day(petition) if public else [],
-        thresholds=petitions.thresholds(), sponsors_needed=petitions._config("CIVIC_PETITION_SPONSORS"),
+        thresholds=petitions.thresholds(), sponsors_needed=petitions.sponsors_needed(),
         is_creator=current_user.is_authenticated and petition.creator_id == current_user.id,
         sponsor_url=petitions.sponsor_url(petition)), status
 
@@ -102,7 +102,7 @@ def show(petition_id):
 def show_json(petition_id):
     petition = petitions.get_petition(petition_id, current_user)
     if petitions.state_of(petition).value not in ("open", "closed", "rejected"):
-        ensure_can(None, "petition.view", petition)  # drafts are not open data
+        raise NotFound(_("There is no such petition."))  # drafts are not open data
     return jsonify(petitions.petition_data(petition))
 
 
@@ -388,7 +388,7 @@ def investigate(petition_id):
                 preview = len(petitions.matching_signatures(petition, _rule(form))[0])
             else:
                 invalidation = petitions.invalidate_signatures(_me(), petition, _rule(form), form.reason.data)
-                flash(ngettext_count(invalidation.matched_count), "success")
+                flash(_invalidated_message(invalidation.matched_count), "success")
                 return redirect(url_for("petitions.investigate", petition_id=petition.id))
         except InvalidInput as error:
             apply_service_error(form, error)
@@ -404,7 +404,7 @@ def investigate(petition_id):
                            invalidations=petitions.invalidations(petition), revert_form=forms.RevertForm()), status
 
 
-def ngettext_count(count):
+def _invalidated_message(count):
     from flask_babel import ngettext
 
     return ngettext("%(num)d signature is invalidated.", "%(num)d signatures are invalidated.", count)

@@ -164,3 +164,28 @@ def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, w
     assert f"/petitions/{open_petition.id}" in page and "This discussion is about the petition" in page
     now["now"] = open_petition.closes_at + timedelta(seconds=1)
     assert not context_of(discussion).accepts_comments
+
+
+def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, now, web, creator, moderator, outbox):
+    from civic.errors import Conflict, NotAllowed
+
+    petition = ps.create_petition(creator, fields())
+    with pytest.raises(NotAllowed):
+        ps.update_draft(moderator, petition, fields(title="Changed by someone else"))
+    web.sign_in(creator.email)
+    url = f"/petitions/{petition.id}/edit"
+    bad = web.post(url, {"title": "", "background": "Still here."}, form_url=url)
+    assert bad.status_code == 422 and "Still here." in bad.get_data(as_text=True)
+    ok = web.post(url, {"title": "Plant 600 trees on Riverside Avenue", "background": "Shade."}, form_url=url)
+    assert ok.status_code == 302
+    db.session.refresh(petition)
+    assert petition.title == "Plant 600 trees on Riverside Avenue" and petition.background == "Shade."
+    for n in (1, 2):
+        ps.sign_petition(petition, signer(n), sponsor_token=petition.sponsor_token, client=f"203.0.{n}.1")
+        ps.confirm_signature(petition, token_in(outbox, f"signer{n}@example.org"))
+    db.session.refresh(petition)
+    assert petition.state == "pending"
+    with pytest.raises(Conflict):
+        ps.update_draft(creator, petition, fields(title="Too late"))
+    late = web.post(url, {"title": "Too late", "background": "Shade."}, form_url=url)
+    assert late.status_code == 422 and "with the moderators" in late.get_data(as_text=True)
