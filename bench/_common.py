@@ -103,6 +103,29 @@ class TemporaryPostgres:
         engine.dispose()
 
 
+def run_on_database(run, args, *, postgres_url, prefix):
+    """Call run(args, workdir, database_url, description) on a temporary PostgreSQL database (when
+    postgres_url is given) or a SQLite file (in --db-dir when the script has it, else in the work
+    folder); print the first server's log when it failed and CIVIC_BENCH_KEEP_LOGS is set.
+    Returns run's result."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f"civic-{prefix}-") as workdir:
+        if postgres_url:
+            with TemporaryPostgres(postgres_url, keep=getattr(args, "keep_database", False)) as url:
+                ok = run(args, workdir, url, f"PostgreSQL, temporary database on {postgres_url.split('@')[-1]}")
+        else:
+            db_dir = getattr(args, "db_dir", None)
+            directory = Path(tempfile.mkdtemp(prefix=f"civic-{prefix}-db-", dir=db_dir)) if db_dir else Path(workdir)
+            ok = run(args, workdir, f"sqlite:///{directory / 'civic.sqlite3'}", f"SQLite file in {directory}")
+            if db_dir:
+                shutil.rmtree(directory, ignore_errors=True)
+        if not ok and environ_flag("CIVIC_BENCH_KEEP_LOGS"):
+            print(f"\n--- server0.log (last lines)\n{(Path(workdir) / 'server0.log').read_text()[-4000:]}")
+    return ok
+
+
 def make_users(count, *, prefix="bench", roles=("citizen",)):
     """Verified users sharing one password hash (hashing once keeps seeding fast). Commits."""
     from civic.accounts import passwords

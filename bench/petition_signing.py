@@ -42,7 +42,6 @@ import random
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -575,20 +574,7 @@ def main():
         args.server = "gunicorn" if importlib.util.find_spec("gunicorn") else "werkzeug"
     args.threads = args.threads or args.clients + 16
     _common.quiet_werkzeug()
-    with tempfile.TemporaryDirectory(prefix="civic-petition-") as workdir:
-        if args.database == "postgresql":
-            with _common.TemporaryPostgres(args.database_url, keep=args.keep_database) as url:
-                ok = run(args, workdir, url, f"PostgreSQL, temporary database on {args.database_url.split('@')[-1]}")
-        else:
-            directory = Path(tempfile.mkdtemp(prefix="civic-petition-db-", dir=args.db_dir)) if args.db_dir else \
-                Path(workdir)
-            ok = run(args, workdir, f"sqlite:///{directory / 'civic.sqlite3'}", f"SQLite file in {directory}")
-            if args.db_dir:
-                import shutil
-
-                shutil.rmtree(directory, ignore_errors=True)
-        if not ok and _common.environ_flag("CIVIC_BENCH_KEEP_LOGS"):
-            print(f"\n--- server0.log (last lines)\n{(Path(workdir) / 'server0.log').read_text()[-4000:]}")
+    ok = _common.run_on_database(run, args, postgres_url=args.database_url if args.database == "postgresql" else None, prefix="petition")
     sys.exit(0 if ok else 1)
 
 

@@ -107,6 +107,27 @@ def user_by_email(email):
     return db.session.scalar(select(User).where(User.email_normalized == email.lower()))
 
 
+def live_server_fixture(folder, **overrides):
+    """A module's own live site (staff may work without two-factor sign-in unless overridden):
+    `live_server = live_server_fixture("live-petitions", CIVIC_PETITION_SPONSORS=2)`."""
+
+    @pytest.fixture(scope="module")
+    def live_server(tmp_path_factory):
+        server = LiveServer(tmp_path_factory.mktemp(folder), **{"CIVIC_REQUIRE_STAFF_2FA": False, **overrides})
+        yield server
+        server.stop()
+
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _socketio_bound_to_the_live_server(request):
+    """Every test of a module with its own live server checks that Socket.IO still publishes
+    through that server's app (see assert_socketio_bound_to)."""
+    if "live_server" in request.fixturenames:
+        assert_socketio_bound_to(request.getfixturevalue("live_server"))
+
+
 @pytest.fixture(scope="session")
 def newcomer_server(tmp_path_factory):
     """A live site as in development: staff may work without two-factor sign-in."""

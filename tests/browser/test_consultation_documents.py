@@ -8,22 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, LiveServer, assert_socketio_bound_to, user_by_email
+from tests.browser.conftest import Journey, live_server_fixture, user_by_email
 from tests.support import sample_files as files
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live-documents"), CIVIC_REQUIRE_STAFF_2FA=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def bound_to_live_server(live_server):
-    assert_socketio_bound_to(live_server)
+live_server = live_server_fixture("live-documents")
 
 
 @pytest.fixture(scope="module")

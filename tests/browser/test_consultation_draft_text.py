@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, LiveServer, assert_socketio_bound_to, user_by_email
+from tests.browser.conftest import Journey, live_server_fixture, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -43,17 +43,7 @@ def local_now():
     return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live-draft-text"), CIVIC_REQUIRE_STAFF_2FA=False,
-                        CIVIC_TIMEZONE="UTC")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def bound_to_live_server(live_server):
-    assert_socketio_bound_to(live_server)
+live_server = live_server_fixture("live-draft-text", CIVIC_TIMEZONE="UTC")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ and the page still works without JavaScript, or with long-polling when WebSocket
 The live server is the werkzeug server of conftest.LiveServer (it passes the socket to
 simple-websocket, so the WebSocket transport works). Flask-SocketIO's `socketio` object is
 module-global and emits through the app created last, so nothing in this module creates another
-app while the server runs; `bound_to_live_server` checks that before every test."""
+app while the server runs; conftest checks that before every test."""
 import re
 import time
 from types import SimpleNamespace
@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, LiveServer, assert_socketio_bound_to, user_by_email, assert_accessible
+from tests.browser.conftest import assert_accessible, Journey, live_server_fixture, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -24,17 +24,7 @@ NEW_COMMENT = re.compile(r"#comment-(\d+)$")
 
 # --- server and data ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live-discussions"), CIVIC_REQUIRE_STAFF_2FA=False,
-                        CIVIC_LIMIT_COMMENT="100 per minute")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def bound_to_live_server(live_server):
-    assert_socketio_bound_to(live_server)
+live_server = live_server_fixture("live-discussions", CIVIC_LIMIT_COMMENT="100 per minute")
 
 
 @pytest.fixture(scope="module")

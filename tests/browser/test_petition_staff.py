@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, LiveServer, user_by_email
+from tests.browser.conftest import Journey, live_server_fixture, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +25,8 @@ DUPLICATE = "Plant trees on Riverside Avenue"
 AFTER_POST = re.compile(r"/investigate(#[\w-]*)?$")  # the browser keeps the fragment through the redirect
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live-petition-staff"), CIVIC_REQUIRE_STAFF_2FA=False,
-                        CIVIC_PETITION_SPONSORS=0, CIVIC_LIMIT_PETITION_CREATE="100 per hour",
-                        CIVIC_TIMEZONE="Europe/Madrid")
-    yield server
-    server.stop()
+live_server = live_server_fixture("live-petition-staff", CIVIC_PETITION_SPONSORS=0,
+                                  CIVIC_LIMIT_PETITION_CREATE="100 per hour", CIVIC_TIMEZONE="Europe/Madrid")
 
 
 def _confirm_token(outbox, address):

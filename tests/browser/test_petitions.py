@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, LiveServer, assert_accessible, assert_socketio_bound_to, user_by_email
+from tests.browser.conftest import assert_accessible, Journey, live_server_fixture, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -30,18 +30,9 @@ SIGNER = SimpleNamespace(name="Ada Signer", email="ada.signer@example.org", area
 
 # --- server and data ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live-petitions"), CIVIC_REQUIRE_STAFF_2FA=False,
-                        CIVIC_PETITION_SPONSORS=2, CIVIC_PETITION_RESPONSE_THRESHOLD=RESPONSE_THRESHOLD,
-                        CIVIC_PETITION_DEBATE_THRESHOLD=20)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def bound_to_live_server(live_server):
-    assert_socketio_bound_to(live_server)
+live_server = live_server_fixture("live-petitions", CIVIC_PETITION_SPONSORS=2,
+                                  CIVIC_PETITION_RESPONSE_THRESHOLD=RESPONSE_THRESHOLD,
+                                  CIVIC_PETITION_DEBATE_THRESHOLD=20)
 
 
 def _link_to(outbox, address, fragment):
