@@ -488,7 +488,7 @@ def run(args, workdir, database_uri, label):
     for (step, status), (address, body) in sorted(record.samples.items(), key=str):
         text = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
         print(f"  first {status} on {step} ({address.strip()}): {text}")
-    print(f"  mail read: " + ", ".join(f"{k} {c:,}" for k, c in sorted(postman.kinds.items())) +
+    print("  mail read: " + ", ".join(f"{k} {c:,}" for k, c in sorted(postman.kinds.items())) +
           f"; not for a known signer {len(postman.unrouted)}; unreadable {postman.broken}; "
           f"never taken {postman.left_over()}")
     print(cpu + " (while signing)")

@@ -746,6 +746,10 @@ def _send_or_say(to, subject, template, **context):
     send_mail(to, subject, template, **context)  # ServiceUnavailable reaches the person: "try again"
 
 
+def takes_anonymous_responses(consultation):
+    return consultation.anonymous_responses and phase_of(consultation) in ACCEPTING_RESPONSES
+
+
 def request_anonymous_response(consultation, email, raw, *, client="", language=None):
     """Someone without an account answers and gives an email address. Nothing counts until they
     follow the emailed link. The page says "check your email" whatever happened, so that it

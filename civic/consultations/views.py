@@ -424,7 +424,7 @@ def respond_anonymously(consultation_id):
     consultation = consultations.get_consultation(consultation_id, current_user)
     if current_user.is_authenticated:
         return redirect(url_for("consultations.respond", consultation_id=consultation.id))
-    if not consultation.anonymous_responses or consultations.phase_of(consultation) is not Phase.OPEN:
+    if not consultations.takes_anonymous_responses(consultation):
         flash(_("This consultation does not take responses without an account just now."), "warning")
         return redirect(url_for("consultations.show", consultation_id=consultation.id))
     if request.method == "GET":

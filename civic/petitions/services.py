@@ -24,9 +24,9 @@ from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
 from civic.common.markdown import render_markdown
 from civic.common.ratelimit import seconds_until_allowed
-from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ParticipationClosed, RateLimited, TokenInvalid
+from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
-from civic.permissions import can, ensure_can
+from civic.permissions import ensure_can
 from civic.petitions.models import (
     BACKGROUND_MAX_LENGTH, COMMENT_MAX_LENGTH, DETAILS_MAX_LENGTH, HIDING_REASONS, MODERATABLE, NAME_MAX_LENGTH,
     PUBLIC, PUBLISHED, RESPONDABLE, RESPONSE_DETAILS_MAX_LENGTH, RESPONSE_SUMMARY_MAX_LENGTH, SIGNABLE,
@@ -72,8 +72,7 @@ def load_petition(petition_id):
 def get_petition(petition_id, viewer, *, sponsor_token=None):
     """A petition this viewer may see; a draft also opens with its sponsor link."""
     petition = load_petition(petition_id)
-    if sponsor_token and secrets.compare_digest(sponsor_token, petition.sponsor_token) \
-            and state_of(petition) in SPONSORABLE:
+    if _sponsoring(petition, sponsor_token):
         return petition
     ensure_can(viewer, "petition.view", petition)
     return petition
@@ -501,6 +500,17 @@ class SignOutcome:
     signature: Signature | None = None
 
 
+def _sponsoring(petition, sponsor_token):
+    """Signing through the sponsor link, while the petition still gathers its sponsors."""
+    return bool(sponsor_token) and secrets.compare_digest(sponsor_token, petition.sponsor_token) \
+        and state_of(petition) in SPONSORABLE
+
+
+def takes_signatures(petition, sponsor_token=None):
+    """Open for signatures, or gathering sponsors and reached through its sponsor link."""
+    return state_of(petition) in SIGNABLE or _sponsoring(petition, sponsor_token)
+
+
 def _refuse_signing(petition, state):
     if state is S.CLOSED:
         return ParticipationClosed(_("This petition closed on %(date)s, so it cannot be signed any more.",
@@ -569,10 +579,8 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
     database enforces. A signed-in person whose verified address it is counts at once; anyone
     else counts when they follow the emailed link."""
     state = state_of(petition)
-    sponsoring = bool(sponsor_token) and secrets.compare_digest(sponsor_token, petition.sponsor_token)
-    if sponsoring and state not in SPONSORABLE:
-        sponsoring = False
-    if not sponsoring and state not in SIGNABLE:
+    sponsoring = _sponsoring(petition, sponsor_token)
+    if not takes_signatures(petition, sponsor_token):
         raise _refuse_signing(petition, state)
     name, typed, key = _clean_signature(fields, user)
     trusted = bool(user is not None and getattr(user, "is_authenticated", False) and user.email_verified
@@ -1029,9 +1037,6 @@ def signer_rows(actor, petition, *, batch=1000):
         last = rows[-1].id
 
 
-def can_see_drafts(user, petition):
-    return can(user, "petition.view", petition)
-
 
 # --- open data (JSON) ------------------------------------------------------------------------
 
@@ -1040,11 +1045,14 @@ def _iso(moment):
 
 
 def petition_data(petition, *, with_areas=True):
-    """What anyone may know about a public petition, as plain values (never a signer's details)."""
+    """What anyone may know about a public petition, as plain values (never a signer's details).
+    A petition before moderation, or hidden, is not open data."""
     from civic.common.urls import external_url
 
     response, debate = thresholds()
     state = state_of(petition)
+    if state not in PUBLIC:
+        raise NotFound(_("There is no such petition."))
     data = {
         "id": petition.id,
         "url": external_url("petitions.show", petition_id=petition.id),

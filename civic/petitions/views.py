@@ -12,11 +12,11 @@ from flask_login import current_user, login_required
 from civic.common import clock
 from civic.common.forms import apply_service_error, render_form
 from civic.common.ratelimit import client_address
-from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited, ServiceUnavailable
+from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited, ServiceUnavailable
 from civic.permissions import can, ensure_can
 from civic.petitions import forms
 from civic.petitions import services as petitions
-from civic.petitions.models import MODERATABLE, PUBLISHED, SIGNABLE, SPONSORABLE, PetitionState
+from civic.petitions.models import MODERATABLE, PUBLISHED, SPONSORABLE, PetitionState
 
 bp = Blueprint("petitions", __name__)
 S = PetitionState
@@ -85,7 +85,7 @@ def _show(petition, *, form=None, sponsor_token="", status=200):
     return render_template(
         "petitions/show.html", petition=petition, state=state, S=S, form=form or _sign_form(
             petition, sponsor_token=sponsor_token), sponsor_token=sponsor_token,
-        signable=state in SIGNABLE or (sponsor_token and state in SPONSORABLE),
+        signable=petitions.takes_signatures(petition, sponsor_token),
         progress=petitions.progress(petition), areas=petitions.counts_by_area(petition) if public else [],
         per_day=petitions.signatures_per_day(petition) if public else [],
         thresholds=petitions.thresholds(), sponsors_needed=petitions.sponsors_needed(),
@@ -100,10 +100,7 @@ def show(petition_id):
 
 @bp.get("/petitions/<int:petition_id>.json")
 def show_json(petition_id):
-    petition = petitions.get_petition(petition_id, current_user)
-    if petitions.state_of(petition).value not in ("open", "closed", "rejected"):
-        raise NotFound(_("There is no such petition."))  # drafts are not open data
-    return jsonify(petitions.petition_data(petition))
+    return jsonify(petitions.petition_data(petitions.get_petition(petition_id, current_user)))
 
 
 @bp.get("/petitions/<int:petition_id>/sponsor/<token>")

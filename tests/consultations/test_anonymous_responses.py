@@ -8,7 +8,7 @@ from civic.consultations.models import Response
 from civic.errors import InvalidInput, NotAllowed, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
 from tests.conftest import link_in, mail_to, path_of
-from tests.consultations.test_responses import OPENS, answers, now, official, survey  # noqa: F401
+from tests.consultations.conftest import answers
 
 
 @pytest.fixture

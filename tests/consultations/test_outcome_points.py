@@ -7,7 +7,7 @@ from civic.consultations import services as cs
 from civic.consultations.models import Correction, OutcomeItem
 from civic.errors import InvalidInput
 from civic.extensions import db
-from tests.consultations.test_responses import OPENS, answers, now, official, survey  # noqa: F401
+from tests.consultations.conftest import answers
 
 Row = cs.OutcomeItemRow
 

@@ -9,7 +9,7 @@ from civic.extensions import db
 from civic.petitions import services as ps
 from civic.petitions.models import Petition, Signature
 from tests.conftest import link_in, mail_to, path_of
-from tests.petitions.conftest import START, fields, sign_and_confirm, signer, token_in
+from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
 
 
 def _sign_form(**overrides):
