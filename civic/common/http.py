@@ -1,4 +1,7 @@
 """Turns domain errors and HTTP errors into an HTML page or a JSON body, in one place."""
+import re
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -94,6 +97,36 @@ def _too_large_message():
              "a smaller file.", size=format_size(limit))
 
 
+# Never written back into a page: what a person types to prove who they are.
+_SECRET_FIELDS = re.compile(r"password|^code$|recovery|totp|token", re.IGNORECASE)
+
+
+def _sent_from_this_site():
+    """Did the refused form come from one of our own pages? Browsers send Origin (or at least
+    Referer) with a POST; a form from another site must never be offered for sending again, or
+    the expired-form page would turn a cross-site request into a one-click one."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return False
+    ours = urlsplit(request.host_url)
+    theirs = urlsplit(source)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+
+
+def expired_form_page():
+    """A form whose CSRF token no longer matches (the session ended while the person was typing):
+    nothing was saved, so show what they wrote and offer to send it again with a fresh token,
+    instead of a bare 400 that loses a long answer."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name != "csrf_token" and not _SECRET_FIELDS.search(name)]
+    readable = [value for _name, value in fields if len(value.strip()) > 20 or " " in value.strip()]
+    back = request.referrer if _sent_from_this_site() and request.referrer else url_for("pages.home")
+    page = render_template("errors/expired_form.html", fields=fields, readable=readable, back=back,
+                           had_files=any(f.filename for f in request.files.values()),
+                           had_secrets=any(_SECRET_FIELDS.search(n) for n in request.form if n != "csrf_token"))
+    return make_response(page, 400)
+
+
 def register_error_handlers(app):
     @app.errorhandler(TwoFactorEnrolmentRequired)
     def two_factor_required(error):
@@ -121,6 +154,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if not wants_json() and request.method == "POST" and _sent_from_this_site():
+            return expired_form_page()
         return error_response(
             400, "csrf_failed",
             _("The form had expired or was sent from another site. Go back, reload the page and try again."),
