@@ -7,7 +7,6 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from civic.common import clock
 from civic.common.downloads import stream_csv
@@ -155,7 +154,7 @@ def confirm_signature(petition_id, token):
 @bp.route("/petitions/<int:petition_id>/signatures/<token>/withdraw", methods=["GET", "POST"])
 def withdraw(petition_id, token):
     petition = queries.load_petition(petition_id)
-    form = FlaskForm()
+    form = forms.FlaskForm()
     if form.validate_on_submit():
         try:
             signing.withdraw_signature(petition, token)

@@ -7,7 +7,7 @@ import pytest
 
 from civic.audit.models import AuditEntry
 from civic.extensions import db
-from civic.petitions.services import lifecycle, moderation, signing
+from civic.petitions.services import exports, lifecycle, moderation, signing
 from civic.petitions.models import Invalidation, Mailing, Petition, RejectionReason
 from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
 
@@ -372,6 +372,32 @@ def test_only_admins_download_signers_and_each_download_is_audited(burst, admin_
     assert "bot3@spam.example" in body and len(body.splitlines()) == 1 + burst.signature_count
     entries = db.session.query(AuditEntry).filter_by(action="petition.export_signers").all()
     assert len(entries) == 1 and entries[0].actor_id == admin_user.id and entries[0].target_id == burst.id
+
+
+def test_the_signer_export_is_checked_and_audited_before_a_row_is_read(burst, admin_user, moderator):
+    from civic.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):  # refused at the call, not when the download starts
+        exports.signer_export(moderator, burst)
+    assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 0
+    header, rows = exports.signer_export(admin_user, burst)
+    assert header == ["Name", "Email", "Area", "Confirmed at"]
+    assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 1
+    assert len(list(rows)) == burst.signature_count
+
+
+def test_staff_tools_follow_the_state(pending, moderator, official, web):
+    web.sign_in(moderator.email)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f'href="/petitions/{pending.id}/moderate"' in html and "/investigate" not in html
+    moderation.approve_petition(moderator, pending)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f'href="/petitions/{pending.id}/moderate"' not in html and f"/petitions/{pending.id}/investigate" in html
+    web.post("/sign-out", {})
+    web.sign_in(official.email)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f"/petitions/{pending.id}/response" in html and f"/petitions/{pending.id}/areas.csv" in html
+    assert "/signers.csv" not in html
 
 
 # --- the creator's list ----------------------------------------------------------------------
