@@ -118,6 +118,7 @@ def test_drafts_are_private_until_published(small, now, creator, web, make_user,
     sponsor_page = web.get(f"/petitions/{petition.id}/sponsor/{petition.sponsor_token}")
     assert sponsor_page.status_code == 200 and "Support this petition" in sponsor_page.get_data(as_text=True)
     assert web.get(f"/petitions/{petition.id}/sponsor/wrong").status_code in (302, 401)
+    assert web.get(f"/petitions/{petition.id}/sponsor/%C3%A9").status_code in (302, 401)  # not a 500
     login_as()
     assert web.get(f"/petitions/{petition.id}").status_code == 403
 

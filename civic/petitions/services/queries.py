@@ -38,7 +38,8 @@ def load_petition(petition_id):
 def sponsoring(petition, sponsor_token, person=None):
     """Reached through its sponsor link while it takes sponsors (the link is what lets someone
     without an account see and support a draft)."""
-    return bool(sponsor_token) and secrets.compare_digest(sponsor_token, petition.sponsor_token) \
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a typed address may hold.
+    return bool(sponsor_token) and secrets.compare_digest(sponsor_token.encode(), petition.sponsor_token.encode()) \
         and can(person, "petition.sponsor", petition)
 
 
