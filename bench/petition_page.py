@@ -37,7 +37,7 @@ def _write_petition(signatures):
     from civic.accounts.models import User
     from civic.common import clock
     from civic.extensions import db
-    from civic.petitions import services as petitions
+    from civic.petitions.services import queries
     from civic.petitions.models import Petition, Signature
 
     now = clock.now()
@@ -50,7 +50,7 @@ def _write_petition(signatures):
                         opened_at=now - timedelta(days=90), closes_at=now + timedelta(days=90))
     db.session.add(petition)
     db.session.commit()
-    areas, rng, start, began = petitions.areas(), random.Random(1), now - timedelta(days=90), time.perf_counter()
+    areas, rng, start, began = queries.areas(), random.Random(1), now - timedelta(days=90), time.perf_counter()
     for first in range(0, signatures, 20_000):
         rows = []
         for n in range(first, min(signatures, first + 20_000)):
@@ -67,7 +67,7 @@ def _write_petition(signatures):
 def run(args, workdir, database_url, description):
     from civic import create_app
     from civic.extensions import db
-    from civic.petitions import services as petitions
+    from civic.petitions.services import queries
 
     config = _common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=False)
     _common.migrate(config)
@@ -75,7 +75,7 @@ def run(args, workdir, database_url, description):
     with app.app_context():
         petition, written = _write_petition(args.signatures)
         began = time.perf_counter()
-        petitions.rebuild_tallies(petition.id)
+        queries.rebuild_tallies(petition.id)
         db.session.commit()
         rebuilt = time.perf_counter() - began
         client = app.test_client()
@@ -86,8 +86,8 @@ def run(args, workdir, database_url, description):
 
         results = {path: _timed(lambda p=path: get(p), args.repeat) for path in (
             f"/petitions/{petition.id}", f"/petitions/{petition.id}.json", "/petitions/")}
-        areas_ms = _timed(lambda: petitions.counts_by_area(petition), args.repeat)
-        days_ms = _timed(lambda: petitions.signatures_per_day(petition), args.repeat)
+        areas_ms = _timed(lambda: queries.counts_by_area(petition), args.repeat)
+        days_ms = _timed(lambda: queries.signatures_per_day(petition), args.repeat)
         db.engine.dispose()
     print(f"{description}: {args.signatures:,} counted signatures on one petition "
           f"(written in {written:.1f} s; tallies rebuilt in {rebuilt * 1000:.0f} ms)")

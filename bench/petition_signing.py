@@ -69,7 +69,7 @@ def prepare_database(workdir, database_uri):
     """An open petition, through the services. Returns (petition id, areas)."""
     from civic import create_app
     from civic.extensions import db
-    from civic.petitions import services as ps
+    from civic.petitions.services import lifecycle, moderation, queries
 
     config = _common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri, CIVIC_PETITION_SPONSORS=0,
                                   RATELIMIT_ENABLED=False)
@@ -79,13 +79,13 @@ def prepare_database(workdir, database_uri):
     with app.app_context():
         creator = _common.make_users(1, prefix="petitioncreator")[0]
         moderator = _common.make_users(1, prefix="petitionmoderator", roles=("citizen", "moderator"))[0]
-        petition = ps.create_petition(creator, ps.PetitionFields(
+        petition = lifecycle.create_petition(creator, lifecycle.PetitionFields(
             title="Plant more trees on Riverside Avenue",
             background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
             topic="Environment", area="Riverside"))
-        ps.approve_petition(moderator, petition)
-        assert ps.state_of(petition).value == "open", petition.state
-        petition_id, areas = petition.id, list(ps.areas())
+        moderation.approve_petition(moderator, petition)
+        assert petition.current_state.value == "open", petition.state
+        petition_id, areas = petition.id, list(queries.areas())
         db.session.remove()
         db.engine.dispose()
     return petition_id, areas

@@ -118,7 +118,7 @@ def _register_discussion_contexts():
     may read them and whether they take comments."""
     from civic.consultations.services import consultation_context, draft_section_context
     from civic.discussions.services import register_context_kind
-    from civic.petitions.services import petition_context
+    from civic.petitions.services.queries import petition_context
 
     register_context_kind("consultation", consultation_context)
     register_context_kind("draft_section", draft_section_context)
@@ -128,7 +128,7 @@ def _register_discussion_contexts():
 def _register_socket_namespaces(app):
     from civic.consultations.services import load_consultation
     from civic.discussions.services import load_discussion
-    from civic.petitions.services import load_petition
+    from civic.petitions.services.queries import load_petition
     from civic.realtime import register_room_kind, register_socket_handlers
 
     register_socket_handlers(app)

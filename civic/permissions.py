@@ -128,13 +128,12 @@ def _view_consultation(user, consultation, roles):
         return bool(roles & {Role.OFFICIAL, Role.ADMIN})
     return True
 
-PUBLIC_PETITION_STATES = frozenset({"open", "closed", "rejected"})
-
 
 def _view_petition(user, petition, roles):
-    """Open, closed and rejected petitions are public; before moderation (and when hidden) only
-    moderators and the creator see them (sponsors reach a draft through its secret link)."""
-    if petition is None or getattr(petition, "state", None) in PUBLIC_PETITION_STATES:
+    """Public petitions (`Petition.is_public`: open, closed, rejected) are for everyone; before
+    moderation (and when hidden) only moderators and the creator see them (sponsors reach a draft
+    through its secret link)."""
+    if petition is None or petition.is_public:
         return True
     if roles & {Role.MODERATOR, Role.ADMIN}:
         return True
@@ -146,6 +145,27 @@ _view_petition.roles = frozenset()
 
 def _own_petition(user, petition, roles):
     return _signed_in(user) and petition is not None and petition.creator_id == user.id
+
+
+def _petition_in_state(who, question):
+    """`who` may do it to a petition whose current state allows it: `question` names the
+    petition's own predicate (`is_respondable`...), which reads the named sets in petitions.models.
+    Without a petition (a menu, the moderation queue) `who` alone answers."""
+
+    def rule(user, petition, roles):
+        return bool(who(user, petition, roles)) and (petition is None or getattr(petition, question))
+
+    rule.roles = getattr(who, "roles", frozenset())
+    rule.who, rule.question = who, question
+    return rule
+
+
+def allowed_but_for_state(user, action, petition):
+    """Would this person be allowed, were the petition in a state that allows the action? The
+    services then say why not now (a Conflict, 409) rather than "not allowed" (403)."""
+    rule = RULES[action]
+    return bool(rule.who(user, petition, effective_roles(user))) and not getattr(petition, rule.question)
+
 
 RULES = {
     # Pages everybody may read
@@ -181,15 +201,20 @@ RULES = {
     "consultation.moderate_statements": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),
-    # Petitions (signing needs no account: see petitions.services.sign_petition)
+    # Petitions: who, and in which states (signing needs no account; sponsoring also needs the
+    # sponsor link, which petitions.services.queries.sponsoring checks)
     "petition.view": _view_petition,
     "petition.create": _participant,
-    "petition.edit_draft": _own_petition,  # the services allow it only while collecting sponsors
-    "petition.moderate": _role(Role.MODERATOR, Role.ADMIN),
-    "petition.respond": _role(Role.OFFICIAL, Role.ADMIN),
-    "petition.investigate": _role(Role.MODERATOR, Role.ADMIN),  # suspicious bursts, invalidations
-    "petition.export": _role(Role.OFFICIAL, Role.ADMIN),  # counts by area
-    "petition.export_signers": _role(Role.ADMIN),  # names and emails, audited
+    "petition.edit_draft": _petition_in_state(_own_petition, "is_collecting_sponsors"),
+    "petition.sign": _petition_in_state(_anyone, "is_signable"),
+    "petition.sponsor": _petition_in_state(_anyone, "is_sponsorable"),
+    "petition.moderate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_moderatable"),
+    "petition.flag": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_flaggable"),
+    "petition.respond": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_respondable"),
+    # suspicious bursts, invalidations
+    "petition.investigate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_published"),
+    "petition.export": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_published"),  # counts by area
+    "petition.export_signers": _petition_in_state(_role(Role.ADMIN), "is_published"),  # names and emails, audited
 }
 
 

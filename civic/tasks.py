@@ -8,7 +8,8 @@ TICK_SECONDS = 60
 
 def run_periodic_tasks():
     from civic.consultations.services import notify_closed_consultations
-    from civic.petitions.services import close_due_petitions, send_mailings
+    from civic.petitions.services.lifecycle import close_due_petitions
+    from civic.petitions.services.responses import send_mailings
 
     closed = notify_closed_consultations()
     petitions = close_due_petitions()

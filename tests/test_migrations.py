@@ -78,7 +78,7 @@ def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty
     from datetime import datetime, timezone
 
     from civic.petitions.models import Petition, Signature
-    from civic.petitions.services import rebuild_tallies
+    from civic.petitions.services.queries import rebuild_tallies
 
     app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
     with app.app_context():

@@ -85,11 +85,33 @@ MATRIX = {
     ("petition.view", "draft petition"): {"moderator", "admin"},
     ("petition.create", None): SIGNED_IN,
     ("petition.edit_draft", "draft petition"): set(),  # only its creator (below), whatever the role
-    ("petition.moderate", "draft petition"): {"moderator", "admin"},
+    ("petition.sign", "open petition"): EVERYONE,  # no account needed
+    ("petition.sign", "closed petition"): set(),
+    ("petition.sign", "draft petition"): set(),
+    ("petition.sponsor", "draft petition"): EVERYONE,  # with the sponsor link (checked by the service)
+    ("petition.sponsor", "pending petition"): EVERYONE,
+    ("petition.sponsor", "open petition"): set(),
+    ("petition.moderate", None): {"moderator", "admin"},  # the queue
+    ("petition.moderate", "pending petition"): {"moderator", "admin"},
+    ("petition.moderate", "flagged petition"): {"moderator", "admin"},
+    ("petition.moderate", "draft petition"): set(),
+    ("petition.moderate", "open petition"): set(),
+    ("petition.flag", "pending petition"): {"moderator", "admin"},
+    ("petition.flag", "flagged petition"): set(),  # a second opinion once
+    ("petition.respond", None): {"official", "admin"},
     ("petition.respond", "open petition"): {"official", "admin"},
+    ("petition.respond", "closed petition"): {"official", "admin"},
+    ("petition.respond", "pending petition"): set(),
+    ("petition.respond", "rejected petition"): set(),
     ("petition.investigate", "open petition"): {"moderator", "admin"},
+    ("petition.investigate", "closed petition"): {"moderator", "admin"},
+    ("petition.investigate", "pending petition"): set(),
     ("petition.export", "open petition"): {"official", "admin"},
+    ("petition.export", "closed petition"): {"official", "admin"},
+    ("petition.export", "draft petition"): set(),
     ("petition.export_signers", "open petition"): {"admin"},
+    ("petition.export_signers", "closed petition"): {"admin"},
+    ("petition.export_signers", "hidden petition"): set(),
 }
 
 OBJECTS = {
@@ -103,7 +125,12 @@ OBJECTS = {
     "published consultation": lambda: consultation(published=True),
     "draft consultation": lambda: consultation(published=False),
     "open petition": lambda: petition("open"),
+    "closed petition": lambda: petition("closed"),  # read as closed: open, and past its closing time
     "draft petition": lambda: petition("draft"),
+    "pending petition": lambda: petition("pending"),
+    "flagged petition": lambda: petition("flagged"),
+    "rejected petition": lambda: petition("rejected"),
+    "hidden petition": lambda: petition("hidden"),
 }
 
 
@@ -115,8 +142,13 @@ def consultation(published):
 
 
 def petition(state):
+    from datetime import timedelta
+
+    from civic.common.models import utcnow
     from civic.petitions.models import Petition
 
+    if state == "closed":
+        return Petition(id=6, title="P", state="open", creator_id=99, closes_at=utcnow() - timedelta(minutes=1))
     return Petition(id=6, title="P", state=state, creator_id=99)
 
 
@@ -167,6 +199,18 @@ def test_the_creator_sees_their_own_petition_before_it_is_published(app):
     assert can(AnonymousUser(), "petition.view", petition("rejected"))
     assert can(person("citizen", user_id=99), "petition.edit_draft", petition("draft"))
     assert not can(person("citizen", "admin", user_id=5), "petition.edit_draft", petition("draft"))
+
+
+def test_the_creator_edits_the_text_only_while_collecting_sponsors(app):
+    from civic.permissions import allowed_but_for_state
+
+    creator, stranger = person("citizen", user_id=99), person("citizen", "moderator", user_id=5)
+    for state in ("pending", "flagged", "open", "rejected"):
+        assert not can(creator, "petition.edit_draft", petition(state))
+        # the services tell the creator why not (409); anyone else is simply not allowed (403)
+        assert allowed_but_for_state(creator, "petition.edit_draft", petition(state))
+        assert not allowed_but_for_state(stranger, "petition.edit_draft", petition(state))
+    assert not allowed_but_for_state(creator, "petition.edit_draft", petition("draft"))
 
 
 def test_unknown_action_is_denied_even_for_admins(app):

@@ -200,24 +200,24 @@ def _seed_petitions():
 
     from civic.common import clock
     from civic.discussions.services import create_attached_discussion
-    from civic.petitions import services as petitions
+    from civic.petitions.services import lifecycle, moderation, queries, responses
     from civic.petitions.models import Petition, Signature
 
     if db.session.scalar(select(func.count()).select_from(Petition)):
         return
     moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
-    areas = petitions.areas()
+    areas = queries.areas()
     rng = random.Random(7)
     now = clock.now()
     first_open = None
     for title, background, topic, who, state, count, days in DEMO_PETITIONS:
         creator = _person(f"{who}@demo.civic.localhost")
-        petition = petitions.create_petition(creator, petitions.PetitionFields(
+        petition = lifecycle.create_petition(creator, lifecycle.PetitionFields(
             title=title, background=background, topic=topic, area=areas[0]))
         if state == "rejected":
             petition.state = "pending"
-            petitions.reject_petition(moderator, petition, "duplicate", "Please sign the earlier petition.",
-                                      duplicate_of_id=first_open.id)
+            moderation.reject_petition(moderator, petition, "duplicate", "Please sign the earlier petition.",
+                                       duplicate_of_id=first_open.id)
             continue
         if state == "pending":
             petition.state, petition.moderation_requested_at = "pending", now
@@ -225,7 +225,7 @@ def _seed_petitions():
             continue
         opened = now - timedelta(days=days)
         petition.state, petition.opened_at, petition.created_at = "open", opened, opened - timedelta(days=4)
-        petition.closes_at, petition.moderated_at = petitions.closing_time(opened), opened
+        petition.closes_at, petition.moderated_at = moderation.closing_time(opened), opened
         rows = [dict(petition_id=petition.id, name=f"Demo signer {n}", email=f"signer{n}.{petition.id}@demo.invalid",
                      email_key=f"signer{n}.{petition.id}@demo.invalid", email_domain="demo.invalid",
                      area=rng.choices(areas, weights=range(len(areas), 0, -1))[0], notify=False,
@@ -234,9 +234,9 @@ def _seed_petitions():
                 for n in range(count - 1)]
         if rows:
             db.session.execute(insert(Signature), rows)
-            petitions.rebuild_tallies(petition.id)
+            queries.rebuild_tallies(petition.id)
         petition.signature_count = count
-        response, _debate = petitions.thresholds()
+        response, _debate = queries.thresholds()
         if count >= response:
             petition.response_threshold_reached_at = opened + timedelta(days=days // 2)
         # Opened weeks ago, so written directly rather than through approve_petition (which opens now).
@@ -244,7 +244,7 @@ def _seed_petitions():
         first_open = first_open or petition
         db.session.commit()
         if state == "responded":
-            petitions.publish_response(official, petition, "We will build a protected lane on the river road "
+            responses.publish_response(official, petition, "We will build a protected lane on the river road "
                                        "next spring.", "The works are in next year's budget. **Construction** "
                                        "starts in March and takes about ten weeks.")
     db.session.commit()

@@ -31,7 +31,7 @@ def init_templating(app):
 
     app.jinja_env.globals["petition_state_label"] = lambda state: PETITION_STATE_LABELS[getattr(state, "value", state)]
     app.jinja_env.globals["rejection_label"] = lambda reason: REJECTION_LABELS.get(reason, reason)
-    from civic.petitions.services import state_of as petition_state
+    from civic.petitions.models import state_of as petition_state
 
     app.jinja_env.globals["petition_state"] = petition_state
 

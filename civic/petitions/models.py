@@ -4,9 +4,11 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civic.common import clock
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
 from civic.extensions import db
 
@@ -21,7 +23,7 @@ URL_MAX_LENGTH = 500
 
 
 class PetitionState(str, enum.Enum):
-    """Where a petition is; it moves only through the services in petitions.services."""
+    """Where a petition is; it moves only through `move_petition` in petitions.services.lifecycle."""
 
     DRAFT = "draft"  # the creator is collecting sponsors
     PENDING = "pending"  # enough sponsors: waiting for a moderator
@@ -42,12 +44,14 @@ TRANSITIONS = {
     S.REJECTED: frozenset(),
     S.HIDDEN: frozenset(),
 }
+COLLECTING_SPONSORS = frozenset({S.DRAFT})  # its creator may still change the text
 SPONSORABLE = frozenset({S.DRAFT, S.PENDING})  # sponsors may still sign while it waits for moderation
 SIGNABLE = frozenset({S.OPEN})
 MODERATABLE = frozenset({S.PENDING, S.FLAGGED})
 PUBLIC = frozenset({S.OPEN, S.CLOSED, S.REJECTED})  # listed and shown to everyone
 PUBLISHED = frozenset({S.OPEN, S.CLOSED})  # went through moderation and took signatures
 RESPONDABLE = PUBLISHED
+REJECTED_STATES = frozenset({S.REJECTED, S.HIDDEN})  # turned down by a moderator: shown with the reason, or hidden
 SIMILAR_CANDIDATES = PUBLIC  # what a new petition is compared with
 
 STATE_LABELS = {
@@ -90,7 +94,19 @@ REJECTION_LABELS = {
 }
 
 
+def state_of(petition, now=None):
+    """The petition's state now; an open petition past its closing time reads as closed (the
+    periodic task writes that down, but nobody has to wait for it). `Petition.current_state`."""
+    state = S(petition.state)
+    if state is S.OPEN and petition.closes_at is not None and petition.closes_at <= (now or clock.now()):
+        return S.CLOSED
+    return state
+
+
 class Petition(TimestampMixin, db.Model):
+    """A petition. Ask it where it is (`current_state`) and what its state allows (`is_signable`,
+    `is_public`...): each question reads one of the named sets above."""
+
     __tablename__ = "petition"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,6 +154,51 @@ class Petition(TimestampMixin, db.Model):
     creator = relationship("User", foreign_keys=[creator_id])
     duplicate_of = relationship("Petition", remote_side=[id], foreign_keys=[duplicate_of_id])
 
+    @property
+    def current_state(self):
+        return state_of(self)
+
+    def may_become(self, target):
+        """Does the transition table allow the move from the current state to `target`?"""
+        return target in TRANSITIONS[self.current_state]
+
+    @property
+    def is_collecting_sponsors(self):
+        return self.current_state in COLLECTING_SPONSORS
+
+    @property
+    def is_sponsorable(self):
+        return self.current_state in SPONSORABLE
+
+    @property
+    def is_signable(self):
+        return self.current_state in SIGNABLE
+
+    @property
+    def is_moderatable(self):
+        return self.current_state in MODERATABLE
+
+    @property
+    def is_flaggable(self):
+        """A moderator may still ask for a second opinion (not twice)."""
+        return self.may_become(S.FLAGGED)
+
+    @property
+    def is_public(self):
+        return self.current_state in PUBLIC
+
+    @property
+    def is_published(self):
+        return self.current_state in PUBLISHED
+
+    @property
+    def is_respondable(self):
+        return self.current_state in RESPONDABLE
+
+    @property
+    def is_rejected(self):
+        return self.current_state in REJECTED_STATES
+
 
 class Signature(db.Model):
     """One person's signature. `email_key` (common.emails.mailbox_key) is unique per petition,
@@ -171,6 +232,16 @@ class Signature(db.Model):
                                                         index=True)
 
     petition: Mapped[Petition] = relationship()
+
+    @hybrid_property
+    def counts(self):
+        """Confirmed and not invalidated (also usable in a query: `where(Signature.counts)`)."""
+        return self.validated_at is not None and self.invalidated_at is None
+
+    @counts.inplace.expression
+    @classmethod
+    def _counts_expression(cls):
+        return and_(cls.validated_at.isnot(None), cls.invalidated_at.is_(None))
 
 
 class Invalidation(db.Model):

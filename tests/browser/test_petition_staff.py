@@ -42,7 +42,7 @@ def _confirm_token(outbox, address):
 def world(live_server):
     """One open petition with a burst of twelve signatures from one office network, and two
     petitions waiting for moderation (one of them a duplicate of the open one)."""
-    from civic.petitions import services as ps
+    from civic.petitions.services import lifecycle, moderation, signing
 
     make = live_server.make_user
     people = SimpleNamespace(
@@ -57,18 +57,18 @@ def world(live_server):
         carmen, mo = user_by_email(people.carmen["email"]), user_by_email(people.mo["email"])
 
         def start(title, background):
-            petition = ps.create_petition(carmen, ps.PetitionFields(title=title, background=background,
-                                                                    area="Riverside"))
-            assert ps.state_of(petition).value == "pending"
+            petition = lifecycle.create_petition(carmen, lifecycle.PetitionFields(title=title, background=background,
+                                                                                  area="Riverside"))
+            assert petition.current_state.value == "pending"
             return petition
 
         published = start(PUBLISHED, "The avenue has lost 40 trees in ten years and is the hottest street.")
-        ps.approve_petition(mo, published)
+        moderation.approve_petition(mo, published)
         for n in range(12):
             email = f"bot{n}@spam.example"
-            ps.sign_petition(published, ps.SignatureFields(name=f"Bot {n}", email=email, area="Old Town",
-                                                           consent=True), client=f"203.0.113.{n + 1}")
-            ps.confirm_signature(published, _confirm_token(outbox, email))
+            signing.sign_petition(published, signing.SignatureFields(name=f"Bot {n}", email=email, area="Old Town",
+                                                                     consent=True), client=f"203.0.113.{n + 1}")
+            signing.confirm_signature(published, _confirm_token(outbox, email))
         ids.published = published.id
         ids.to_approve = start(TO_APPROVE, "Families and students need somewhere to read at weekends.").id
         ids.duplicate = start(DUPLICATE, "Riverside Avenue needs shade: plant trees along it.").id

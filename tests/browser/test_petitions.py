@@ -48,7 +48,7 @@ def _link_to(outbox, address, fragment):
 def world(live_server):
     """An open petition with five counted signatures in two areas, and a rejected one, written
     through the services as the app itself would."""
-    from civic.petitions import services as ps
+    from civic.petitions.services import lifecycle, moderation, signing
 
     make = live_server.make_user
     people = SimpleNamespace(
@@ -64,36 +64,38 @@ def world(live_server):
 
         def sign_and_confirm(petition, n, area, **extra):
             email = f"early.signer{n}@example.org"
-            ps.sign_petition(petition, ps.SignatureFields(name=f"Early Signer {n}", email=email, area=area,
-                                                          consent=True), client="192.0.2.10", **extra)
+            signing.sign_petition(petition, signing.SignatureFields(name=f"Early Signer {n}", email=email, area=area,
+                                                                    consent=True), client="192.0.2.10", **extra)
             token = _link_to(outbox, email, "/confirm").rsplit("/signatures/", 1)[1].split("/")[0]
-            ps.confirm_signature(petition, token)
+            signing.confirm_signature(petition, token)
 
-        petition = ps.create_petition(carmen, ps.PetitionFields(
+        petition = lifecycle.create_petition(carmen, lifecycle.PetitionFields(
             title=TITLE, background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
             details="Plane trees or limes, planted in the autumn.", topic="Environment", area="Riverside"))
         for n in (1, 2):  # the sponsors, through the link the creator shares
             sign_and_confirm(petition, n, "Old Town", sponsor_token=petition.sponsor_token)
-        ps.approve_petition(mo, petition)
+        moderation.approve_petition(mo, petition)
         for n in (3, 4):
             sign_and_confirm(petition, n, "Riverside")
         db.session.refresh(petition)
         assert petition.state == "open" and petition.signature_count == 5, (petition.state, petition.signature_count)
         ids.open = petition.id
 
-        rejected = ps.create_petition(carmen, ps.PetitionFields(
+        rejected = lifecycle.create_petition(carmen, lifecycle.PetitionFields(
             title=REJECTED_TITLE, background="Everyone needs a holiday, even the council.", area="Old Town"))
-        ps.sign_petition(rejected, ps.SignatureFields(name="Early Signer 5", email="early.signer5@example.org",
-                                                      area="Old Town", consent=True),
-                         client="192.0.2.10", sponsor_token=rejected.sponsor_token)
-        ps.sign_petition(rejected, ps.SignatureFields(name="Early Signer 6", email="early.signer6@example.org",
-                                                      area="Old Town", consent=True),
-                         client="192.0.2.10", sponsor_token=rejected.sponsor_token)
+        signing.sign_petition(rejected, signing.SignatureFields(name="Early Signer 5",
+                                                                email="early.signer5@example.org",
+                                                                area="Old Town", consent=True),
+                              client="192.0.2.10", sponsor_token=rejected.sponsor_token)
+        signing.sign_petition(rejected, signing.SignatureFields(name="Early Signer 6",
+                                                                email="early.signer6@example.org",
+                                                                area="Old Town", consent=True),
+                              client="192.0.2.10", sponsor_token=rejected.sponsor_token)
         for n in (5, 6):
             email = f"early.signer{n}@example.org"
             token = _link_to(outbox, email, "/confirm").rsplit("/signatures/", 1)[1].split("/")[0]
-            ps.confirm_signature(rejected, token)
-        ps.reject_petition(mo, rejected, "no_action", "It does not say what the council should do.")
+            signing.confirm_signature(rejected, token)
+        moderation.reject_petition(mo, rejected, "no_action", "It does not say what the council should do.")
         ids.rejected = rejected.id
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)

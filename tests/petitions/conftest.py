@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic.common import clock
-from civic.petitions import services as ps
+from civic.petitions.services import lifecycle, moderation, signing
 from tests.conftest import link_in, mail_to
 
 UTC = timezone.utc
@@ -47,13 +47,13 @@ def fields(**overrides):
                 background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
                 details="", topic="Environment", anonymous=False, area="Riverside")
     data.update(overrides)
-    return ps.PetitionFields(**data)
+    return lifecycle.PetitionFields(**data)
 
 
 def signer(n, **overrides):
     data = dict(name=f"Signer {n}", email=f"signer{n}@example.org", area="Old Town", consent=True, notify=False)
     data.update(overrides)
-    return ps.SignatureFields(**data)
+    return signing.SignatureFields(**data)
 
 
 def token_in(outbox, address, fragment="/confirm"):
@@ -62,21 +62,21 @@ def token_in(outbox, address, fragment="/confirm"):
 
 def sign_and_confirm(petition, n, outbox, client="198.51.100.7", **overrides):
     person = signer(n, **overrides)
-    outcome = ps.sign_petition(petition, person, client=client)
+    outcome = signing.sign_petition(petition, person, client=client)
     if outcome.status == "check_email":
-        ps.confirm_signature(petition, token_in(outbox, person.email))
+        signing.confirm_signature(petition, token_in(outbox, person.email))
     return outcome
 
 
 @pytest.fixture
 def open_petition(small, now, creator, moderator, outbox):
     """A petition through sponsors and moderation, open since START."""
-    petition = ps.create_petition(creator, fields())
+    petition = lifecycle.create_petition(creator, fields())
     for n in (101, 102):
         person = signer(n)
-        ps.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
-        ps.confirm_signature(petition, token_in(outbox, person.email))
-    ps.approve_petition(moderator, petition)
+        signing.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
+        signing.confirm_signature(petition, token_in(outbox, person.email))
+    moderation.approve_petition(moderator, petition)
     return petition
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from civic.extensions import db
-from civic.petitions import services as ps
+from civic.petitions.services import lifecycle, moderation, signing
 from civic.petitions.models import Petition, Signature
 from tests.conftest import link_in, mail_to, path_of
 from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
@@ -72,7 +72,7 @@ def test_signing_twice_is_answered_politely(open_petition, web, outbox, login_as
 
 def test_withdrawing_through_the_link(open_petition, web, outbox):
     sign_and_confirm(open_petition, 1, outbox, email="lucia@example.org")
-    ps.sign_petition(open_petition, signer(1, email="lucia@example.org"))
+    signing.sign_petition(open_petition, signer(1, email="lucia@example.org"))
     link = path_of(link_in(mail_to(outbox, "lucia@example.org")[-1], "/withdraw"))
     assert "Withdraw my signature" in web.get(link).get_data(as_text=True)
     done = web.post(link, {}, form_url=link)
@@ -84,8 +84,8 @@ def test_withdrawing_through_the_link(open_petition, web, outbox):
 
 def test_drafting_shows_similar_petitions_first(small, now, web, login_as, moderator):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
-    existing = ps.create_petition(moderator, fields(title="Plant more trees in the Old Town"))
-    ps.approve_petition(moderator, existing)
+    existing = lifecycle.create_petition(moderator, fields(title="Plant more trees in the Old Town"))
+    moderation.approve_petition(moderator, existing)
     small.config["CIVIC_PETITION_SPONSORS"] = 2
     creator = login_as(email="new@example.org")
     form = {"title": "More trees for the Old Town", "background": "Shade in summer.", "area": "Old Town"}
@@ -112,12 +112,13 @@ def test_bad_drafts_are_refused_with_the_text_kept(small, now, web, login_as):
 
 
 def test_drafts_are_private_until_published(small, now, creator, web, make_user, login_as):
-    petition = ps.create_petition(creator, fields())
+    petition = lifecycle.create_petition(creator, fields())
     assert web.get(f"/petitions/{petition.id}").status_code in (302, 401)
     assert web.get(f"/petitions/{petition.id}.json").status_code in (302, 401, 403)
     sponsor_page = web.get(f"/petitions/{petition.id}/sponsor/{petition.sponsor_token}")
     assert sponsor_page.status_code == 200 and "Support this petition" in sponsor_page.get_data(as_text=True)
     assert web.get(f"/petitions/{petition.id}/sponsor/wrong").status_code in (302, 401)
+    assert web.get(f"/petitions/{petition.id}/sponsor/%C3%A9").status_code in (302, 401)  # not a 500
     login_as()
     assert web.get(f"/petitions/{petition.id}").status_code == 403
 
@@ -169,9 +170,9 @@ def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, w
 def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, now, web, creator, moderator, outbox):
     from civic.errors import Conflict, NotAllowed
 
-    petition = ps.create_petition(creator, fields())
+    petition = lifecycle.create_petition(creator, fields())
     with pytest.raises(NotAllowed):
-        ps.update_draft(moderator, petition, fields(title="Changed by someone else"))
+        lifecycle.update_draft(moderator, petition, fields(title="Changed by someone else"))
     web.sign_in(creator.email)
     url = f"/petitions/{petition.id}/edit"
     bad = web.post(url, {"title": "", "background": "Still here."}, form_url=url)
@@ -181,11 +182,11 @@ def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, now, we
     db.session.refresh(petition)
     assert petition.title == "Plant 600 trees on Riverside Avenue" and petition.background == "Shade."
     for n in (1, 2):
-        ps.sign_petition(petition, signer(n), sponsor_token=petition.sponsor_token, client=f"203.0.{n}.1")
-        ps.confirm_signature(petition, token_in(outbox, f"signer{n}@example.org"))
+        signing.sign_petition(petition, signer(n), sponsor_token=petition.sponsor_token, client=f"203.0.{n}.1")
+        signing.confirm_signature(petition, token_in(outbox, f"signer{n}@example.org"))
     db.session.refresh(petition)
     assert petition.state == "pending"
     with pytest.raises(Conflict):
-        ps.update_draft(creator, petition, fields(title="Too late"))
+        lifecycle.update_draft(creator, petition, fields(title="Too late"))
     late = web.post(url, {"title": "Too late", "background": "Shade."}, form_url=url)
     assert late.status_code == 422 and "with the moderators" in late.get_data(as_text=True)

@@ -9,7 +9,7 @@ import pytest
 from civic.audit.models import AuditEntry
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited, TokenInvalid
 from civic.extensions import db
-from civic.petitions import services as ps
+from civic.petitions.services import fraud, lifecycle, moderation, queries, signing
 from civic.petitions.models import Petition, Signature
 from tests.conftest import link_in, mail_to
 from tests.petitions.conftest import START, assert_tallies_match, sign_and_confirm, signer, token_in
@@ -18,14 +18,14 @@ from tests.petitions.conftest import START, assert_tallies_match, sign_and_confi
 def test_a_signature_counts_once_after_its_link(open_petition, outbox):
     petition = open_petition
     person = signer(1, email="Ana.Lopez@Example.org")
-    assert ps.sign_petition(petition, person, client="203.0.113.5").status == "check_email"
+    assert signing.sign_petition(petition, person, client="203.0.113.5").status == "check_email"
     assert petition.signature_count == 3
     body = mail_to(outbox, "ana.lopez@example.org")[-1].get_body(("plain",)).get_content()
     assert "14 days" in body
     token = token_in(outbox, "ana.lopez@example.org")
-    signature, counted = ps.confirm_signature(petition, token)
+    signature, counted = signing.confirm_signature(petition, token)
     assert counted and signature.email_key == "ana.lopez@example.org" and signature.ip_address == "203.0.113.5"
-    assert ps.confirm_signature(petition, token) == (signature, False)
+    assert signing.confirm_signature(petition, token) == (signature, False)
     db.session.refresh(petition)
     assert petition.signature_count == 4
 
@@ -34,7 +34,7 @@ def test_a_signature_counts_once_after_its_link(open_petition, outbox):
 def test_one_signature_per_mailbox_and_a_polite_answer(open_petition, outbox, again):
     petition = open_petition
     sign_and_confirm(petition, 1, outbox, email="ana@gmail.com")
-    outcome = ps.sign_petition(petition, signer(2, email=again))
+    outcome = signing.sign_petition(petition, signer(2, email=again))
     assert outcome.status == "check_email"  # the page does not say who has signed
     assert "already signed" in mail_to(outbox, again.strip())[-1]["Subject"]
     assert db.session.query(Signature).filter_by(petition_id=petition.id, email_key="ana@gmail.com").count() == 1
@@ -43,7 +43,7 @@ def test_one_signature_per_mailbox_and_a_polite_answer(open_petition, outbox, ag
 
 
 def test_the_database_refuses_a_second_row_for_a_mailbox(open_petition):
-    ps.sign_petition(open_petition, signer(1))
+    signing.sign_petition(open_petition, signer(1))
     db.session.add(Signature(petition_id=open_petition.id, name="x", email="SIGNER1@example.org",
                              email_key="signer1@example.org", email_domain="example.org", area="Old Town",
                              token="t"))
@@ -53,25 +53,25 @@ def test_the_database_refuses_a_second_row_for_a_mailbox(open_petition):
 
 
 def test_signing_again_before_confirming_sends_the_link_again(open_petition, outbox):
-    ps.sign_petition(open_petition, signer(1))
+    signing.sign_petition(open_petition, signer(1))
     first = token_in(outbox, "signer1@example.org")
-    ps.sign_petition(open_petition, signer(1, area="Riverside", notify=True))
+    signing.sign_petition(open_petition, signer(1, area="Riverside", notify=True))
     second = token_in(outbox, "signer1@example.org")
-    signature, counted = ps.confirm_signature(open_petition, first)  # either link works
+    signature, counted = signing.confirm_signature(open_petition, first)  # either link works
     assert counted and signature.area == "Riverside" and signature.notify
-    assert ps.confirm_signature(open_petition, second)[1] is False
+    assert signing.confirm_signature(open_petition, second)[1] is False
 
 
 def test_a_signed_in_verified_person_counts_at_once(open_petition, make_user, outbox):
     member = make_user("member@example.org")
     before = len(outbox.messages())
-    outcome = ps.sign_petition(open_petition, signer(1, email="Member@Example.org"), user=member)
+    outcome = signing.sign_petition(open_petition, signer(1, email="Member@Example.org"), user=member)
     assert outcome.status == "counted" and outcome.signature.user_id == member.id
     assert len(outbox.messages()) == before
-    assert ps.sign_petition(open_petition, signer(1, email="member@example.org"), user=member).status \
+    assert signing.sign_petition(open_petition, signer(1, email="member@example.org"), user=member).status \
         == "already_signed"
     unverified = make_user("new@example.org", verified=False)
-    assert ps.sign_petition(open_petition, signer(2, email="new@example.org"), user=unverified).status \
+    assert signing.sign_petition(open_petition, signer(2, email="new@example.org"), user=unverified).status \
         == "check_email"
     db.session.refresh(open_petition)
     assert open_petition.signature_count == 4
@@ -80,27 +80,28 @@ def test_a_signed_in_verified_person_counts_at_once(open_petition, make_user, ou
 def test_bad_signatures_are_refused_with_nothing_stored(open_petition):
     before = db.session.query(Signature).count()
     with pytest.raises(InvalidInput) as info:
-        ps.sign_petition(open_petition, ps.SignatureFields(name="", email="nope", area="Mars", consent=False))
+        signing.sign_petition(open_petition, signing.SignatureFields(name="", email="nope", area="Mars", consent=False))
     assert set(info.value.errors) == {"name", "email", "area", "consent"}
     with pytest.raises(InvalidInput):
-        ps.sign_petition(open_petition, signer(1, name="x" * 101))
+        signing.sign_petition(open_petition, signer(1, name="x" * 101))
     assert db.session.query(Signature).count() == before
 
 
 def test_tampered_expired_and_foreign_links_are_refused(open_petition, small, creator, moderator, outbox, monkeypatch):
-    ps.sign_petition(open_petition, signer(1))
+    signing.sign_petition(open_petition, signer(1))
     token = token_in(outbox, "signer1@example.org")
     with pytest.raises(TokenInvalid):
-        ps.confirm_signature(open_petition, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+        signing.confirm_signature(open_petition, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     small.config["CIVIC_PETITION_SPONSORS"] = 0
-    other = ps.create_petition(creator, ps.PetitionFields(title="Another one", background="Why not.", area="Old Town"))
-    ps.approve_petition(moderator, other)
+    other = lifecycle.create_petition(creator, lifecycle.PetitionFields(title="Another one", background="Why not.",
+                                                                        area="Old Town"))
+    moderation.approve_petition(moderator, other)
     with pytest.raises(TokenInvalid):
-        ps.confirm_signature(other, token)  # a link for one petition does not sign another
+        signing.confirm_signature(other, token)  # a link for one petition does not sign another
     real = time_module.time
-    monkeypatch.setattr(time_module, "time", lambda: real() + ps.SIGNATURE_LINK_MAX_AGE + 60)
+    monkeypatch.setattr(time_module, "time", lambda: real() + signing.SIGNATURE_LINK_MAX_AGE + 60)
     with pytest.raises(TokenInvalid, match="expired"):
-        ps.confirm_signature(open_petition, token)
+        signing.confirm_signature(open_petition, token)
     monkeypatch.setattr(time_module, "time", real)
     db.session.refresh(open_petition)
     assert open_petition.signature_count == 3
@@ -108,37 +109,37 @@ def test_tampered_expired_and_foreign_links_are_refused(open_petition, small, cr
 
 def test_a_signer_withdraws_through_the_link_in_their_email(open_petition, outbox, creator):
     sign_and_confirm(open_petition, 1, outbox)
-    ps.sign_petition(open_petition, signer(1))  # asks again: the email carries the withdrawal link
+    signing.sign_petition(open_petition, signer(1))  # asks again: the email carries the withdrawal link
     link = link_in(mail_to(outbox, "signer1@example.org")[-1], "/withdraw")
     token = link.rsplit("/signatures/", 1)[1].split("/")[0]
-    petition = ps.withdraw_signature(open_petition, token)
+    petition = signing.withdraw_signature(open_petition, token)
     assert petition.signature_count == 3
     assert db.session.query(Signature).filter_by(email_key="signer1@example.org").count() == 0
     with pytest.raises(TokenInvalid):
-        ps.withdraw_signature(petition, token)
+        signing.withdraw_signature(petition, token)
     assert_tallies_match(petition)
     sign_and_confirm(petition, 1, outbox)  # and may sign again
     own = db.session.query(Signature).filter_by(user_id=creator.id).one()
     with pytest.raises(Conflict):
-        ps.withdraw_signature(petition, ps.withdraw_url(own).rsplit("/signatures/", 1)[1].split("/")[0])
+        signing.withdraw_signature(petition, signing.withdraw_url(own).rsplit("/signatures/", 1)[1].split("/")[0])
 
 
 def test_limits_per_network_range_domain_and_mailbox(open_petition, small, outbox):
     small.config.update(CIVIC_LIMIT_SIGN="3 per 10 minutes", CIVIC_LIMIT_SIGN_DOMAIN="2 per hour",
                         CIVIC_LIMIT_SIGN_EMAIL="2 per hour")
     for n in range(3):
-        ps.sign_petition(open_petition, signer(n, email=f"n{n}@gmail.com"), client=f"198.51.100.{n + 1}")
+        signing.sign_petition(open_petition, signer(n, email=f"n{n}@gmail.com"), client=f"198.51.100.{n + 1}")
     with pytest.raises(RateLimited, match="your network"):  # same /24
-        ps.sign_petition(open_petition, signer(9, email="n9@gmail.com"), client="198.51.100.200")
-    ps.sign_petition(open_petition, signer(9, email="x@corp.example"), client="203.0.113.1")
-    ps.sign_petition(open_petition, signer(10, email="y@corp.example"), client="203.0.114.1")
+        signing.sign_petition(open_petition, signer(9, email="n9@gmail.com"), client="198.51.100.200")
+    signing.sign_petition(open_petition, signer(9, email="x@corp.example"), client="203.0.113.1")
+    signing.sign_petition(open_petition, signer(10, email="y@corp.example"), client="203.0.114.1")
     with pytest.raises(RateLimited, match="corp.example"):
-        ps.sign_petition(open_petition, signer(11, email="z@corp.example"), client="203.0.115.1")
+        signing.sign_petition(open_petition, signer(11, email="z@corp.example"), client="203.0.115.1")
     for n in range(4):  # large providers are exempt from the domain limit
-        ps.sign_petition(open_petition, signer(20 + n, email=f"p{n}@gmail.com"), client=f"10.0.{n}.1")
+        signing.sign_petition(open_petition, signer(20 + n, email=f"p{n}@gmail.com"), client=f"10.0.{n}.1")
     with pytest.raises(RateLimited, match="several emails"):
         for _ in range(3):
-            ps.sign_petition(open_petition, signer(30, email="same@gmail.com"), client="10.9.9.9")
+            signing.sign_petition(open_petition, signer(30, email="same@gmail.com"), client="10.9.9.9")
 
 
 def test_invalidation_in_bulk_and_its_reversal(open_petition, moderator, outbox, now, make_user):
@@ -150,37 +151,37 @@ def test_invalidation_in_bulk_and_its_reversal(open_petition, moderator, outbox,
     db.session.refresh(petition)
     assert petition.signature_count == 9
     with pytest.raises(NotAllowed):
-        ps.invalidate_signatures(make_user(roles=("citizen", "official")), petition,
-                                 ps.InvalidationRule(ip_range="203.0.113.0/24"), "Bots")
+        fraud.invalidate_signatures(make_user(roles=("citizen", "official")), petition,
+                                 fraud.InvalidationRule(ip_range="203.0.113.0/24"), "Bots")
     with pytest.raises(InvalidInput):
-        ps.invalidate_signatures(moderator, petition, ps.InvalidationRule(ip_range="300.1.2.0/24"), "Bots")
+        fraud.invalidate_signatures(moderator, petition, fraud.InvalidationRule(ip_range="300.1.2.0/24"), "Bots")
     with pytest.raises(InvalidInput, match="at least one rule"):
-        ps.invalidate_signatures(moderator, petition, ps.InvalidationRule(), "Bots")
+        fraud.invalidate_signatures(moderator, petition, fraud.InvalidationRule(), "Bots")
     with pytest.raises(InvalidInput, match="No signatures"):
-        ps.invalidate_signatures(moderator, petition, ps.InvalidationRule(email_domain="nobody.example"), "Bots")
-    rule = ps.InvalidationRule(ip_range="203.0.113.0/24", signed_from=START - timedelta(hours=1),
-                               signed_until=START + timedelta(hours=1))
-    invalidation = ps.invalidate_signatures(moderator, petition, rule, "One machine, four names.")
+        fraud.invalidate_signatures(moderator, petition, fraud.InvalidationRule(email_domain="nobody.example"), "Bots")
+    rule = fraud.InvalidationRule(ip_range="203.0.113.0/24", signed_from=START - timedelta(hours=1),
+                                  signed_until=START + timedelta(hours=1))
+    invalidation = fraud.invalidate_signatures(moderator, petition, rule, "One machine, four names.")
     assert invalidation.matched_count == 4 and petition.signature_count == 5
-    by_domain = ps.invalidate_signatures(moderator, petition, ps.InvalidationRule(email_domain="@SPAM.example"),
-                                         "Disposable domain.")
+    by_domain = fraud.invalidate_signatures(moderator, petition, fraud.InvalidationRule(email_domain="@SPAM.example"),
+                                            "Disposable domain.")
     assert by_domain.matched_count == 2 and petition.signature_count == 3
     assert db.session.query(AuditEntry).filter_by(action="petition.invalidate").count() == 2
-    ps.revert_invalidation(moderator, invalidation, "They were a school class, signing in a lesson.")
+    fraud.revert_invalidation(moderator, invalidation, "They were a school class, signing in a lesson.")
     db.session.refresh(petition)
     assert petition.signature_count == 7 and invalidation.reverted_at is not None
     with pytest.raises(Conflict):
-        ps.revert_invalidation(moderator, invalidation, "again")
+        fraud.revert_invalidation(moderator, invalidation, "again")
     assert db.session.query(AuditEntry).filter_by(action="petition.revert_invalidation").count() == 1
-    assert ps.counts_by_area(petition)[:2] == [("Old Town", 6), ("Riverside", 1)]  # the bots do not count
+    assert queries.counts_by_area(petition)[:2] == [("Old Town", 6), ("Riverside", 1)]  # the bots do not count
     assert_tallies_match(petition)
 
 
 def test_an_invalidated_pending_signature_never_counts(open_petition, moderator, outbox):
-    ps.sign_petition(open_petition, signer(1, email="a@spam.example"))
-    ps.invalidate_signatures(moderator, open_petition, ps.InvalidationRule(email_domain="spam.example"), "Spam")
+    signing.sign_petition(open_petition, signer(1, email="a@spam.example"))
+    fraud.invalidate_signatures(moderator, open_petition, fraud.InvalidationRule(email_domain="spam.example"), "Spam")
     with pytest.raises(InvalidInput, match="not counted"):
-        ps.confirm_signature(open_petition, token_in(outbox, "a@spam.example"))
+        signing.confirm_signature(open_petition, token_in(outbox, "a@spam.example"))
     assert open_petition.signature_count == 3
 
 
@@ -191,7 +192,7 @@ def test_suspicious_bursts_by_network_and_domain(open_petition, moderator, outbo
     for n in range(12, 16):
         now["now"] = START + timedelta(hours=n)
         sign_and_confirm(open_petition, n, outbox, client=f"198.51.{n}.1", email=f"s{n}@gmail.com")
-    found = ps.suspicious_bursts(moderator, open_petition, window=timedelta(minutes=5), min_count=10)
+    found = fraud.suspicious_bursts(moderator, open_petition, window=timedelta(minutes=5), min_count=10)
     assert [(row["key"], row["count"]) for row in found["networks"]] == [("203.0.113.0/24", 12)]
     assert [(row["key"], row["count"]) for row in found["domains"]] == [("burst.example", 12)]
 
@@ -233,13 +234,14 @@ def test_fifty_threads_sign_and_the_count_is_exact(open_petition, small, outbox)
 
     def sign(email):
         petition = db.session.get(Petition, petition_id)
-        person = ps.SignatureFields(name="Someone", email=email, area="Old Town", consent=True)
-        outcome = ps.sign_petition(petition, person, client="192.0.2.44")
+        person = signing.SignatureFields(name="Someone", email=email, area="Old Town", consent=True)
+        outcome = signing.sign_petition(petition, person, client="192.0.2.44")
         if outcome.status == "check_email" and outcome.signature.validated_at is None:
             from civic.common.tokens import make_token
 
-            token = make_token(ps.SIGNATURE_LINK_PURPOSE, {"s": outcome.signature.id, "t": outcome.signature.token})
-            ps.confirm_signature(petition, token)
+            token = make_token(signing.SIGNATURE_LINK_PURPOSE,
+                               {"s": outcome.signature.id, "t": outcome.signature.token})
+            signing.confirm_signature(petition, token)
 
     errors = _pool(small, sign, jobs, threads=50)
     assert errors == []
@@ -258,7 +260,7 @@ def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, now)
                                 START + timedelta(days=2, hours=13))):  # 23:30 and 00:00 in Madrid
         now["now"] = moment
         sign_and_confirm(open_petition, n, outbox, client=f"203.0.{n}.1")
-    days = dict(ps.signatures_per_day(open_petition))
+    days = dict(queries.signatures_per_day(open_petition))
     # the creator and sponsors on 1 March (11:00 in Madrid), one more that day, none on the 2nd
     assert days[date(2027, 3, 1)] == 4 and days[date(2027, 3, 2)] == 0
     assert days[date(2027, 3, 3)] == 1 and days[date(2027, 3, 4)] == 1

@@ -4,7 +4,7 @@ the winner's signature is not confirmed yet."""
 from sqlalchemy import select
 
 from civic.extensions import db
-from civic.petitions import services as ps
+from civic.petitions.services import signing as ps
 from civic.petitions.models import Signature
 from tests.conftest import mail_to
 from tests.petitions.conftest import signer, token_in

@@ -7,7 +7,7 @@ import pytest
 
 from civic.audit.models import AuditEntry
 from civic.extensions import db
-from civic.petitions import services as ps
+from civic.petitions.services import exports, lifecycle, moderation, signing
 from civic.petitions.models import Invalidation, Mailing, Petition, RejectionReason
 from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
 
@@ -29,11 +29,11 @@ def post_form(web, url, prefix, data, *, form_url=None):
 
 
 def make_pending(creator, outbox, title="Plant more trees on Riverside Avenue", first=101):
-    petition = ps.create_petition(creator, fields(title=title))
+    petition = lifecycle.create_petition(creator, fields(title=title))
     for n in (first, first + 1):
         person = signer(n)
-        ps.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
-        ps.confirm_signature(petition, token_in(outbox, person.email))
+        signing.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
+        signing.confirm_signature(petition, token_in(outbox, person.email))
     db.session.refresh(petition)
     assert petition.state == "pending"
     return petition
@@ -50,7 +50,7 @@ def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(pen
                                                                              outbox, web, make_user, client):
     now["now"] += timedelta(hours=1)
     later = make_pending(creator, outbox, title="Open the library on Sundays", first=201)
-    ps.flag_petition(moderator, later, "Is the library the council's?")
+    moderation.flag_petition(moderator, later, "Is the library the council's?")
     assert client.get("/petitions/moderation").status_code == 302  # to sign in
     make_user("citizen@example.org")
     web.sign_in("citizen@example.org")
@@ -80,7 +80,7 @@ def test_the_queue_says_when_it_is_empty(small, now, moderator, web):
 def test_the_moderation_page_shows_the_text_similar_petitions_and_three_prefixed_forms(
         pending, creator, moderator, outbox, web):
     earlier = make_pending(creator, outbox, title="Plant trees on Riverside Avenue now", first=301)
-    ps.approve_petition(moderator, earlier)
+    moderation.approve_petition(moderator, earlier)
     web.sign_in(moderator.email)
     html = web.get(f"/petitions/{pending.id}/moderate").get_data(as_text=True)
     assert html.count("<h1") == 1 and "hottest street in summer" in html
@@ -137,7 +137,7 @@ def test_rejecting_through_the_page_with_each_reason(pending, moderator, web, re
 
 def test_a_duplicate_needs_the_number_of_the_other_petition(pending, creator, moderator, outbox, web):
     other = make_pending(creator, outbox, title="Trees for Riverside Avenue", first=401)
-    ps.approve_petition(moderator, other)
+    moderation.approve_petition(moderator, other)
     web.sign_in(moderator.email)
     url = f"/petitions/{pending.id}/moderate"
     refused = post_form(web, url, "reject", {"action": "reject", "reason": "duplicate",
@@ -374,17 +374,43 @@ def test_only_admins_download_signers_and_each_download_is_audited(burst, admin_
     assert len(entries) == 1 and entries[0].actor_id == admin_user.id and entries[0].target_id == burst.id
 
 
+def test_the_signer_export_is_checked_and_audited_before_a_row_is_read(burst, admin_user, moderator):
+    from civic.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):  # refused at the call, not when the download starts
+        exports.signer_export(moderator, burst)
+    assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 0
+    header, rows = exports.signer_export(admin_user, burst)
+    assert header == ["Name", "Email", "Area", "Confirmed at"]
+    assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 1
+    assert len(list(rows)) == burst.signature_count
+
+
+def test_staff_tools_follow_the_state(pending, moderator, official, web):
+    web.sign_in(moderator.email)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f'href="/petitions/{pending.id}/moderate"' in html and "/investigate" not in html
+    moderation.approve_petition(moderator, pending)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f'href="/petitions/{pending.id}/moderate"' not in html and f"/petitions/{pending.id}/investigate" in html
+    web.post("/sign-out", {})
+    web.sign_in(official.email)
+    html = web.get(f"/petitions/{pending.id}").get_data(as_text=True)
+    assert f"/petitions/{pending.id}/response" in html and f"/petitions/{pending.id}/areas.csv" in html
+    assert "/signers.csv" not in html
+
+
 # --- the creator's list ----------------------------------------------------------------------
 
 def test_creators_see_their_own_petitions_with_state_and_next_step(small, now, creator, moderator, outbox, web,
                                                                   make_user, client):
-    draft = ps.create_petition(creator, fields(title="Safer crossings on the ring road"))
+    draft = lifecycle.create_petition(creator, fields(title="Safer crossings on the ring road"))
     opened = make_pending(creator, outbox, title="More benches in Hillcrest park", first=701)
-    ps.approve_petition(moderator, opened)
+    moderation.approve_petition(moderator, opened)
     rejected = make_pending(creator, outbox, title="Rename the river", first=711)
-    ps.reject_petition(moderator, rejected, "no_action")
+    moderation.reject_petition(moderator, rejected, "no_action")
     someone = make_user("someone@example.org")
-    ps.create_petition(someone, fields(title="Somebody else's petition"))
+    lifecycle.create_petition(someone, fields(title="Somebody else's petition"))
     assert client.get("/petitions/mine").status_code == 302
     web.sign_in(creator.email)
     html = web.get("/petitions/mine").get_data(as_text=True)
