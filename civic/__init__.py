@@ -28,6 +28,7 @@ def create_app(config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _register_discussion_contexts()
+    _register_mailings()
     _register_socket_namespaces(app)
     _register_cli(app)
     _register_error_handlers_and_headers(app)
@@ -123,6 +124,13 @@ def _register_discussion_contexts():
     register_context_kind("consultation", consultation_context)
     register_context_kind("draft_section", draft_section_context)
     register_context_kind("petition", petition_context)
+
+
+def _register_mailings():
+    """Mail to many people: each domain names who receives the mailings it starts."""
+    from civic.petitions.services.responses import register_petition_mailings
+
+    register_petition_mailings()
 
 
 def _register_socket_namespaces(app):

@@ -4,7 +4,7 @@ from civic.audit.models import AuditEntry  # noqa: F401
 from civic.discussions.models import (  # noqa: F401
     Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow,
 )
-from civic.mail.models import Mailing as _Mailing  # noqa: F401
+from civic.mail.models import Mailing  # noqa: F401
 from civic.notifications.models import Notification  # noqa: F401
 from civic.consultations.models import (  # noqa: F401
     Document, DraftSection, OutcomeItem,
@@ -12,5 +12,5 @@ from civic.consultations.models import (  # noqa: F401
     StatementVoteEvent, TimelinePhase,
 )
 from civic.petitions.models import (  # noqa: F401
-    AreaTally, HourTally, Invalidation, Mailing, Petition, Signature,
+    AreaTally, HourTally, Invalidation, Petition, Signature,
 )

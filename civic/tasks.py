@@ -1,5 +1,5 @@
 """Periodic tasks: things that happen because time passes (a consultation or a petition
-closing) and work done in batches (emails to a petition's signers)."""
+closing) and work done in batches (mailings to many people)."""
 import logging
 
 log = logging.getLogger(__name__)
@@ -9,13 +9,13 @@ TICK_SECONDS = 60
 def run_periodic_tasks():
     from civic.consultations.services import notify_closed_consultations
     from civic.petitions.services.lifecycle import close_due_petitions
-    from civic.petitions.services.responses import send_mailings
+    from civic.mail.mailings import send_mailings
 
     closed = notify_closed_consultations()
     petitions = close_due_petitions()
     mails = send_mailings()
     return [f"consultations closed and announced: {closed}", f"petitions closed: {petitions}",
-            f"emails to petition signers: {mails}"]
+            f"emails sent by mailings: {mails}"]
 
 
 def run_forever(app):

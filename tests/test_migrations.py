@@ -116,3 +116,41 @@ def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty
         assert migrated[0] == (datetime(2027, 3, 1, 10, tzinfo=timezone.utc), 2)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_petition_mailings_become_generic_mailings_and_back(empty_database_url, tmp_path):
+    """0009 -> 0010: a half-sent petition mailing keeps its cursor; the downgrade puts it back."""
+    from datetime import datetime, timezone
+
+    from civic.petitions.models import Petition
+
+    moment = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
+    with app.app_context():
+        upgrade(revision="0009_petition_tallies")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO \"user\" (id, email, email_normalized, display_name, handle, bio, password_hash, "
+                "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
+                "'x', 't', :now, :now)"), {"now": moment})
+            connection.execute(Petition.__table__.insert(), [dict(
+                id=1, title="T", background="B", details="", topic="", state="open", creator_id=1, creator_name="A",
+                creator_anonymous=False, sponsor_token="s", sponsor_count=0, flag_note="", rejection_comment="",
+                signature_count=3, response_summary="", response_details_markdown="", response_details_html="",
+                debate_overview_markdown="", debate_overview_html="", debate_transcript_url="", debate_video_url="",
+                created_at=moment, updated_at=moment)])
+            connection.execute(text(
+                "INSERT INTO petition_mailing (petition_id, kind, created_at, last_signature_id, sent_count) "
+                "VALUES (1, 'response', :now, 41, 17)"), {"now": moment})
+        upgrade(revision="0010_mailings")
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT kind, about_type, about_id, last_key, sent_count, finished_at FROM mailing")).all()
+        assert [tuple(r) for r in rows] == [("petition_response", "petition", 1, 41, 17, None)]
+        downgrade(revision="0009_petition_tallies")
+        with db.engine.connect() as connection:
+            back = connection.execute(text(
+                "SELECT petition_id, kind, last_signature_id, sent_count FROM petition_mailing")).all()
+        assert [tuple(r) for r in back] == [(1, "response", 41, 17)]
+        db.session.remove()
+        db.engine.dispose()

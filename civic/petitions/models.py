@@ -269,28 +269,6 @@ class Invalidation(db.Model):
     reverted_by = relationship("User", foreign_keys=[reverted_by_id])
 
 
-class MailingKind(str, enum.Enum):
-    RESPONSE = "response"
-    DEBATE_SCHEDULED = "debate_scheduled"
-    DEBATE_OUTCOME = "debate_outcome"
-
-
-class Mailing(db.Model):
-    """An email to every signer who asked for news, sent in batches by the periodic task
-    (`flask civic tick`); `last_signature_id` is where it has got to."""
-
-    __tablename__ = "petition_mailing"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False,
-                                             index=True)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    last_signature_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    sent_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-
-
 class AreaTally(db.Model):
     """Counted signatures of a petition per area, kept with each signature, so that a petition
     page never counts a million rows."""

@@ -7,8 +7,9 @@ import pytest
 
 from civic.audit.models import AuditEntry
 from civic.extensions import db
+from civic.mail.models import Mailing
 from civic.petitions.services import exports, lifecycle, moderation, signing
-from civic.petitions.models import Invalidation, Mailing, Petition, RejectionReason
+from civic.petitions.models import Invalidation, Petition, RejectionReason
 from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
 
 
@@ -204,7 +205,7 @@ def test_only_officials_respond(open_petition, moderator, official, web, outbox)
     assert ok.status_code == 302 and ok.headers["Location"].endswith(f"/petitions/{open_petition.id}")
     db.session.refresh(open_petition)
     assert open_petition.response_summary == "We will plant 40 trees." and open_petition.responded_at
-    assert db.session.query(Mailing).filter_by(petition_id=open_petition.id, kind="response").count() == 1
+    assert db.session.query(Mailing).filter_by(about_type="petition", about_id=open_petition.id, kind="petition_response").count() == 1
     again = web.get(url).get_data(as_text=True)
     assert "A response was published" in again and "We will plant 40 trees." in again
 

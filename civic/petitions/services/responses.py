@@ -1,6 +1,6 @@
 """The council's answer to a petition: the official response, scheduling the debate and
-publishing its outcome, and the mailings that tell signers who asked for news (sent in batches
-by the periodic task, never inside a request)."""
+publishing its outcome, and the mailings that tell signers who asked for news (generic batched
+mailings, civic.mail.mailings: sent by the periodic task, never inside a request)."""
 import re
 
 from flask_babel import gettext as _
@@ -12,20 +12,20 @@ from civic.common.db import commit as _commit
 from civic.common.markdown import render_markdown
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
-from civic.errors import Conflict, InvalidInput, ServiceUnavailable
+from civic.errors import Conflict, InvalidInput
 from civic.extensions import db
-from civic.mail.services import send_mail
+from civic.mail.mailings import Message, Recipient, register_mailing_kind, start_mailing
 from civic.permissions import allowed_but_for_state, ensure_can
 from civic.petitions.models import (
-    RESPONSE_DETAILS_MAX_LENGTH, RESPONSE_SUMMARY_MAX_LENGTH, URL_MAX_LENGTH, Mailing, MailingKind, Petition,
-    Signature,
+    RESPONSE_DETAILS_MAX_LENGTH, RESPONSE_SUMMARY_MAX_LENGTH, URL_MAX_LENGTH, Petition, Signature,
 )
 from civic.petitions.services.signing import withdraw_url
 
+# Mailing kind (also the mail template's name) -> its subject.
 MAILING_SUBJECTS = {
-    "response": lambda p: _("The council responded to “%(title)s”", title=p.title),
-    "debate_scheduled": lambda p: _("“%(title)s” will be debated", title=p.title),
-    "debate_outcome": lambda p: _("“%(title)s” was debated", title=p.title),
+    "petition_response": lambda p: _("The council responded to “%(title)s”", title=p.title),
+    "petition_debate_scheduled": lambda p: _("“%(title)s” will be debated", title=p.title),
+    "petition_debate_outcome": lambda p: _("“%(title)s” was debated", title=p.title),
 }
 
 
@@ -52,7 +52,7 @@ def publish_response(actor, petition, summary, details):
     record_staff_action(actor, "petition.respond" if first else "petition.respond_update", "petition", petition.id,
                         petition.title)
     if first:
-        db.session.add(Mailing(petition_id=petition.id, kind=MailingKind.RESPONSE.value))
+        start_mailing("petition_response", "petition", petition.id)
     _commit()
     return petition
 
@@ -73,7 +73,7 @@ def schedule_debate(actor, petition, debate_on):
     record_staff_action(actor, "petition.schedule_debate", "petition", petition.id, petition.title,
                         details={"date": debate_on.isoformat()})
     if first:
-        db.session.add(Mailing(petition_id=petition.id, kind=MailingKind.DEBATE_SCHEDULED.value))
+        start_mailing("petition_debate_scheduled", "petition", petition.id)
     _commit()
     return petition
 
@@ -96,32 +96,28 @@ def publish_debate_outcome(actor, petition, debated_on, overview, transcript_url
     petition.debate_transcript_url, petition.debate_video_url = links["transcript_url"], links["video_url"]
     record_staff_action(actor, "petition.debate_outcome", "petition", petition.id, petition.title)
     if first:
-        db.session.add(Mailing(petition_id=petition.id, kind=MailingKind.DEBATE_OUTCOME.value))
+        start_mailing("petition_debate_outcome", "petition", petition.id)
     _commit()
     return petition
 
 
-def send_mailings(batch=200):
-    """Email the next batch of each unfinished mailing (signers who asked for news); run by
-    `flask civic tick`. Returns the number of emails sent."""
-    sent = 0
-    for mailing in list(db.session.scalars(select(Mailing).where(Mailing.finished_at.is_(None)).order_by(Mailing.id))):
-        petition = db.session.get(Petition, mailing.petition_id)
-        signatures = list(db.session.scalars(select(Signature).where(
-            Signature.petition_id == mailing.petition_id, Signature.id > mailing.last_signature_id,
-            Signature.notify.is_(True), Signature.counts).order_by(Signature.id).limit(batch)))
-        url = external_url("petitions.show", petition_id=petition.id)
-        for signature in signatures:
-            try:
-                send_mail(signature.email, lambda: MAILING_SUBJECTS[mailing.kind](petition), f"petition_{mailing.kind}",
-                          petition=petition, name=signature.name, url=url, withdraw_url=withdraw_url(signature))
-            except ServiceUnavailable:
-                break  # the mail server is down: carry on from here next time
-            mailing.last_signature_id = signature.id
-            mailing.sent_count += 1
-            sent += 1
-        else:
-            if len(signatures) < batch:
-                mailing.finished_at = clock.now()
-        _commit()
-    return sent
+def _signers_who_asked_for_news(mailing, after, limit):
+    signatures = db.session.scalars(select(Signature).where(
+        Signature.petition_id == mailing.about_id, Signature.id > after, Signature.notify.is_(True),
+        Signature.counts).order_by(Signature.id).limit(limit))
+    return [Recipient(key=s.id, email=s.email, context={"name": s.name, "withdraw_url": withdraw_url(s)})
+            for s in signatures]
+
+
+def _petition_news(mailing):
+    petition = db.session.get(Petition, mailing.about_id)
+    if petition is None:
+        return None
+    return Message(lambda: MAILING_SUBJECTS[mailing.kind](petition), mailing.kind,
+                   {"petition": petition, "url": external_url("petitions.show", petition_id=petition.id)})
+
+
+def register_petition_mailings():
+    """The mailings petitions start, for civic.mail.mailings (called by create_app)."""
+    for kind in MAILING_SUBJECTS:
+        register_mailing_kind(kind, recipients=_signers_who_asked_for_news, message=_petition_news)
