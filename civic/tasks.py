@@ -7,7 +7,7 @@ TICK_SECONDS = 60
 
 
 def run_periodic_tasks():
-    from civic.consultations.services import notify_closed_consultations
+    from civic.consultations.services.follows import notify_closed_consultations
     from civic.petitions.services import close_due_petitions, send_mailings
 
     closed = notify_closed_consultations()

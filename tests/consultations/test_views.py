@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic.common import clock
-from civic.consultations import services as cs
+from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction
 from civic.extensions import db
 
@@ -54,7 +54,7 @@ def test_bad_dates_are_refused_beside_the_field_and_the_text_kept(web, login_as)
 
 def test_citizens_cannot_create_or_see_drafts(web, login_as, make_user):
     official = make_user(roles=("citizen", "official"))
-    draft = cs.create_consultation(official, cs.ConsultationFields(title="Hidden"))
+    draft = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Hidden"))
     login_as("citizen")
     assert web.get("/consultations/new").status_code == 403
     assert web.get(f"/consultations/{draft.id}").status_code == 403
@@ -79,10 +79,10 @@ def test_published_changes_need_a_public_correction_note(web, login_as):
 def test_open_list_shows_days_left_and_filters(web, login_as, make_user, client):
     official = make_user(roles=("citizen", "official"))
     for title, topic in (("Bins", "Waste"), ("Bikes", "Transport")):
-        c = cs.create_consultation(official, cs.ConsultationFields(
+        c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
             title=title, summary="s", topic=topic, opens_local=datetime(2027, 3, 1, 9, 0),
             closes_local=datetime(2027, 3, 11, 9, 0)))
-        cs.publish_consultation(official, c)
+        lifecycle.publish_consultation(official, c)
     html = client.get("/consultations/").get_data(as_text=True)
     assert "Bins" in html and "Bikes" in html and "10 days left" in html
     filtered = client.get("/consultations/?show=open&topic=Waste").get_data(as_text=True)
