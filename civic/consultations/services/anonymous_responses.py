@@ -19,7 +19,7 @@ from civic.common.urls import external_url
 from civic.common.validation import FieldErrors
 from civic.consultations.models import Response
 from civic.consultations.services.responses import (
-    check_response, checked_values, count_submission, readable_answers, require_open, stored_values, store_answers,
+    check_response, checked_values, count_submission, readable_answers, require_open, store_answers, stored_values,
 )
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited, ServiceUnavailable, TokenInvalid
 from civic.extensions import db

@@ -10,9 +10,9 @@ from civic.common.forms import errors_on
 from civic.consultations import forms
 from civic.consultations.models import DocumentRole
 from civic.consultations.services.documents import (
-    Upload, add_document as attach_document, cover_of, documents_of, get_document, move_document, open_document,
-    remove_document, set_cover_image,
+    Upload, cover_of, documents_of, get_document, move_document, open_document, remove_document, set_cover_image,
 )
+from civic.consultations.services.documents import add_document as attach_document
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.views.blueprint import bp, me
 

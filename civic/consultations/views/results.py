@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from civic.common.downloads import attachment_headers, stream_csv
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.questions import get_question
-from civic.consultations.services.results import export_responses, results as results_of, text_answers
+from civic.consultations.services.results import export_responses, text_answers
+from civic.consultations.services.results import results as results_of
 from civic.consultations.views.blueprint import bp, me
 
 ANSWERS_PER_PAGE = 20

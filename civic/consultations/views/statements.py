@@ -8,9 +8,10 @@ from civic.common.forms import errors_flashed
 from civic.consultations.models import StatementStatus
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.statements import (
-    add_statement as add_statement_to, get_statement, moderate_statement as moderate, next_statement,
-    set_statement_options, statements_of, vote_on_statement,
+    get_statement, next_statement, set_statement_options, statements_of, vote_on_statement,
 )
+from civic.consultations.services.statements import add_statement as add_statement_to
+from civic.consultations.services.statements import moderate_statement as moderate
 from civic.consultations.views.blueprint import bp, me
 from civic.permissions import can
 
