@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common import clock
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.consultations.questionnaire import QuestionSpec
 from civic.extensions import db
 
 TITLE_MAX_LENGTH = 150
@@ -203,8 +204,6 @@ class Question(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
     def spec(self):
-        from civic.consultations.questionnaire import QuestionSpec
-
         return QuestionSpec(kind=self.kind, required=self.required, options=tuple(self.options or ()),
                             allow_other=self.allow_other, scale_min=self.scale_min, scale_max=self.scale_max)
 
