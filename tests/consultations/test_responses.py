@@ -6,7 +6,7 @@ import pytest
 
 from civic.consultations.services import follows, lifecycle, questions, responses, results
 from civic.consultations.models import Correction, Response
-from civic.errors import Conflict, InvalidInput, ParticipationClosed
+from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from tests.conftest import mail_to
 
@@ -192,6 +192,18 @@ def test_export_streams_rows_without_personal_data_unless_asked(app, survey, off
     assert [e.details["personal_data"] for e in exports] == [False, True]
 
 
+def test_the_export_is_checked_and_audited_before_a_row_is_read(app, survey, official, make_user):
+    from civic.audit.models import AuditEntry
+
+    audited = lambda: db.session.query(AuditEntry).filter_by(action="consultation.export").count()  # noqa: E731
+    with pytest.raises(NotAllowed):
+        results.export_responses(make_user(), survey)
+    assert audited() == 0
+    header, rows = results.export_responses(official, survey)
+    assert audited() == 1 and header[:2] == ["response_id", "submitted_at"]
+    assert list(rows) == []
+
+
 def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, make_user):
     responses.submit_response(make_user(name="Quoted Person"), survey, answers(survey))
     login_as("citizen")
@@ -202,6 +214,7 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
     csv_response = web.get(f"/consultations/{survey.id}/export.csv")
     assert csv_response.status_code == 200 and "attachment" in csv_response.headers["Content-Disposition"]
     body = csv_response.get_data(as_text=True)
+    assert body.startswith("\ufeffresponse_id,submitted_at,")  # the BOM makes spreadsheets read UTF-8
     assert "More frequent buses at night." in body and "Quoted Person" not in body
     as_json = web.get(f"/consultations/{survey.id}/export.json").get_json()
     assert len(as_json["responses"]) == 1

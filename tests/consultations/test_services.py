@@ -7,7 +7,7 @@ from civic.audit.models import AuditEntry
 from civic.common import clock
 from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction, Phase
-from civic.errors import Conflict, InvalidInput, NotAllowed
+from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 
 UTC = timezone.utc
@@ -38,6 +38,27 @@ def fields(**changes):
                 opens_local=datetime(2027, 3, 10, 9, 0), closes_local=datetime(2027, 4, 10, 23, 59))
     base.update(changes)
     return lifecycle.ConsultationFields(**base)
+
+
+def test_get_consultation_finds_it_then_checks_the_view_and_the_action(app, frozen, official, make_user):
+    c = lifecycle.create_consultation(official, fields())
+    assert lifecycle.get_consultation(c.id, official, "consultation.manage") is c
+    with pytest.raises(NotFound):
+        lifecycle.get_consultation(c.id + 1000, official)
+    with pytest.raises(NotAllowed):  # a draft is for officials
+        lifecycle.get_consultation(c.id, make_user())
+    lifecycle.publish_consultation(official, c)
+    assert lifecycle.get_consultation(c.id, make_user()) is c
+    with pytest.raises(NotAllowed):
+        lifecycle.get_consultation(c.id, make_user(), "consultation.manage")
+
+
+def test_the_phase_at_a_given_moment(app, frozen, official):
+    c = lifecycle.create_consultation(official, fields())
+    lifecycle.publish_consultation(official, c)
+    assert c.phase_at(c.opens_at - timedelta(seconds=1)) is Phase.SCHEDULED
+    assert c.phase_at(c.opens_at) is Phase.OPEN
+    assert c.phase_at(c.closes_at) is Phase.CLOSED and c.phase is Phase.SCHEDULED
 
 
 def test_lifecycle_follows_the_clock_without_anyone_pressing_a_button(app, frozen, official):

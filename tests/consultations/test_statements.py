@@ -96,6 +96,21 @@ def test_statement_pages(web, login_as, open_consultation):
     assert too_long.status_code == 422 and "y" * 300 in too_long.get_data(as_text=True)
 
 
+def test_the_vote_box_shows_while_statements_take_votes(app, web, login_as, open_consultation, monkeypatch):
+    c, official = open_consultation
+    statements.add_statement(official, c, "Benches every 200 metres.")
+    url = f"/consultations/{c.id}/statements"
+    assert "to vote and write statements" in app.test_client().get(url).get_data(as_text=True)
+    login_as("citizen")
+    assert 'id="vote-title"' in web.get(url).get_data(as_text=True)
+    statements.set_statement_options(official, c, enabled=False, premoderated=True)
+    assert 'id="vote-title"' not in web.get(url).get_data(as_text=True)
+    statements.set_statement_options(official, c, enabled=True, premoderated=True)
+    monkeypatch.setattr(clock, "now", lambda: c.closes_at)
+    page = web.get(url).get_data(as_text=True)
+    assert 'id="vote-title"' not in page and "Benches every 200 metres." in page
+
+
 def require_polis(name):
     folder = POLIS / name
     if not folder.is_dir():

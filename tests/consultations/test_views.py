@@ -120,3 +120,26 @@ def test_timeline_page(web, login_as):
     assert ok.status_code == 302
     page = web.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert re.search(r"Information.*Consultation", page, re.S)
+
+
+def test_the_officials_tools_follow_the_phase(web, login_as, monkeypatch):
+    login_as("official")
+    web.post("/consultations/new", FORM, form_url="/consultations/new")
+    consultation = db.session.query(Consultation).one()
+    url = f"/consultations/{consultation.id}"
+
+    def tools():
+        page = web.get(url).get_data(as_text=True)
+        return {name for name in ("Publish", "Delete draft", "Close early", "Publish the outcome", "Update the outcome",
+                                  ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation")
+                if (f">{name}<" if not name.startswith(">") else name) in page}
+
+    assert tools() == {"Publish", "Delete draft", ">Edit<", ">Draft text<"}
+    web.post(f"{url}/publish", {}, form_url=url)
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=5))  # open
+    assert tools() == {"Close early", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=40))  # closed
+    assert tools() == {"Publish the outcome", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
+    done = web.post(f"{url}/outcome", {"outcome": "We will run the night buses."}, form_url=f"{url}/outcome")
+    assert done.status_code == 302
+    assert tools() == {"Update the outcome", ">Responses<", "Follow this consultation"}
