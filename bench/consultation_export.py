@@ -59,7 +59,7 @@ PRIORITIES = ("Safety", "Speed", "Cost", "Comfort", "Clean air")
 # --- seeding -------------------------------------------------------------------------------
 
 def survey_questions():
-    from civic.consultations.services import QuestionData as Q
+    from civic.consultations.services.questions import QuestionData as Q
 
     return [
         Q(kind="short_text", prompt="Where do you live?", section="About you"),
@@ -306,7 +306,7 @@ def export_once(session, base, consultation_id, expected_rows, columns, pid, fmt
 # --- for contrast: the rows held in memory ------------------------------------------------
 
 def _held_child(database_uri, workdir, consultation_id, warm_id, email, out):
-    """In a fresh process: RSS growth from holding every row of export_rows in a list."""
+    """In a fresh process: RSS growth from holding every row of export_responses in a list."""
     import gc
     import resource
 
@@ -314,19 +314,20 @@ def _held_child(database_uri, workdir, consultation_id, warm_id, email, out):
 
     from civic import create_app
     from civic.accounts.models import User
-    from civic.consultations import services as cs
+    from civic.consultations.services.results import export_responses
     from civic.consultations.models import Consultation
     from civic.extensions import db
 
     app = create_app(_common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri))
     with app.test_request_context():
         official = db.session.scalar(select(User).where(User.email_normalized == email))
-        list(cs.export_rows(official, db.session.get(Consultation, warm_id)))  # warm up imports and caches
+        list(export_responses(official, db.session.get(Consultation, warm_id))[1])  # warm up imports and caches
         consultation = db.session.get(Consultation, consultation_id)
         gc.collect()
         before = status_kib(os.getpid(), "VmRSS")
         started = time.monotonic()
-        rows = list(cs.export_rows(official, consultation))
+        header, body = export_responses(official, consultation)
+        rows = [header, *body]
         elapsed = time.monotonic() - started
         held = status_kib(os.getpid(), "VmRSS")
         buffer = io.StringIO()
@@ -426,7 +427,7 @@ def run(args, workdir, database_uri, label):
           f"{mib(small_peak - baseline):.1f} MiB")
     if args.contrast:
         held = held_in_memory(database_uri, workdir, big_id, warm_id, email)
-        print(f"for contrast, in a separate process: list(export_rows(...)) of the {held['rows']:,} responses "
+        print(f"for contrast, in a separate process: list(export_responses(...)) of the {held['rows']:,} responses "
               f"({held['time']:.1f} s) adds {mib(held['held'] - held['before']):.1f} MiB of RSS, and the CSV text of "
               f"them as one string another {mib(held['with_text'] - held['held']):.1f} MiB: what a non-streaming "
               f"export would hold")

@@ -93,23 +93,24 @@ def open_consultation(official, title, questions):
     """A consultation that is open now: created with the services (opened an hour ago, closes
     tomorrow), its questions saved, then published."""
     from civic.common import clock
-    from civic.consultations import services as cs
+    from civic.consultations.services import lifecycle
+    from civic.consultations.services.questions import save_question
 
     now = clock.now()
     local = lambda moment: clock.utc_to_local(moment).replace(tzinfo=None, microsecond=0)  # noqa: E731
-    consultation = cs.create_consultation(official, cs.ConsultationFields(
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title=title, summary="How do you get around town, and what would make it better?",
         body_markdown="The council is planning the next five years of **transport**.", topic="Transport",
         area="Whole town", opens_local=local(now - timedelta(hours=1)), closes_local=local(now + timedelta(days=1))))
     for data in questions:
-        cs.save_question(official, consultation, data)
-    cs.publish_consultation(official, consultation)
-    assert cs.phase_of(consultation).value == "open", cs.phase_of(consultation)
+        save_question(official, consultation, data)
+    lifecycle.publish_consultation(official, consultation)
+    assert consultation.phase.value == "open", consultation.phase
     return consultation
 
 
 def survey_questions():
-    from civic.consultations.services import QuestionData as Q
+    from civic.consultations.services.questions import QuestionData as Q
 
     return [
         Q(kind="short_text", prompt="Where do you live?", section="About you"),

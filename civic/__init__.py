@@ -96,7 +96,7 @@ def _tune_sqlite(app):
 def _register_blueprints(app):
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
-    from civic.consultations.views import bp as consultations_bp
+    from civic.consultations.views.blueprint import bp as consultations_bp
     from civic.discussions.views import bp as discussions_bp
     from civic.mail.views import bp as mail_bp
     from civic.notifications.views import bp as notifications_bp
@@ -117,7 +117,8 @@ def _register_blueprints(app):
 def _register_discussion_contexts():
     """What attached discussions are about: the page links back, and the object's rules decide who
     may read them and whether they take comments."""
-    from civic.consultations.services import consultation_context, draft_section_context
+    from civic.consultations.services.draft_text import draft_section_context
+    from civic.consultations.services.lifecycle import consultation_context
     from civic.discussions.services import register_context_kind
     from civic.petitions.services.queries import petition_context
 
@@ -128,13 +129,15 @@ def _register_discussion_contexts():
 
 def _register_mailings():
     """Mail to many people: each domain names who receives the mailings it starts."""
+    from civic.consultations.services.follows import register_consultation_mailings
     from civic.petitions.services.responses import register_petition_mailings
 
+    register_consultation_mailings()
     register_petition_mailings()
 
 
 def _register_socket_namespaces(app):
-    from civic.consultations.services import load_consultation
+    from civic.consultations.services.lifecycle import load_consultation
     from civic.discussions.services import load_discussion
     from civic.petitions.services.queries import load_petition
     from civic.realtime import register_room_kind, register_socket_handlers

@@ -7,6 +7,7 @@ import enum
 
 from flask import current_app, has_app_context
 
+from civic.consultations.models import CHANGEABLE, CLOSABLE_EARLY, DELETABLE, OUTCOME_ALLOWED, PUBLISHABLE
 from civic.errors import AuthenticationRequired, NotAllowed, TwoFactorEnrolmentRequired
 
 
@@ -129,6 +130,32 @@ def _view_consultation(user, consultation, roles):
     return True
 
 
+_manage_consultations = _role(Role.OFFICIAL, Role.ADMIN)
+
+
+def _manage_consultation_in(phases):
+    """Officials and admins, while the consultation is in one of `phases` (a named set of
+    civic.consultations.models)."""
+    def rule(user, consultation, roles):
+        return (_manage_consultations(user, consultation, roles) and consultation is not None
+                and consultation.phase in phases)
+
+    rule.roles = _manage_consultations.roles
+    return rule
+
+
+def _follow_consultation(user, consultation, roles):
+    """Signed in, once it is published (a draft has nothing to tell its followers yet)."""
+    return _signed_in(user) and (consultation is None or consultation.is_published)
+
+
+def _vote_on_statements(user, consultation, roles):
+    """A participant, while the consultation takes votes on its statements (enabled, and open)."""
+    return (_participant(user, consultation, roles) and consultation is not None
+            and consultation.takes_statement_votes)
+
+
+
 def _view_petition(user, petition, roles):
     """Public petitions (`Petition.is_public`: open, closed, rejected) are for everyone; before
     moderation (and when hidden) only moderators and the creator see them (sponsors reach a draft
@@ -195,9 +222,15 @@ RULES = {
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,
-    "consultation.manage": _role(Role.OFFICIAL, Role.ADMIN),
+    "consultation.manage": _manage_consultations,
+    "consultation.edit": _manage_consultation_in(CHANGEABLE),  # until the outcome is published
+    "consultation.publish": _manage_consultation_in(PUBLISHABLE),
+    "consultation.delete": _manage_consultation_in(DELETABLE),
+    "consultation.close_early": _manage_consultation_in(CLOSABLE_EARLY),
+    "consultation.publish_outcome": _manage_consultation_in(OUTCOME_ALLOWED),
     "consultation.respond": _participant,
-    "consultation.follow": _signed_in_rule,
+    "consultation.vote_statement": _vote_on_statements,
+    "consultation.follow": _follow_consultation,
     "consultation.moderate_statements": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "consultation.results": _role(Role.OFFICIAL, Role.ADMIN),
     "consultation.export": _role(Role.OFFICIAL, Role.ADMIN),

@@ -7,9 +7,9 @@ TICK_SECONDS = 60
 
 
 def run_periodic_tasks():
-    from civic.consultations.services import notify_closed_consultations
-    from civic.petitions.services.lifecycle import close_due_petitions
+    from civic.consultations.services.follows import notify_closed_consultations
     from civic.mail.mailings import send_mailings
+    from civic.petitions.services.lifecycle import close_due_petitions
 
     closed = notify_closed_consultations()
     petitions = close_due_petitions()

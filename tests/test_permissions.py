@@ -76,8 +76,22 @@ MATRIX = {
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},
     ("consultation.manage", "published consultation"): {"official", "admin"},
+    ("consultation.edit", "published consultation"): {"official", "admin"},
+    ("consultation.edit", "consultation with its outcome"): set(),
+    ("consultation.publish", "draft consultation"): {"official", "admin"},
+    ("consultation.publish", "published consultation"): set(),
+    ("consultation.delete", "draft consultation"): {"official", "admin"},
+    ("consultation.delete", "published consultation"): set(),
+    ("consultation.close_early", "published consultation"): {"official", "admin"},
+    ("consultation.close_early", "closed consultation"): set(),
+    ("consultation.publish_outcome", "closed consultation"): {"official", "admin"},
+    ("consultation.publish_outcome", "published consultation"): set(),
     ("consultation.respond", "published consultation"): SIGNED_IN,
+    ("consultation.vote_statement", "consultation with statements"): SIGNED_IN,
+    ("consultation.vote_statement", "published consultation"): set(),  # statements not enabled
+    ("consultation.vote_statement", "closed consultation with statements"): set(),
     ("consultation.follow", "published consultation"): SIGNED_IN,
+    ("consultation.follow", "draft consultation"): set(),
     ("consultation.moderate_statements", "published consultation"): {"moderator", "official", "admin"},
     ("consultation.results", "published consultation"): {"official", "admin"},
     ("consultation.export", "published consultation"): {"official", "admin"},
@@ -124,6 +138,10 @@ OBJECTS = {
     "comment": others_comment,
     "published consultation": lambda: consultation(published=True),
     "draft consultation": lambda: consultation(published=False),
+    "closed consultation": lambda: consultation(published=True, closed=True),
+    "consultation with its outcome": lambda: consultation(published=True, closed=True, outcome=True),
+    "consultation with statements": lambda: consultation(published=True, statements=True),
+    "closed consultation with statements": lambda: consultation(published=True, closed=True, statements=True),
     "open petition": lambda: petition("open"),
     "closed petition": lambda: petition("closed"),  # read as closed: open, and past its closing time
     "draft petition": lambda: petition("draft"),
@@ -134,11 +152,16 @@ OBJECTS = {
 }
 
 
-def consultation(published):
+def consultation(published, *, closed=False, outcome=False, statements=False):
+    """Open once published (no dates), unless closed an hour ago."""
+    from datetime import timedelta
+
     from civic.common.models import utcnow
     from civic.consultations.models import Consultation
 
-    return Consultation(id=4, title="C", published_at=utcnow() if published else None)
+    return Consultation(id=4, title="C", published_at=utcnow() if published else None,
+                        closes_at=utcnow() - timedelta(hours=1) if closed else None,
+                        outcome_published_at=utcnow() if outcome else None, statements_enabled=statements)
 
 
 def petition(state):

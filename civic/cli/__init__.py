@@ -62,7 +62,7 @@ def import_polis_command(folder, admin_email):
     from sqlalchemy import select
 
     from civic.accounts.models import User, UserRole
-    from civic.consultations.services import import_polis
+    from civic.consultations.services.statements import import_polis
     from civic.extensions import db
 
     query = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role.in_(("admin", "official")))

@@ -138,14 +138,14 @@ def _seed_consultations():
     from datetime import timedelta
 
     from civic.common import clock
-    from civic.consultations import services as consultations
     from civic.consultations.models import Consultation
+    from civic.consultations.services import lifecycle, questions, statements
 
     if db.session.scalar(select(func.count()).select_from(Consultation)):
         return
     official = _person("official@demo.civic.localhost")
     now = clock.utc_to_local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
-    summer = consultations.create_consultation(official, consultations.ConsultationFields(
+    summer = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="A car-free Calle Mayor on summer Saturdays?",
         summary="Should the council close Calle Mayor to cars on Saturdays from June to September, "
                 "with a delivery window before 10:00?",
@@ -156,7 +156,7 @@ def _seed_consultations():
                       "- Buses 3 and 7 would use Calle Nueva instead.",
         topic="Transport", area="Old Town", contact="transport@council.example",
         opens_local=now - timedelta(days=3), closes_local=now + timedelta(days=25), anonymous_responses=True))
-    Q = consultations.QuestionData
+    Q = questions.QuestionData
     for data in (
         Q(kind="single_choice", prompt="How do you usually get to Calle Mayor?", section="About you",
           options=("On foot", "By bike", "By bus", "By car"), allow_other=True, required=True),
@@ -166,12 +166,12 @@ def _seed_consultations():
           scale_min_label="Not at all", scale_max_label="A great deal"),
         Q(kind="long_text", prompt="What should the council know before it decides?"),
     ):
-        consultations.save_question(official, summer, data)
-    consultations.set_statement_options(official, summer, enabled=True, premoderated=True)
+        questions.save_question(official, summer, data)
+    statements.set_statement_options(official, summer, enabled=True, premoderated=True)
     for text in ("Deliveries before 10:00 are enough for shops.", "Closing the street will push traffic "
                  "into the side streets.", "A summer trial is a cheap way to find out."):
-        consultations.add_statement(official, summer, text)
-    consultations.publish_consultation(official, summer)
+        statements.add_statement(official, summer, text)
+    lifecycle.publish_consultation(official, summer)
     return summer
 
 

@@ -23,7 +23,7 @@ def init_templating(app):
     app.jinja_env.globals["question_kind_label"] = lambda kind: {c.value: c.label for c in question_kind_choices()}[kind]
     app.jinja_env.filters["zip_self"] = lambda items: [(item, item) for item in items]
     app.jinja_env.globals["phase_label"] = lambda phase: PHASE_LABELS[getattr(phase, "value", phase)]
-    from civic.consultations.services import cover_of, describe_document, documents_of
+    from civic.consultations.services.documents import cover_of, describe_document, documents_of
 
     app.jinja_env.globals.update(cover_of=cover_of, documents_of=documents_of, describe_document=describe_document)
     app.jinja_env.globals["stance_label"] = lambda stance: STANCE_LABELS.get(stance, stance)

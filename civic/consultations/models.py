@@ -1,4 +1,6 @@
-"""Consultation tables: the consultation, its public timeline, and its public list of corrections."""
+"""Consultation tables: the consultation (with its phase and the named sets of what each phase
+allows), its public timeline, its public list of corrections, questions, responses, statements,
+documents and draft text."""
 import enum
 from datetime import date, datetime
 
@@ -6,7 +8,9 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civic.common import clock
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.consultations.questionnaire import QuestionSpec
 from civic.extensions import db
 
 TITLE_MAX_LENGTH = 150
@@ -17,7 +21,7 @@ CONTACT_MAX_LENGTH = 300
 
 
 class Phase(str, enum.Enum):
-    """Where a consultation is in its life; derived from its publication and dates (see phase_of)."""
+    """Where a consultation is in its life; derived from its publication and dates (Consultation.phase)."""
 
     DRAFT = "draft"
     SCHEDULED = "scheduled"
@@ -32,10 +36,13 @@ PHASE_LABELS = {
     "outcome_published": lazy_pgettext("consultation phase", "Outcome published"),
 }
 
-ACCEPTING_RESPONSES = frozenset({Phase.OPEN})
+ACCEPTING_RESPONSES = frozenset({Phase.OPEN})  # responses, statements and votes on them
+PUBLISHABLE = frozenset({Phase.DRAFT})
 DELETABLE = frozenset({Phase.DRAFT})
 FREELY_EDITABLE = frozenset({Phase.DRAFT})  # later edits are corrections, listed publicly
-OUTCOME_ALLOWED = frozenset({Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
+CHANGEABLE = frozenset({Phase.DRAFT, Phase.SCHEDULED, Phase.OPEN, Phase.CLOSED})  # not once the outcome is out
+ENDED = frozenset({Phase.CLOSED, Phase.OUTCOME_PUBLISHED})
+OUTCOME_ALLOWED = ENDED
 CLOSABLE_EARLY = frozenset({Phase.OPEN})
 TEXT_COMMENTABLE = frozenset({Phase.OPEN})  # the draft text's passages take comments
 
@@ -84,6 +91,60 @@ class Consultation(TimestampMixin, db.Model):
         back_populates="consultation", cascade="all, delete-orphan", order_by="Document.position")
     outcome_items: Mapped[list["OutcomeItem"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="OutcomeItem.position")
+
+    def phase_at(self, now):
+        if self.published_at is None:
+            return Phase.DRAFT
+        if self.outcome_published_at is not None:
+            return Phase.OUTCOME_PUBLISHED
+        if self.opens_at and now < self.opens_at:
+            return Phase.SCHEDULED
+        if self.closes_at and now >= self.closes_at:
+            return Phase.CLOSED
+        return Phase.OPEN
+
+    @property
+    def phase(self):
+        """The phase now: it opens and closes on time without anyone pressing a button."""
+        return self.phase_at(clock.now())
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+    @property
+    def changes_are_corrections(self):
+        """Is each change now a correction, listed publicly with its date?"""
+        return self.phase not in FREELY_EDITABLE
+
+    @property
+    def accepts_responses(self):
+        return self.phase in ACCEPTING_RESPONSES
+
+    @property
+    def takes_anonymous_responses(self):
+        return self.anonymous_responses and self.accepts_responses
+
+    @property
+    def takes_statement_votes(self):
+        return bool(self.statements_enabled) and self.accepts_responses
+
+    @property
+    def text_takes_comments(self):
+        return self.phase in TEXT_COMMENTABLE
+
+    @property
+    def has_ended(self):
+        return self.phase in ENDED
+
+    @property
+    def days_left(self):
+        """Whole days (rounded up) until it closes, while it is open; None otherwise."""
+        now = clock.now()
+        if self.phase_at(now) is not Phase.OPEN:
+            return None
+        seconds = (self.closes_at - now).total_seconds()
+        return max(0, int(-(-seconds // 86400)))
 
 
 class TimelinePhase(db.Model):
@@ -143,8 +204,6 @@ class Question(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
     def spec(self):
-        from civic.consultations.questionnaire import QuestionSpec
-
         return QuestionSpec(kind=self.kind, required=self.required, options=tuple(self.options or ()),
                             allow_other=self.allow_other, scale_min=self.scale_min, scale_max=self.scale_max)
 

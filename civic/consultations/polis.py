@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from civic.errors import InvalidInput
+
 csv.field_size_limit(10_000_000)
 
 
@@ -45,8 +47,6 @@ def _time(milliseconds):
 def read_polis_export(folder):
     folder = Path(folder)
     if not folder.is_dir():
-        from civic.errors import InvalidInput
-
         raise InvalidInput(f"{folder} is not a folder")
     export = PolisExport()
     summary = folder / "summary.csv"

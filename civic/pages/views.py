@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import text
 
 from civic.common.urls import is_safe_redirect
-from civic.consultations import services as consultations
+from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions import services as discussions
 from civic.extensions import db
 
@@ -13,7 +13,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     return render_template("pages/home.html", recent_discussions=discussions.recent_discussions(5),
-                           open_consultations=consultations.open_consultations(5))
+                           open_consultations=open_consultations(5))
 
 
 @bp.get("/about")

@@ -19,11 +19,11 @@ live_server = live_server_fixture("live-documents")
 
 @pytest.fixture(scope="module")
 def world(live_server):
-    from civic.consultations import services as cs
+    from civic.consultations.services import lifecycle
 
     official = live_server.make_user("olga.docs@example.org", name="Olga Official", roles=("citizen", "official"))
     with live_server.app.app_context():
-        consultation = cs.create_consultation(user_by_email(official["email"]), cs.ConsultationFields(
+        consultation = lifecycle.create_consultation(user_by_email(official["email"]), lifecycle.ConsultationFields(
             title="Trees in the old town", summary="Which streets should get new trees?"))
         consultation_id = consultation.id
         db.session.remove()

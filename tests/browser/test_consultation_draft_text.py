@@ -48,7 +48,7 @@ live_server = live_server_fixture("live-draft-text", CIVIC_TIMEZONE="UTC")
 
 @pytest.fixture(scope="module")
 def world(live_server):
-    from civic.consultations import services as cs
+    from civic.consultations.services import draft_text, lifecycle
     from civic.discussions import services as discussions
     from civic.discussions.models import Discussion
 
@@ -60,12 +60,12 @@ def world(live_server):
     )
     with live_server.app.app_context():
         olga, earl = user_by_email(people.olga["email"]), user_by_email(people.earl["email"])
-        plan = cs.create_consultation(olga, cs.ConsultationFields(
+        plan = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
             title=TITLE, summary="Parking, zones and prices.", opens_local=local_now() - timedelta(minutes=1),
             closes_local=local_now() + timedelta(days=30)))
-        cs.publish_consultation(olga, plan)
-        cs.set_draft_text(olga, plan, TEXT, correction_note="The draft text is up for comment.")
-        first, second = [s for s in cs.draft_sections(plan) if s.kind == "paragraph"]
+        lifecycle.publish_consultation(olga, plan)
+        draft_text.set_draft_text(olga, plan, TEXT, correction_note="The draft text is up for comment.")
+        first, second = [s for s in draft_text.draft_sections(plan) if s.kind == "paragraph"]
         for body in ("Does this include the new quarter?", "It should."):
             discussions.post_comment(earl, db.session.get(Discussion, first.discussion_id), body=body)
         ids = SimpleNamespace(plan=plan.id, first=first.id, second=second.id,

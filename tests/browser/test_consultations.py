@@ -49,7 +49,7 @@ live_server = live_server_fixture("live-consultations", CIVIC_TIMEZONE="UTC")
 @pytest.fixture(scope="module")
 def world(live_server):
     """People and consultations, written through the services as the app itself would."""
-    from civic.consultations import services as cs
+    from civic.consultations.services import lifecycle, questions, responses
 
     make = live_server.make_user
     people = SimpleNamespace(
@@ -60,12 +60,12 @@ def world(live_server):
     )
     ids = SimpleNamespace()
     opens, closes = local_now() - timedelta(minutes=1), local_now() + timedelta(days=30)
-    Q = cs.QuestionData
+    Q = questions.QuestionData
     with live_server.app.app_context():
         olga, tina = user_by_email(people.olga["email"]), user_by_email(people.tina["email"])
 
         # Open now, with one question of every kind, a timeline and a body.
-        survey = cs.create_consultation(olga, cs.ConsultationFields(
+        survey = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
             title=OPEN_TITLE, summary="How do you travel in town, and what would make it better?",
             body_markdown="The council is drawing up its **transport plan** for 2027–2030.\n\n"
                           "- Buses\n- Bikes\n- Walking",
@@ -83,33 +83,33 @@ def world(live_server):
             Q(kind="ranking", prompt=PROMPTS.ranking, options=("Safety", "Speed", "Cost")),
             Q(kind="yes_no", prompt=PROMPTS.yes_no, required=True),
         ):
-            cs.save_question(olga, survey, data)
-        cs.set_timeline(olga, survey, [
-            cs.TimelineRow(name="Consultation", description="Tell us what you think.",
+            questions.save_question(olga, survey, data)
+        lifecycle.set_timeline(olga, survey, [
+            lifecycle.TimelineRow(name="Consultation", description="Tell us what you think.",
                            starts_on=opens.date(), ends_on=closes.date()),
-            cs.TimelineRow(name="Decision", description="The council votes on the plan."),
+            lifecycle.TimelineRow(name="Decision", description="The council votes on the plan."),
         ])
-        cs.publish_consultation(olga, survey)
+        lifecycle.publish_consultation(olga, survey)
         ids.survey = survey.id
         ids.questions = {q.kind: q.id for q in survey.questions}
 
         # Closed early with an outcome, after one response (Tina's).
-        library = cs.create_consultation(olga, cs.ConsultationFields(
+        library = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
             title=OUTCOME_TITLE, summary="Should the central library open on Sundays?",
             body_markdown="We asked whether to open on Sundays.", topic="Culture",
             opens_local=opens, closes_local=closes))
-        sundays = cs.save_question(olga, library, Q(kind="yes_no", prompt="Open on Sundays?", required=True))
-        cs.publish_consultation(olga, library)
-        cs.submit_response(tina, library, {sundays.id: ("yes", "")})
-        cs.close_early(olga, library, "The budget was agreed early, so we decided sooner.")
-        cs.publish_outcome(olga, library, "**You said** you wanted Sunday opening.\n\n"
+        sundays = questions.save_question(olga, library, Q(kind="yes_no", prompt="Open on Sundays?", required=True))
+        lifecycle.publish_consultation(olga, library)
+        responses.submit_response(tina, library, {sundays.id: ("yes", "")})
+        lifecycle.close_early(olga, library, "The budget was agreed early, so we decided sooner.")
+        lifecycle.publish_outcome(olga, library, "**You said** you wanted Sunday opening.\n\n"
                                           "**We did**: the library opens on Sundays from May, 11:00 to 17:00.",
-                           [cs.OutcomeItemRow(question_id=str(sundays.id), you_said="Everyone who answered wants it.",
+                           [lifecycle.OutcomeItemRow(question_id=str(sundays.id), you_said="Everyone who answered wants it.",
                                               we_did="Sunday opening from May.")])
         ids.library = library.id
 
         # A draft, for the official to delete.
-        ids.draft = cs.create_consultation(olga, cs.ConsultationFields(title=DRAFT_TITLE)).id
+        ids.draft = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(title=DRAFT_TITLE)).id
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
 

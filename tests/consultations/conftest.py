@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic.common import clock
-from civic.consultations import services as cs
+from civic.consultations.services import lifecycle, questions
 
 UTC = timezone.utc
 OPENS = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -27,10 +27,10 @@ def official(make_user):
 def survey(app, now, official):
     holder_now = now["now"]
     now["now"] = OPENS - timedelta(days=10)
-    c = cs.create_consultation(official, cs.ConsultationFields(
+    c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Getting around", summary="How do you travel?", opens_local=OPENS.replace(tzinfo=None),
         closes_local=datetime(2027, 4, 1, 9, 0)))
-    Q = cs.QuestionData
+    Q = questions.QuestionData
     for data in (
         Q(kind="short_text", prompt="Where do you live?", section="About you"),
         Q(kind="long_text", prompt="What would make your trips better?", required=True),
@@ -42,8 +42,8 @@ def survey(app, now, official):
         Q(kind="ranking", prompt="Rank these priorities", options=("Safety", "Speed", "Cost")),
         Q(kind="yes_no", prompt="Would you support a car-free Saturday?", required=True),
     ):
-        cs.save_question(official, c, data)
-    cs.publish_consultation(official, c)
+        questions.save_question(official, c, data)
+    lifecycle.publish_consultation(official, c)
     now["now"] = holder_now
     return c
 

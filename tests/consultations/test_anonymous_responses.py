@@ -3,10 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from civic.consultations import services as cs
+from civic.consultations.services import anonymous_responses, lifecycle, responses
 from civic.consultations.models import Response
 from civic.errors import InvalidInput, NotAllowed, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
+from civic.mail.mailings import send_mailings
 from tests.conftest import link_in, mail_to, path_of
 from tests.consultations.conftest import answers
 
@@ -23,26 +24,26 @@ def _confirm_link(outbox, address):
 
 
 def test_a_response_counts_only_after_the_emailed_link(app, open_to_all, outbox):
-    response = cs.request_anonymous_response(open_to_all, "Ana@Example.org", answers(open_to_all), client="1.2.3.4")
+    response = anonymous_responses.request_anonymous_response(open_to_all, "Ana@Example.org", answers(open_to_all), client="1.2.3.4")
     assert response.submitted_at is None and open_to_all.response_count == 0
     body = mail_to(outbox, "ana@example.org")[-1].get_body(("plain",)).get_content()
     assert "Scooter" in body and "72 hours" in body
     token = _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1]
-    confirmed, first = cs.confirm_anonymous_response(open_to_all, token)
+    confirmed, first = anonymous_responses.confirm_anonymous_response(open_to_all, token)
     assert first and confirmed.submitted_at is not None
     db.session.refresh(open_to_all)
     assert open_to_all.response_count == 1
-    again, first = cs.confirm_anonymous_response(open_to_all, token)  # a second click counts nothing
+    again, first = anonymous_responses.confirm_anonymous_response(open_to_all, token)  # a second click counts nothing
     db.session.refresh(open_to_all)
     assert not first and open_to_all.response_count == 1
     assert "copy of your answers" in mail_to(outbox, "ana@example.org")[-1].get_body(("plain",)).get_content()
 
 
 def test_one_response_per_mailbox_whatever_the_spelling(app, open_to_all, outbox):
-    cs.request_anonymous_response(open_to_all, "jane.doe@gmail.com", answers(open_to_all), client="a")
-    cs.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "jane.doe@gmail.com").rsplit("/", 1)[1])
+    anonymous_responses.request_anonymous_response(open_to_all, "jane.doe@gmail.com", answers(open_to_all), client="a")
+    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "jane.doe@gmail.com").rsplit("/", 1)[1])
     changed = answers(open_to_all, **{"Where do you live?": ("Harbour", "")})
-    cs.request_anonymous_response(open_to_all, " JaneDoe+consult@GoogleMail.com ", changed, client="b")
+    anonymous_responses.request_anonymous_response(open_to_all, " JaneDoe+consult@GoogleMail.com ", changed, client="b")
     assert db.session.query(Response).count() == 1
     stored = [a.value for a in db.session.query(Response).one().answers]
     assert "Old Town" in stored and "Harbour" not in stored  # a counted response does not change
@@ -53,14 +54,14 @@ def test_one_response_per_mailbox_whatever_the_spelling(app, open_to_all, outbox
 
 
 def test_sending_again_before_confirming_replaces_the_answers_and_the_old_link(app, open_to_all, outbox):
-    cs.request_anonymous_response(open_to_all, "luis@example.org", answers(open_to_all), client="a")
+    anonymous_responses.request_anonymous_response(open_to_all, "luis@example.org", answers(open_to_all), client="a")
     old = _confirm_link(outbox, "luis@example.org").rsplit("/", 1)[1]
-    cs.request_anonymous_response(open_to_all, "luis@example.org",
+    anonymous_responses.request_anonymous_response(open_to_all, "luis@example.org",
                                   answers(open_to_all, **{"Where do you live?": ("Harbour", "")}), client="a")
     new = _confirm_link(outbox, "luis@example.org").rsplit("/", 1)[1]
     with pytest.raises(TokenInvalid, match="replaced by a newer one"):
-        cs.confirm_anonymous_response(open_to_all, old)
-    response, _first = cs.confirm_anonymous_response(open_to_all, new)
+        anonymous_responses.confirm_anonymous_response(open_to_all, old)
+    response, _first = anonymous_responses.confirm_anonymous_response(open_to_all, new)
     assert "Harbour" in [a.value for a in response.answers]
     assert db.session.query(Response).count() == 1
 
@@ -68,76 +69,77 @@ def test_sending_again_before_confirming_replaces_the_answers_and_the_old_link(a
 def test_bad_answers_and_addresses_are_refused_with_nothing_stored(app, open_to_all, outbox):
     bad = answers(open_to_all, **{"How safe do you feel cycling?": ("11", "")})
     with pytest.raises(InvalidInput) as info:
-        cs.request_anonymous_response(open_to_all, "not an address", bad, client="a")
+        anonymous_responses.request_anonymous_response(open_to_all, "not an address", bad, client="a")
     assert set(info.value.errors) >= {"email", f"q{open_to_all.questions[4].id}"}
     assert db.session.query(Response).count() == 0 and outbox.messages() == []
 
 
 def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox, monkeypatch, now):
-    cs.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
+    anonymous_responses.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
     with pytest.raises(TokenInvalid):
-        cs.confirm_anonymous_response(open_to_all, token[:-3] + "abc")
+        anonymous_responses.confirm_anonymous_response(open_to_all, token[:-3] + "abc")
     import time as time_module
     real_time = time_module.time
-    monkeypatch.setattr(time_module, "time", lambda: real_time() + cs.ANONYMOUS_LINK_MAX_AGE + 60)
+    monkeypatch.setattr(time_module, "time", lambda: real_time() + anonymous_responses.ANONYMOUS_LINK_MAX_AGE + 60)
     with pytest.raises(TokenInvalid, match="expired"):
-        cs.confirm_anonymous_response(open_to_all, token)
+        anonymous_responses.confirm_anonymous_response(open_to_all, token)
     monkeypatch.setattr(time_module, "time", real_time)
     assert open_to_all.response_count == 0
 
 
 def test_confirming_after_closing_is_refused(app, open_to_all, outbox, now):
-    cs.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
+    anonymous_responses.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
     now["now"] = open_to_all.closes_at + timedelta(seconds=1)
     with pytest.raises(ParticipationClosed):
-        cs.confirm_anonymous_response(open_to_all, token)
+        anonymous_responses.confirm_anonymous_response(open_to_all, token)
     db.session.refresh(open_to_all)
     assert open_to_all.response_count == 0
 
 
 def test_only_where_the_officials_allow_it(app, survey, outbox):
     with pytest.raises(NotAllowed):
-        cs.request_anonymous_response(survey, "eva@example.org", answers(survey), client="a")
+        anonymous_responses.request_anonymous_response(survey, "eva@example.org", answers(survey), client="a")
 
 
 def test_an_address_with_an_account_is_told_to_sign_in(app, open_to_all, make_user, outbox):
     member = make_user("member@example.org")
-    assert cs.request_anonymous_response(open_to_all, "Member@example.org", answers(open_to_all), client="a") is None
+    assert anonymous_responses.request_anonymous_response(open_to_all, "Member@example.org", answers(open_to_all), client="a") is None
     assert db.session.query(Response).count() == 0
     assert "sign in" in mail_to(outbox, member.email)[-1].get_body(("plain",)).get_content()
 
 
 def test_an_account_made_later_finds_its_response_counted_once(app, open_to_all, make_user, outbox):
-    cs.request_anonymous_response(open_to_all, "late@example.org", answers(open_to_all), client="a")
-    cs.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "late@example.org").rsplit("/", 1)[1])
+    anonymous_responses.request_anonymous_response(open_to_all, "late@example.org", answers(open_to_all), client="a")
+    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "late@example.org").rsplit("/", 1)[1])
     member = make_user("late@example.org")
-    assert cs.my_response(member, open_to_all) is None
-    cs.submit_response(member, open_to_all, answers(open_to_all, **{"Where do you live?": ("Harbour", "")}))
+    assert responses.my_response(member, open_to_all) is None
+    responses.submit_response(member, open_to_all, answers(open_to_all, **{"Where do you live?": ("Harbour", "")}))
     db.session.refresh(open_to_all)
     assert open_to_all.response_count == 1 and db.session.query(Response).count() == 1
-    assert cs.my_response(member, open_to_all).email == "late@example.org"
+    assert responses.my_response(member, open_to_all).email == "late@example.org"
 
 
 def test_rate_limited_per_mailbox_and_per_network(app, open_to_all, outbox):
     app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL"] = "2 per hour"
     app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE"] = "3 per hour"
     for _ in range(2):
-        cs.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
+        anonymous_responses.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
     with pytest.raises(RateLimited, match="several emails"):
-        cs.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
+        anonymous_responses.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
     with pytest.raises(RateLimited, match="your network"):
-        cs.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-1")
-    cs.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-2")
+        anonymous_responses.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-1")
+    anonymous_responses.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-2")
 
 
 def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, now):
-    cs.request_anonymous_response(open_to_all, "ana@example.org", answers(open_to_all), client="a")
-    cs.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1])
-    cs.request_anonymous_response(open_to_all, "never@example.org", answers(open_to_all), client="a")
+    anonymous_responses.request_anonymous_response(open_to_all, "ana@example.org", answers(open_to_all), client="a")
+    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1])
+    anonymous_responses.request_anonymous_response(open_to_all, "never@example.org", answers(open_to_all), client="a")
     now["now"] = open_to_all.closes_at + timedelta(days=1)
-    cs.publish_outcome(official, open_to_all, "We are adding night buses.")
+    lifecycle.publish_outcome(official, open_to_all, "We are adding night buses.")
+    send_mailings()
     assert "What was decided" in mail_to(outbox, "ana@example.org")[-1]["Subject"]
     assert all("What was decided" not in m["Subject"] for m in mail_to(outbox, "never@example.org"))
 

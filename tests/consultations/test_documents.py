@@ -13,7 +13,7 @@ import pytest
 from civic.audit.models import AuditEntry
 from civic.common import clock
 from civic.config import load_config
-from civic.consultations import services as cs
+from civic.consultations.services import documents, lifecycle
 from civic.consultations.models import Correction, Document
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
@@ -35,18 +35,18 @@ def official(make_user):
 
 @pytest.fixture
 def draft(official):
-    return cs.create_consultation(official, cs.ConsultationFields(
+    return lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Calle Mayor", summary="Should it close to cars?", opens_local=datetime(2027, 3, 1, 8, 0),
         closes_local=datetime(2027, 4, 1, 8, 0)))
 
 
 @pytest.fixture
 def published(official, draft):
-    return cs.publish_consultation(official, draft)
+    return lifecycle.publish_consultation(official, draft)
 
 
 def upload(data, name):
-    return cs.Upload(filename=name, stream=io.BytesIO(data))
+    return documents.Upload(filename=name, stream=io.BytesIO(data))
 
 
 def stored_files(app):
@@ -82,7 +82,7 @@ def test_limits_have_defaults_and_the_request_limit_stays_above_them():
     (files.CSV, "answers.csv", "text/csv", "answers.csv"),
 ])
 def test_each_accepted_type_is_stored_under_a_random_name(app, official, draft, data, name, content_type, filename):
-    document = cs.add_document(official, draft, upload(data, name), "  The document  ")
+    document = documents.add_document(official, draft, upload(data, name), "  The document  ")
     assert document.title == "The document" and document.filename == filename
     assert document.content_type == content_type and document.size_bytes == len(data)
     assert document.sha256 == hashlib.sha256(data).hexdigest()
@@ -94,7 +94,7 @@ def test_each_accepted_type_is_stored_under_a_random_name(app, official, draft, 
 
 
 def test_without_a_title_the_file_name_is_used(app, official, draft):
-    document = cs.add_document(official, draft, upload(files.PDF, "plan_de_movilidad_2027.pdf"), "")
+    document = documents.add_document(official, draft, upload(files.PDF, "plan_de_movilidad_2027.pdf"), "")
     assert document.title == "plan de movilidad 2027"
 
 
@@ -114,7 +114,7 @@ REFUSED = [
 @pytest.mark.parametrize("data, name, message", REFUSED)
 def test_refused_files_leave_nothing_stored(app, official, draft, data, name, message):
     with pytest.raises(InvalidInput) as info:
-        cs.add_document(official, draft, upload(data, name), "Plan")
+        documents.add_document(official, draft, upload(data, name), "Plan")
     assert message in info.value.message and info.value.field == "file"
     assert db.session.query(Document).count() == 0
     assert stored_files(app) == []
@@ -124,7 +124,7 @@ def test_refused_files_leave_nothing_stored(app, official, draft, data, name, me
 def test_no_file_chosen_is_refused(app, official, draft):
     for nothing in (None, upload(b"", "")):
         with pytest.raises(InvalidInput, match="Choose a file.") as info:
-            cs.add_document(official, draft, nothing, "Plan")
+            documents.add_document(official, draft, nothing, "Plan")
         assert info.value.field == "file"
     assert stored_files(app) == []
 
@@ -133,10 +133,10 @@ def test_a_file_over_the_limit_is_refused_with_the_sizes(app, official, draft):
     app.config["CIVIC_DOCUMENT_MAX_BYTES"] = 100
     too_large = rf"This file is {len(files.PDF)} bytes; a document can be at most 100 bytes\."
     with pytest.raises(InvalidInput, match=too_large):
-        cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+        documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
     app.config["CIVIC_DOCUMENT_MAX_BYTES"] = 1024 * 1024
     with pytest.raises(InvalidInput, match=r"This file is 1\.5 MB; a document can be at most 1 MB\."):
-        cs.add_document(official, draft, upload(files.PDF + b" " * (512 * 1024 + 1024 * 1024 - len(files.PDF)),
+        documents.add_document(official, draft, upload(files.PDF + b" " * (512 * 1024 + 1024 * 1024 - len(files.PDF)),
                                                 "plan.pdf"))
     assert stored_files(app) == [] and db.session.query(Document).count() == 0
 
@@ -146,9 +146,9 @@ def test_when_the_commit_fails_the_file_is_removed_too(app, official, draft, mon
         db.session.rollback()
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(cs, "_commit", failing_commit)
+    monkeypatch.setattr(documents, "commit", failing_commit)
     with pytest.raises(RuntimeError):
-        cs.add_document(official, draft, upload(files.PDF, "plan.pdf"), "Plan")
+        documents.add_document(official, draft, upload(files.PDF, "plan.pdf"), "Plan")
     monkeypatch.undo()
     monkeypatch.setattr(clock, "now", lambda: NOW)
     assert stored_files(app) == []
@@ -159,9 +159,9 @@ def test_a_failure_before_the_commit_leaves_no_temporary_file(app, official, dra
     def broken_audit(*args, **kwargs):
         raise RuntimeError("audit table locked")
 
-    monkeypatch.setattr(cs, "record_staff_action", broken_audit)
+    monkeypatch.setattr(documents, "record_staff_action", broken_audit)
     with pytest.raises(RuntimeError):
-        cs.set_cover_image(official, draft, upload(files.png(), "c.png"), "A street")
+        documents.set_cover_image(official, draft, upload(files.png(), "c.png"), "A street")
     assert stored_files(app) == []
     assert db.session.query(Document).count() == 0
 
@@ -171,86 +171,86 @@ def test_only_officials_attach_or_remove_documents(app, official, draft, make_us
     moderator = make_user(roles=("citizen", "moderator"))
     for person in (citizen, moderator):
         with pytest.raises(NotAllowed):
-            cs.add_document(person, draft, upload(files.PDF, "plan.pdf"))
+            documents.add_document(person, draft, upload(files.PDF, "plan.pdf"))
         with pytest.raises(NotAllowed):
-            cs.set_cover_image(person, draft, upload(files.png(), "c.png"), "A street")
-    document = cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+            documents.set_cover_image(person, draft, upload(files.png(), "c.png"), "A street")
+    document = documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
     with pytest.raises(NotAllowed):
-        cs.remove_document(citizen, document)
+        documents.remove_document(citizen, document)
     assert stored_files(app) == [document.stored_name]
 
 
 def test_documents_of_a_published_consultation_are_public_corrections(app, official, published):
-    document = cs.add_document(official, published, upload(files.PDF, "plan.pdf"), "Traffic study")
-    cs.set_cover_image(official, published, upload(files.png(), "street.png"), "Calle Mayor on a Saturday")
-    cs.remove_document(official, document)
+    document = documents.add_document(official, published, upload(files.PDF, "plan.pdf"), "Traffic study")
+    documents.set_cover_image(official, published, upload(files.png(), "street.png"), "Calle Mayor on a Saturday")
+    documents.remove_document(official, document)
     notes = [c.note for c in db.session.query(Correction).order_by(Correction.id)]
     assert notes == ["Document added: Traffic study", "Cover image added.", "Document removed: Traffic study"]
     assert {c.fields for c in db.session.query(Correction)} == {"documents"}
 
 
 def test_drafts_change_their_documents_without_corrections(app, official, draft):
-    document = cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
-    cs.remove_document(official, document)
+    document = documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+    documents.remove_document(official, document)
     assert db.session.query(Correction).count() == 0
 
 
 def test_removing_a_document_deletes_its_file(app, official, draft):
-    keep = cs.add_document(official, draft, upload(files.CSV, "a.csv"))
-    gone = cs.add_document(official, draft, upload(files.PDF, "b.pdf"))
-    cs.remove_document(official, gone)
+    keep = documents.add_document(official, draft, upload(files.CSV, "a.csv"))
+    gone = documents.add_document(official, draft, upload(files.PDF, "b.pdf"))
+    documents.remove_document(official, gone)
     assert stored_files(app) == [keep.stored_name]
     assert db.session.query(AuditEntry).filter_by(action="consultation.remove_document").count() == 1
 
 
 def test_deleting_a_draft_deletes_its_files(app, official, draft):
-    cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
-    cs.set_cover_image(official, draft, upload(files.png(), "c.png"), "", decorative=True)
+    documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+    documents.set_cover_image(official, draft, upload(files.png(), "c.png"), "", decorative=True)
     assert len(stored_files(app)) == 2
-    cs.delete_consultation(official, draft)
+    lifecycle.delete_consultation(official, draft)
     assert stored_files(app) == [] and db.session.query(Document).count() == 0
 
 
 def test_documents_keep_their_order_and_move(app, official, draft):
-    first = cs.add_document(official, draft, upload(files.PDF, "first.pdf"))
-    second = cs.add_document(official, draft, upload(files.CSV, "second.csv"))
-    assert [d.title for d in cs.documents_of(draft)] == ["first", "second"]
-    cs.move_document(official, second, -1)
-    assert [d.id for d in cs.documents_of(draft)] == [second.id, first.id]
-    cs.move_document(official, second, -1)  # already first
-    assert [d.id for d in cs.documents_of(draft)] == [second.id, first.id]
+    first = documents.add_document(official, draft, upload(files.PDF, "first.pdf"))
+    second = documents.add_document(official, draft, upload(files.CSV, "second.csv"))
+    assert [d.title for d in documents.documents_of(draft)] == ["first", "second"]
+    documents.move_document(official, second, -1)
+    assert [d.id for d in documents.documents_of(draft)] == [second.id, first.id]
+    documents.move_document(official, second, -1)  # already first
+    assert [d.id for d in documents.documents_of(draft)] == [second.id, first.id]
 
 
 def test_a_cover_image_needs_a_description_unless_it_is_decorative(app, official, draft):
     with pytest.raises(InvalidInput) as info:
-        cs.set_cover_image(official, draft, upload(files.png(), "street.png"), "   ")
+        documents.set_cover_image(official, draft, upload(files.png(), "street.png"), "   ")
     assert info.value.field == "alt_text" and "Describe the image" in info.value.message
     assert stored_files(app) == [] and db.session.query(Document).count() == 0
-    cover = cs.set_cover_image(official, draft, upload(files.png(), "street.png"), "", decorative=True)
+    cover = documents.set_cover_image(official, draft, upload(files.png(), "street.png"), "", decorative=True)
     assert cover.alt_text == "" and cover.role == "cover" and cover.content_type == "image/png"
-    assert cs.documents_of(draft) == [] and cs.cover_of(draft).id == cover.id
+    assert documents.documents_of(draft) == [] and documents.cover_of(draft).id == cover.id
 
 
 def test_a_refused_image_and_a_missing_description_are_both_reported(app, official, draft):
     with pytest.raises(InvalidInput) as info:
-        cs.set_cover_image(official, draft, upload(files.SVG, "logo.svg"), "")
+        documents.set_cover_image(official, draft, upload(files.SVG, "logo.svg"), "")
     assert set(info.value.errors) == {"image", "alt_text"}
     assert "SVG and other kinds are not accepted" in info.value.errors["image"][0]
     with pytest.raises(InvalidInput, match="Choose an image file"):
-        cs.set_cover_image(official, draft, None, "A street")
+        documents.set_cover_image(official, draft, None, "A street")
     app.config["CIVIC_IMAGE_MAX_BYTES"] = 10
     with pytest.raises(InvalidInput, match="a cover image can be at most 10 bytes"):
-        cs.set_cover_image(official, draft, upload(files.png(), "street.png"), "A street")
+        documents.set_cover_image(official, draft, upload(files.png(), "street.png"), "A street")
     assert stored_files(app) == []
 
 
 def test_replacing_the_cover_removes_the_old_file_and_the_description_can_change_alone(app, official, published):
-    old = cs.set_cover_image(official, published, upload(files.png(), "old.png"), "The old square")
+    old = documents.set_cover_image(official, published, upload(files.png(), "old.png"), "The old square")
     old_name = old.stored_name
-    new = cs.set_cover_image(official, published, upload(files.webp_lossless(), "new.webp"), "The new square")
+    new = documents.set_cover_image(official, published, upload(files.webp_lossless(), "new.webp"), "The new square")
     assert stored_files(app) == [new.stored_name] and new.stored_name != old_name
     assert db.session.query(Document).count() == 1
-    same = cs.set_cover_image(official, published, None, "The new square, from the fountain")
+    same = documents.set_cover_image(official, published, None, "The new square, from the fountain")
     assert same.id == new.id and same.alt_text == "The new square, from the fountain"
     assert [c.note for c in db.session.query(Correction).order_by(Correction.id)] == [
         "Cover image added.", "Cover image replaced.", "The cover image's description was changed."]
@@ -259,29 +259,29 @@ def test_replacing_the_cover_removes_the_old_file_and_the_description_can_change
 def test_open_document_checks_who_may_see_the_consultation(app, official, draft, make_user):
     from civic.accounts.models import AnonymousUser
 
-    document = cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
-    found, path = cs.open_document(official, draft, document.id)
+    document = documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+    found, path = documents.open_document(official, draft, document.id)
     assert found.id == document.id and path.read_bytes() == files.PDF
     with pytest.raises(NotAllowed):
-        cs.open_document(make_user(), draft, document.id)
+        documents.open_document(make_user(), draft, document.id)
     with pytest.raises(NotFound):
-        cs.open_document(official, draft, document.id + 100)
-    cs.publish_consultation(official, draft)
-    assert cs.open_document(AnonymousUser(), draft, document.id)[0].id == document.id
+        documents.open_document(official, draft, document.id + 100)
+    lifecycle.publish_consultation(official, draft)
+    assert documents.open_document(AnonymousUser(), draft, document.id)[0].id == document.id
 
 
 def test_a_missing_file_is_a_404_not_a_500(app, official, draft):
-    document = cs.add_document(official, draft, upload(files.PDF, "plan.pdf"))
+    document = documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
     os.remove(os.path.join(app.config["CIVIC_UPLOAD_PATH"], document.stored_name))
     with pytest.raises(NotFound, match="This file is missing"):
-        cs.open_document(official, draft, document.id)
+        documents.open_document(official, draft, document.id)
 
 
 def test_descriptions_give_type_and_size(app, official, draft):
-    pdf = cs.add_document(official, draft, upload(files.PDF + b" " * (1258291 - len(files.PDF)), "plan.pdf"))
-    csv = cs.add_document(official, draft, upload(files.CSV, "answers.csv"))
-    assert cs.describe_document(pdf) == "PDF, 1.2 MB"
-    assert cs.describe_document(csv) == f"CSV, {len(files.CSV)} bytes"
+    pdf = documents.add_document(official, draft, upload(files.PDF + b" " * (1258291 - len(files.PDF)), "plan.pdf"))
+    csv = documents.add_document(official, draft, upload(files.CSV, "answers.csv"))
+    assert documents.describe_document(pdf) == "PDF, 1.2 MB"
+    assert documents.describe_document(csv) == f"CSV, {len(files.CSV)} bytes"
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def post_file(web, consultation, data, name, title=""):
 def test_an_official_attaches_a_document_and_everyone_downloads_it(app, web, login_as):
     client = app.test_client()  # not signed in
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Night buses", summary="Where?", opens_local=datetime(2027, 3, 1, 8, 0),
         closes_local=datetime(2027, 4, 1, 8, 0)))
     page = web.get(page_url(consultation))
@@ -313,7 +313,7 @@ def test_an_official_attaches_a_document_and_everyone_downloads_it(app, web, log
     url = f"/consultations/{consultation.id}/documents/{document.id}/{quote(document.filename)}"
     assert client.get(url).status_code == 302  # a draft: anonymous people are sent to sign in
     assert client.get(url).headers["Location"].startswith("/sign-in")
-    cs.publish_consultation(official, db.session.get(type(consultation), consultation.id))
+    lifecycle.publish_consultation(official, db.session.get(type(consultation), consultation.id))
 
     download = client.get(url)
     assert download.status_code == 200 and download.data == files.PDF
@@ -333,7 +333,7 @@ def test_an_official_attaches_a_document_and_everyone_downloads_it(app, web, log
 
 
 def test_a_wrong_name_in_the_address_redirects_to_the_real_one(app, official, published, client):
-    document = cs.add_document(official, published, upload(files.CSV, "answers.csv"))
+    document = documents.add_document(official, published, upload(files.CSV, "answers.csv"))
     response = client.get(f"/consultations/{published.id}/documents/{document.id}/other.exe")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/documents/{document.id}/answers.csv")
@@ -350,7 +350,7 @@ def test_citizens_cannot_see_the_documents_page_or_upload(app, web, login_as, of
 
 def test_a_refused_upload_is_explained_beside_the_field_and_the_title_kept(app, web, login_as):
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
     response = post_file(web, consultation, files.plain_zip(), "plan.pdf", "Park plan")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -362,7 +362,7 @@ def test_a_refused_upload_is_explained_beside_the_field_and_the_title_kept(app, 
 
 def test_a_request_over_the_site_limit_gets_a_clear_413(app, web, login_as):
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
     token = web.csrf_token(page_url(consultation))
     app.config["MAX_CONTENT_LENGTH"] = 2048
     response = web.client.post(page_url(consultation), data={
@@ -376,7 +376,7 @@ def test_a_request_over_the_site_limit_gets_a_clear_413(app, web, login_as):
 def test_the_cover_image_is_shown_inline_with_its_description(app, web, login_as):
     client = app.test_client()  # not signed in
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Plaza", summary="A new square", opens_local=datetime(2027, 3, 1, 8, 0),
         closes_local=datetime(2027, 4, 1, 8, 0)))
     refused = web.post(page_url(consultation) + "/cover", {"image": (io.BytesIO(files.png()), "square.png"),
@@ -387,8 +387,8 @@ def test_the_cover_image_is_shown_inline_with_its_description(app, web, login_as
                                                         "alt_text": "Children playing by the fountain"},
                      form_url=page_url(consultation), content_type="multipart/form-data")
     assert saved.status_code == 302
-    cover = cs.cover_of(db.session.get(type(consultation), consultation.id))
-    cs.publish_consultation(official, cover.consultation)
+    cover = documents.cover_of(db.session.get(type(consultation), consultation.id))
+    lifecycle.publish_consultation(official, cover.consultation)
     url = f"/consultations/{consultation.id}/documents/{cover.id}/square.png"
     image = client.get(url)
     assert image.status_code == 200 and image.data == files.png()
@@ -404,8 +404,8 @@ def test_the_cover_image_is_shown_inline_with_its_description(app, web, login_as
 
 def test_an_official_removes_a_document_from_the_page(app, web, login_as):
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(title="Parks"))
-    document = cs.add_document(official, consultation, upload(files.CSV, "trees.csv"), "Tree survey")
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
+    document = documents.add_document(official, consultation, upload(files.CSV, "trees.csv"), "Tree survey")
     response = web.post(f"{page_url(consultation)}/{document.id}/remove", {}, form_url=page_url(consultation))
     assert response.status_code == 302
     assert db.session.query(Document).count() == 0 and stored_files(app) == []
@@ -414,5 +414,5 @@ def test_an_official_removes_a_document_from_the_page(app, web, login_as):
 
 def test_the_staff_tools_link_to_the_documents_page(app, web, login_as):
     official = login_as("official")
-    consultation = cs.create_consultation(official, cs.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
     assert f'href="{page_url(consultation)}"' in web.get(f"/consultations/{consultation.id}").get_data(as_text=True)

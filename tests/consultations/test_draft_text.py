@@ -12,7 +12,7 @@ from sqlalchemy import select
 from civic.audit.models import AuditEntry
 from civic.common import clock
 from civic.consultations import drafttext
-from civic.consultations import services as cs
+from civic.consultations.services import draft_text, lifecycle
 from civic.consultations.models import Consultation, Correction, DraftSection
 from civic.discussions import services as discussions
 from civic.discussions.models import Comment, Discussion
@@ -130,12 +130,12 @@ def official(make_user):
 
 
 def new_consultation(official, *, opens=NOW - timedelta(days=1), closes=NOW + timedelta(days=30), publish=True):
-    c = cs.create_consultation(official, cs.ConsultationFields(
+    c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Parking in the Old Town", summary="Who parks where?",
         opens_local=clock.utc_to_local(opens).replace(tzinfo=None),
         closes_local=clock.utc_to_local(closes).replace(tzinfo=None)))
     if publish:
-        cs.publish_consultation(official, c)
+        lifecycle.publish_consultation(official, c)
     return c
 
 
@@ -147,12 +147,12 @@ def draft(app, frozen, official):
 @pytest.fixture
 def open_consultation(app, frozen, official):
     c = new_consultation(official)
-    cs.set_draft_text(official, c, TEXT, correction_note="The draft text is up for comment.")
+    draft_text.set_draft_text(official, c, TEXT, correction_note="The draft text is up for comment.")
     return c
 
 
 def sections(c, retired=False):
-    return cs.draft_sections(c, retired=retired)
+    return draft_text.draft_sections(c, retired=retired)
 
 
 def comment_on(user, section, body="I agree."):
@@ -160,7 +160,7 @@ def comment_on(user, section, body="I agree."):
 
 
 def test_setting_the_text_creates_a_passage_and_a_discussion_for_each_block(draft, official):
-    change = cs.set_draft_text(official, draft, TEXT)
+    change = draft_text.set_draft_text(official, draft, TEXT)
     assert (change.added, change.kept, change.retired, change.removed) == (5, 0, 0, 0)
     found = sections(draft)
     assert [s.kind for s in found] == ["heading", "paragraph", "heading", "paragraph", "list"]
@@ -183,7 +183,7 @@ def test_replacing_keeps_the_threads_of_unchanged_passages(open_consultation, of
     comment_on(make_user(), paragraph)
     rewritten = TEXT.replace("# Scope\n", "# Scope\n\nA new first paragraph.\n") \
                     .replace("Residents park for free.\nVisitors", "Residents park for free. Visitors")
-    change = cs.set_draft_text(official, c, rewritten, correction_note="Added an introduction.")
+    change = draft_text.set_draft_text(official, c, rewritten, correction_note="Added an introduction.")
     assert (change.added, change.kept, change.retired, change.removed) == (1, 5, 0, 0)
     after = sections(c)
     assert [s.position for s in after] == list(range(6))
@@ -201,14 +201,14 @@ def test_removed_passages_are_retired_with_their_comments_or_deleted_without(ope
     silent_discussion = silent.discussion_id
     text = TEXT.replace("This plan covers **all streets** of the Old Town.\n\n", "") \
                .replace("Residents park for free.\nVisitors pay from 9:00 to 20:00.\n\n", "")
-    change = cs.set_draft_text(official, c, text, correction_note="Two paragraphs removed.")
+    change = draft_text.set_draft_text(official, c, text, correction_note="Two paragraphs removed.")
     assert (change.added, change.kept, change.retired, change.removed) == (0, 3, 1, 1)
     [retired] = sections(c, retired=True)
     assert retired.id == commented.id and retired.retired_at == NOW
     assert db.session.get(DraftSection, silent.id) is None
     assert db.session.get(Discussion, silent_discussion) is None
     # Putting the paragraph back revives its thread.
-    cs.set_draft_text(official, c, TEXT, correction_note="Paragraph restored.")
+    draft_text.set_draft_text(official, c, TEXT, correction_note="Paragraph restored.")
     assert sections(c, retired=True) == []
     assert sections(c)[1].id == commented.id and sections(c)[1].retired_at is None
 
@@ -216,52 +216,52 @@ def test_removed_passages_are_retired_with_their_comments_or_deleted_without(ope
 def test_after_publication_a_change_needs_a_public_correction_note(app, frozen, official):
     c = new_consultation(official)
     with pytest.raises(InvalidInput) as error:
-        cs.set_draft_text(official, c, TEXT)
+        draft_text.set_draft_text(official, c, TEXT)
     assert error.value.field == "correction_note"
     assert sections(c) == [] and c.draft_text_markdown == ""
-    cs.set_draft_text(official, c, TEXT, correction_note="Draft text added.")
+    draft_text.set_draft_text(official, c, TEXT, correction_note="Draft text added.")
     correction = db.session.query(Correction).one()
     assert (correction.note, correction.fields) == ("Draft text added.", "draft_text")
-    cs.set_draft_text(official, c, TEXT + "\n")  # nothing changed: no note needed, no correction
+    draft_text.set_draft_text(official, c, TEXT + "\n")  # nothing changed: no note needed, no correction
     assert db.session.query(Correction).count() == 1
 
 
 def test_the_text_cannot_change_once_the_outcome_is_published(open_consultation, official, frozen):
     frozen["now"] = NOW + timedelta(days=31)
-    cs.publish_outcome(official, open_consultation, "We decided.")
+    lifecycle.publish_outcome(official, open_consultation, "We decided.")
     with pytest.raises(Conflict):
-        cs.set_draft_text(official, open_consultation, "New text.", correction_note="Why not")
+        draft_text.set_draft_text(official, open_consultation, "New text.", correction_note="Why not")
     assert len(sections(open_consultation)) == 5
 
 
 def test_only_officials_set_the_text(draft, make_user):
     with pytest.raises(NotAllowed):
-        cs.set_draft_text(make_user(), draft, TEXT)
+        draft_text.set_draft_text(make_user(), draft, TEXT)
     assert sections(draft) == []
 
 
 def test_limits_are_explained(draft, official, monkeypatch):
     with pytest.raises(InvalidInput) as too_long:
-        cs.set_draft_text(official, draft, "word " * 20_001)
+        draft_text.set_draft_text(official, draft, "word " * 20_001)
     assert too_long.value.field == "text" and "at most 100,000 characters" in too_long.value.message
     with pytest.raises(InvalidInput) as too_many:
-        cs.set_draft_text(official, draft, "\n\n".join(f"Paragraph {n}." for n in range(501)))
+        draft_text.set_draft_text(official, draft, "\n\n".join(f"Paragraph {n}." for n in range(501)))
     assert "at most 500" in too_many.value.message and "501" in too_many.value.message
     assert sections(draft) == []
 
 
 def test_identical_passages_each_get_their_own_thread(draft, official):
-    cs.set_draft_text(official, draft, "Deleted.\n\nKept.\n\nDeleted.")
+    draft_text.set_draft_text(official, draft, "Deleted.\n\nKept.\n\nDeleted.")
     first = sections(draft)
     assert len({s.discussion_id for s in first}) == 3
-    cs.set_draft_text(official, draft, "Deleted.\n\nDeleted.\n\nKept.")
+    draft_text.set_draft_text(official, draft, "Deleted.\n\nDeleted.\n\nKept.")
     assert sorted(s.id for s in sections(draft)) == sorted(s.id for s in first)
 
 
 def test_deleting_a_draft_consultation_removes_its_passages_and_their_discussions(draft, official):
-    cs.set_draft_text(official, draft, TEXT)
+    draft_text.set_draft_text(official, draft, TEXT)
     ids = [s.discussion_id for s in sections(draft)]
-    cs.delete_consultation(official, draft)
+    lifecycle.delete_consultation(official, draft)
     assert db.session.query(DraftSection).count() == 0
     assert db.session.scalars(select(Discussion).where(Discussion.id.in_(ids))).all() == []
 
@@ -270,7 +270,7 @@ def test_deleting_a_draft_consultation_removes_its_passages_and_their_discussion
 
 def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, frozen, official, make_user):
     c = new_consultation(official, opens=NOW + timedelta(days=2))  # scheduled
-    cs.set_draft_text(official, c, TEXT, correction_note="Text added.")
+    draft_text.set_draft_text(official, c, TEXT, correction_note="Text added.")
     citizen = make_user()
     section = sections(c)[1]
     discussion = db.session.get(Discussion, section.discussion_id)
@@ -295,7 +295,7 @@ def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, 
 def test_a_retired_passage_takes_no_new_comments(open_consultation, official, make_user):
     section = sections(open_consultation)[1]
     comment_on(make_user(), section)
-    cs.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
+    draft_text.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
                       correction_note="Scope narrowed.")
     with pytest.raises(ParticipationClosed) as error:
         comment_on(make_user(), section)
@@ -303,7 +303,7 @@ def test_a_retired_passage_takes_no_new_comments(open_consultation, official, ma
 
 
 def test_a_draft_consultations_passage_discussions_are_for_officials_only(draft, official, make_user):
-    cs.set_draft_text(official, draft, TEXT)
+    draft_text.set_draft_text(official, draft, TEXT)
     discussion = db.session.get(Discussion, sections(draft)[0].discussion_id)
     assert not can(make_user(), "discussion.view", discussion)
     assert can(official, "discussion.view", discussion)
@@ -330,7 +330,7 @@ def test_the_reading_page_shows_each_passage_with_its_comment_count(client, open
 
 
 def test_a_draft_consultations_text_is_not_shown_to_citizens(web, login_as, draft, official):
-    cs.set_draft_text(official, draft, TEXT)
+    draft_text.set_draft_text(official, draft, TEXT)
     login_as("citizen")
     assert web.get(f"/consultations/{draft.id}/text").status_code == 403
     assert web.get(f"/discussions/{sections(draft)[0].discussion_id}").status_code == 403
@@ -408,7 +408,7 @@ def test_bad_uploads_are_refused_beside_the_field_and_nothing_changes(web, login
                                                                         message):
     official = login_as("official")
     c = new_consultation(official, publish=False)
-    cs.set_draft_text(official, c, "Old text.")
+    draft_text.set_draft_text(official, c, "Old text.")
     url = editor(web, c)
     data = {"text": "Typed text kept.", "upload": (io.BytesIO(content), name), "csrf_token": web.csrf_token(url)}
     response = web.client.post(url, data=data, content_type="multipart/form-data")
@@ -453,7 +453,7 @@ def test_retired_passages_with_comments_are_listed_under_earlier_wording(client,
                                                                           make_user):
     section = sections(open_consultation)[1]
     comment_on(make_user(), section, "All of them?")
-    cs.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
+    draft_text.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
                       correction_note="Scope narrowed.")
     html = client.get(f"/consultations/{open_consultation.id}/text").get_data(as_text=True)
     earlier = html.split("Comments on earlier wording", 1)[1]

@@ -3,19 +3,19 @@ from datetime import timedelta
 
 import pytest
 
-from civic.consultations import services as cs
+from civic.consultations.services import lifecycle, responses, results
 from civic.consultations.models import Correction, OutcomeItem
 from civic.errors import InvalidInput
 from civic.extensions import db
 from tests.consultations.conftest import answers
 
-Row = cs.OutcomeItemRow
+Row = lifecycle.OutcomeItemRow
 
 
 @pytest.fixture
 def closed(survey, make_user, now):
     for name in ("Ana", "Ben", "Cy"):
-        cs.submit_response(make_user(name=name), survey, answers(
+        responses.submit_response(make_user(name=name), survey, answers(
             survey, **{"Would you support a car-free Saturday?": ("no" if name == "Cy" else "yes", "")}))
     now["now"] = survey.closes_at + timedelta(days=1)
     return survey
@@ -27,12 +27,12 @@ def _question(survey, prompt):
 
 def test_points_link_questions_and_themes_and_show_the_results(app, closed, official, web):
     saturday = _question(closed, "Would you support a car-free Saturday?")
-    cs.publish_outcome(official, closed, "We will try it in June.", [
+    lifecycle.publish_outcome(official, closed, "We will try it in June.", [
         Row(question_id=str(saturday.id), you_said="Two in three of you want it.", we_did="A trial in June."),
         Row(),  # an empty row is dropped
         Row(theme="Night buses", you_said="Many asked for later buses.", we_did="Two more routes after midnight."),
     ])
-    points = cs.outcome_points(closed)
+    points = results.outcome_points(closed)
     assert [item.position for item, _s in points] == [0, 1]
     (first, summary), (second, none) = points
     assert first.question_id == saturday.id and none is None and second.theme == "Night buses"
@@ -45,7 +45,7 @@ def test_points_link_questions_and_themes_and_show_the_results(app, closed, offi
 
 def test_bad_points_are_refused_row_by_row_and_nothing_changes(app, closed, official):
     with pytest.raises(InvalidInput) as info:
-        cs.publish_outcome(official, closed, "", [
+        lifecycle.publish_outcome(official, closed, "", [
             Row(you_said="Said", we_did=""),
             Row(question_id="999999", you_said="x", we_did="y"),
             Row(theme="T", you_said="x" * 2001, we_did="y"),
@@ -57,11 +57,11 @@ def test_bad_points_are_refused_row_by_row_and_nothing_changes(app, closed, offi
 
 
 def test_updating_replaces_the_points_and_is_listed_as_a_correction(app, closed, official):
-    cs.publish_outcome(official, closed, "First.", [Row(theme="A", you_said="x", we_did="y")])
-    cs.publish_outcome(official, closed, "Second.", [Row(theme="B", you_said="x", we_did="y")])
+    lifecycle.publish_outcome(official, closed, "First.", [Row(theme="A", you_said="x", we_did="y")])
+    lifecycle.publish_outcome(official, closed, "Second.", [Row(theme="B", you_said="x", we_did="y")])
     assert [item.theme for item in closed.outcome_items] == ["B"]
     assert db.session.query(Correction).filter_by(fields="outcome").count() == 1
-    cs.publish_outcome(official, closed, "Third.")  # points kept when none are given
+    lifecycle.publish_outcome(official, closed, "Third.")  # points kept when none are given
     assert [item.theme for item in closed.outcome_items] == ["B"]
 
 

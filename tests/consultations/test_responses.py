@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from civic.consultations import services as cs
+from civic.consultations.services import follows, lifecycle, questions, responses, results
 from civic.consultations.models import Correction, Response
-from civic.errors import Conflict, InvalidInput, ParticipationClosed
+from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
+from civic.mail.mailings import send_mailings
 from tests.conftest import mail_to
 
 from tests.consultations.conftest import answers
@@ -15,9 +16,9 @@ from tests.consultations.conftest import answers
 
 def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey, make_user, outbox):
     citizen = make_user(name="Rosa")
-    response = cs.submit_response(citizen, survey, answers(survey))
+    response = responses.submit_response(citizen, survey, answers(survey))
     assert response.submitted_at and survey.response_count == 1
-    cs.submit_response(citizen, survey, answers(survey, **{"Where do you live?": ("River side", "")}))
+    responses.submit_response(citizen, survey, answers(survey, **{"Where do you live?": ("River side", "")}))
     db.session.refresh(survey)
     assert survey.response_count == 1 and db.session.query(Response).count() == 1
     receipt = mail_to(outbox, citizen.email)[-1].get_body(("plain",)).get_content()
@@ -31,7 +32,7 @@ def test_answers_that_do_not_fit_are_refused_question_by_question(app, survey, m
                              "Would you support a car-free Saturday?": ("", ""),
                              "What would make your trips better?": ("x" * 10_001, "")})
     with pytest.raises(InvalidInput) as info:
-        cs.submit_response(citizen, survey, bad)
+        responses.submit_response(citizen, survey, bad)
     messages = {key: value[0] for key, value in info.value.errors.items()}
     assert len(messages) == 4
     assert any("options offered" in m for m in messages.values())
@@ -43,8 +44,8 @@ def test_answers_that_do_not_fit_are_refused_question_by_question(app, survey, m
 
 def test_saving_keeps_unchecked_answers_to_come_back_to(app, survey, make_user):
     citizen = make_user()
-    cs.save_response(citizen, survey, answers(survey, **{"How safe do you feel cycling?": ("eleven", "")}))
-    saved = cs.my_response(citizen, survey)
+    responses.save_response(citizen, survey, answers(survey, **{"How safe do you feel cycling?": ("eleven", "")}))
+    saved = responses.my_response(citizen, survey)
     assert saved.submitted_at is None and survey.response_count == 0
     assert "eleven" in [a.value for a in saved.answers]
 
@@ -53,24 +54,24 @@ def test_a_response_one_second_after_closing_is_refused(app, survey, make_user, 
     citizen = make_user()
     now["now"] = survey.closes_at + timedelta(seconds=1)
     with pytest.raises(ParticipationClosed, match="closed"):
-        cs.submit_response(citizen, survey, answers(survey))
+        responses.submit_response(citizen, survey, answers(survey))
     assert db.session.query(Response).count() == 0
     now["now"] = survey.opens_at - timedelta(seconds=1)
     with pytest.raises(ParticipationClosed, match="not open yet"):
-        cs.save_response(citizen, survey, answers(survey))
+        responses.save_response(citizen, survey, answers(survey))
 
 
 def test_after_the_first_response_only_wording_can_change_and_it_is_listed(app, survey, official, make_user):
-    cs.submit_response(make_user(), survey, answers(survey))
+    responses.submit_response(make_user(), survey, answers(survey))
     question = survey.questions[2]
     with pytest.raises(Conflict):
-        cs.save_question(official, survey, cs.QuestionData(kind="single_choice", prompt=question.prompt,
+        questions.save_question(official, survey, questions.QuestionData(kind="single_choice", prompt=question.prompt,
                                                            options=("Bus", "Tram"), required=True, allow_other=True))
     with pytest.raises(Conflict):
-        cs.save_question(official, survey, cs.QuestionData(kind="short_text", prompt="New question"))
+        questions.save_question(official, survey, questions.QuestionData(kind="short_text", prompt="New question"))
     with pytest.raises(Conflict):
-        cs.delete_question(official, question)
-    cs.save_question(official, survey, cs.QuestionData(kind="single_choice", prompt="How do you usually get about?",
+        questions.delete_question(official, question)
+    questions.save_question(official, survey, questions.QuestionData(kind="single_choice", prompt="How do you usually get about?",
                                                        options=("Bus", "Bike", "Car"), required=True,
                                                        allow_other=True), question)
     assert question.prompt == "How do you usually get about?"
@@ -78,18 +79,18 @@ def test_after_the_first_response_only_wording_can_change_and_it_is_listed(app, 
 
 
 def test_question_definitions_are_checked(app, survey, official):
-    bad = [cs.QuestionData(kind="single_choice", prompt="Pick", options=("Only",)),
-           cs.QuestionData(kind="scale", prompt="Rate", scale="1-7"),
-           cs.QuestionData(kind="essay", prompt="?"),
-           cs.QuestionData(kind="short_text", prompt="  ")]
+    bad = [questions.QuestionData(kind="single_choice", prompt="Pick", options=("Only",)),
+           questions.QuestionData(kind="scale", prompt="Rate", scale="1-7"),
+           questions.QuestionData(kind="essay", prompt="?"),
+           questions.QuestionData(kind="short_text", prompt="  ")]
     for data in bad:
         with pytest.raises(InvalidInput):
-            cs.save_question(official, survey, data)
+            questions.save_question(official, survey, data)
 
 
 def test_reordering_questions(app, survey, official):
     first, second = survey.questions[0], survey.questions[1]
-    cs.move_question(official, second, -1)
+    questions.move_question(official, second, -1)
     db.session.refresh(survey)
     assert survey.questions[0].id == second.id and survey.questions[1].id == first.id
 
@@ -165,33 +166,47 @@ def test_builder_pages(web, login_as, survey, make_user):
 
 def test_results_count_each_question(app, survey, official, make_user):
     for n, travel in enumerate(("Bus", "Bus", "Bike")):
-        cs.submit_response(make_user(), survey, answers(survey, **{"How do you usually travel?": (travel, "")}))
-    cs.save_response(make_user(), survey, answers(survey))  # a draft does not count
-    data = cs.results(official, survey)
+        responses.submit_response(make_user(), survey, answers(survey, **{"How do you usually travel?": (travel, "")}))
+    responses.save_response(make_user(), survey, answers(survey))  # a draft does not count
+    data = results.results(official, survey)
     assert data["total"] == 3 and sum(count for _day, count in data["per_day"]) == 3
     travel = dict((q.prompt, s) for q, s in data["questions"])["How do you usually travel?"]
     assert travel["rows"][:2] == [("Bus", 2, 66.7), ("Bike", 1, 33.3)]
     with pytest.raises(Exception):
-        cs.results(make_user(), survey)
+        results.results(make_user(), survey)
 
 
 def test_export_streams_rows_without_personal_data_unless_asked(app, survey, official, make_user):
     from civic.audit.models import AuditEntry
 
     for n in range(3):
-        cs.submit_response(make_user(f"p{n}@example.org", name=f"Person {n}"), survey, answers(survey))
-    rows = list(cs.export_rows(official, survey))
+        responses.submit_response(make_user(f"p{n}@example.org", name=f"Person {n}"), survey, answers(survey))
+    header, rows = results.export_responses(official, survey)
+    rows = [header, *rows]
     assert len(rows) == 4 and "email" not in rows[0]
     assert not any("p0@example.org" in str(cell) for row in rows for cell in row)
     assert "Night bus | Bike lanes" in rows[1] and "Other: Scooter" in " ".join(map(str, rows[1]))
-    personal = list(cs.export_rows(official, survey, personal_data=True))
+    header, rows = results.export_responses(official, survey, personal_data=True)
+    personal = [header, *rows]
     assert personal[0][2:4] == ["name", "email"] and "p0@example.org" in personal[1]
     exports = db.session.query(AuditEntry).filter_by(action="consultation.export").all()
     assert [e.details["personal_data"] for e in exports] == [False, True]
 
 
+def test_the_export_is_checked_and_audited_before_a_row_is_read(app, survey, official, make_user):
+    from civic.audit.models import AuditEntry
+
+    audited = lambda: db.session.query(AuditEntry).filter_by(action="consultation.export").count()  # noqa: E731
+    with pytest.raises(NotAllowed):
+        results.export_responses(make_user(), survey)
+    assert audited() == 0
+    header, rows = results.export_responses(official, survey)
+    assert audited() == 1 and header[:2] == ["response_id", "submitted_at"]
+    assert list(rows) == []
+
+
 def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, make_user):
-    cs.submit_response(make_user(name="Quoted Person"), survey, answers(survey))
+    responses.submit_response(make_user(name="Quoted Person"), survey, answers(survey))
     login_as("citizen")
     for path in ("results", "export.csv", "export.json", f"results/{survey.questions[1].id}"):
         assert web.get(f"/consultations/{survey.id}/{path}").status_code == 403
@@ -200,6 +215,7 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
     csv_response = web.get(f"/consultations/{survey.id}/export.csv")
     assert csv_response.status_code == 200 and "attachment" in csv_response.headers["Content-Disposition"]
     body = csv_response.get_data(as_text=True)
+    assert body.startswith("\ufeffresponse_id,submitted_at,")  # the BOM makes spreadsheets read UTF-8
     assert "More frequent buses at night." in body and "Quoted Person" not in body
     as_json = web.get(f"/consultations/{survey.id}/export.json").get_json()
     assert len(as_json["responses"]) == 1
@@ -218,28 +234,30 @@ def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(ap
     from civic.notifications.models import Notification
 
     follower, respondent, both = make_user(), make_user(), make_user()
-    cs.follow_consultation(follower, survey)
-    cs.follow_consultation(both, survey)
-    cs.submit_response(respondent, survey, answers(survey))
-    cs.submit_response(both, survey, answers(survey))
-    assert cs.notify_closed_consultations() == 0  # still open
+    follows.follow_consultation(follower, survey)
+    follows.follow_consultation(both, survey)
+    responses.submit_response(respondent, survey, answers(survey))
+    responses.submit_response(both, survey, answers(survey))
+    assert follows.notify_closed_consultations() == 0  # still open
     now["now"] = survey.closes_at + timedelta(minutes=1)
-    assert cs.notify_closed_consultations() == 1
-    assert cs.notify_closed_consultations() == 0  # told once
+    assert follows.notify_closed_consultations() == 1
+    assert follows.notify_closed_consultations() == 0  # told once
     closed = sorted(n.user_id for n in db.session.query(Notification).filter_by(kind="consultation_closed"))
     assert closed == sorted([follower.id, respondent.id, both.id])
-    cs.publish_outcome(official, survey, "We will add night buses from June.")
+    lifecycle.publish_outcome(official, survey, "We will add night buses from June.")
+    assert not mail_to(outbox, follower.email)  # mailed in batches by the periodic task, not in the request
+    assert send_mailings() == 3
     outcome = {n.user_id for n in db.session.query(Notification).filter_by(kind="consultation_outcome")}
     assert outcome == {follower.id, respondent.id, both.id}
     assert mail_to(outbox, follower.email)[-1]["Subject"].endswith("What was decided: “Getting around”")
-    cs.publish_outcome(official, survey, "We will add night buses from July.")  # an update tells no one again
+    lifecycle.publish_outcome(official, survey, "We will add night buses from July.")  # an update tells no one again
     assert db.session.query(Notification).filter_by(kind="consultation_outcome").count() == 3
 
 
 def test_tick_command_announces_closed_consultations(app, survey, now, make_user):
     from civic.notifications.models import Notification
 
-    cs.submit_response(make_user(), survey, answers(survey))
+    responses.submit_response(make_user(), survey, answers(survey))
     now["now"] = survey.closes_at + timedelta(seconds=5)
     result = app.test_cli_runner().invoke(args=["civic", "tick"])
     assert result.exit_code == 0 and "closed and announced: 1" in result.output
@@ -263,24 +281,24 @@ def test_two_windows_submitting_at_once_are_counted_once(app, survey, make_user)
     from sqlalchemy.orm.attributes import set_committed_value
 
     citizen = make_user()
-    cs.submit_response(citizen, survey, answers(survey))
-    response = cs.my_response(citizen, survey)
+    responses.submit_response(citizen, survey, answers(survey))
+    response = responses.my_response(citizen, survey)
     set_committed_value(response, "first_submitted_at", None)  # what the other window loaded earlier
-    cs.submit_response(citizen, survey, answers(survey))
+    responses.submit_response(citizen, survey, answers(survey))
     db.session.refresh(survey)
     assert survey.response_count == 1
 
 
 def test_a_response_row_created_meanwhile_by_another_window_is_reused(app, survey, make_user, monkeypatch):
     citizen = make_user()
-    cs.save_response(citizen, survey, answers(survey))
-    real = cs.my_response
+    responses.save_response(citizen, survey, answers(survey))
+    real = responses.my_response
     calls = {"n": 0}
 
     def stale(user, consultation):  # the first look misses the row another window just made
         calls["n"] += 1
         return None if calls["n"] == 1 else real(user, consultation)
 
-    monkeypatch.setattr(cs, "my_response", stale)
-    response = cs.submit_response(citizen, survey, answers(survey))
+    monkeypatch.setattr(responses, "my_response", stale)
+    response = responses.submit_response(citizen, survey, answers(survey))
     assert response.submitted_at and db.session.query(Response).count() == 1

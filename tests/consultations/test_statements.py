@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from civic.common import clock
-from civic.consultations import services as cs
+from civic.consultations.services import lifecycle, statements
 from civic.consultations.models import Consultation, Statement, StatementVote, StatementVoteEvent
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from civic.extensions import db
@@ -21,27 +21,27 @@ def open_consultation(app, make_user, monkeypatch):
     moment = {"now": datetime(2027, 3, 1, tzinfo=UTC)}
     monkeypatch.setattr(clock, "now", lambda: moment["now"])
     official = make_user("seeder@example.org", roles=("citizen", "official"))
-    c = cs.create_consultation(official, cs.ConsultationFields(
+    c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Parks", summary="Green spaces", opens_local=datetime(2027, 3, 2, 9, 0),
         closes_local=datetime(2027, 4, 2, 9, 0)))
-    cs.publish_consultation(official, c)
-    cs.set_statement_options(official, c, enabled=True, premoderated=True)
+    lifecycle.publish_consultation(official, c)
+    statements.set_statement_options(official, c, enabled=True, premoderated=True)
     moment["now"] = datetime(2027, 3, 5, tzinfo=UTC)
     return c, official
 
 
 def test_officials_seed_and_citizens_statements_wait_for_moderation(app, open_consultation, make_user):
     c, official = open_consultation
-    seeded = cs.add_statement(official, c, "Parks should stay open until midnight in summer.")
+    seeded = statements.add_statement(official, c, "Parks should stay open until midnight in summer.")
     assert seeded.status == "approved" and seeded.seeded
     citizen = make_user()
-    mine = cs.add_statement(citizen, c, "  More   shade   over the playground.  ")
+    mine = statements.add_statement(citizen, c, "  More   shade   over the playground.  ")
     assert mine.status == "pending" and mine.text == "More shade over the playground."
-    assert cs.next_statement(citizen, c) == seeded  # pending ones are not offered
+    assert statements.next_statement(citizen, c) == seeded  # pending ones are not offered
     with pytest.raises(NotAllowed):
-        cs.moderate_statement(citizen, mine, True)
+        statements.moderate_statement(citizen, mine, True)
     moderator = make_user(roles=("citizen", "moderator"))
-    cs.moderate_statement(moderator, mine, True)
+    statements.moderate_statement(moderator, mine, True)
     assert mine.status == "approved"
 
 
@@ -49,41 +49,41 @@ def test_statement_length_and_emptiness(app, open_consultation, make_user):
     c, _official = open_consultation
     citizen = make_user()
     with pytest.raises(InvalidInput, match="280"):
-        cs.add_statement(citizen, c, "x" * 281)
+        statements.add_statement(citizen, c, "x" * 281)
     with pytest.raises(InvalidInput):
-        cs.add_statement(citizen, c, "   ")
-    assert cs.add_statement(citizen, c, "x" * 280).id
+        statements.add_statement(citizen, c, "   ")
+    assert statements.add_statement(citizen, c, "x" * 280).id
 
 
 def test_votes_keep_every_event_and_the_last_counts(app, open_consultation, make_user):
     c, official = open_consultation
-    statement = cs.add_statement(official, c, "Dogs off the lead before 9:00.")
+    statement = statements.add_statement(official, c, "Dogs off the lead before 9:00.")
     voter = make_user()
-    cs.vote_on_statement(voter, statement, 1)
-    cs.vote_on_statement(voter, statement, -1)
-    cs.vote_on_statement(make_user(), statement, 0)
+    statements.vote_on_statement(voter, statement, 1)
+    statements.vote_on_statement(voter, statement, -1)
+    statements.vote_on_statement(make_user(), statement, 0)
     assert (statement.agree_count, statement.disagree_count, statement.pass_count) == (0, 1, 1)
     assert db.session.query(StatementVoteEvent).count() == 3
     assert db.session.query(StatementVote).count() == 2
-    assert cs.next_statement(voter, c) is None
+    assert statements.next_statement(voter, c) is None
     with pytest.raises(InvalidInput):
-        cs.vote_on_statement(voter, statement, 2)
+        statements.vote_on_statement(voter, statement, 2)
 
 
 def test_disabled_statements_and_pending_ones_take_no_votes(app, open_consultation, make_user):
     c, official = open_consultation
     citizen = make_user()
-    pending = cs.add_statement(citizen, c, "Pending one")
+    pending = statements.add_statement(citizen, c, "Pending one")
     with pytest.raises(Conflict):
-        cs.vote_on_statement(make_user(), pending, 1)
-    cs.set_statement_options(official, c, enabled=False, premoderated=True)
+        statements.vote_on_statement(make_user(), pending, 1)
+    statements.set_statement_options(official, c, enabled=False, premoderated=True)
     with pytest.raises(Conflict):
-        cs.add_statement(citizen, c, "No more")
+        statements.add_statement(citizen, c, "No more")
 
 
 def test_statement_pages(web, login_as, open_consultation):
     c, official = open_consultation
-    statement = cs.add_statement(official, c, "Benches every 200 metres.")
+    statement = statements.add_statement(official, c, "Benches every 200 metres.")
     login_as("citizen")
     url = f"/consultations/{c.id}/statements"
     page = web.get(url).get_data(as_text=True)
@@ -94,6 +94,21 @@ def test_statement_pages(web, login_as, open_consultation):
     assert "You have voted on every statement" in web.get(url).get_data(as_text=True)
     too_long = web.post(url, {"text": "y" * 300}, form_url=url)
     assert too_long.status_code == 422 and "y" * 300 in too_long.get_data(as_text=True)
+
+
+def test_the_vote_box_shows_while_statements_take_votes(app, web, login_as, open_consultation, monkeypatch):
+    c, official = open_consultation
+    statements.add_statement(official, c, "Benches every 200 metres.")
+    url = f"/consultations/{c.id}/statements"
+    assert "to vote and write statements" in app.test_client().get(url).get_data(as_text=True)
+    login_as("citizen")
+    assert 'id="vote-title"' in web.get(url).get_data(as_text=True)
+    statements.set_statement_options(official, c, enabled=False, premoderated=True)
+    assert 'id="vote-title"' not in web.get(url).get_data(as_text=True)
+    statements.set_statement_options(official, c, enabled=True, premoderated=True)
+    monkeypatch.setattr(clock, "now", lambda: c.closes_at)
+    page = web.get(url).get_data(as_text=True)
+    assert 'id="vote-title"' not in page and "Benches every 200 metres." in page
 
 
 def require_polis(name):
@@ -108,13 +123,13 @@ def require_polis(name):
 def test_import_polis_brings_statements_and_every_vote(app, make_user):
     folder = require_polis("15-per-hour-seattle")
     admin = make_user(roles=("citizen", "admin"))
-    consultation, statements, votes = cs.import_polis(admin, folder)
+    consultation, statement_count, votes = statements.import_polis(admin, folder)
     with (folder / "comments.csv").open(newline="") as handle:
         comments = [row for row in csv.DictReader(handle) if row["comment-body"].strip()]
     with (folder / "votes.csv").open(newline="") as handle:
         vote_rows = list(csv.DictReader(handle))
-    assert statements == len(comments) and votes == len(vote_rows)
-    assert consultation.title == "$15/hour" and cs.phase_of(consultation).value == "closed"
+    assert statement_count == len(comments) and votes == len(vote_rows)
+    assert consultation.title == "$15/hour" and consultation.phase.value == "closed"
     # the final vote matrix matches participants-votes.csv exactly
     with (folder / "participants-votes.csv").open(newline="") as handle:
         matrix = list(csv.DictReader(handle))
@@ -131,8 +146,8 @@ def test_import_polis_brings_statements_and_every_vote(app, make_user):
 def test_import_polis_from_the_vote_matrix_when_votes_csv_is_missing(app, make_user):
     folder = require_polis("american-assembly.bowling-green")
     admin = make_user(roles=("citizen", "admin"))
-    _consultation, statements, votes = cs.import_polis(admin, folder)
-    assert statements > 800 and votes > 10_000
+    _consultation, statement_count, votes = statements.import_polis(admin, folder)
+    assert statement_count > 800 and votes > 10_000
 
 
 def test_import_polis_command(app, make_user, tmp_path):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic.common import clock
-from civic.consultations import services as cs
+from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction
 from civic.extensions import db
 
@@ -54,7 +54,7 @@ def test_bad_dates_are_refused_beside_the_field_and_the_text_kept(web, login_as)
 
 def test_citizens_cannot_create_or_see_drafts(web, login_as, make_user):
     official = make_user(roles=("citizen", "official"))
-    draft = cs.create_consultation(official, cs.ConsultationFields(title="Hidden"))
+    draft = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Hidden"))
     login_as("citizen")
     assert web.get("/consultations/new").status_code == 403
     assert web.get(f"/consultations/{draft.id}").status_code == 403
@@ -79,10 +79,10 @@ def test_published_changes_need_a_public_correction_note(web, login_as):
 def test_open_list_shows_days_left_and_filters(web, login_as, make_user, client):
     official = make_user(roles=("citizen", "official"))
     for title, topic in (("Bins", "Waste"), ("Bikes", "Transport")):
-        c = cs.create_consultation(official, cs.ConsultationFields(
+        c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
             title=title, summary="s", topic=topic, opens_local=datetime(2027, 3, 1, 9, 0),
             closes_local=datetime(2027, 3, 11, 9, 0)))
-        cs.publish_consultation(official, c)
+        lifecycle.publish_consultation(official, c)
     html = client.get("/consultations/").get_data(as_text=True)
     assert "Bins" in html and "Bikes" in html and "10 days left" in html
     filtered = client.get("/consultations/?show=open&topic=Waste").get_data(as_text=True)
@@ -120,3 +120,26 @@ def test_timeline_page(web, login_as):
     assert ok.status_code == 302
     page = web.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert re.search(r"Information.*Consultation", page, re.S)
+
+
+def test_the_officials_tools_follow_the_phase(web, login_as, monkeypatch):
+    login_as("official")
+    web.post("/consultations/new", FORM, form_url="/consultations/new")
+    consultation = db.session.query(Consultation).one()
+    url = f"/consultations/{consultation.id}"
+
+    def tools():
+        page = web.get(url).get_data(as_text=True)
+        return {name for name in ("Publish", "Delete draft", "Close early", "Publish the outcome", "Update the outcome",
+                                  ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation")
+                if (f">{name}<" if not name.startswith(">") else name) in page}
+
+    assert tools() == {"Publish", "Delete draft", ">Edit<", ">Draft text<"}
+    web.post(f"{url}/publish", {}, form_url=url)
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=5))  # open
+    assert tools() == {"Close early", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=40))  # closed
+    assert tools() == {"Publish the outcome", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
+    done = web.post(f"{url}/outcome", {"outcome": "We will run the night buses."}, form_url=f"{url}/outcome")
+    assert done.status_code == 302
+    assert tools() == {"Update the outcome", ">Responses<", "Follow this consultation"}
