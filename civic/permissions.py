@@ -6,7 +6,10 @@ roles are the user's *effective* roles. An action that is not in the table is de
 import enum
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from civic.discussions.contexts import context_of
 from civic.errors import AuthenticationRequired, NotAllowed, TwoFactorEnrolmentRequired
 
 
@@ -78,11 +81,7 @@ def _participant(user, obj, roles):
 
 
 def _attached_to(discussion):
-    """What an attached discussion is about (civic.discussions.services.context_of), or None."""
-    if discussion is None or getattr(discussion, "context_type", None) is None:
-        return None
-    from civic.discussions.services import context_of
-
+    """What an attached discussion is about (civic.discussions.contexts), or None."""
     return context_of(discussion)
 
 
@@ -206,17 +205,18 @@ def ensure_can(user, action, obj=None):
     if can(user, action, obj):
         return
     if not _signed_in(user):
-        from flask_babel import gettext as _
-
         raise AuthenticationRequired(_("Please sign in to continue."))
     rule = RULES.get(action)
     needs = getattr(rule, "roles", frozenset())
     if needs and (held_roles(user) & needs) and staff_two_factor_required():
-        from flask_babel import gettext as _
-
         raise TwoFactorEnrolmentRequired(
             _("Staff accounts must set up two-factor sign-in before using staff pages.")
         )
-    from flask_babel import gettext as _
-
     raise NotAllowed(_("You do not have permission to do that."))
+
+
+def register_template_helpers(app):
+    """Templates ask can(action, obj) about the person reading, and can_as(user, action, obj) about
+    someone else (None for the generic reader of a comment pushed live)."""
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    app.jinja_env.globals["can_as"] = can

@@ -15,6 +15,10 @@ from civic.common.markdown import link_mentions, mentioned_handles, render_markd
 from civic.common.models import utcnow
 from civic.common.urls import path_for
 from civic.discussions import live
+from civic.discussions.contexts import context_of
+# Transitional: consultations and petitions still import DiscussionContext from here; at the merge
+# they import it from civic.discussions.contexts and this line goes.
+from civic.discussions.contexts import DiscussionContext  # noqa: F401
 from civic.discussions.models import (
     BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, PATH_SEGMENT_WIDTH,
     TITLE_MAX_LENGTH, Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow, Stance,
@@ -568,48 +572,7 @@ def comment_limit():
     return current_app.config["CIVIC_LIMIT_COMMENT"]
 
 
-# --- what an attached discussion is about ---------------------------------------------------
-
-@dataclass
-class DiscussionContext:
-    """What an attached discussion is about, as the domain that owns the object describes it.
-
-    `owner` and `view_action` decide who may read the discussion (civic.permissions asks
-    can(user, view_action, owner)); `accepts_comments` says whether it takes comments now, and
-    `closed_message` why not. The page shows `summary`, the passage discussed (`excerpt_html`,
-    safe HTML) and a link back to the object."""
-
-    summary: str
-    link_text: str
-    endpoint: str
-    values: dict = field(default_factory=dict)
-    owner: object = None
-    view_action: str | None = None
-    excerpt_html: str = ""
-    accepts_comments: bool = True
-    closed_message: str = ""
-
-    @property
-    def url(self):
-        return path_for(self.endpoint, **self.values)
-
-
-# context_type -> function(context_id) returning a DiscussionContext, or None when the object is
-# gone; registered by each domain at start-up, so that discussions import no other domain.
-CONTEXT_KINDS = {}
-
-
-def register_context_kind(context_type, resolver):
-    CONTEXT_KINDS[context_type] = resolver
-
-
-def context_of(discussion):
-    """What an attached discussion is about, or None for a topic (or a kind nobody registered)."""
-    if discussion is None or getattr(discussion, "context_type", None) is None:
-        return None
-    resolver = CONTEXT_KINDS.get(discussion.context_type)
-    return resolver(discussion.context_id) if resolver else None
-
+# --- attached discussions -------------------------------------------------------------------
 
 def _require_context_open(discussion):
     """An attached discussion takes comments only while its object does (a paragraph of a draft
