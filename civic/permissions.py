@@ -80,15 +80,10 @@ def _participant(user, obj, roles):
     return bool(roles & PARTICIPANT_ROLES)
 
 
-def _attached_to(discussion):
-    """What an attached discussion is about (civic.discussions.contexts), or None."""
-    return context_of(discussion)
-
-
 def _view_discussion(user, discussion, roles):
-    if discussion is not None and getattr(discussion, "hidden_at", None) is not None:
+    if discussion is not None and discussion.is_hidden:
         return bool(roles & {Role.MODERATOR, Role.ADMIN})
-    about = _attached_to(discussion)
+    about = context_of(discussion)
     if about is not None and about.view_action:
         # Whoever may see the object may read its discussion (a draft consultation's: officials only).
         return can(user, about.view_action, about.owner)
@@ -96,12 +91,10 @@ def _view_discussion(user, discussion, roles):
 
 
 def _comment_in(user, discussion, roles):
-    """A participant, where the discussion takes comments now: an attached discussion only while
-    its object does (a paragraph of a draft text while its consultation is open)."""
-    if not _participant(user, discussion, roles):
-        return False
-    about = _attached_to(discussion)
-    return about is None or about.accepts_comments
+    """A participant, in a discussion that takes comments now (Discussion.takes_comments): not locked
+    (a lock stops moderators too), and an attached one only while its object takes them (a passage of
+    a draft text while its consultation is open)."""
+    return _participant(user, discussion, roles) and (discussion is None or discussion.takes_comments)
 
 
 def _start_discussion(user, category, roles):
@@ -111,8 +104,7 @@ def _start_discussion(user, category, roles):
 
 
 def _own_live_comment(user, comment, roles):
-    return (_signed_in(user) and comment is not None and comment.author_id == user.id
-            and comment.deleted_at is None and comment.hidden_at is None)
+    return _signed_in(user) and comment is not None and comment.author_id == user.id and not comment.is_removed
 
 
 def _vote_on_comment(user, comment, roles):
@@ -164,6 +156,7 @@ RULES = {
     "discussion.follow": _signed_in_rule,
     "discussion.lock": _role(Role.MODERATOR, Role.ADMIN),
     "category.manage": _role(Role.ADMIN),
+    "discussion.vote": _participant,  # on the comments of a discussion they may read; not their own (comment.vote)
     "comment.create": _comment_in,
     "comment.vote": _vote_on_comment,
     "comment.edit": _own_live_comment,

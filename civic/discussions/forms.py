@@ -5,7 +5,8 @@ from wtforms import BooleanField, SelectChoice, HiddenField, RadioField, StringF
 from wtforms.validators import DataRequired
 
 from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH,
+    BODY_MAX_LENGTH, CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
 )
 
 MARKDOWN_HINT = _l("You can use *emphasis*, **bold**, [links](https://example.org), lists, > quotes, "
@@ -51,11 +52,12 @@ class StartDiscussionForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), description=_l("Shown to readers and kept in the audit log."),
                            validators=[DataRequired(message=_l("Give a reason: it is shown to readers."))],
-                           render_kw={"rows": 3, "maxlength": 600})
+                           render_kw={"rows": 3, "maxlength": REASON_MAX_LENGTH + 100})
 
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the category a name."))],
                        render_kw={"maxlength": CATEGORY_NAME_MAX_LENGTH})
-    description = TextAreaField(_l("Description (optional)"), render_kw={"rows": 3, "maxlength": 500})
+    description = TextAreaField(_l("Description (optional)"),
+                                render_kw={"rows": 3, "maxlength": CATEGORY_DESCRIPTION_MAX_LENGTH})
     citizens_may_start = BooleanField(_l("Citizens may start discussions in this category"), default=True)
