@@ -1,13 +1,10 @@
 """Discussion forms: parsing and presence checks; the rules are in discussions.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH,
-    TITLE_MAX_LENGTH,
-)
+from civic.discussions.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH
 
 MARKDOWN_HINT = _l("You can use *emphasis*, **bold**, [links](https://example.org), lists, > quotes, "
                    "`code`, and @name to mention someone.")
@@ -53,11 +50,3 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), description=_l("Shown to readers and kept in the audit log."),
                            validators=[DataRequired(message=_l("Give a reason: it is shown to readers."))],
                            render_kw={"rows": 3, "maxlength": REASON_MAX_LENGTH + 100})
-
-
-class CategoryForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the category a name."))],
-                       render_kw={"maxlength": CATEGORY_NAME_MAX_LENGTH})
-    description = TextAreaField(_l("Description (optional)"),
-                                render_kw={"rows": 3, "maxlength": CATEGORY_DESCRIPTION_MAX_LENGTH})
-    citizens_may_start = BooleanField(_l("Citizens may start discussions in this category"), default=True)
