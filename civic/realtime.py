@@ -7,9 +7,10 @@ import logging
 import threading
 import time
 
-from flask import current_app
+import redis
+from flask import current_app, request
 from flask_login import current_user
-from flask_socketio import emit, join_room, leave_room
+from flask_socketio import emit, join_room, leave_room, rooms
 
 from civic.extensions import socketio
 from civic.permissions import can
@@ -81,8 +82,6 @@ class RedisPresence:
     """Presence shared by every process: a sorted set per room, scored by last-seen time."""
 
     def __init__(self, url, prefix="civic:presence:"):
-        import redis
-
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = prefix
 
@@ -161,8 +160,6 @@ class QueueMonitor:
         socketio.start_background_task(self._run)
 
     def check(self):
-        import redis
-
         try:
             redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1).ping()
             return True
@@ -223,8 +220,6 @@ def register_socket_handlers(app):
         join_room(room)
         presence = None
         try:
-            from flask import request
-
             presence_store().touch(room, request.sid)
             presence = presence_store().count(room)
             announce_presence(room)
@@ -243,9 +238,6 @@ def register_socket_handlers(app):
 
     @socketio.on("still_here")
     def on_still_here(data):
-        from flask import request
-        from flask_socketio import rooms
-
         kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
         room = room_for(kind, object_id)
         if room in rooms():
@@ -258,8 +250,6 @@ def register_socket_handlers(app):
 
     @socketio.on("leave")
     def on_leave(data):
-        from flask import request
-
         kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
         room = room_for(kind, object_id)
         leave_room(room)
@@ -267,9 +257,6 @@ def register_socket_handlers(app):
 
     @socketio.on("disconnect")
     def on_disconnect(reason=None):
-        from flask import request
-        from flask_socketio import rooms
-
         for room in rooms():
             if ":" in room and not room.startswith(("user:", "tally:")):
                 _leave_presence(room, request.sid)

@@ -1,15 +1,18 @@
-"""Periodic tasks: things that happen because time passes (a consultation or a petition
-closing) and work done in batches (emails to a petition's signers)."""
+"""Periodic tasks: what happens because time passes, and work done in batches.
+
+A consultation or a petition closing is announced, and emails to a petition's signers go out a
+batch at a time."""
 import logging
+
+from civic.consultations.services import notify_closed_consultations
+from civic.extensions import socketio
+from civic.petitions.services import close_due_petitions, send_mailings
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 
 
 def run_periodic_tasks():
-    from civic.consultations.services import notify_closed_consultations
-    from civic.petitions.services import close_due_petitions, send_mailings
-
     closed = notify_closed_consultations()
     petitions = close_due_petitions()
     mails = send_mailings()
@@ -19,8 +22,6 @@ def run_periodic_tasks():
 
 def run_forever(app):
     """For the development server (`make run`): run the periodic tasks every minute in the background."""
-    from civic.extensions import socketio
-
     while True:
         try:
             with app.app_context():

@@ -1,14 +1,23 @@
 """The project's own demo content: people of every role, written for Civic."""
+import random
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from civic.accounts import passwords
 from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
+from civic.common import clock
 from civic.common.models import utcnow
+from civic.consultations import services as consultations
+from civic.consultations.models import Consultation
+from civic.discussions import services as discussions
+from civic.discussions.models import Category
 from civic.extensions import db
 from civic.permissions import Role
+from civic.petitions import services as petitions
+from civic.petitions.models import Petition, Signature
 
 DEMO_PASSWORD = "civic-demo-passphrase"
 DEMO_PEOPLE = [
@@ -70,9 +79,6 @@ DEMO_CATEGORIES = [
 
 def _seed_discussions():
     """Discussions with threads, stances, votes, a mention, a pinned answer and a locked topic."""
-    from civic.discussions import services as discussions
-    from civic.discussions.models import Category
-
     if db.session.scalar(select(func.count()).select_from(Category)):
         return
     admin = _person("admin@demo.civic.localhost")
@@ -135,12 +141,6 @@ def _seed_discussions():
 
 def _seed_consultations():
     """An open consultation with a questionnaire and statements, and a closed one with its outcome."""
-    from datetime import timedelta
-
-    from civic.common import clock
-    from civic.consultations import services as consultations
-    from civic.consultations.models import Consultation
-
     if db.session.scalar(select(func.count()).select_from(Consultation)):
         return
     official = _person("official@demo.civic.localhost")
@@ -193,16 +193,6 @@ DEMO_PETITIONS = [
 
 def _seed_petitions():
     """Petitions in every state, with signatures spread over areas and days for the charts."""
-    import random
-    from datetime import timedelta
-
-    from sqlalchemy import insert
-
-    from civic.common import clock
-    from civic.discussions.services import create_attached_discussion
-    from civic.petitions import services as petitions
-    from civic.petitions.models import Petition, Signature
-
     if db.session.scalar(select(func.count()).select_from(Petition)):
         return
     moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
@@ -240,7 +230,7 @@ def _seed_petitions():
         if count >= response:
             petition.response_threshold_reached_at = opened + timedelta(days=days // 2)
         # Opened weeks ago, so written directly rather than through approve_petition (which opens now).
-        petition.discussion_id = create_attached_discussion("petition", petition.id, petition.title).id
+        petition.discussion_id = discussions.create_attached_discussion("petition", petition.id, petition.title).id
         first_open = first_open or petition
         db.session.commit()
         if state == "responded":
