@@ -1,5 +1,6 @@
-"""Socket.IO plumbing shared by every domain: room names, joining rooms, publishing, presence,
-the live tallies channel, and the "live updates paused" signal.
+"""Socket.IO plumbing shared by every domain: rooms, publishing, presence, tallies, "live updates paused".
+
+Room names are spelled in room_for only; publish and publish_tally push after the commit.
 
 Sockets only push: every write goes over HTTP. A client joins a room only if
 can(user, "<kind>.view", obj) allows it; domains register how to find their objects."""

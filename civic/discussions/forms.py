@@ -4,18 +4,16 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from civic.discussions.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH
+from civic.discussions.models import (
+    BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, STANCE_LABELS, TITLE_MAX_LENGTH,
+)
 
 MARKDOWN_HINT = _l("You can use *emphasis*, **bold**, [links](https://example.org), lists, > quotes, "
                    "`code`, and @name to mention someone.")
 
 
-STANCE_LABELS = {"": _l("No stance"), "in_favour": _l("In favour"), "against": _l("Against"),
-                 "neutral": _l("Neutral")}
-
-
 def stance_choices():
-    return [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
+    return [SelectChoice("", _l("No stance"))] + [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
 
 
 class CommentForm(FlaskForm):

@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,10 @@ class Stance(str, enum.Enum):
     IN_FAVOUR = "in_favour"
     AGAINST = "against"
     NEUTRAL = "neutral"
+
+
+STANCE_LABELS = {Stance.IN_FAVOUR.value: _l("In favour"), Stance.AGAINST.value: _l("Against"),
+                 Stance.NEUTRAL.value: _l("Neutral")}
 
 
 class Category(db.Model):

@@ -1,5 +1,5 @@
 """Template helpers of discussions: the label of a comment's stance."""
-from civic.discussions.forms import STANCE_LABELS
+from civic.discussions.models import STANCE_LABELS
 
 
 def register_template_helpers(app):
