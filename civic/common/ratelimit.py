@@ -47,8 +47,8 @@ def seconds_until_allowed(scope, identity, limit_string):
     """Count one action against `limit_string` for (scope, identity).
 
     Returns None when the action may go ahead (and counts it), or the number of seconds to
-    wait. Views use this where a refused write must keep what the person typed, which a
-    plain 429 page cannot."""
+    wait. Services use this after their other checks and raise RateLimited, so that the view
+    can keep what the person typed, which a plain 429 page from a decorator cannot."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
     strategy = limiter.limiter
