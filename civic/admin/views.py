@@ -6,8 +6,8 @@ from flask_login import current_user
 from civic.accounts import services as accounts
 from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
 from civic.audit.services import list_audit_entries
-from civic.discussions import services as discussions
 from civic.common.forms import errors_on, render_form
+from civic.discussions import services as discussions
 from civic.errors import InvalidInput
 from civic.permissions import ensure_can
 
