@@ -3,12 +3,11 @@ import os
 
 from civic import create_app
 from civic.extensions import socketio
+from civic.tasks import run_forever
 
 app = create_app()
 
 if __name__ == "__main__":
-    from civic.tasks import run_forever
-
     socketio.start_background_task(run_forever, app)
     socketio.run(
         app,

@@ -2,9 +2,43 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata see the whole schema
+from civic import permissions, realtime
+from civic.accounts import templating as accounts_templating
+from civic.accounts.models import AnonymousUser
+from civic.accounts.services import load_user_for_session
+from civic.accounts.views import bp as accounts_bp
+from civic.admin.views import bp as admin_bp
+from civic.cli import civic_cli, users_cli
+from civic.common import templating as common_templating
+from civic.common.http import register_error_handlers
+from civic.common.i18n import select_locale, select_timezone
+from civic.common.security import init_security_headers
 from civic.config import PROJECT_ROOT, check_config, load_config
+from civic.consultations import templating as consultations_templating
+from civic.consultations.services.draft_text import draft_section_context
+from civic.consultations.services.follows import register_consultation_mailings
+from civic.consultations.services.lifecycle import consultation_context, load_consultation
+from civic.consultations.views.blueprint import bp as consultations_bp
+from civic.discussions import templating as discussions_templating
+from civic.discussions.contexts import register_context_kind
+from civic.discussions.services import load_discussion
+from civic.discussions.views import bp as discussions_bp
+from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from civic.mail.backends import backend_from_config
+from civic.mail.views import bp as mail_bp
+from civic.notifications import templating as notifications_templating
+from civic.notifications.views import bp as notifications_bp
+from civic.pages.views import bp as pages_bp
+from civic.petitions import templating as petitions_templating
+from civic.petitions.services.queries import load_petition, petition_context
+from civic.petitions.services.responses import register_petition_mailings
+from civic.petitions.views import bp as petitions_bp
 
 
 def create_app(config=None):
@@ -37,15 +71,6 @@ def create_app(config=None):
 
 
 def _init_extensions(app):
-    from civic.accounts.models import AnonymousUser
-    from civic.accounts.services import load_user_for_session
-    from civic.common.i18n import select_locale, select_timezone
-    from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
-    from civic.mail.backends import backend_from_config
-
-    # Import every model so that Alembic and db.metadata see the whole schema.
-    import civic.models  # noqa: F401
-
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     db.init_app(app)
@@ -54,11 +79,9 @@ def _init_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message_category = "warning"
+    login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     login_manager.anonymous_user = AnonymousUser
     login_manager.user_loader(load_user_for_session)
-    from flask_babel import lazy_gettext
-
-    login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Flask-SocketIO keeps the previous app's queue manager when the new one has no queue;
@@ -77,9 +100,6 @@ def _init_extensions(app):
 def _tune_sqlite(app):
     """SQLite on one machine: wait for a busy database instead of failing at once, and let
     readers work while someone writes (WAL)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options["connect_args"] = {**options.get("connect_args", {}), "timeout": 30}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
@@ -94,15 +114,6 @@ def _tune_sqlite(app):
 
 
 def _register_blueprints(app):
-    from civic.accounts.views import bp as accounts_bp
-    from civic.admin.views import bp as admin_bp
-    from civic.consultations.views.blueprint import bp as consultations_bp
-    from civic.discussions.views import bp as discussions_bp
-    from civic.mail.views import bp as mail_bp
-    from civic.notifications.views import bp as notifications_bp
-    from civic.pages.views import bp as pages_bp
-    from civic.petitions.views import bp as petitions_bp
-
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
@@ -117,11 +128,6 @@ def _register_blueprints(app):
 def _register_discussion_contexts():
     """What attached discussions are about: the page links back, and the object's rules decide who
     may read them and whether they take comments."""
-    from civic.consultations.services.draft_text import draft_section_context
-    from civic.consultations.services.lifecycle import consultation_context
-    from civic.discussions.services import register_context_kind
-    from civic.petitions.services.queries import petition_context
-
     register_context_kind("consultation", consultation_context)
     register_context_kind("draft_section", draft_section_context)
     register_context_kind("petition", petition_context)
@@ -129,41 +135,30 @@ def _register_discussion_contexts():
 
 def _register_mailings():
     """Mail to many people: each domain names who receives the mailings it starts."""
-    from civic.consultations.services.follows import register_consultation_mailings
-    from civic.petitions.services.responses import register_petition_mailings
-
     register_consultation_mailings()
     register_petition_mailings()
 
 
 def _register_socket_namespaces(app):
-    from civic.consultations.services.lifecycle import load_consultation
-    from civic.discussions.services import load_discussion
-    from civic.petitions.services.queries import load_petition
-    from civic.realtime import register_room_kind, register_socket_handlers
-
-    register_socket_handlers(app)
-    register_room_kind("discussion", load_discussion)
-    register_room_kind("consultation", load_consultation)
-    register_room_kind("petition", load_petition)
+    """Sockets join rooms only after can(user, "<kind>.view", obj) on the object each domain loads."""
+    realtime.register_socket_handlers(app)
+    realtime.register_room_kind("discussion", load_discussion)
+    realtime.register_room_kind("consultation", load_consultation)
+    realtime.register_room_kind("petition", load_petition)
 
 
 def _register_cli(app):
-    from civic.cli import civic_cli, users_cli
-
     app.cli.add_command(users_cli)
     app.cli.add_command(civic_cli)
 
 
 def _register_error_handlers_and_headers(app):
-    from civic.common.http import register_error_handlers
-    from civic.common.security import init_security_headers
-
     register_error_handlers(app)
     init_security_headers(app)
 
 
 def _register_template_helpers(app):
-    from civic.common.templating import init_templating
-
-    init_templating(app)
+    """Each part of the site adds the names its templates use (can(), labels, formatting)."""
+    for part in (common_templating, permissions, accounts_templating, discussions_templating,
+                 notifications_templating, consultations_templating, petitions_templating):
+        part.register_template_helpers(app)

@@ -6,8 +6,11 @@ roles are the user's *effective* roles. An action that is not in the table is de
 import enum
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from civic.consultations.models import CHANGEABLE, CLOSABLE_EARLY, DELETABLE, OUTCOME_ALLOWED, PUBLISHABLE
+from civic.discussions.contexts import context_of
 from civic.errors import AuthenticationRequired, NotAllowed, TwoFactorEnrolmentRequired
 
 
@@ -78,19 +81,10 @@ def _participant(user, obj, roles):
     return bool(roles & PARTICIPANT_ROLES)
 
 
-def _attached_to(discussion):
-    """What an attached discussion is about (civic.discussions.services.context_of), or None."""
-    if discussion is None or getattr(discussion, "context_type", None) is None:
-        return None
-    from civic.discussions.services import context_of
-
-    return context_of(discussion)
-
-
 def _view_discussion(user, discussion, roles):
-    if discussion is not None and getattr(discussion, "hidden_at", None) is not None:
+    if discussion is not None and discussion.is_hidden:
         return bool(roles & {Role.MODERATOR, Role.ADMIN})
-    about = _attached_to(discussion)
+    about = context_of(discussion)
     if about is not None and about.view_action:
         # Whoever may see the object may read its discussion (a draft consultation's: officials only).
         return can(user, about.view_action, about.owner)
@@ -98,12 +92,10 @@ def _view_discussion(user, discussion, roles):
 
 
 def _comment_in(user, discussion, roles):
-    """A participant, where the discussion takes comments now: an attached discussion only while
-    its object does (a paragraph of a draft text while its consultation is open)."""
-    if not _participant(user, discussion, roles):
-        return False
-    about = _attached_to(discussion)
-    return about is None or about.accepts_comments
+    """A participant, in a discussion that takes comments now (Discussion.takes_comments): not locked
+    (a lock stops moderators too), and an attached one only while its object takes them (a passage of
+    a draft text while its consultation is open)."""
+    return _participant(user, discussion, roles) and (discussion is None or discussion.takes_comments)
 
 
 def _start_discussion(user, category, roles):
@@ -113,8 +105,7 @@ def _start_discussion(user, category, roles):
 
 
 def _own_live_comment(user, comment, roles):
-    return (_signed_in(user) and comment is not None and comment.author_id == user.id
-            and comment.deleted_at is None and comment.hidden_at is None)
+    return _signed_in(user) and comment is not None and comment.author_id == user.id and not comment.is_removed
 
 
 def _vote_on_comment(user, comment, roles):
@@ -212,6 +203,7 @@ RULES = {
     "discussion.follow": _signed_in_rule,
     "discussion.lock": _role(Role.MODERATOR, Role.ADMIN),
     "category.manage": _role(Role.ADMIN),
+    "discussion.vote": _participant,  # on the comments of a discussion they may read; not their own (comment.vote)
     "comment.create": _comment_in,
     "comment.vote": _vote_on_comment,
     "comment.edit": _own_live_comment,
@@ -264,17 +256,18 @@ def ensure_can(user, action, obj=None):
     if can(user, action, obj):
         return
     if not _signed_in(user):
-        from flask_babel import gettext as _
-
         raise AuthenticationRequired(_("Please sign in to continue."))
     rule = RULES.get(action)
     needs = getattr(rule, "roles", frozenset())
     if needs and (held_roles(user) & needs) and staff_two_factor_required():
-        from flask_babel import gettext as _
-
         raise TwoFactorEnrolmentRequired(
             _("Staff accounts must set up two-factor sign-in before using staff pages.")
         )
-    from flask_babel import gettext as _
-
     raise NotAllowed(_("You do not have permission to do that."))
+
+
+def register_template_helpers(app):
+    """Templates ask can(action, obj) about the person reading, and can_as(user, action, obj) about
+    someone else (None for the generic reader of a comment pushed live)."""
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    app.jinja_env.globals["can_as"] = can

@@ -1,5 +1,6 @@
-"""Socket.IO plumbing shared by every domain: room names, joining rooms, publishing, presence,
-the live tallies channel, and the "live updates paused" signal.
+"""Socket.IO plumbing shared by every domain: rooms, publishing, presence, tallies, "live updates paused".
+
+Room names are spelled in room_for only; publish and publish_tally push after the commit.
 
 Sockets only push: every write goes over HTTP. A client joins a room only if
 can(user, "<kind>.view", obj) allows it; domains register how to find their objects."""
@@ -7,9 +8,10 @@ import logging
 import threading
 import time
 
-from flask import current_app
+import redis
+from flask import current_app, request
 from flask_login import current_user
-from flask_socketio import emit, join_room, leave_room
+from flask_socketio import emit, join_room, leave_room, rooms
 
 from civic.extensions import socketio
 from civic.permissions import can
@@ -81,8 +83,6 @@ class RedisPresence:
     """Presence shared by every process: a sorted set per room, scored by last-seen time."""
 
     def __init__(self, url, prefix="civic:presence:"):
-        import redis
-
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = prefix
 
@@ -161,8 +161,6 @@ class QueueMonitor:
         socketio.start_background_task(self._run)
 
     def check(self):
-        import redis
-
         try:
             redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1).ping()
             return True
@@ -223,8 +221,6 @@ def register_socket_handlers(app):
         join_room(room)
         presence = None
         try:
-            from flask import request
-
             presence_store().touch(room, request.sid)
             presence = presence_store().count(room)
             announce_presence(room)
@@ -243,9 +239,6 @@ def register_socket_handlers(app):
 
     @socketio.on("still_here")
     def on_still_here(data):
-        from flask import request
-        from flask_socketio import rooms
-
         kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
         room = room_for(kind, object_id)
         if room in rooms():
@@ -258,8 +251,6 @@ def register_socket_handlers(app):
 
     @socketio.on("leave")
     def on_leave(data):
-        from flask import request
-
         kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
         room = room_for(kind, object_id)
         leave_room(room)
@@ -267,9 +258,6 @@ def register_socket_handlers(app):
 
     @socketio.on("disconnect")
     def on_disconnect(reason=None):
-        from flask import request
-        from flask_socketio import rooms
-
         for room in rooms():
             if ":" in room and not room.startswith(("user:", "tally:")):
                 _leave_presence(room, request.sid)

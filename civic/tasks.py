@@ -1,16 +1,19 @@
-"""Periodic tasks: things that happen because time passes (a consultation or a petition
-closing) and work done in batches (mailings to many people)."""
+"""Periodic tasks: what happens because time passes, and work done in batches.
+
+A consultation or a petition closing is announced, and mailings to many people (a petition's
+signers, a consultation's respondents) go out a batch at a time."""
 import logging
+
+from civic.consultations.services.follows import notify_closed_consultations
+from civic.extensions import socketio
+from civic.mail.mailings import send_mailings
+from civic.petitions.services.lifecycle import close_due_petitions
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 
 
 def run_periodic_tasks():
-    from civic.consultations.services.follows import notify_closed_consultations
-    from civic.mail.mailings import send_mailings
-    from civic.petitions.services.lifecycle import close_due_petitions
-
     closed = notify_closed_consultations()
     petitions = close_due_petitions()
     mails = send_mailings()
@@ -20,8 +23,6 @@ def run_periodic_tasks():
 
 def run_forever(app):
     """For the development server (`make run`): run the periodic tasks every minute in the background."""
-    from civic.extensions import socketio
-
     while True:
         try:
             with app.app_context():

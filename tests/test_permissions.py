@@ -29,11 +29,12 @@ SIGNED_IN = {"citizen", "moderator", "official", "admin"}
 EVERYONE = {"anonymous"} | SIGNED_IN
 
 
-def discussion(hidden=False):
+def discussion(hidden=False, locked=False):
     from civic.common.models import utcnow
     from civic.discussions.models import Discussion
 
-    return Discussion(id=3, title="T", hidden_at=utcnow() if hidden else None)
+    return Discussion(id=3, title="T", hidden_at=utcnow() if hidden else None,
+                      locked_at=utcnow() if locked else None, lock_reason="Cooling off" if locked else "")
 
 
 def category(open_to_citizens=True):
@@ -65,7 +66,10 @@ MATRIX = {
     ("discussion.follow", "discussion"): SIGNED_IN,
     ("discussion.lock", "discussion"): {"moderator", "admin"},
     ("category.manage", None): {"admin"},
+    ("discussion.vote", "discussion"): SIGNED_IN,
+    ("discussion.vote", "locked discussion"): SIGNED_IN,
     ("comment.create", "discussion"): SIGNED_IN,
+    ("comment.create", "locked discussion"): set(),  # moderators too: a lock stops everyone
     ("comment.vote", "comment"): SIGNED_IN,
     ("comment.edit", "comment"): set(),
     ("comment.delete", "comment"): set(),
@@ -133,6 +137,7 @@ OBJECTS = {
     "other person": lambda: person("citizen", user_id=99),
     "discussion": lambda: discussion(),
     "hidden discussion": lambda: discussion(hidden=True),
+    "locked discussion": lambda: discussion(locked=True),
     "open category": lambda: category(True),
     "staff-only category": lambda: category(False),
     "comment": others_comment,

@@ -1,9 +1,11 @@
 """Accounts tables: users, their roles and their two-factor recovery codes."""
+import re
+import unicodedata
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
 from civic.extensions import db
@@ -12,7 +14,8 @@ EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 80
 BIO_MAX_LENGTH = 1000
 HANDLE_MAX_LENGTH = 30
-HANDLE_PATTERN = r"[a-z0-9_]{3,30}"
+HANDLE_PATTERN = rf"[a-z0-9_]{{3,{HANDLE_MAX_LENGTH}}}"
+REASON_MAX_LENGTH = 500  # why a role was granted or revoked, kept in the audit log
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -108,17 +111,12 @@ class AnonymousUser(AnonymousUserMixin):
 
 def handle_base(display_name):
     """A handle made from a display name: 'Lucía Pardo' -> 'lucia_pardo'."""
-    import re
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFKD", display_name or "").encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:24]
     return base if len(base) >= 3 else (base + "_person")[:24].strip("_") or "person"
 
 
 def available_handle(connection, display_name, taken=()):
-    from sqlalchemy import select
-
     base = handle_base(display_name)
     existing = set(connection.execute(select(User.handle).where(User.handle.like(f"{base}%"))).scalars())
     existing |= set(taken)
@@ -132,8 +130,6 @@ def available_handle(connection, display_name, taken=()):
 @event.listens_for(User, "before_insert")
 def _give_new_users_a_handle(mapper, connection, user):
     if not user.handle:
-        from sqlalchemy.orm import object_session
-
         session = object_session(user)
         taken = session.info.setdefault("civic_new_handles", set()) if session is not None else set()
         user.handle = available_handle(connection, user.display_name, taken)

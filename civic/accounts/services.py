@@ -1,6 +1,7 @@
 """Account services: registration, verification, sign-in, passwords, email, profile, 2FA, roles."""
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -15,21 +16,22 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts import passwords
 from civic.accounts.models import (
-    BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, RecoveryCode, User, UserRole,
+    BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, HANDLE_PATTERN, REASON_MAX_LENGTH, RecoveryCode, User,
+    UserRole,
 )
 from civic.audit.services import record_staff_action
 from civic.common.models import utcnow
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
+from civic.common.validation import clean_text
 from civic.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, TokenInvalid
 from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.mail.services import send_mail
-from civic.permissions import ALL_ROLES, Role, ensure_can
+from civic.permissions import Role, ensure_can
 
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER_FALLBACK = "Civic"
-REASON_MAX_LENGTH = 500
 
 
 class EmailNotVerified(InvalidInput):
@@ -53,14 +55,9 @@ def normalize_email(address, *, field="email"):
 
 
 def _clean_display_name(name):
-    name = " ".join((name or "").split())
-    if not name:
-        raise InvalidInput(_("Enter the name other people will see."), field="display_name")
-    if len(name) > DISPLAY_NAME_MAX_LENGTH:
-        raise InvalidInput(
-            _("A name has at most %(n)d characters.", n=DISPLAY_NAME_MAX_LENGTH), field="display_name"
-        )
-    return name
+    return clean_text(name, field="display_name", max_length=DISPLAY_NAME_MAX_LENGTH, multiline=False,
+                      required=_("Enter the name other people will see."),
+                      too_long=_("A name has at most %(n)d characters.", n=DISPLAY_NAME_MAX_LENGTH))
 
 
 def _check_password(password, *, email="", display_name="", field="password"):
@@ -286,10 +283,6 @@ def confirm_email_change(token):
 
 
 def _clean_handle(user, handle):
-    import re
-
-    from civic.accounts.models import HANDLE_PATTERN
-
     handle = (handle or "").strip().lstrip("@").lower()
     if not re.fullmatch(HANDLE_PATTERN, handle):
         raise InvalidInput(_("Use 3 to 30 lower-case letters, digits or underscores."), field="handle")
@@ -303,9 +296,8 @@ def update_profile(user, *, display_name, bio="", language=None, handle=None):
     ensure_can(user, "account.edit", user)
     display_name = _clean_display_name(display_name)
     handle = _clean_handle(user, handle) if handle is not None else user.handle
-    bio = (bio or "").strip()
-    if len(bio) > BIO_MAX_LENGTH:
-        raise InvalidInput(_("Write at most %(n)d characters about yourself.", n=BIO_MAX_LENGTH), field="bio")
+    bio = clean_text(bio, field="bio", max_length=BIO_MAX_LENGTH,
+                     too_long=_("Write at most %(n)d characters about yourself.", n=BIO_MAX_LENGTH))
     if language and language not in current_app.config["CIVIC_LANGUAGES"]:
         raise InvalidInput(_("Choose one of the languages offered."), field="language")
     user.display_name, user.bio, user.language, user.handle = display_name, bio, language or None, handle
@@ -440,12 +432,9 @@ def _parse_role(role):
 
 
 def _clean_reason(reason):
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Say why: the reason is kept in the audit log."), field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise InvalidInput(_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH), field="reason")
-    return reason
+    return clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH,
+                      required=_("Say why: the reason is kept in the audit log."),
+                      too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH))
 
 
 def find_users(query="", *, role=None, page=1, per_page=25):
@@ -517,9 +506,3 @@ def create_admin(email, *, password=None, display_name=None):
                             "Granted from the command line (flask users create-admin)", {"role": "admin"})
     _commit()
     return user, created, generated
-
-
-def role_choices():
-    from wtforms import SelectChoice
-
-    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in ALL_ROLES]

@@ -1,1 +1,1 @@
-"""Administration pages: people and their roles, and the audit log."""
+"""Administration pages: people and their roles, the categories of discussions, and the audit log."""

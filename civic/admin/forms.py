@@ -1,11 +1,18 @@
-"""Administration forms."""
+"""Administration forms: a person's roles, and the categories of discussions."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from civic.accounts.services import REASON_MAX_LENGTH
+from civic.accounts.models import REASON_MAX_LENGTH
+from civic.accounts.services import ROLE_LABELS
 from civic.common.forms import too_long
+from civic.discussions.models import CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH
+from civic.permissions import ALL_ROLES
+
+
+def role_choices():
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in ALL_ROLES]
 
 
 class RoleChangeForm(FlaskForm):
@@ -18,3 +25,11 @@ class RoleChangeForm(FlaskForm):
                     Length(max=REASON_MAX_LENGTH, message=too_long)],
         render_kw={"rows": 2, "maxlength": REASON_MAX_LENGTH},
     )
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the category a name."))],
+                       render_kw={"maxlength": CATEGORY_NAME_MAX_LENGTH})
+    description = TextAreaField(_l("Description (optional)"),
+                                render_kw={"rows": 3, "maxlength": CATEGORY_DESCRIPTION_MAX_LENGTH})
+    citizens_may_start = BooleanField(_l("Citizens may start discussions in this category"), default=True)

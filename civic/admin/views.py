@@ -4,12 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from civic.accounts import services as accounts
-from civic.admin.forms import RoleChangeForm
-from civic.discussions import services as discussions
-from civic.discussions.forms import CategoryForm
+from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
 from civic.audit.services import list_audit_entries
-from civic.common.forms import apply_service_error, render_form
-from civic.errors import Conflict, InvalidInput
+from civic.common.forms import errors_on, render_form
+from civic.discussions import services as discussions
+from civic.errors import InvalidInput
 from civic.permissions import ensure_can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,7 +34,7 @@ def users():
     except InvalidInput:
         role, results = None, accounts.find_users(query, page=_page())
     return render_template("admin/users.html", results=results, query=query, role=role,
-                           roles=accounts.role_choices())
+                           roles=role_choices())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -43,16 +42,12 @@ def user_detail(user_id):
     ensure_can(current_user, "users.list")
     person = accounts.get_user(user_id)
     form = RoleChangeForm()
-    form.role.choices = accounts.role_choices()
+    form.role.choices = role_choices()
     if form.validate_on_submit():
         change = accounts.grant_role if form.action.data == "grant" else accounts.revoke_role
-        try:
+        with errors_on(form) as attempt:
             change(current_user, person, form.role.data, form.reason.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        except Conflict as error:
-            form.form_errors.append(error.message)
-        else:
+        if attempt.succeeded:
             flash(_("Roles of %(name)s updated.", name=person.display_name), "success")
             return redirect(url_for("admin.user_detail", user_id=person.id))
     history = list_audit_entries(target_type="user", target_id=person.id, per_page=20)
@@ -72,13 +67,11 @@ def categories():
     ensure_can(current_user, "category.manage")
     form = CategoryForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form) as attempt:
             discussions.save_category(current_user._get_current_object(), name=form.name.data,
                                       description=form.description.data,
                                       citizens_may_start=form.citizens_may_start.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             flash(_("Category created."), "success")
             return redirect(url_for("admin.categories"))
     return render_form("admin/categories.html", form, categories=discussions.list_categories())
@@ -90,13 +83,11 @@ def edit_category(slug):
     category = discussions.get_category(slug)
     form = CategoryForm(obj=category if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with errors_on(form) as attempt:
             discussions.save_category(current_user._get_current_object(), name=form.name.data,
                                       description=form.description.data,
                                       citizens_may_start=form.citizens_may_start.data, category=category)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             flash(_("Category saved."), "success")
             return redirect(url_for("admin.categories"))
     return render_form("admin/edit_category.html", form, category=category)

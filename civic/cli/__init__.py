@@ -1,8 +1,15 @@
 """Command-line tools: `flask users ...` and `flask civic ...`."""
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from civic.accounts.models import User, UserRole
+from civic.accounts.services import create_admin
+from civic.cli.demo import database_is_empty, seed_demo
+from civic.consultations.services.statements import import_polis
 from civic.errors import CivicError
+from civic.extensions import db
+from civic.tasks import run_periodic_tasks
 
 users_cli = AppGroup("users", help="Manage people's accounts.")
 civic_cli = AppGroup("civic", help="Civic maintenance: demo content, imports.")
@@ -14,8 +21,6 @@ civic_cli = AppGroup("civic", help="Civic maintenance: demo content, imports.")
 @click.option("--password", default=None, help="Password for a new account (default: generate and print one).")
 def create_admin_command(email, display_name, password):
     """Create an administrator with EMAIL, or give an existing account the admin role."""
-    from civic.accounts.services import create_admin
-
     try:
         user, created, generated = create_admin(email, password=password, display_name=display_name)
     except CivicError as error:
@@ -32,8 +37,6 @@ def create_admin_command(email, display_name, password):
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def seed_demo_command(if_empty):
     """Fill the database with the project's demo content and print the demo sign-in details."""
-    from civic.cli.demo import database_is_empty, seed_demo
-
     if if_empty and not database_is_empty():
         click.echo("Demo content: the database already has accounts; nothing seeded.")
         return
@@ -47,8 +50,6 @@ def seed_demo_command(if_empty):
 def tick_command():
     """Run the periodic tasks once (tell people about consultations that closed). Run it every
     minute from cron or a systemd timer in production; the development server runs it itself."""
-    from civic.tasks import run_periodic_tasks
-
     for line in run_periodic_tasks():
         click.echo(line)
 
@@ -59,12 +60,6 @@ def tick_command():
 def import_polis_command(folder, admin_email):
     """Import a Pol.is export FOLDER (comments.csv, votes.csv or participants-votes.csv, summary.csv)
     as a closed consultation with its statements and votes."""
-    from sqlalchemy import select
-
-    from civic.accounts.models import User, UserRole
-    from civic.consultations.services.statements import import_polis
-    from civic.extensions import db
-
     query = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role.in_(("admin", "official")))
     if admin_email:
         query = query.where(User.email_normalized == admin_email.strip().lower())

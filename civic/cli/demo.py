@@ -1,14 +1,25 @@
 """The project's own demo content: people of every role, written for Civic."""
+import random
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from civic.accounts import passwords
 from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
+from civic.common import clock
 from civic.common.models import utcnow
+from civic.consultations.services import lifecycle as consultation_lifecycle
+from civic.consultations.services import questions, statements
+from civic.consultations.models import Consultation
+from civic.discussions import services as discussions
+from civic.discussions.models import Category
 from civic.extensions import db
 from civic.permissions import Role
+from civic.petitions.services import lifecycle as petition_lifecycle
+from civic.petitions.services import moderation, queries, responses
+from civic.petitions.models import Petition, Signature
 
 DEMO_PASSWORD = "civic-demo-passphrase"
 DEMO_PEOPLE = [
@@ -70,9 +81,6 @@ DEMO_CATEGORIES = [
 
 def _seed_discussions():
     """Discussions with threads, stances, votes, a mention, a pinned answer and a locked topic."""
-    from civic.discussions import services as discussions
-    from civic.discussions.models import Category
-
     if db.session.scalar(select(func.count()).select_from(Category)):
         return
     admin = _person("admin@demo.civic.localhost")
@@ -135,17 +143,11 @@ def _seed_discussions():
 
 def _seed_consultations():
     """An open consultation with a questionnaire and statements, and a closed one with its outcome."""
-    from datetime import timedelta
-
-    from civic.common import clock
-    from civic.consultations.models import Consultation
-    from civic.consultations.services import lifecycle, questions, statements
-
     if db.session.scalar(select(func.count()).select_from(Consultation)):
         return
     official = _person("official@demo.civic.localhost")
     now = clock.utc_to_local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
-    summer = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
+    summer = consultation_lifecycle.create_consultation(official, consultation_lifecycle.ConsultationFields(
         title="A car-free Calle Mayor on summer Saturdays?",
         summary="Should the council close Calle Mayor to cars on Saturdays from June to September, "
                 "with a delivery window before 10:00?",
@@ -171,7 +173,7 @@ def _seed_consultations():
     for text in ("Deliveries before 10:00 are enough for shops.", "Closing the street will push traffic "
                  "into the side streets.", "A summer trial is a cheap way to find out."):
         statements.add_statement(official, summer, text)
-    lifecycle.publish_consultation(official, summer)
+    consultation_lifecycle.publish_consultation(official, summer)
     return summer
 
 
@@ -193,16 +195,6 @@ DEMO_PETITIONS = [
 
 def _seed_petitions():
     """Petitions in every state, with signatures spread over areas and days for the charts."""
-    import random
-    from datetime import timedelta
-
-    from sqlalchemy import insert
-
-    from civic.common import clock
-    from civic.discussions.services import create_attached_discussion
-    from civic.petitions.services import lifecycle, moderation, queries, responses
-    from civic.petitions.models import Petition, Signature
-
     if db.session.scalar(select(func.count()).select_from(Petition)):
         return
     moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
@@ -212,7 +204,7 @@ def _seed_petitions():
     first_open = None
     for title, background, topic, who, state, count, days in DEMO_PETITIONS:
         creator = _person(f"{who}@demo.civic.localhost")
-        petition = lifecycle.create_petition(creator, lifecycle.PetitionFields(
+        petition = petition_lifecycle.create_petition(creator, petition_lifecycle.PetitionFields(
             title=title, background=background, topic=topic, area=areas[0]))
         if state == "rejected":
             petition.state = "pending"
@@ -240,7 +232,7 @@ def _seed_petitions():
         if count >= response:
             petition.response_threshold_reached_at = opened + timedelta(days=days // 2)
         # Opened weeks ago, so written directly rather than through approve_petition (which opens now).
-        petition.discussion_id = create_attached_discussion("petition", petition.id, petition.title).id
+        petition.discussion_id = discussions.create_attached_discussion("petition", petition.id, petition.title).id
         first_open = first_open or petition
         db.session.commit()
         if state == "responded":

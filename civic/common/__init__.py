@@ -1,1 +1,1 @@
-"""Helpers that belong to no single domain."""
+"""Helpers that belong to no domain, and import none: time, transactions, errors to HTTP, forms, text."""

@@ -1,14 +1,18 @@
 """Turns domain errors and HTTP errors into an HTML page or a JSON body, in one place."""
+import math
 import re
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from civic.common.filesize import format_size
 from civic.errors import AuthenticationRequired, CivicError, TwoFactorEnrolmentRequired
+from civic.extensions import db, limiter
 
 
 def _titles():
@@ -66,13 +70,6 @@ def error_response(status, code, message, *, title=None, extra_headers=None, det
 
 def _rate_limit_message():
     """Say when the person may try again, from the limit that was breached."""
-    import math
-    import time
-
-    from flask_babel import ngettext
-
-    from civic.extensions import limiter
-
     try:
         current = limiter.current_limit
         wait = max(1, int(current.reset_at - time.time())) if current else None
@@ -178,8 +175,6 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        from civic.extensions import db
-
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the database may be the thing that failed

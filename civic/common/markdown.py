@@ -1,5 +1,6 @@
-"""The small Markdown subset users may write (emphasis, links, lists, quotes, code),
-rendered to HTML and passed through the one sanitiser; @mentions become profile links."""
+"""The small Markdown subset users may write, rendered to safe HTML; @mentions become profile links.
+
+Emphasis, links, lists, quotes and code; the HTML goes through the one sanitiser."""
 import html
 import re
 

@@ -1,10 +1,11 @@
 """Rate-limit keys and the limits Civic applies to its sensitive writes."""
-from flask import request
+import math
+import time
 
+from flask import current_app, request, session
+from limits import parse_many
 
-def client_address():
-    """The client's address (ProxyFix has already applied trusted proxy headers)."""
-    return request.remote_addr or "unknown"
+from civic.extensions import client_address, limiter
 
 
 def address_and_email():
@@ -15,8 +16,6 @@ def address_and_email():
 
 def pending_two_factor_account():
     """Key two-factor attempts by the account being signed in to, whatever the address."""
-    from flask import session
-
     pending = session.get("pending_two_factor") or {}
     return f"2fa-account|{pending.get('uid', 'none')}"
 
@@ -41,8 +40,6 @@ DEFAULT_LIMITS = {
 
 
 def limit_from_config(name):
-    from flask import current_app
-
     return lambda: current_app.config[name]
 
 
@@ -50,16 +47,8 @@ def seconds_until_allowed(scope, identity, limit_string):
     """Count one action against `limit_string` for (scope, identity).
 
     Returns None when the action may go ahead (and counts it), or the number of seconds to
-    wait. Views use this where a refused write must keep what the person typed, which a
-    plain 429 page cannot."""
-    import math
-    import time
-
-    from flask import current_app
-    from limits import parse_many
-
-    from civic.extensions import limiter
-
+    wait. Services use this after their other checks and raise RateLimited, so that the view
+    can keep what the person typed, which a plain 429 page from a decorator cannot."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
     strategy = limiter.limiter

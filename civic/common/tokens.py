@@ -1,5 +1,6 @@
 """Signed, expiring tokens for links sent by email."""
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from civic.errors import TokenInvalid
@@ -15,8 +16,6 @@ def make_token(purpose, payload):
 
 def read_token(purpose, token, max_age):
     """Return the payload, or raise TokenInvalid saying whether the link expired."""
-    from flask_babel import gettext as _
-
     try:
         return _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:

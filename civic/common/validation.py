@@ -1,5 +1,6 @@
-"""Checking what people typed, for every service: one text cleaner and one way to report the
-problems of several fields at once (the first one as the message, all of them beside their fields)."""
+"""Checking what people typed, for every service: one text cleaner, and several fields' problems at once.
+
+The first problem is the error's message; all of them are shown beside their fields."""
 from flask_babel import gettext as _
 
 from civic.errors import InvalidInput

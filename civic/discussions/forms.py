@@ -1,23 +1,19 @@
 """Discussion forms: parsing and presence checks; the rules are in discussions.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH,
+    BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, STANCE_LABELS, TITLE_MAX_LENGTH,
 )
 
 MARKDOWN_HINT = _l("You can use *emphasis*, **bold**, [links](https://example.org), lists, > quotes, "
                    "`code`, and @name to mention someone.")
 
 
-STANCE_LABELS = {"": _l("No stance"), "in_favour": _l("In favour"), "against": _l("Against"),
-                 "neutral": _l("Neutral")}
-
-
 def stance_choices():
-    return [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
+    return [SelectChoice("", _l("No stance"))] + [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
 
 
 class CommentForm(FlaskForm):
@@ -51,11 +47,4 @@ class StartDiscussionForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), description=_l("Shown to readers and kept in the audit log."),
                            validators=[DataRequired(message=_l("Give a reason: it is shown to readers."))],
-                           render_kw={"rows": 3, "maxlength": 600})
-
-
-class CategoryForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the category a name."))],
-                       render_kw={"maxlength": CATEGORY_NAME_MAX_LENGTH})
-    description = TextAreaField(_l("Description (optional)"), render_kw={"rows": 3, "maxlength": 500})
-    citizens_may_start = BooleanField(_l("Citizens may start discussions in this category"), default=True)
+                           render_kw={"rows": 3, "maxlength": REASON_MAX_LENGTH + 100})

@@ -1,19 +1,22 @@
-"""Discussion tables: categories, discussions, comments (a materialised-path tree), votes,
-earlier versions of edited comments, and follows."""
+"""Discussion tables: categories, discussions, comments (a materialised-path tree), votes, revisions, follows."""
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common.models import TimestampMixin, UTCDateTime, utcnow
+from civic.discussions.contexts import context_of
 from civic.extensions import db
 
 TITLE_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 10_000
 COMMENT_MAX_LENGTH = 10_000
 CATEGORY_NAME_MAX_LENGTH = 80
-LOCK_REASON_MAX_LENGTH = 500
+CATEGORY_DESCRIPTION_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 500  # a lock's, or a hidden comment's, stated reason
 PATH_SEGMENT_WIDTH = 10  # zero-padded ids: sorting paths as text sorts the tree depth-first
 
 
@@ -23,13 +26,17 @@ class Stance(str, enum.Enum):
     NEUTRAL = "neutral"
 
 
+STANCE_LABELS = {Stance.IN_FAVOUR.value: _l("In favour"), Stance.AGAINST.value: _l("Against"),
+                 Stance.NEUTRAL.value: _l("Neutral")}
+
+
 class Category(db.Model):
     __tablename__ = "discussion_category"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(CATEGORY_NAME_MAX_LENGTH), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(CATEGORY_NAME_MAX_LENGTH), nullable=False)
-    description: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    description: Mapped[str] = mapped_column(String(CATEGORY_DESCRIPTION_MAX_LENGTH), nullable=False, default="")
     citizens_may_start: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -49,7 +56,7 @@ class Discussion(TimestampMixin, db.Model):
     body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    lock_reason: Mapped[str] = mapped_column(String(LOCK_REASON_MAX_LENGTH), nullable=False, default="")
+    lock_reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH), nullable=False, default="")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Counters kept with each change, so that pages never count thousands of rows.
     comment_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -69,8 +76,27 @@ class Discussion(TimestampMixin, db.Model):
         return self.locked_at is not None
 
     @property
+    def is_hidden(self):
+        return self.hidden_at is not None
+
+    @property
     def is_topic(self):
         return self.context_type is None
+
+    @property
+    def why_closed(self):
+        """Why the discussion takes no comments now, or None when it takes them: the object it is
+        attached to does not (a draft text before its consultation opens), or a moderator locked it."""
+        about = context_of(self)
+        if about is not None and not about.accepts_comments:
+            return about.closed_message
+        if self.is_locked:
+            return _("This discussion is locked: %(reason)s", reason=self.lock_reason)
+        return None
+
+    @property
+    def takes_comments(self):
+        return self.why_closed is None
 
 
 class Comment(db.Model):
@@ -90,7 +116,7 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    hidden_reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH), nullable=False, default="")
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     upvotes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     downvotes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

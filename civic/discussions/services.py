@@ -2,10 +2,12 @@
 
 Every change commits here, then pushes its live event (civic.discussions.live) after the commit."""
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -13,14 +15,17 @@ from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common.markdown import link_mentions, mentioned_handles, render_markdown
 from civic.common.models import utcnow
+from civic.common.ratelimit import seconds_until_allowed
 from civic.common.urls import path_for
+from civic.common.validation import clean_text
 from civic.discussions import live
 from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, PATH_SEGMENT_WIDTH,
-    TITLE_MAX_LENGTH, Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow, Stance,
+    BODY_MAX_LENGTH, CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH,
+    PATH_SEGMENT_WIDTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Comment, CommentRevision, CommentVote,
+    Discussion, DiscussionFollow, Stance,
 )
 from civic.discussions.scoring import controversy, wilson_lower_bound
-from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed
+from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited
 from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.notifications import services as notifications
@@ -34,25 +39,12 @@ REPLIES_SHOWN_PER_PAGE = 50
 REPLIES_SHOWN_PER_THREAD = 10
 SORTS = ("best", "newest", "oldest", "controversial")
 DEFAULT_SORT = "best"
-REASON_MAX_LENGTH = 500
-
-
-def _clean_text(text, *, field, max_length, empty_message, too_long_message):
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise InvalidInput(empty_message, field=field)
-    if len(text) > max_length:
-        raise InvalidInput(too_long_message, field=field)
-    return text
 
 
 def _clean_reason(reason):
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Give a reason: it is shown to readers."), field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise InvalidInput(_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH), field="reason")
-    return reason
+    return clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH,
+                      required=_("Give a reason: it is shown to readers."),
+                      too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH))
 
 
 def _resolve_mention(handle):
@@ -80,8 +72,6 @@ def get_category(slug):
 
 
 def _slugify(name):
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:CATEGORY_NAME_MAX_LENGTH] or "category"
 
@@ -89,14 +79,12 @@ def _slugify(name):
 def save_category(actor, *, name, description="", citizens_may_start=True, category=None):
     """Create a category (category=None) or change one; audited."""
     ensure_can(actor, "category.manage", category)
-    name = " ".join((name or "").split())
-    if not name:
-        raise InvalidInput(_("Give the category a name."), field="name")
-    if len(name) > CATEGORY_NAME_MAX_LENGTH:
-        raise InvalidInput(_("A name has at most %(n)d characters.", n=CATEGORY_NAME_MAX_LENGTH), field="name")
-    description = (description or "").strip()
-    if len(description) > 500:
-        raise InvalidInput(_("Keep the description under %(n)d characters.", n=500), field="description")
+    name = clean_text(name, field="name", max_length=CATEGORY_NAME_MAX_LENGTH, multiline=False,
+                      required=_("Give the category a name."),
+                      too_long=_("A name has at most %(n)d characters.", n=CATEGORY_NAME_MAX_LENGTH))
+    description = clean_text(description, field="description", max_length=CATEGORY_DESCRIPTION_MAX_LENGTH,
+                             too_long=_("Keep the description under %(n)d characters.",
+                                        n=CATEGORY_DESCRIPTION_MAX_LENGTH))
     creating = category is None
     if creating:
         slug = _slugify(name)
@@ -142,12 +130,12 @@ def recent_discussions(limit=5):
 
 def start_discussion(actor, category, *, title, body):
     ensure_can(actor, "discussion.start", category)
-    title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH,
-                        empty_message=_("Give the discussion a title."),
-                        too_long_message=_("A title has at most %(n)d characters.", n=TITLE_MAX_LENGTH))
-    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH,
-                       empty_message=_("Say what you would like to discuss."),
-                       too_long_message=_("Write at most %(n)d characters.", n=BODY_MAX_LENGTH))
+    title = clean_text(title, field="title", max_length=TITLE_MAX_LENGTH,
+                       required=_("Give the discussion a title."),
+                       too_long=_("A title has at most %(n)d characters.", n=TITLE_MAX_LENGTH))
+    body = clean_text(body, field="body", max_length=BODY_MAX_LENGTH,
+                      required=_("Say what you would like to discuss."),
+                      too_long=_("Write at most %(n)d characters.", n=BODY_MAX_LENGTH))
     discussion = Discussion(category_id=category.id, title=title, body_markdown=body,
                             body_html=render_comment_body(body), author_id=actor.id)
     db.session.add(discussion)
@@ -234,10 +222,10 @@ def _parse_stance(stance):
 
 
 def _clean_comment(body):
-    return _clean_text(body, field="body", max_length=COMMENT_MAX_LENGTH,
-                       empty_message=_("Write your comment first."),
-                       too_long_message=_("A comment has at most %(n)d characters; yours has %(len)d.",
-                                          n=COMMENT_MAX_LENGTH, len=len((body or "").strip())))
+    return clean_text(body, field="body", max_length=COMMENT_MAX_LENGTH,
+                      required=_("Write your comment first."),
+                      too_long=_("A comment has at most %(n)d characters; yours has %(len)d.",
+                                 n=COMMENT_MAX_LENGTH, len=len((body or "").strip())))
 
 
 _STANCE_COLUMNS = {
@@ -262,10 +250,8 @@ def stance_counts(discussion):
 def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
     """Add a comment (or a reply to parent_id). Refused in a locked discussion, under a
     removed comment, or with a parent from another discussion; nothing is written then."""
-    _require_context_open(discussion)  # first, so that the person is told why (not just "not allowed")
+    _require_open(discussion)  # first, so that the person is told why (not just "not allowed")
     ensure_can(actor, "comment.create", discussion)
-    if discussion.is_locked:
-        raise ParticipationClosed(_("This discussion is locked: %(reason)s", reason=discussion.lock_reason))
     body = _clean_comment(body)
     stance = _parse_stance(stance)
     parent = None
@@ -278,6 +264,7 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
             raise InvalidInput(_("The comment you are replying to is not in this discussion."), field="parent_id")
         if parent.is_removed:
             raise ParticipationClosed(_("You cannot reply to a comment that was deleted or hidden."))
+    _count_against_comment_limit(actor)
     comment = Comment(discussion_id=discussion.id, parent_id=parent.id if parent else None,
                       depth=parent.depth + 1 if parent else 0, author_id=actor.id, body_markdown=body,
                       body_html=render_comment_body(body), stance=stance)
@@ -305,6 +292,20 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
     return comment
 
 
+def _count_against_comment_limit(actor):
+    """A burst of comments, then a wait (CIVIC_LIMIT_COMMENT per person); the refusal says how long."""
+    wait = seconds_until_allowed("comment", actor.id, current_app.config["CIVIC_LIMIT_COMMENT"])
+    if not wait:
+        return
+    if wait < 120:
+        message = ngettext("You are posting quickly. You can post again in %(num)d second.",
+                           "You are posting quickly. You can post again in %(num)d seconds.", wait)
+    else:
+        message = ngettext("You are posting quickly. You can post again in %(num)d minute.",
+                           "You are posting quickly. You can post again in %(num)d minutes.", -(-wait // 60))
+    raise RateLimited(message, retry_after=wait)
+
+
 def _notify_about(comment, discussion, parent, actor):
     """Mentions, a reply to someone's comment, and followers; each person told once, best reason first."""
     told = {actor.id}
@@ -328,9 +329,7 @@ def _notify_about(comment, discussion, parent, actor):
 
 def edit_comment(actor, comment, *, body, stance=None):
     ensure_can(actor, "comment.edit", comment)
-    if comment.discussion.is_locked:
-        raise ParticipationClosed(_("This discussion is locked: %(reason)s", reason=comment.discussion.lock_reason))
-    _require_context_open(comment.discussion)
+    _require_open(comment.discussion)
     body = _clean_comment(body)
     stance = _parse_stance(stance)
     if body == comment.body_markdown and stance == comment.stance:
@@ -564,59 +563,14 @@ def ancestors_of(comment):
     return [found[i] for i in ids if i in found]
 
 
-def comment_limit():
-    return current_app.config["CIVIC_LIMIT_COMMENT"]
+# --- attached discussions -------------------------------------------------------------------
 
-
-# --- what an attached discussion is about ---------------------------------------------------
-
-@dataclass
-class DiscussionContext:
-    """What an attached discussion is about, as the domain that owns the object describes it.
-
-    `owner` and `view_action` decide who may read the discussion (civic.permissions asks
-    can(user, view_action, owner)); `accepts_comments` says whether it takes comments now, and
-    `closed_message` why not. The page shows `summary`, the passage discussed (`excerpt_html`,
-    safe HTML) and a link back to the object."""
-
-    summary: str
-    link_text: str
-    endpoint: str
-    values: dict = field(default_factory=dict)
-    owner: object = None
-    view_action: str | None = None
-    excerpt_html: str = ""
-    accepts_comments: bool = True
-    closed_message: str = ""
-
-    @property
-    def url(self):
-        return path_for(self.endpoint, **self.values)
-
-
-# context_type -> function(context_id) returning a DiscussionContext, or None when the object is
-# gone; registered by each domain at start-up, so that discussions import no other domain.
-CONTEXT_KINDS = {}
-
-
-def register_context_kind(context_type, resolver):
-    CONTEXT_KINDS[context_type] = resolver
-
-
-def context_of(discussion):
-    """What an attached discussion is about, or None for a topic (or a kind nobody registered)."""
-    if discussion is None or getattr(discussion, "context_type", None) is None:
-        return None
-    resolver = CONTEXT_KINDS.get(discussion.context_type)
-    return resolver(discussion.context_id) if resolver else None
-
-
-def _require_context_open(discussion):
-    """An attached discussion takes comments only while its object does (a paragraph of a draft
-    text while its consultation is open), like a discussion a moderator has not locked."""
-    about = context_of(discussion)
-    if about is not None and not about.accepts_comments:
-        raise ParticipationClosed(about.closed_message)
+def _require_open(discussion):
+    """Refuse, saying why, a comment or an edit where the discussion takes none now (it is locked, or
+    its object takes none: Discussion.why_closed, which comment.create asks too)."""
+    reason = discussion.why_closed
+    if reason is not None:
+        raise ParticipationClosed(reason)
 
 
 def delete_attached_discussion(discussion_id):

@@ -1,16 +1,15 @@
 """Discussion pages. Writes are form posts that redirect; they work without JavaScript."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from civic.common.forms import apply_service_error, render_form
-from civic.common.ratelimit import seconds_until_allowed
+from civic.common.forms import errors_on, render_form
 from civic.common.urls import is_safe_redirect
 from civic.discussions import forms
 from civic.discussions import services as discussions
-from civic.errors import InvalidInput, NotFound, ParticipationClosed
+from civic.discussions.contexts import context_of
+from civic.errors import NotFound
 from civic.permissions import can, ensure_can
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
@@ -18,15 +17,6 @@ bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
 def _me():
     return current_user._get_current_object()
-
-
-def _wait_message(seconds):
-    if seconds < 120:
-        return ngettext("You are posting quickly. You can post again in %(num)d second.",
-                        "You are posting quickly. You can post again in %(num)d seconds.", seconds)
-    minutes = -(-seconds // 60)
-    return ngettext("You are posting quickly. You can post again in %(num)d minute.",
-                    "You are posting quickly. You can post again in %(num)d minutes.", minutes)
 
 
 @bp.get("/")
@@ -49,11 +39,9 @@ def start():
         form.validate()
         form.form_errors.append(_("Choose a category."))
     elif form.validate_on_submit():
-        try:
+        with errors_on(form) as attempt:
             discussion = discussions.start_discussion(_me(), category, title=form.title.data, body=form.body.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             return redirect(url_for("discussions.show", discussion_id=discussion.id))
     return render_form("discussions/start.html", form, categories=categories, category=category)
 
@@ -66,27 +54,12 @@ def _render_thread(discussion, thread, *, form=None, reply_form=None, reply_to=N
         reply_form=reply_form, reply_to=reply_to, viewer=viewer,
         my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
         following=discussions.is_following(viewer, discussion), stances=discussions.stance_counts(discussion),
-        abilities=_abilities(discussion), about=discussions.context_of(discussion), **extra,
+        about=context_of(discussion), **extra,
     )
     if request.args.get("partial") and template == "discussions/show.html":
         page = render_template("discussions/_comment_page.html", **context)
         return page, status, {"X-Has-More": "1" if thread.has_more else "0"}
     return render_template(template, **context), status
-
-
-def _abilities(discussion):
-    """What the reader may do, for the script that adapts comments pushed live."""
-    found = []
-    if current_user.is_authenticated and can(current_user, "comment.create", discussion) \
-            and not discussion.is_locked:
-        found.append("participant")
-    if current_user.is_authenticated and can(current_user, "comment.create", discussion):
-        found.append("voter")
-    if can(current_user, "comment.hide"):
-        found.append("moderator")
-    if can(current_user, "comment.pin"):
-        found.append("pinner")
-    return " ".join(found)
 
 
 @bp.get("/<int:discussion_id>")
@@ -103,27 +76,19 @@ def post_comment(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
     is_reply = "reply-body" in request.form
     form = forms.CommentForm(prefix="reply" if is_reply else "")
-    if form.validate_on_submit():
-        wait = seconds_until_allowed("comment", current_user.id, discussions.comment_limit())
-        if wait:
-            form.form_errors.append(_wait_message(wait))
-            return _respond_with_form(discussion, form, is_reply, status=429)
-        try:
-            comment = discussions.post_comment(_me(), discussion, body=form.body.data, stance=form.stance.data,
-                                               parent_id=form.parent_id.data or None)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        except ParticipationClosed as error:
-            form.form_errors.append(error.message)
-            return _respond_with_form(discussion, form, is_reply, status=409)
-        else:
-            flash(_("Your comment is published."), "success")
-            if comment.parent_id:
-                return redirect(url_for("discussions.permalink", discussion_id=discussion.id,
-                                        comment_id=comment.id, _anchor=f"comment-{comment.id}"))
-            return redirect(url_for("discussions.show", discussion_id=discussion.id, sort="newest",
-                                    _anchor=f"comment-{comment.id}"))
-    return _respond_with_form(discussion, form, is_reply, status=422)
+    if not form.validate_on_submit():
+        return _respond_with_form(discussion, form, is_reply, status=422)
+    with errors_on(form) as attempt:
+        comment = discussions.post_comment(_me(), discussion, body=form.body.data, stance=form.stance.data,
+                                           parent_id=form.parent_id.data or None)
+    if not attempt.succeeded:  # refused input 422, a closed discussion 409, posting too quickly 429
+        return _respond_with_form(discussion, form, is_reply, status=attempt.status)
+    flash(_("Your comment is published."), "success")
+    if comment.parent_id:
+        return redirect(url_for("discussions.permalink", discussion_id=discussion.id,
+                                comment_id=comment.id, _anchor=f"comment-{comment.id}"))
+    return redirect(url_for("discussions.show", discussion_id=discussion.id, sort="newest",
+                            _anchor=f"comment-{comment.id}"))
 
 
 def _respond_with_form(discussion, form, is_reply, *, status):
@@ -182,13 +147,9 @@ def edit_comment(discussion_id, comment_id):
     form = forms.EditCommentForm(data={"body": comment.body_markdown, "stance": comment.stance or ""}
                                  if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with errors_on(form) as attempt:
             discussions.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        except ParticipationClosed as error:
-            form.form_errors.append(error.message)
-        else:
+        if attempt.succeeded:
             flash(_("Your comment is updated."), "success")
             return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
                                     _anchor=f"comment-{comment.id}"))
@@ -214,11 +175,9 @@ def hide_comment(discussion_id, comment_id):
     discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.hide")
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form) as attempt:
             discussions.hide_comment(_me(), comment, form.reason.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             flash(_("The comment is hidden and the reason is shown in its place."), "success")
             return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
                                     _anchor=f"comment-{comment.id}"))
@@ -248,9 +207,6 @@ def _back(discussion, comment=None):
 def vote(discussion_id, comment_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
     comment = discussions.get_comment(discussion, comment_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
     discussions.vote_on_comment(_me(), comment, request.form.get("value"))
     return _back(discussion, comment)
 
@@ -260,8 +216,6 @@ def vote(discussion_id, comment_id):
 def pin(discussion_id, comment_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
     comment = discussions.get_comment(discussion, comment_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     pinned = request.form.get("pinned") == "1"
     discussions.pin_comment(_me(), comment, pinned)
     flash(_("The comment is pinned to the top.") if pinned else _("The comment is no longer pinned."), "success")
@@ -272,8 +226,6 @@ def pin(discussion_id, comment_id):
 @login_required
 def follow(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     if request.form.get("follow") == "0":
         discussions.unfollow_discussion(_me(), discussion)
         flash(_("You no longer follow this discussion."), "success")
@@ -291,11 +243,9 @@ def lock(discussion_id):
     form = forms.ReasonForm()
     if form.validate_on_submit():
         change = discussions.unlock_discussion if discussion.is_locked else discussions.lock_discussion
-        try:
+        with errors_on(form) as attempt:
             change(_me(), discussion, form.reason.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             flash(_("The discussion is locked.") if discussion.is_locked else _("The discussion is open again."),
                   "success")
             return redirect(url_for("discussions.show", discussion_id=discussion.id))

@@ -1,5 +1,6 @@
-"""Bursts of activity: for each key (a network range, an email domain), the busiest time
-window. Pure functions over plain values."""
+"""Bursts of activity: for each key (a network range, an email domain), the busiest time window.
+
+Pure functions over plain values."""
 from collections import defaultdict
 
 

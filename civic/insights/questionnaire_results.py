@@ -1,5 +1,6 @@
 """Per-question results of a questionnaire, from plain answer values."""
 from collections import Counter
+from datetime import timedelta
 from statistics import mean, median
 
 OTHER = "__other__"
@@ -45,8 +46,6 @@ def _with_shares(rows, total):
 
 def per_day(dates):
     """Counts per calendar day, oldest first, with empty days filled in."""
-    from datetime import timedelta
-
     counts = Counter(dates)
     if not counts:
         return []

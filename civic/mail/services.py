@@ -4,6 +4,7 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from civic.common.models import utcnow
 from civic.errors import ServiceUnavailable
@@ -34,7 +35,5 @@ def send_mail(to, subject, template, *, language=None, **context):
         mail_backend().send(message)
     except (OSError, Exception) as exc:  # smtplib errors are OSError subclasses or SMTPException
         current_app.logger.exception("Could not send mail %r to %s", template, to)
-        from flask_babel import gettext as _
-
         raise ServiceUnavailable(_("We could not send the email just now. Please try again in a few minutes.")) from exc
     return message

@@ -1,12 +1,12 @@
 """The development outbox at /dev/mail (never registered in production)."""
 from flask import Blueprint, abort, current_app, render_template
 
+from civic.mail.backends import OutboxBackend
+
 bp = Blueprint("mail", __name__, url_prefix="/dev/mail")
 
 
 def _outbox():
-    from civic.mail.backends import OutboxBackend
-
     backend = current_app.extensions["civic_mail"]
     if not isinstance(backend, OutboxBackend) or not current_app.config["CIVIC_DEV_MAIL_PAGE"]:
         abort(404)

@@ -1,4 +1,5 @@
-"""Site-wide pages and the health check."""
+"""Site-wide pages (home, about, accessibility, privacy), the language switch and the health check."""
+import redis
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
@@ -50,8 +51,6 @@ def _check_database():
 
 
 def _check_redis(url):
-    import redis
-
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()

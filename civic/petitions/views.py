@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from civic.common import clock
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
-from civic.common.ratelimit import client_address
+from civic.extensions import client_address
 from civic.errors import Conflict, InvalidInput
 from civic.permissions import can, ensure_can
 from civic.petitions import forms

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from civic.audit.models import AuditEntry
 from civic.discussions import services as ds
 from civic.discussions.models import Comment, CommentRevision, CommentVote, DiscussionFollow
-from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ParticipationClosed
+from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ParticipationClosed, RateLimited
 from civic.extensions import db
 from civic.notifications.models import Notification
 
@@ -90,6 +90,33 @@ def test_cannot_comment_in_a_locked_discussion(app, make_user, locked_discussion
     with pytest.raises(ParticipationClosed, match="Consultation closed"):
         ds.post_comment(make_user(), locked_discussion, body="hello")
     assert db.session.query(Comment).count() == 0
+
+
+def test_a_lock_stops_moderators_too_and_edits_as_well(app, make_user, open_discussion):
+    moderator = make_user(roles=("citizen", "moderator"))
+    author = make_user()
+    mine = ds.post_comment(author, open_discussion, body="before the lock")
+    ds.lock_discussion(moderator, open_discussion, "Cooling off")
+    with pytest.raises(ParticipationClosed, match="Cooling off"):
+        ds.post_comment(moderator, open_discussion, body="me neither")
+    with pytest.raises(ParticipationClosed, match="Cooling off"):
+        ds.edit_comment(author, mine, body="changed")
+    assert db.session.query(Comment).count() == 1
+
+
+def test_the_comment_limit_is_applied_by_the_service_and_says_when_to_post_again(app, make_user,
+                                                                               open_discussion):
+    app.config["CIVIC_LIMIT_COMMENT"] = "2 per minute"
+    author = make_user()
+    ds.post_comment(author, open_discussion, body="one")
+    with pytest.raises(InvalidInput):
+        ds.post_comment(author, open_discussion, body="")  # refused input does not count
+    ds.post_comment(author, open_discussion, body="two")
+    with pytest.raises(RateLimited, match="You can post again in") as refused:
+        ds.post_comment(author, open_discussion, body="three")
+    assert 0 < refused.value.retry_after <= 60
+    assert ds.post_comment(make_user(), open_discussion, body="someone else").id
+    assert db.session.query(Comment).count() == 3
 
 
 def test_cannot_reply_to_a_deleted_or_hidden_comment(app, make_user, open_discussion):

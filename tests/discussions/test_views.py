@@ -92,6 +92,21 @@ def test_locked_discussion_refuses_comments_with_its_reason(web, login_as, locke
     assert db.session.query(Comment).count() == 0
 
 
+def test_the_live_script_is_told_what_the_reader_may_do(web, login_as, open_discussion, make_user):
+    def abilities():
+        html = web.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
+        return set(re.search(r'data-abilities="([^"]*)"', html).group(1).split())
+
+    assert abilities() == set()
+    login_as("citizen")
+    assert abilities() == {"participant", "voter"}
+    web.post("/sign-out")
+    login_as("moderator")
+    assert abilities() == {"participant", "voter", "moderator", "pinner"}
+    ds.lock_discussion(make_user(roles=("citizen", "moderator")), open_discussion, "Cooling off")
+    assert abilities() == {"voter", "moderator", "pinner"}  # a lock stops everyone's comments, not votes
+
+
 def test_anonymous_posts_and_votes_go_to_sign_in(client, web, make_user, open_discussion):
     comment = ds.post_comment(make_user(), open_discussion, body="x")
     response = web.post(comment_url(open_discussion), {"body": "anon"})

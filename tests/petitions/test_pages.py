@@ -155,7 +155,7 @@ def test_signers_details_never_appear_in_public(open_petition, web, outbox, logi
 
 
 def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, web, now, login_as):
-    from civic.discussions.services import context_of
+    from civic.discussions.contexts import context_of
     from civic.discussions.models import Discussion
 
     discussion = db.session.get(Discussion, open_petition.discussion_id)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from civic.common.forms import shown_on_form
-from civic.common.ratelimit import client_address
+from civic.extensions import client_address
 from civic.consultations.services.anonymous_responses import (
     ANONYMOUS_LINK_MAX_AGE, confirm_anonymous_response, request_anonymous_response,
 )

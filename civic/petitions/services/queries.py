@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civic.common import clock
-from civic.discussions.services import DiscussionContext
+from civic.discussions.contexts import DiscussionContext
 from civic.errors import NotFound
 from civic.extensions import db
 from civic.insights.questionnaire_results import per_day

@@ -1,0 +1,7 @@
+"""Template helpers of accounts: the label of a role."""
+from civic.accounts.services import ROLE_LABELS
+from civic.permissions import Role
+
+
+def register_template_helpers(app):
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
