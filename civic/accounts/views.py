@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from civic.accounts import forms, services
-from civic.common.forms import apply_service_error, render_form
+from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import is_safe_redirect
@@ -42,12 +42,10 @@ def register():
         return redirect(url_for("pages.home"))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             services.register_user(form.display_name.data, form.email.data, form.password.data,
                                    language=session.get("language"))
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             return redirect(url_for("accounts.check_email"))
     return render_form("accounts/register.html", form)
 
@@ -88,11 +86,9 @@ def sign_in():
         form.email.data = request.args.get("email", "")
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             user = services.authenticate(form.email.data, form.password.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             next_url = form.next.data or ""
             if user.two_factor_enabled:
                 session["pending_two_factor"] = {
@@ -125,11 +121,9 @@ def sign_in_two_factor():
         return redirect(url_for("accounts.sign_in"))
     form = forms.TwoFactorForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             method = services.verify_second_factor(user, form.code.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             session.pop("pending_two_factor", None)
             if method == "recovery_code":
                 flash(_("You used a recovery code. %(n)d remain.",
@@ -163,11 +157,9 @@ def reset_password(token):
     services.user_for_reset_token(token)
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             user = services.reset_password(token, form.password.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             logout_user()
             flash(_("Your password is changed. Sign in with your new password."), "success")
             return redirect(url_for("accounts.sign_in", email=user.email))
@@ -189,13 +181,11 @@ def profile():
     if request.method == "GET":
         form.language.data = current_user.language or ""
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             services.update_profile(current_user, display_name=form.display_name.data,
                                     bio=form.bio.data, language=form.language.data or None,
                                     handle=form.handle.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             if form.language.data:
                 session["language"] = form.language.data
             flash(_("Your profile is saved."), "success")
@@ -209,11 +199,9 @@ def profile():
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             services.request_email_change(current_user, form.password.data, form.new_email.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             flash(_("We have sent a link to %(email)s. Your address changes when you follow it.",
                     email=form.new_email.data.strip()), "success")
             return redirect(url_for("accounts.profile"))
@@ -233,12 +221,10 @@ def confirm_email_change(token):
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             user = services.change_password(current_user._get_current_object(), form.current_password.data,
                                             form.new_password.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             login_user(user)  # this session continues with the new session token; others end
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
@@ -267,11 +253,9 @@ def two_factor_setup():
         secret = session["totp_setup_secret"] = services.new_totp_secret()
     form = forms.EnableTwoFactorForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, only=InvalidInput) as attempt:
             codes = services.enable_two_factor(current_user, secret, form.code.data)
-        except InvalidInput as error:
-            apply_service_error(form, error)
-        else:
+        if attempt.succeeded:
             session.pop("totp_setup_secret", None)
             flash(_("Two-factor sign-in is on."), "success")
             return render_template("accounts/recovery_codes.html", codes=codes, section="security",
@@ -287,11 +271,9 @@ def two_factor_setup():
 def two_factor_disable():
     form = forms.PasswordConfirmForm(prefix="disable")
     if form.validate_on_submit():
-        try:
+        with errors_flashed(only=InvalidInput) as attempt:
             services.disable_two_factor(current_user, form.password.data)
-        except InvalidInput as error:
-            flash(error.message, "error")
-        else:
+        if attempt.succeeded:
             flash(_("Two-factor sign-in is off."), "success")
     else:
         flash(_("Enter your password to turn off two-factor sign-in."), "error")
@@ -303,11 +285,9 @@ def two_factor_disable():
 def recovery_codes():
     form = forms.PasswordConfirmForm(prefix="codes")
     if form.validate_on_submit():
-        try:
+        with errors_flashed(only=InvalidInput) as attempt:
             codes = services.regenerate_recovery_codes(current_user, form.password.data)
-        except InvalidInput as error:
-            flash(error.message, "error")
-        else:
+        if attempt.succeeded:
             return render_template("accounts/recovery_codes.html", codes=codes, section="security",
                                    next_url=url_for("accounts.security"))
     else:

@@ -32,8 +32,9 @@ def apply_service_error(form, error):
 class _Attempt:
     """What `errors_on(form)` and `errors_flashed()` hand the view: did the service succeed?"""
 
-    def __init__(self, form=None):
+    def __init__(self, form=None, only=None):
         self.form = form
+        self.only = only
         self.error = None
 
     @property
@@ -49,7 +50,7 @@ class _Attempt:
         return self
 
     def __exit__(self, kind, error, traceback):
-        if error is None or not shown_on_form(error):
+        if error is None or not shown_on_form(error) or (self.only and not isinstance(error, self.only)):
             return False  # success, or an error the error handler answers (403, 404...)
         self.error = error
         if self.form is not None:
@@ -59,8 +60,9 @@ class _Attempt:
         return True
 
 
-def errors_on(form):
-    """Run a service call and put any error about the submission on `form`:
+def errors_on(form, *, only=None):
+    """Run a service call and put any error about the submission on `form` (with `only`, just
+    errors of those classes: the rest go to the error pages):
 
         with errors_on(form) as attempt:
             consultations.close_early(actor, consultation, form.reason.data)
@@ -68,12 +70,12 @@ def errors_on(form):
             return redirect(...)
         return render_form("consultations/close.html", form, ...)
     """
-    return _Attempt(form)
+    return _Attempt(form, only)
 
 
-def errors_flashed():
+def errors_flashed(*, only=None):
     """Like errors_on, for actions without a form of their own (a button): the message is flashed."""
-    return _Attempt()
+    return _Attempt(only=only)
 
 
 def render_form(template, form, **context):

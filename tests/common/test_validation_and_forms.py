@@ -99,3 +99,16 @@ def test_stream_csv_streams_every_row_in_chunks_with_download_headers(app):
     assert response.headers["Content-Disposition"] == 'attachment; filename="x.csv"'
     assert response.headers["Cache-Control"] == "no-store"
     assert response.mimetype == "text/csv"
+
+
+def test_errors_on_with_only_lets_other_errors_reach_the_error_pages(app):
+    from civic.errors import ServiceUnavailable
+
+    with app.test_request_context():
+        form = _Form()
+        with pytest.raises(ServiceUnavailable):
+            with errors_on(form, only=InvalidInput):
+                raise ServiceUnavailable("mail is down")
+        with errors_on(form, only=InvalidInput) as attempt:
+            raise InvalidInput("bad", field="title")
+        assert not attempt.succeeded and form.title.errors == ["bad"]
