@@ -1,4 +1,5 @@
 """Configuration, read from environment variables only; every default runs with no setup."""
+
 import os
 from pathlib import Path
 
@@ -30,11 +31,14 @@ def _int(environ, name, default):
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from exc
 
 
-DEFAULT_PETITION_AREAS = ("Old Town;Riverside;Northfield;Hillcrest;Southgate;Eastbrook;West End;"
-                          "Elsewhere in the country;Outside the country")
-DEFAULT_COMMON_DOMAINS = ("gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,me.com,"
-                          "aol.com,protonmail.com,proton.me,gmx.com,gmx.de,web.de,mail.com,yandex.com,zoho.com,"
-                          "hotmail.es,yahoo.es,outlook.es,telefonica.net")
+DEFAULT_PETITION_AREAS = (
+    "Old Town;Riverside;Northfield;Hillcrest;Southgate;Eastbrook;West End;Elsewhere in the country;Outside the country"
+)
+DEFAULT_COMMON_DOMAINS = (
+    "gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,me.com,"
+    "aol.com,protonmail.com,proton.me,gmx.com,gmx.de,web.de,mail.com,yandex.com,zoho.com,"
+    "hotmail.es,yahoo.es,outlook.es,telefonica.net"
+)
 
 
 def load_config(environ=None):
@@ -55,8 +59,7 @@ def load_config(environ=None):
         "TESTING": env == "testing",
         "SECRET_KEY": secret_key,
         "INSTANCE_PATH": str(instance_path),
-        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL")
-        or f"sqlite:///{instance_path / 'civic.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.sqlite3'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
@@ -94,12 +97,16 @@ def load_config(environ=None):
         "CIVIC_PETITION_OPEN_MONTHS": _int(environ, "CIVIC_PETITION_OPEN_MONTHS", 6),
         # Where signers live: the list offered on the signing form ("Name;Name;..."); the last
         # entry is for everyone else.
-        "CIVIC_PETITION_AREAS": tuple(a.strip() for a in environ.get("CIVIC_PETITION_AREAS", DEFAULT_PETITION_AREAS)
-                                      .split(";") if a.strip()),
+        "CIVIC_PETITION_AREAS": tuple(
+            a.strip() for a in environ.get("CIVIC_PETITION_AREAS", DEFAULT_PETITION_AREAS).split(";") if a.strip()
+        ),
         # Signing limits by network range and by email domain; large mail providers are exempt
         # from the domain limit (their users are many and unrelated).
-        "CIVIC_PETITION_COMMON_DOMAINS": frozenset(d.strip().lower() for d in environ.get(
-            "CIVIC_PETITION_COMMON_DOMAINS", DEFAULT_COMMON_DOMAINS).split(",") if d.strip()),
+        "CIVIC_PETITION_COMMON_DOMAINS": frozenset(
+            d.strip().lower()
+            for d in environ.get("CIVIC_PETITION_COMMON_DOMAINS", DEFAULT_COMMON_DOMAINS).split(",")
+            if d.strip()
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

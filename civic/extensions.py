@@ -1,4 +1,5 @@
 """Unbound Flask extension objects, bound to an app in create_app(); this module imports nothing from civic."""
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter

@@ -1,16 +1,36 @@
 """Imports every domain's models, so that db.metadata (and Alembic) sees the whole schema."""
+
 from civic.accounts.models import RecoveryCode, User, UserRole  # noqa: F401
 from civic.audit.models import AuditEntry  # noqa: F401
+from civic.consultations.models import (  # noqa: F401
+    Answer,
+    Consultation,
+    ConsultationFollow,
+    Correction,
+    Document,
+    DraftSection,
+    OutcomeItem,
+    Question,
+    Response,
+    Statement,
+    StatementVote,
+    StatementVoteEvent,
+    TimelinePhase,
+)
 from civic.discussions.models import (  # noqa: F401
-    Category, Comment, CommentRevision, CommentVote, Discussion, DiscussionFollow,
+    Category,
+    Comment,
+    CommentRevision,
+    CommentVote,
+    Discussion,
+    DiscussionFollow,
 )
 from civic.mail.models import Mailing  # noqa: F401
 from civic.notifications.models import Notification  # noqa: F401
-from civic.consultations.models import (  # noqa: F401
-    Document, DraftSection, OutcomeItem,
-    Answer, Consultation, ConsultationFollow, Correction, Question, Response, Statement, StatementVote,
-    StatementVoteEvent, TimelinePhase,
-)
 from civic.petitions.models import (  # noqa: F401
-    AreaTally, HourTally, Invalidation, Petition, Signature,
+    AreaTally,
+    HourTally,
+    Invalidation,
+    Petition,
+    Signature,
 )

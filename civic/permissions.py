@@ -3,6 +3,7 @@
 RULES is the whole table: an action maps to a predicate over (user, obj, roles), where
 roles are the user's *effective* roles. An action that is not in the table is denied.
 """
+
 import enum
 
 from flask import current_app, has_app_context
@@ -127,9 +128,13 @@ _manage_consultations = _role(Role.OFFICIAL, Role.ADMIN)
 def _manage_consultation_in(phases):
     """Officials and admins, while the consultation is in one of `phases` (a named set of
     civic.consultations.models)."""
+
     def rule(user, consultation, roles):
-        return (_manage_consultations(user, consultation, roles) and consultation is not None
-                and consultation.phase in phases)
+        return (
+            _manage_consultations(user, consultation, roles)
+            and consultation is not None
+            and consultation.phase in phases
+        )
 
     rule.roles = _manage_consultations.roles
     return rule
@@ -142,9 +147,7 @@ def _follow_consultation(user, consultation, roles):
 
 def _vote_on_statements(user, consultation, roles):
     """A participant, while the consultation takes votes on its statements (enabled, and open)."""
-    return (_participant(user, consultation, roles) and consultation is not None
-            and consultation.takes_statement_votes)
-
+    return _participant(user, consultation, roles) and consultation is not None and consultation.takes_statement_votes
 
 
 def _view_petition(user, petition, roles):
@@ -260,9 +263,7 @@ def ensure_can(user, action, obj=None):
     rule = RULES.get(action)
     needs = getattr(rule, "roles", frozenset())
     if needs and (held_roles(user) & needs) and staff_two_factor_required():
-        raise TwoFactorEnrolmentRequired(
-            _("Staff accounts must set up two-factor sign-in before using staff pages.")
-        )
+        raise TwoFactorEnrolmentRequired(_("Staff accounts must set up two-factor sign-in before using staff pages."))
     raise NotAllowed(_("You do not have permission to do that."))
 
 

@@ -4,6 +4,7 @@ Room names are spelled in room_for only; publish and publish_tally push after th
 
 Sockets only push: every write goes over HTTP. A client joins a room only if
 can(user, "<kind>.view", obj) allows it; domains register how to find their objects."""
+
 import logging
 import threading
 import time
@@ -54,6 +55,7 @@ def publish_tally(kind, object_id, counts):
 
 
 # --- presence: how many people have a room open now ----------------------------------------
+
 
 class MemoryPresence:
     """Presence for one process (no Redis)."""
@@ -143,6 +145,7 @@ def announce_presence(room):
 
 # --- the "live updates paused" signal ------------------------------------------------------
 
+
 class QueueMonitor:
     """Watches the message queue from each process and tells that process's clients when live
     updates pause (Redis unreachable) and resume. Started on the first socket connection."""
@@ -173,8 +176,7 @@ class QueueMonitor:
             if healthy != self.healthy:
                 self.healthy = healthy
                 # Local delivery only: the queue is what is down.
-                socketio.server.manager.emit("live_status", {"paused": not healthy}, namespace="/",
-                                             ignore_queue=True)
+                socketio.server.manager.emit("live_status", {"paused": not healthy}, namespace="/", ignore_queue=True)
             socketio.sleep(self.interval)
 
 
@@ -189,6 +191,7 @@ def _queue_monitor():
 
 
 # --- socket handlers -----------------------------------------------------------------------
+
 
 def _load(kind, object_id):
     loader = ROOM_KINDS.get(kind)

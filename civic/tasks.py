@@ -2,6 +2,7 @@
 
 A consultation or a petition closing is announced, and mailings to many people (a petition's
 signers, a consultation's respondents) go out a batch at a time."""
+
 import logging
 
 from civic.consultations.services.follows import notify_closed_consultations
@@ -17,8 +18,11 @@ def run_periodic_tasks():
     closed = notify_closed_consultations()
     petitions = close_due_petitions()
     mails = send_mailings()
-    return [f"consultations closed and announced: {closed}", f"petitions closed: {petitions}",
-            f"emails sent by mailings: {mails}"]
+    return [
+        f"consultations closed and announced: {closed}",
+        f"petitions closed: {petitions}",
+        f"emails sent by mailings: {mails}",
+    ]
 
 
 def run_forever(app):

@@ -1,4 +1,5 @@
 """Account forms: parsing and presence checks only; the rules live in accounts.services."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
@@ -17,8 +18,10 @@ class RegisterForm(FlaskForm):
     display_name = StringField(
         _l("Your name"),
         description=_l("Shown next to what you write. You can use a nickname."),
-        validators=[_required(_l("Enter the name other people will see.")),
-                    Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long)],
+        validators=[
+            _required(_l("Enter the name other people will see.")),
+            Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long),
+        ],
         render_kw={"autocomplete": "name", "maxlength": DISPLAY_NAME_MAX_LENGTH},
     )
     email = EmailField(
@@ -35,8 +38,10 @@ class RegisterForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Password again"),
-        validators=[_required(_l("Type the password again.")),
-                    EqualTo("password", message=_l("The two passwords are not the same."))],
+        validators=[
+            _required(_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     accept_privacy = BooleanField(
@@ -46,10 +51,16 @@ class RegisterForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[_required(_l("Enter your email address."))],
-                       render_kw={"autocomplete": "username", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("Email address"),
+        validators=[_required(_l("Enter your email address."))],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[_required(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
@@ -64,46 +75,66 @@ class TwoFactorForm(FlaskForm):
 
 
 class EmailOnlyForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[_required(_l("Enter your email address."))],
-                       render_kw={"autocomplete": "email", "spellcheck": "false"})
+    email = EmailField(
+        _l("Email address"),
+        validators=[_required(_l("Enter your email address."))],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[_required(_l("Choose a password."))],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"), validators=[_required(_l("Choose a password."))], render_kw={"autocomplete": "new-password"}
+    )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[_required(_l("Type the password again.")),
-                    EqualTo("password", message=_l("The two passwords are not the same."))],
+        validators=[
+            _required(_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[_required(_l("Enter your current password."))],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[_required(_l("Choose a password."))],
-                                 render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[_required(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[_required(_l("Choose a password."))], render_kw={"autocomplete": "new-password"}
+    )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[_required(_l("Type the password again.")),
-                    EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        validators=[
+            _required(_l("Type the password again.")),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ChangeEmailForm(FlaskForm):
-    new_email = EmailField(_l("New email address"), validators=[_required(_l("Enter your new email address."))],
-                           render_kw={"autocomplete": "email", "spellcheck": "false"})
-    password = PasswordField(_l("Your password"), validators=[_required(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+    new_email = EmailField(
+        _l("New email address"),
+        validators=[_required(_l("Enter your new email address."))],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Your name"), validators=[_required(_l("Enter the name other people will see.")),
-                                     Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long)],
+        _l("Your name"),
+        validators=[
+            _required(_l("Enter the name other people will see.")),
+            Length(max=DISPLAY_NAME_MAX_LENGTH, message=too_long),
+        ],
         render_kw={"autocomplete": "name", "maxlength": DISPLAY_NAME_MAX_LENGTH},
     )
     handle = StringField(
@@ -112,14 +143,20 @@ class ProfileForm(FlaskForm):
         validators=[_required(_l("Choose your @name."))],
         render_kw={"autocomplete": "username", "spellcheck": "false", "maxlength": 31},
     )
-    bio = TextAreaField(_l("About you (optional)"), validators=[Length(max=BIO_MAX_LENGTH, message=too_long)],
-                        render_kw={"rows": 4, "maxlength": BIO_MAX_LENGTH})
+    bio = TextAreaField(
+        _l("About you (optional)"),
+        validators=[Length(max=BIO_MAX_LENGTH, message=too_long)],
+        render_kw={"rows": 4, "maxlength": BIO_MAX_LENGTH},
+    )
     language = SelectField(_l("Language for emails and pages"), choices=[], validate_choice=False)
 
 
 class PasswordConfirmForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[_required(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class EnableTwoFactorForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Accounts tables: users, their roles and their two-factor recovery codes."""
+
 import re
 import unicodedata
 from datetime import datetime
@@ -42,12 +43,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role",
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="UserRole.role",
         foreign_keys="UserRole.user_id",
     )
-    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def get_id(self):
         return f"{self.id}:{self.session_token}"

@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the password policy."""
+
 import functools
 import gzip
 from pathlib import Path

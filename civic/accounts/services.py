@@ -1,4 +1,5 @@
 """Account services: registration, verification, sign-in, passwords, email, profile, 2FA, roles."""
+
 import hashlib
 import hmac
 import re
@@ -16,16 +17,22 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts import passwords
 from civic.accounts.models import (
-    BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, HANDLE_PATTERN, REASON_MAX_LENGTH, RecoveryCode, User,
+    BIO_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    HANDLE_PATTERN,
+    REASON_MAX_LENGTH,
+    RecoveryCode,
+    User,
     UserRole,
 )
 from civic.audit.services import record_staff_action
+from civic.common.db import commit as _commit
 from civic.common.models import utcnow
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
 from civic.common.validation import clean_text
 from civic.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, TokenInvalid
-from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.permissions import Role, ensure_can
@@ -39,6 +46,7 @@ class EmailNotVerified(InvalidInput):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def normalize_email(address, *, field="email"):
     """Validate an address and return (as typed but trimmed, lower-cased key)."""
@@ -55,9 +63,14 @@ def normalize_email(address, *, field="email"):
 
 
 def _clean_display_name(name):
-    return clean_text(name, field="display_name", max_length=DISPLAY_NAME_MAX_LENGTH, multiline=False,
-                      required=_("Enter the name other people will see."),
-                      too_long=_("A name has at most %(n)d characters.", n=DISPLAY_NAME_MAX_LENGTH))
+    return clean_text(
+        name,
+        field="display_name",
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        multiline=False,
+        required=_("Enter the name other people will see."),
+        too_long=_("A name has at most %(n)d characters.", n=DISPLAY_NAME_MAX_LENGTH),
+    )
 
 
 def _check_password(password, *, email="", display_name="", field="password"):
@@ -95,6 +108,7 @@ def load_user_for_session(session_id):
 
 # --- registration and verification ---------------------------------------------------------
 
+
 def register_user(display_name, email, password, *, language=None):
     """Create an unverified citizen account and email a verification link.
 
@@ -105,15 +119,24 @@ def register_user(display_name, email, password, *, language=None):
     _check_password(password, email=email, display_name=display_name)
     existing = find_user_by_email(key)
     if existing is not None:
-        send_mail(existing.email, lambda: _("Someone tried to register with your address"),
-                  "already_registered", language=existing.language or language,
-                  user=existing, sign_in_url=external_url("accounts.sign_in"),
-                  reset_url=external_url("accounts.forgot_password"))
+        send_mail(
+            existing.email,
+            lambda: _("Someone tried to register with your address"),
+            "already_registered",
+            language=existing.language or language,
+            user=existing,
+            sign_in_url=external_url("accounts.sign_in"),
+            reset_url=external_url("accounts.forgot_password"),
+        )
         return None
     user = User(
-        display_name=display_name, email=email, email_normalized=key,
-        password_hash=passwords.hash_password(password), session_token=_new_session_token(),
-        language=language, bio="",
+        display_name=display_name,
+        email=email,
+        email_normalized=key,
+        password_hash=passwords.hash_password(password),
+        session_token=_new_session_token(),
+        language=language,
+        bio="",
     )
     user.roles.append(UserRole(role=Role.CITIZEN.value))
     db.session.add(user)
@@ -127,10 +150,15 @@ def register_user(display_name, email, password, *, language=None):
 
 def send_verification_email(user):
     token = make_token("verify-email", {"uid": user.id, "email": user.email_normalized})
-    send_mail(user.email, lambda: _("Confirm your email address"), "verify_email",
-              language=user.language, user=user,
-              url=external_url("accounts.verify_email", token=token),
-              hours=current_app.config["CIVIC_EMAIL_TOKEN_MAX_AGE"] // 3600)
+    send_mail(
+        user.email,
+        lambda: _("Confirm your email address"),
+        "verify_email",
+        language=user.language,
+        user=user,
+        url=external_url("accounts.verify_email", token=token),
+        hours=current_app.config["CIVIC_EMAIL_TOKEN_MAX_AGE"] // 3600,
+    )
 
 
 def resend_verification(email):
@@ -157,6 +185,7 @@ def verify_email(token):
 
 # --- sign-in -------------------------------------------------------------------------------
 
+
 def authenticate(email, password):
     """Return the user whose credentials these are, or raise InvalidCredentials."""
     key = (email or "").strip().lower()
@@ -171,9 +200,7 @@ def authenticate(email, password):
         raise InvalidCredentials(_("That email and password do not match an account."))
     if not user.email_verified:
         send_verification_email(user)
-        raise EmailNotVerified(
-            _("Please confirm your email address first. We have sent you a new link.")
-        )
+        raise EmailNotVerified(_("Please confirm your email address first. We have sent you a new link."))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         _commit()
@@ -186,6 +213,7 @@ def record_sign_in(user):
 
 
 # --- passwords -----------------------------------------------------------------------------
+
 
 def _password_fingerprint(user):
     # Part of the current hash: a reset link stops working once the password has changed.
@@ -202,9 +230,15 @@ def request_password_reset(email):
     if user is None or not user.is_active:
         return
     token = make_token("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
-    send_mail(user.email, lambda: _("Reset your password"), "reset_password", language=user.language,
-              user=user, url=external_url("accounts.reset_password", token=token),
-              minutes=current_app.config["CIVIC_RESET_TOKEN_MAX_AGE"] // 60)
+    send_mail(
+        user.email,
+        lambda: _("Reset your password"),
+        "reset_password",
+        language=user.language,
+        user=user,
+        url=external_url("accounts.reset_password", token=token),
+        minutes=current_app.config["CIVIC_RESET_TOKEN_MAX_AGE"] // 60,
+    )
 
 
 def user_for_reset_token(token):
@@ -234,12 +268,19 @@ def change_password(user, current_password, new_password):
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = _new_session_token()
     _commit()
-    send_mail(user.email, lambda: _("Your password was changed"), "password_changed",
-              language=user.language, user=user, reset_url=external_url("accounts.forgot_password"))
+    send_mail(
+        user.email,
+        lambda: _("Your password was changed"),
+        "password_changed",
+        language=user.language,
+        user=user,
+        reset_url=external_url("accounts.forgot_password"),
+    )
     return user
 
 
 # --- email and profile ---------------------------------------------------------------------
+
 
 def request_email_change(user, password, new_email):
     ensure_can(user, "account.edit", user)
@@ -250,16 +291,26 @@ def request_email_change(user, password, new_email):
         raise InvalidInput(_("That is already your email address."), field="new_email")
     if find_user_by_email(key) is not None:
         # Tell the owner of that address, not the person asking: no account enumeration.
-        send_mail(new_email, lambda: _("Someone tried to use your address"), "email_taken",
-                  language=user.language)
+        send_mail(new_email, lambda: _("Someone tried to use your address"), "email_taken", language=user.language)
         return
     token = make_token("change-email", {"uid": user.id, "old": user.email_normalized, "new": new_email})
-    send_mail(new_email, lambda: _("Confirm your new email address"), "change_email",
-              language=user.language, user=user,
-              url=external_url("accounts.confirm_email_change", token=token),
-              hours=current_app.config["CIVIC_EMAIL_TOKEN_MAX_AGE"] // 3600)
-    send_mail(user.email, lambda: _("A change of email address was requested"), "email_change_requested",
-              language=user.language, user=user, new_email=new_email)
+    send_mail(
+        new_email,
+        lambda: _("Confirm your new email address"),
+        "change_email",
+        language=user.language,
+        user=user,
+        url=external_url("accounts.confirm_email_change", token=token),
+        hours=current_app.config["CIVIC_EMAIL_TOKEN_MAX_AGE"] // 3600,
+    )
+    send_mail(
+        user.email,
+        lambda: _("A change of email address was requested"),
+        "email_change_requested",
+        language=user.language,
+        user=user,
+        new_email=new_email,
+    )
 
 
 def confirm_email_change(token):
@@ -277,8 +328,14 @@ def confirm_email_change(token):
         _commit()
     except IntegrityError as exc:
         raise Conflict(_("Another account uses that address now.")) from exc
-    send_mail(old_email, lambda: _("Your email address was changed"), "email_changed",
-              language=user.language, user=user, new_email=new_email)
+    send_mail(
+        old_email,
+        lambda: _("Your email address was changed"),
+        "email_changed",
+        language=user.language,
+        user=user,
+        new_email=new_email,
+    )
     return user
 
 
@@ -296,8 +353,12 @@ def update_profile(user, *, display_name, bio="", language=None, handle=None):
     ensure_can(user, "account.edit", user)
     display_name = _clean_display_name(display_name)
     handle = _clean_handle(user, handle) if handle is not None else user.handle
-    bio = clean_text(bio, field="bio", max_length=BIO_MAX_LENGTH,
-                     too_long=_("Write at most %(n)d characters about yourself.", n=BIO_MAX_LENGTH))
+    bio = clean_text(
+        bio,
+        field="bio",
+        max_length=BIO_MAX_LENGTH,
+        too_long=_("Write at most %(n)d characters about yourself.", n=BIO_MAX_LENGTH),
+    )
     if language and language not in current_app.config["CIVIC_LANGUAGES"]:
         raise InvalidInput(_("Choose one of the languages offered."), field="language")
     user.display_name, user.bio, user.language, user.handle = display_name, bio, language or None, handle
@@ -310,6 +371,7 @@ def update_profile(user, *, display_name, bio="", language=None, handle=None):
 
 # --- two-factor sign-in --------------------------------------------------------------------
 
+
 def new_totp_secret():
     return pyotp.random_base32()
 
@@ -319,7 +381,7 @@ def totp_setup_details(user, secret):
     issuer = current_app.config.get("CIVIC_SITE_NAME") or TOTP_ISSUER_FALLBACK
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=None)
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return {"uri": uri, "qr_svg": qr_svg, "secret": grouped}
 
 
@@ -359,8 +421,9 @@ def enable_two_factor(user, secret, code):
         raise Conflict(_("Two-factor sign-in is already on."))
     step = _totp_step_matching(secret, _digits(code)) if secret else None
     if step is None:
-        raise InvalidInput(_("That code is not right. Check the time on your phone and try the newest code."),
-                           field="code")
+        raise InvalidInput(
+            _("That code is not right. Check the time on your phone and try the newest code."), field="code"
+        )
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     codes = _new_recovery_codes(user)
     _commit()
@@ -410,8 +473,13 @@ def disable_two_factor(user, password):
     for code in list(user.recovery_codes):
         db.session.delete(code)
     _commit()
-    send_mail(user.email, lambda: _("Two-factor sign-in was turned off"), "two_factor_disabled",
-              language=user.language, user=user)
+    send_mail(
+        user.email,
+        lambda: _("Two-factor sign-in was turned off"),
+        "two_factor_disabled",
+        language=user.language,
+        user=user,
+    )
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -432,9 +500,13 @@ def _parse_role(role):
 
 
 def _clean_reason(reason):
-    return clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH,
-                      required=_("Say why: the reason is kept in the audit log."),
-                      too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH))
+    return clean_text(
+        reason,
+        field="reason",
+        max_length=REASON_MAX_LENGTH,
+        required=_("Say why: the reason is kept in the audit log."),
+        too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH),
+    )
 
 
 def find_users(query="", *, role=None, page=1, per_page=25):
@@ -442,9 +514,9 @@ def find_users(query="", *, role=None, page=1, per_page=25):
     query = (query or "").strip()
     if query:
         pattern = f"%{query.lower().replace('%', '').replace('_', '')}%"
-        statement = statement.where(or_(
-            User.email_normalized.like(pattern), func.lower(User.display_name).like(pattern)
-        ))
+        statement = statement.where(
+            or_(User.email_normalized.like(pattern), func.lower(User.display_name).like(pattern))
+        )
     if role:
         statement = statement.where(User.roles.any(UserRole.role == _parse_role(role).value))
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
@@ -494,15 +566,28 @@ def create_admin(email, *, password=None, display_name=None):
             generated = password = secrets.token_urlsafe(12)
         display_name = _clean_display_name(display_name or email.split("@")[0])
         _check_password(password, email=email, display_name=display_name)
-        user = User(display_name=display_name, email=email, email_normalized=key, bio="",
-                    password_hash=passwords.hash_password(password), session_token=_new_session_token(),
-                    email_verified_at=utcnow())
+        user = User(
+            display_name=display_name,
+            email=email,
+            email_normalized=key,
+            bio="",
+            password_hash=passwords.hash_password(password),
+            session_token=_new_session_token(),
+            email_verified_at=utcnow(),
+        )
         user.roles.append(UserRole(role=Role.CITIZEN.value))
         db.session.add(user)
         db.session.flush()
     if not user.has_role(Role.ADMIN):
         user.roles.append(UserRole(role=Role.ADMIN.value))
-        record_staff_action(None, "role.grant", "user", user.id, user.display_name,
-                            "Granted from the command line (flask users create-admin)", {"role": "admin"})
+        record_staff_action(
+            None,
+            "role.grant",
+            "user",
+            user.id,
+            user.display_name,
+            "Granted from the command line (flask users create-admin)",
+            {"role": "admin"},
+        )
     _commit()
     return user, created, generated

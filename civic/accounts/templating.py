@@ -1,4 +1,5 @@
 """Template helpers of accounts: the label of a role."""
+
 from civic.accounts.services import ROLE_LABELS
 from civic.permissions import Role
 

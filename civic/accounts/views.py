@@ -1,4 +1,5 @@
 """Account pages: register, verify, sign in (with two-factor), passwords, email, profile."""
+
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -43,8 +44,9 @@ def register():
     form = forms.RegisterForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            services.register_user(form.display_name.data, form.email.data, form.password.data,
-                                   language=session.get("language"))
+            services.register_user(
+                form.display_name.data, form.email.data, form.password.data, language=session.get("language")
+            )
         if attempt.succeeded:
             return redirect(url_for("accounts.check_email"))
     return render_form("accounts/register.html", form)
@@ -76,8 +78,13 @@ def resend_verification():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
-@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN_FAILURES"), key_func=address_and_email, methods=["POST"],
-               deduct_when=_failed, scope="sign-in-account")
+@limiter.limit(
+    limit_from_config("CIVIC_LIMIT_SIGN_IN_FAILURES"),
+    key_func=address_and_email,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="sign-in-account",
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -92,8 +99,11 @@ def sign_in():
             next_url = form.next.data or ""
             if user.two_factor_enabled:
                 session["pending_two_factor"] = {
-                    "uid": user.id, "token": user.session_token, "remember": bool(form.remember.data),
-                    "next": next_url if is_safe_redirect(next_url) else "", "at": int(time.time()),
+                    "uid": user.id,
+                    "token": user.session_token,
+                    "remember": bool(form.remember.data),
+                    "next": next_url if is_safe_redirect(next_url) else "",
+                    "at": int(time.time()),
                 }
                 return redirect(url_for("accounts.sign_in_two_factor"))
             return _finish_sign_in(user, bool(form.remember.data), next_url)
@@ -112,8 +122,12 @@ def _pending_two_factor_user():
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 @limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), methods=["POST"])
-@limiter.limit(limit_from_config("CIVIC_LIMIT_TWO_FACTOR"), key_func=pending_two_factor_account,
-               methods=["POST"], scope="two-factor-account")
+@limiter.limit(
+    limit_from_config("CIVIC_LIMIT_TWO_FACTOR"),
+    key_func=pending_two_factor_account,
+    methods=["POST"],
+    scope="two-factor-account",
+)
 def sign_in_two_factor():
     user, pending = _pending_two_factor_user()
     if user is None:
@@ -126,8 +140,9 @@ def sign_in_two_factor():
         if attempt.succeeded:
             session.pop("pending_two_factor", None)
             if method == "recovery_code":
-                flash(_("You used a recovery code. %(n)d remain.",
-                        n=services.remaining_recovery_codes(user)), "warning")
+                flash(
+                    _("You used a recovery code. %(n)d remain.", n=services.remaining_recovery_codes(user)), "warning"
+                )
             return _finish_sign_in(user, pending["remember"], pending["next"])
     form.code.data = ""
     return render_form("accounts/sign_in_two_factor.html", form)
@@ -168,9 +183,11 @@ def reset_password(token):
 
 # --- the signed-in person's own settings ---------------------------------------------------
 
+
 def _language_choices():
-    return [SelectChoice("", _("Same as the page"))] + [SelectChoice(code, LANGUAGE_NAMES[code])
-                                                         for code in current_app.config["CIVIC_LANGUAGES"]]
+    return [SelectChoice("", _("Same as the page"))] + [
+        SelectChoice(code, LANGUAGE_NAMES[code]) for code in current_app.config["CIVIC_LANGUAGES"]
+    ]
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -182,9 +199,13 @@ def profile():
         form.language.data = current_user.language or ""
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            services.update_profile(current_user, display_name=form.display_name.data,
-                                    bio=form.bio.data, language=form.language.data or None,
-                                    handle=form.handle.data)
+            services.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                bio=form.bio.data,
+                language=form.language.data or None,
+                handle=form.handle.data,
+            )
         if attempt.succeeded:
             if form.language.data:
                 session["language"] = form.language.data
@@ -202,8 +223,13 @@ def change_email():
         with errors_on(form, only=InvalidInput) as attempt:
             services.request_email_change(current_user, form.password.data, form.new_email.data)
         if attempt.succeeded:
-            flash(_("We have sent a link to %(email)s. Your address changes when you follow it.",
-                    email=form.new_email.data.strip()), "success")
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you follow it.",
+                    email=form.new_email.data.strip(),
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_form("accounts/change_email.html", form, section="email")
 
@@ -222,8 +248,9 @@ def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            user = services.change_password(current_user._get_current_object(), form.current_password.data,
-                                            form.new_password.data)
+            user = services.change_password(
+                current_user._get_current_object(), form.current_password.data, form.new_password.data
+            )
         if attempt.succeeded:
             login_user(user)  # this session continues with the new session token; others end
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
@@ -235,7 +262,8 @@ def change_password():
 @login_required
 def security():
     return render_template(
-        "accounts/security.html", section="security",
+        "accounts/security.html",
+        section="security",
         remaining=services.remaining_recovery_codes(current_user),
         disable_form=forms.PasswordConfirmForm(prefix="disable"),
         codes_form=forms.PasswordConfirmForm(prefix="codes"),
@@ -258,12 +286,15 @@ def two_factor_setup():
         if attempt.succeeded:
             session.pop("totp_setup_secret", None)
             flash(_("Two-factor sign-in is on."), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes, section="security",
-                                   next_url=_safe_next(request.args.get("next", "")))
+            return render_template(
+                "accounts/recovery_codes.html",
+                codes=codes,
+                section="security",
+                next_url=_safe_next(request.args.get("next", "")),
+            )
     form.code.data = ""
     details = services.totp_setup_details(current_user, secret)
-    return render_form("accounts/two_factor_setup.html", form, details=details,
-                           section="security")
+    return render_form("accounts/two_factor_setup.html", form, details=details, section="security")
 
 
 @bp.post("/account/security/two-factor/disable")
@@ -288,8 +319,9 @@ def recovery_codes():
         with errors_flashed(only=InvalidInput) as attempt:
             codes = services.regenerate_recovery_codes(current_user, form.password.data)
         if attempt.succeeded:
-            return render_template("accounts/recovery_codes.html", codes=codes, section="security",
-                                   next_url=url_for("accounts.security"))
+            return render_template(
+                "accounts/recovery_codes.html", codes=codes, section="security", next_url=url_for("accounts.security")
+            )
     else:
         flash(_("Enter your password to make new recovery codes."), "error")
     return redirect(url_for("accounts.security"))

@@ -1,4 +1,5 @@
 """Administration pages. Each view asks can() through the service or ensure_can()."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,8 +34,7 @@ def users():
         results = accounts.find_users(query, role=role, page=_page())
     except InvalidInput:
         role, results = None, accounts.find_users(query, page=_page())
-    return render_template("admin/users.html", results=results, query=query, role=role,
-                           roles=role_choices())
+    return render_template("admin/users.html", results=results, query=query, role=role, roles=role_choices())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -68,9 +68,12 @@ def categories():
     form = CategoryForm()
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.save_category(current_user._get_current_object(), name=form.name.data,
-                                      description=form.description.data,
-                                      citizens_may_start=form.citizens_may_start.data)
+            discussions.save_category(
+                current_user._get_current_object(),
+                name=form.name.data,
+                description=form.description.data,
+                citizens_may_start=form.citizens_may_start.data,
+            )
         if attempt.succeeded:
             flash(_("Category created."), "success")
             return redirect(url_for("admin.categories"))
@@ -84,9 +87,13 @@ def edit_category(slug):
     form = CategoryForm(obj=category if request.method == "GET" else None)
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.save_category(current_user._get_current_object(), name=form.name.data,
-                                      description=form.description.data,
-                                      citizens_may_start=form.citizens_may_start.data, category=category)
+            discussions.save_category(
+                current_user._get_current_object(),
+                name=form.name.data,
+                description=form.description.data,
+                citizens_may_start=form.citizens_may_start.data,
+                category=category,
+            )
         if attempt.succeeded:
             flash(_("Category saved."), "success")
             return redirect(url_for("admin.categories"))

@@ -1,7 +1,8 @@
 """The audit log table, shared by every domain's staff actions."""
+
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, JSON, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.common.models import UTCDateTime, utcnow

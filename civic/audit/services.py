@@ -1,6 +1,7 @@
 """Writing and reading the audit log.
 
 record_staff_action never commits: the caller's change and its audit entry commit together or not at all."""
+
 from sqlalchemy import select
 
 from civic.audit.models import AuditEntry

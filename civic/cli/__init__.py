@@ -1,4 +1,5 @@
 """Command-line tools: `flask users ...` and `flask civic ...`."""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -65,11 +66,13 @@ def import_polis_command(folder, admin_email):
         query = query.where(User.email_normalized == admin_email.strip().lower())
     actor = db.session.scalar(query.order_by(User.id).limit(1))
     if actor is None:
-        raise click.ClickException("No official or admin account to record the import (create one with "
-                                   "`flask users create-admin`).")
+        raise click.ClickException(
+            "No official or admin account to record the import (create one with `flask users create-admin`)."
+        )
     try:
         consultation, statements, votes = import_polis(actor, folder)
     except CivicError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"Imported “{consultation.title}” as consultation {consultation.id}: "
-               f"{statements} statements, {votes} votes.")
+    click.echo(
+        f"Imported “{consultation.title}” as consultation {consultation.id}: {statements} statements, {votes} votes."
+    )

@@ -1,4 +1,5 @@
 """The project's own demo content: people of every role, written for Civic."""
+
 import random
 import secrets
 from datetime import timedelta
@@ -10,31 +11,30 @@ from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.models import utcnow
+from civic.consultations.models import Consultation
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.consultations.services import questions, statements
-from civic.consultations.models import Consultation
 from civic.discussions import services as discussions
 from civic.discussions.models import Category
 from civic.extensions import db
 from civic.permissions import Role
+from civic.petitions.models import Petition, Signature
 from civic.petitions.services import lifecycle as petition_lifecycle
 from civic.petitions.services import moderation, queries, responses
-from civic.petitions.models import Petition, Signature
 
 DEMO_PASSWORD = "civic-demo-passphrase"
 DEMO_PEOPLE = [
-    ("Ana Robles", "ana@demo.civic.localhost", [Role.CITIZEN],
-     "Cyclist, parent of two, lives by the river park."),
-    ("Tomás Ibarra", "tomas@demo.civic.localhost", [Role.CITIZEN],
-     "Runs the corner bakery on Calle Mayor."),
-    ("Grace Okafor", "grace@demo.civic.localhost", [Role.CITIZEN],
-     "Retired teacher; volunteers at the library."),
-    ("Moira Duval", "moderator@demo.civic.localhost", [Role.CITIZEN, Role.MODERATOR],
-     "Community moderator."),
-    ("Oscar Lindqvist", "official@demo.civic.localhost", [Role.CITIZEN, Role.OFFICIAL],
-     "Transport planning officer, City Council."),
-    ("Alex Admin", "admin@demo.civic.localhost", [Role.CITIZEN, Role.ADMIN],
-     "Runs this Civic site."),
+    ("Ana Robles", "ana@demo.civic.localhost", [Role.CITIZEN], "Cyclist, parent of two, lives by the river park."),
+    ("Tomás Ibarra", "tomas@demo.civic.localhost", [Role.CITIZEN], "Runs the corner bakery on Calle Mayor."),
+    ("Grace Okafor", "grace@demo.civic.localhost", [Role.CITIZEN], "Retired teacher; volunteers at the library."),
+    ("Moira Duval", "moderator@demo.civic.localhost", [Role.CITIZEN, Role.MODERATOR], "Community moderator."),
+    (
+        "Oscar Lindqvist",
+        "official@demo.civic.localhost",
+        [Role.CITIZEN, Role.OFFICIAL],
+        "Transport planning officer, City Council.",
+    ),
+    ("Alex Admin", "admin@demo.civic.localhost", [Role.CITIZEN, Role.ADMIN], "Runs this Civic site."),
 ]
 
 
@@ -49,16 +49,29 @@ def seed_demo():
     for name, email, roles, bio in DEMO_PEOPLE:
         user = db.session.scalar(select(User).where(User.email_normalized == email))
         if user is None:
-            user = User(display_name=name, email=email, email_normalized=email, bio=bio,
-                        password_hash=password_hash, session_token=secrets.token_hex(16),
-                        email_verified_at=utcnow())
+            user = User(
+                display_name=name,
+                email=email,
+                email_normalized=email,
+                bio=bio,
+                password_hash=password_hash,
+                session_token=secrets.token_hex(16),
+                email_verified_at=utcnow(),
+            )
             db.session.add(user)
             db.session.flush()
             for role in roles:
                 user.roles.append(UserRole(role=role.value))
                 if role is not Role.CITIZEN:
-                    record_staff_action(None, "role.grant", "user", user.id, name,
-                                        "Demo content (flask civic seed-demo)", {"role": role.value})
+                    record_staff_action(
+                        None,
+                        "role.grant",
+                        "user",
+                        user.id,
+                        name,
+                        "Demo content (flask civic seed-demo)",
+                        {"role": role.value},
+                    )
         rows.append((roles[-1].value, email, DEMO_PASSWORD))
     db.session.commit()
     _seed_discussions()
@@ -86,59 +99,102 @@ def _seed_discussions():
     admin = _person("admin@demo.civic.localhost")
     ana, tomas, grace = (_person(f"{n}@demo.civic.localhost") for n in ("ana", "tomas", "grace"))
     moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
-    categories = {name: discussions.save_category(admin, name=name, description=description,
-                                                  citizens_may_start=open_)
-                  for name, description, open_ in DEMO_CATEGORIES}
+    categories = {
+        name: discussions.save_category(admin, name=name, description=description, citizens_may_start=open_)
+        for name, description, open_ in DEMO_CATEGORIES
+    }
 
     street = discussions.start_discussion(
-        ana, categories["Transport"], title="Should Calle Mayor be closed to cars on Saturdays?",
+        ana,
+        categories["Transport"],
+        title="Should Calle Mayor be closed to cars on Saturdays?",
         body="Every Saturday the street is packed with cars looking for parking while the pavements "
-             "overflow. Other towns close their high street to traffic once a week. **Should we try it "
-             "for a summer?**")
+        "overflow. Other towns close their high street to traffic once a week. **Should we try it "
+        "for a summer?**",
+    )
     first = discussions.post_comment(
-        grace, street, stance="in_favour",
+        grace,
+        street,
+        stance="in_favour",
         body="Yes. I walk to the library every Saturday and the crossing by the fountain is frightening. "
-             "A summer trial costs little and we would learn a lot.")
+        "A summer trial costs little and we would learn a lot.",
+    )
     bakery = discussions.post_comment(
-        tomas, street, stance="against",
+        tomas,
+        street,
+        stance="against",
         body="My bakery gets its flour delivered on Saturday mornings, and half my customers come by car "
-             "from the villages. A closure would need a delivery window and parking nearby.")
+        "from the villages. A closure would need a delivery window and parking nearby.",
+    )
     discussions.post_comment(
-        ana, street, parent_id=bakery.id, stance="neutral",
-        body="That is fair, @tomas_ibarra. Would deliveries before 10:00 work for you?")
+        ana,
+        street,
+        parent_id=bakery.id,
+        stance="neutral",
+        body="That is fair, @tomas_ibarra. Would deliveries before 10:00 work for you?",
+    )
     reply = discussions.post_comment(
-        tomas, street, parent_id=bakery.id,
-        body="Before 10:00 would work, yes. And the car park behind the market is empty on Saturdays.")
-    discussions.post_comment(grace, street, parent_id=reply.id,
-                             body="Then a trial with a delivery window sounds like something we could all live with.")
+        tomas,
+        street,
+        parent_id=bakery.id,
+        body="Before 10:00 would work, yes. And the car park behind the market is empty on Saturdays.",
+    )
+    discussions.post_comment(
+        grace,
+        street,
+        parent_id=reply.id,
+        body="Then a trial with a delivery window sounds like something we could all live with.",
+    )
     answer = discussions.post_comment(
-        official, street,
+        official,
+        street,
         body="Thank you all. The transport team is preparing a consultation on a **summer trial** with "
-             "deliveries until 10:00. We will publish it here in the spring.")
+        "deliveries until 10:00. We will publish it here in the spring.",
+    )
     discussions.pin_comment(official, answer)
-    for voter, comment, value in ((tomas, first, 1), (ana, first, 1), (grace, bakery, 1), (ana, bakery, 1),
-                                  (moderator, first, -1), (grace, answer, 1), (ana, answer, 1)):
+    for voter, comment, value in (
+        (tomas, first, 1),
+        (ana, first, 1),
+        (grace, bakery, 1),
+        (ana, bakery, 1),
+        (moderator, first, -1),
+        (grace, answer, 1),
+        (ana, answer, 1),
+    ):
         discussions.vote_on_comment(voter, comment, value)
 
     lanes = discussions.start_discussion(
-        grace, categories["Transport"], title="Where do we need safe cycle lanes first?",
-        body="The council has money for two kilometres of protected lanes this year. Which streets should get them?")
-    discussions.post_comment(ana, lanes, body="The school run on Avenida del Río: children cycle among buses.",
-                             stance="neutral")
+        grace,
+        categories["Transport"],
+        title="Where do we need safe cycle lanes first?",
+        body="The council has money for two kilometres of protected lanes this year. Which streets should get them?",
+    )
+    discussions.post_comment(
+        ana, lanes, body="The school run on Avenida del Río: children cycle among buses.", stance="neutral"
+    )
 
     homes = discussions.start_discussion(
-        tomas, categories["Housing"], title="Empty flats above the shops",
+        tomas,
+        categories["Housing"],
+        title="Empty flats above the shops",
         body="Many flats above shops on the high street have stood empty for years. Could the council help "
-             "owners bring them back into use?")
-    discussions.post_comment(grace, homes, stance="in_favour",
-                             body="Grants for repairs in exchange for five years at an affordable rent have worked elsewhere.")
+        "owners bring them back into use?",
+    )
+    discussions.post_comment(
+        grace,
+        homes,
+        stance="in_favour",
+        body="Grants for repairs in exchange for five years at an affordable rent have worked elsewhere.",
+    )
 
     benches = discussions.start_discussion(
-        ana, categories["Parks and public space"], title="More benches and shade in Plaza Nueva",
-        body="Older neighbours tell me they cannot cross the square in summer without a place to rest.")
+        ana,
+        categories["Parks and public space"],
+        title="More benches and shade in Plaza Nueva",
+        body="Older neighbours tell me they cannot cross the square in summer without a place to rest.",
+    )
     discussions.post_comment(grace, benches, body="And a drinking fountain, please.", stance="in_favour")
     discussions.lock_discussion(moderator, benches, "The council agreed to add benches and shade; work starts in May.")
-
 
 
 def _seed_consultations():
@@ -147,31 +203,57 @@ def _seed_consultations():
         return
     official = _person("official@demo.civic.localhost")
     now = clock.utc_to_local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
-    summer = consultation_lifecycle.create_consultation(official, consultation_lifecycle.ConsultationFields(
-        title="A car-free Calle Mayor on summer Saturdays?",
-        summary="Should the council close Calle Mayor to cars on Saturdays from June to September, "
-                "with a delivery window before 10:00?",
-        body_markdown="Residents asked for a trial in the discussions. Before deciding, we want to hear "
-                      "from people who live, work and shop on and around **Calle Mayor**.\n\n"
-                      "- The trial would run on Saturdays, June to September.\n"
-                      "- Deliveries would be allowed before 10:00.\n"
-                      "- Buses 3 and 7 would use Calle Nueva instead.",
-        topic="Transport", area="Old Town", contact="transport@council.example",
-        opens_local=now - timedelta(days=3), closes_local=now + timedelta(days=25), anonymous_responses=True))
+    summer = consultation_lifecycle.create_consultation(
+        official,
+        consultation_lifecycle.ConsultationFields(
+            title="A car-free Calle Mayor on summer Saturdays?",
+            summary="Should the council close Calle Mayor to cars on Saturdays from June to September, "
+            "with a delivery window before 10:00?",
+            body_markdown="Residents asked for a trial in the discussions. Before deciding, we want to hear "
+            "from people who live, work and shop on and around **Calle Mayor**.\n\n"
+            "- The trial would run on Saturdays, June to September.\n"
+            "- Deliveries would be allowed before 10:00.\n"
+            "- Buses 3 and 7 would use Calle Nueva instead.",
+            topic="Transport",
+            area="Old Town",
+            contact="transport@council.example",
+            opens_local=now - timedelta(days=3),
+            closes_local=now + timedelta(days=25),
+            anonymous_responses=True,
+        ),
+    )
     Q = questions.QuestionData
     for data in (
-        Q(kind="single_choice", prompt="How do you usually get to Calle Mayor?", section="About you",
-          options=("On foot", "By bike", "By bus", "By car"), allow_other=True, required=True),
-        Q(kind="yes_no", prompt="Should the council try a car-free Saturday this summer?", section="The trial",
-          required=True),
-        Q(kind="scale", prompt="How much would it change your Saturdays?", scale="1-5",
-          scale_min_label="Not at all", scale_max_label="A great deal"),
+        Q(
+            kind="single_choice",
+            prompt="How do you usually get to Calle Mayor?",
+            section="About you",
+            options=("On foot", "By bike", "By bus", "By car"),
+            allow_other=True,
+            required=True,
+        ),
+        Q(
+            kind="yes_no",
+            prompt="Should the council try a car-free Saturday this summer?",
+            section="The trial",
+            required=True,
+        ),
+        Q(
+            kind="scale",
+            prompt="How much would it change your Saturdays?",
+            scale="1-5",
+            scale_min_label="Not at all",
+            scale_max_label="A great deal",
+        ),
         Q(kind="long_text", prompt="What should the council know before it decides?"),
     ):
         questions.save_question(official, summer, data)
     statements.set_statement_options(official, summer, enabled=True, premoderated=True)
-    for text in ("Deliveries before 10:00 are enough for shops.", "Closing the street will push traffic "
-                 "into the side streets.", "A summer trial is a cheap way to find out."):
+    for text in (
+        "Deliveries before 10:00 are enough for shops.",
+        "Closing the street will push traffic into the side streets.",
+        "A summer trial is a cheap way to find out.",
+    ):
         statements.add_statement(official, summer, text)
     consultation_lifecycle.publish_consultation(official, summer)
     return summer
@@ -179,16 +261,44 @@ def _seed_consultations():
 
 DEMO_PETITIONS = [
     # title, background, topic, creator, state, signatures, days open
-    ("Plant 500 street trees in the Old Town", "Our streets are the hottest in the city in summer and have lost "
-     "dozens of trees in ten years. Shade makes walking and waiting for the bus bearable.", "Parks", "ana", "open",
-     1240, 40),
-    ("Open the central library on Sundays", "Students and working families have no quiet place to study or read "
-     "at weekends. Other cities open their main library on Sunday afternoons.", "Libraries", "grace", "open", 380,
-     12),
-    ("Build a safe cycle lane on the river road", "Cyclists share a narrow, fast road with lorries. Two people "
-     "were hurt there last year.", "Transport", "ana", "responded", 10_420, 170),
-    ("Stop the council using glyphosate in parks", "Other councils have stopped. Children play on the grass.",
-     "Parks", "tomas", "pending", 6, 0),
+    (
+        "Plant 500 street trees in the Old Town",
+        "Our streets are the hottest in the city in summer and have lost "
+        "dozens of trees in ten years. Shade makes walking and waiting for the bus bearable.",
+        "Parks",
+        "ana",
+        "open",
+        1240,
+        40,
+    ),
+    (
+        "Open the central library on Sundays",
+        "Students and working families have no quiet place to study or read "
+        "at weekends. Other cities open their main library on Sunday afternoons.",
+        "Libraries",
+        "grace",
+        "open",
+        380,
+        12,
+    ),
+    (
+        "Build a safe cycle lane on the river road",
+        "Cyclists share a narrow, fast road with lorries. Two people were hurt there last year.",
+        "Transport",
+        "ana",
+        "responded",
+        10_420,
+        170,
+    ),
+    (
+        "Stop the council using glyphosate in parks",
+        "Other councils have stopped. Children play on the grass.",
+        "Parks",
+        "tomas",
+        "pending",
+        6,
+        0,
+    ),
     ("Plant more trees in the old town", "Because shade matters.", "Parks", "tomas", "rejected", 1, 0),
 ]
 
@@ -204,12 +314,14 @@ def _seed_petitions():
     first_open = None
     for title, background, topic, who, state, count, days in DEMO_PETITIONS:
         creator = _person(f"{who}@demo.civic.localhost")
-        petition = petition_lifecycle.create_petition(creator, petition_lifecycle.PetitionFields(
-            title=title, background=background, topic=topic, area=areas[0]))
+        petition = petition_lifecycle.create_petition(
+            creator, petition_lifecycle.PetitionFields(title=title, background=background, topic=topic, area=areas[0])
+        )
         if state == "rejected":
             petition.state = "pending"
-            moderation.reject_petition(moderator, petition, "duplicate", "Please sign the earlier petition.",
-                                       duplicate_of_id=first_open.id)
+            moderation.reject_petition(
+                moderator, petition, "duplicate", "Please sign the earlier petition.", duplicate_of_id=first_open.id
+            )
             continue
         if state == "pending":
             petition.state, petition.moderation_requested_at = "pending", now
@@ -218,12 +330,22 @@ def _seed_petitions():
         opened = now - timedelta(days=days)
         petition.state, petition.opened_at, petition.created_at = "open", opened, opened - timedelta(days=4)
         petition.closes_at, petition.moderated_at = moderation.closing_time(opened), opened
-        rows = [dict(petition_id=petition.id, name=f"Demo signer {n}", email=f"signer{n}.{petition.id}@demo.invalid",
-                     email_key=f"signer{n}.{petition.id}@demo.invalid", email_domain="demo.invalid",
-                     area=rng.choices(areas, weights=range(len(areas), 0, -1))[0], notify=False,
-                     ip_address=f"192.0.2.{n % 250}", token=secrets.token_hex(16),
-                     created_at=(at := opened + timedelta(seconds=rng.uniform(0, days * 86400))), validated_at=at)
-                for n in range(count - 1)]
+        rows = [
+            dict(
+                petition_id=petition.id,
+                name=f"Demo signer {n}",
+                email=f"signer{n}.{petition.id}@demo.invalid",
+                email_key=f"signer{n}.{petition.id}@demo.invalid",
+                email_domain="demo.invalid",
+                area=rng.choices(areas, weights=range(len(areas), 0, -1))[0],
+                notify=False,
+                ip_address=f"192.0.2.{n % 250}",
+                token=secrets.token_hex(16),
+                created_at=(at := opened + timedelta(seconds=rng.uniform(0, days * 86400))),
+                validated_at=at,
+            )
+            for n in range(count - 1)
+        ]
         if rows:
             db.session.execute(insert(Signature), rows)
             queries.rebuild_tallies(petition.id)
@@ -236,7 +358,10 @@ def _seed_petitions():
         first_open = first_open or petition
         db.session.commit()
         if state == "responded":
-            responses.publish_response(official, petition, "We will build a protected lane on the river road "
-                                       "next spring.", "The works are in next year's budget. **Construction** "
-                                       "starts in March and takes about ten weeks.")
+            responses.publish_response(
+                official,
+                petition,
+                "We will build a protected lane on the river road next spring.",
+                "The works are in next year's budget. **Construction** starts in March and takes about ten weeks.",
+            )
     db.session.commit()

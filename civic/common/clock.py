@@ -1,12 +1,13 @@
 """The current time, in one place, so that tests can freeze it, and site-local time conversions."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 
 def now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def site_zone():
@@ -19,7 +20,7 @@ def local_to_utc(local, zone=None):
     its first occurrence."""
     zone = zone or site_zone()
     aware = local.replace(tzinfo=zone, fold=0)
-    as_utc = aware.astimezone(timezone.utc)
+    as_utc = aware.astimezone(UTC)
     if as_utc.astimezone(zone).replace(tzinfo=None) != local:
         return None
     return as_utc

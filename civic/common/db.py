@@ -1,4 +1,5 @@
 """Transaction helpers shared by every domain's services."""
+
 from civic.extensions import db
 
 

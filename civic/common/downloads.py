@@ -3,6 +3,7 @@
 The caller checks permissions and writes its audit entry *before* calling stream_csv (the service
 returns the header and a row iterator only after ensure_can), so nothing is streamed to someone
 who may not have it and a refusal is an ordinary error page, not a broken download."""
+
 import csv
 import io
 
@@ -32,5 +33,8 @@ def attachment_headers(filename):
 
 def stream_csv(header, rows, filename, *, bom=False):
     """A download of `header` then `rows` (any iterable, read lazily) as `filename`."""
-    return Response(stream_with_context(_chunks(header, rows, bom)), mimetype="text/csv; charset=utf-8",
-                    headers=attachment_headers(filename))
+    return Response(
+        stream_with_context(_chunks(header, rows, bom)),
+        mimetype="text/csv; charset=utf-8",
+        headers=attachment_headers(filename),
+    )

@@ -5,11 +5,29 @@ the tag is dropped, and for Gmail, which ignores dots in the local part, the dot
 The key is still a deliverable address for the same mailbox."""
 
 # Providers that deliver name+anything@ to name@ (sub-addressing).
-PLUS_TAG_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com",
-    "mac.com", "protonmail.com", "proton.me", "pm.me", "fastmail.com", "fastmail.fm", "yandex.ru", "yandex.com",
-    "gmx.de", "gmx.net", "zoho.com",
-})
+PLUS_TAG_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "fastmail.com",
+        "fastmail.fm",
+        "yandex.ru",
+        "yandex.com",
+        "gmx.de",
+        "gmx.net",
+        "zoho.com",
+    }
+)
 # Providers that ignore dots in the local part, and their canonical domain.
 DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 

@@ -1,4 +1,5 @@
 """Sizes of files in words, in the reader's language: "1.2 MB", "640 bytes"."""
+
 from flask_babel import format_decimal, ngettext
 
 

@@ -1,4 +1,5 @@
 """Form helpers shared by every domain: service errors shown on the form, refused forms answered 422."""
+
 from flask import flash, render_template
 from flask_babel import lazy_gettext as _l
 

@@ -1,4 +1,5 @@
 """Turns domain errors and HTTP errors into an HTML page or a JSON body, in one place."""
+
 import math
 import re
 import time
@@ -78,11 +79,17 @@ def _rate_limit_message():
     if not wait:
         return None
     if wait < 120:
-        return ngettext("Too many attempts. Please try again in %(num)d second.",
-                        "Too many attempts. Please try again in %(num)d seconds.", wait)
+        return ngettext(
+            "Too many attempts. Please try again in %(num)d second.",
+            "Too many attempts. Please try again in %(num)d seconds.",
+            wait,
+        )
     minutes = math.ceil(wait / 60)
-    return ngettext("Too many attempts. Please try again in %(num)d minute.",
-                    "Too many attempts. Please try again in %(num)d minutes.", minutes)
+    return ngettext(
+        "Too many attempts. Please try again in %(num)d minute.",
+        "Too many attempts. Please try again in %(num)d minutes.",
+        minutes,
+    )
 
 
 def _too_large_message():
@@ -90,8 +97,10 @@ def _too_large_message():
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if not limit:
         return None
-    return _("What you sent is larger than the site accepts: at most %(size)s at a time. Go back and choose "
-             "a smaller file.", size=format_size(limit))
+    return _(
+        "What you sent is larger than the site accepts: at most %(size)s at a time. Go back and choose a smaller file.",
+        size=format_size(limit),
+    )
 
 
 # Never written back into a page: what a person types to prove who they are.
@@ -114,13 +123,21 @@ def expired_form_page():
     """A form whose CSRF token no longer matches (the session ended while the person was typing):
     nothing was saved, so show what they wrote and offer to send it again with a fresh token,
     instead of a bare 400 that loses a long answer."""
-    fields = [(name, value) for name, value in request.form.items(multi=True)
-              if name != "csrf_token" and not _SECRET_FIELDS.search(name)]
+    fields = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and not _SECRET_FIELDS.search(name)
+    ]
     readable = [value for _name, value in fields if len(value.strip()) > 20 or " " in value.strip()]
     back = request.referrer if _sent_from_this_site() and request.referrer else url_for("pages.home")
-    page = render_template("errors/expired_form.html", fields=fields, readable=readable, back=back,
-                           had_files=any(f.filename for f in request.files.values()),
-                           had_secrets=any(_SECRET_FIELDS.search(n) for n in request.form if n != "csrf_token"))
+    page = render_template(
+        "errors/expired_form.html",
+        fields=fields,
+        readable=readable,
+        back=back,
+        had_files=any(f.filename for f in request.files.values()),
+        had_secrets=any(_SECRET_FIELDS.search(n) for n in request.form if n != "csrf_token"),
+    )
     return make_response(page, 400)
 
 
@@ -145,8 +162,11 @@ def register_error_handlers(app):
         if getattr(error, "retry_after", None):
             headers["Retry-After"] = str(int(error.retry_after))
         return error_response(
-            error.status, error.code, error.message or _messages().get(error.status, ""),
-            extra_headers=headers, details=getattr(error, "errors", None) or None,
+            error.status,
+            error.code,
+            error.message or _messages().get(error.status, ""),
+            extra_headers=headers,
+            details=getattr(error, "errors", None) or None,
         )
 
     @app.errorhandler(CSRFError)
@@ -154,7 +174,8 @@ def register_error_handlers(app):
         if not wants_json() and request.method == "POST" and _sent_from_this_site():
             return expired_form_page()
         return error_response(
-            400, "csrf_failed",
+            400,
+            "csrf_failed",
             _("The form had expired or was sent from another site. Go back, reload the page and try again."),
         )
 

@@ -1,4 +1,5 @@
 """Language choice and localised formatting."""
+
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 

@@ -1,6 +1,7 @@
 """The small Markdown subset users may write, rendered to safe HTML; @mentions become profile links.
 
 Emphasis, links, lists, quotes and code; the HTML goes through the one sanitiser."""
+
 import html
 import re
 
@@ -8,17 +9,40 @@ from markdown_it import MarkdownIt
 
 from civic.common.sanitize import sanitize_html
 
-_md = (
-    MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False})
-    .enable(["emphasis", "link", "list", "blockquote", "backticks", "fence", "code", "newline",
-             "escape", "strikethrough", "autolink", "paragraph"])
+_md = MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False}).enable(
+    [
+        "emphasis",
+        "link",
+        "list",
+        "blockquote",
+        "backticks",
+        "fence",
+        "code",
+        "newline",
+        "escape",
+        "strikethrough",
+        "autolink",
+        "paragraph",
+    ]
 )
 
 # Texts that officials put up for comment (a consultation's draft text) may also have tables.
-_document_md = (
-    MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False})
-    .enable(["emphasis", "link", "list", "blockquote", "backticks", "fence", "code", "newline",
-             "escape", "strikethrough", "autolink", "paragraph", "table"])
+_document_md = MarkdownIt("zero", {"linkify": False, "breaks": True, "html": False}).enable(
+    [
+        "emphasis",
+        "link",
+        "list",
+        "blockquote",
+        "backticks",
+        "fence",
+        "code",
+        "newline",
+        "escape",
+        "strikethrough",
+        "autolink",
+        "paragraph",
+        "table",
+    ]
 )
 
 MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{3,30})\b", re.IGNORECASE)

@@ -1,4 +1,5 @@
 """Rate-limit keys and the limits Civic applies to its sensitive writes."""
+
 import math
 import time
 

@@ -1,10 +1,32 @@
 """The one sanitiser for user-supplied HTML, a strict allow-list built on nh3."""
+
 import nh3
 
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "i", "li",
-    "ol", "p", "pre", "q", "s", "strong", "sub", "sup", "ul",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h3",
+        "h4",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "strong",
+        "sub",
+        "sup",
+        "ul",
+    }
+)
 # Only for texts put up by officials (a consultation's draft text), never for comments.
 TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
 ALLOWED_ATTRIBUTES = {

@@ -1,4 +1,5 @@
 """Template helpers that belong to no domain: the site's name, languages, localised formatting."""
+
 from flask import current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 

@@ -1,4 +1,5 @@
 """Signed, expiring tokens for links sent by email."""
+
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer

@@ -1,4 +1,5 @@
 """Absolute URLs for emails, built the same way inside and outside a request."""
+
 from flask import current_app, has_request_context, url_for
 
 

@@ -1,6 +1,7 @@
 """Checking what people typed, for every service: one text cleaner, and several fields' problems at once.
 
 The first problem is the error's message; all of them are shown beside their fields."""
+
 from flask_babel import gettext as _
 
 from civic.errors import InvalidInput
@@ -16,8 +17,9 @@ def clean_text(value, *, field, max_length, required=None, multiline=True, too_l
     if required and not text:
         raise InvalidInput(required, field=field)
     if len(text) > max_length:
-        message = too_long or _("Use at most %(max)d characters; this has %(length)d.",
-                                max=max_length, length=len(text))
+        message = too_long or _(
+            "Use at most %(max)d characters; this has %(length)d.", max=max_length, length=len(text)
+        )
         raise InvalidInput(message, field=field)
     return text
 
@@ -25,10 +27,10 @@ def clean_text(value, *, field, max_length, required=None, multiline=True, too_l
 class FieldErrors:
     """Collects the problems of a form's fields so that one InvalidInput reports all of them.
 
-        problems = FieldErrors()
-        title = problems.check(clean_text, fields.title, field="title", max_length=80)
-        if ...: problems.add("area", _("Choose an area."))
-        problems.raise_if_any()
+    problems = FieldErrors()
+    title = problems.check(clean_text, fields.title, field="title", max_length=80)
+    if ...: problems.add("area", _("Choose an area."))
+    problems.raise_if_any()
     """
 
     def __init__(self):

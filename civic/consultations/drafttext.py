@@ -1,6 +1,7 @@
 """A draft text put up for comment, as pure functions: splitting its Markdown into commentable
 blocks, fingerprinting them, rendering one block, the heading levels a page shows, and reading an
 uploaded text file. No Flask, no database: the service keeps the rows and words the messages."""
+
 import hashlib
 import re
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ UPLOAD_EXTENSIONS = ("md", "markdown", "txt")
 # tables, which a draft text needs. Raw HTML is not a block of its own: it stays a paragraph and
 # the renderer escapes it. A thematic break (---) separates blocks and is not one itself.
 _parser = MarkdownIt("zero").enable(
-    ["heading", "lheading", "paragraph", "list", "blockquote", "fence", "code", "table", "hr"])
+    ["heading", "lheading", "paragraph", "list", "blockquote", "fence", "code", "table", "hr"]
+)
 
 _KIND_OF_TOKEN = {
     "heading_open": "heading",

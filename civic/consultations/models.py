@@ -1,6 +1,7 @@
 """Consultation tables: the consultation (with its phase and the named sets of what each phase
 allows), its public timeline, its public list of corrections, questions, responses, statements,
 documents and draft text."""
+
 import enum
 from datetime import date, datetime
 
@@ -31,8 +32,10 @@ class Phase(str, enum.Enum):
 
 
 PHASE_LABELS = {
-    "draft": lazy_pgettext("consultation phase", "Draft"), "scheduled": lazy_pgettext("consultation phase", "Upcoming"),
-    "open": lazy_pgettext("consultation phase", "Open"), "closed": lazy_pgettext("consultation phase", "Closed"),
+    "draft": lazy_pgettext("consultation phase", "Draft"),
+    "scheduled": lazy_pgettext("consultation phase", "Upcoming"),
+    "open": lazy_pgettext("consultation phase", "Open"),
+    "closed": lazy_pgettext("consultation phase", "Closed"),
     "outcome_published": lazy_pgettext("consultation phase", "Outcome published"),
 }
 
@@ -82,15 +85,20 @@ class Consultation(TimestampMixin, db.Model):
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     timeline: Mapped[list["TimelinePhase"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="TimelinePhase.position")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="TimelinePhase.position"
+    )
     questions: Mapped[list["Question"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="Question.position")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Question.position"
+    )
     corrections: Mapped[list["Correction"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="Correction.created_at.desc()")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Correction.created_at.desc()"
+    )
     documents: Mapped[list["Document"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="Document.position")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Document.position"
+    )
     outcome_items: Mapped[list["OutcomeItem"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="OutcomeItem.position")
+        back_populates="consultation", cascade="all, delete-orphan", order_by="OutcomeItem.position"
+    )
 
     def phase_at(self, now):
         if self.published_at is None:
@@ -153,8 +161,9 @@ class TimelinePhase(db.Model):
     __tablename__ = "consultation_timeline_phase"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     name: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False)
     description: Mapped[str] = mapped_column(String(SUMMARY_MAX_LENGTH), nullable=False, default="")
@@ -170,8 +179,9 @@ class Correction(db.Model):
     __tablename__ = "consultation_correction"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -186,8 +196,9 @@ class Question(db.Model):
     __tablename__ = "consultation_question"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     section: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False, default="")
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -204,8 +215,14 @@ class Question(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
     def spec(self):
-        return QuestionSpec(kind=self.kind, required=self.required, options=tuple(self.options or ()),
-                            allow_other=self.allow_other, scale_min=self.scale_min, scale_max=self.scale_max)
+        return QuestionSpec(
+            kind=self.kind,
+            required=self.required,
+            options=tuple(self.options or ()),
+            allow_other=self.allow_other,
+            scale_min=self.scale_min,
+            scale_max=self.scale_max,
+        )
 
 
 class Response(db.Model):
@@ -216,8 +233,10 @@ class Response(db.Model):
     whenever its answers are replaced, so an older link stops working."""
 
     __tablename__ = "consultation_response"
-    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_response_consultation_id_user_id"),
-                      UniqueConstraint("consultation_id", "email", name="uq_consultation_response_consultation_id_email"))
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "user_id", name="uq_consultation_response_consultation_id_user_id"),
+        UniqueConstraint("consultation_id", "email", name="uq_consultation_response_consultation_id_email"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
@@ -230,19 +249,24 @@ class Response(db.Model):
     confirmation_nonce: Mapped[str | None] = mapped_column(String(32))
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan",
-                                                   lazy="selectin")
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class Answer(db.Model):
     __tablename__ = "consultation_answer"
-    __table_args__ = (UniqueConstraint("response_id", "question_id", name="uq_consultation_answer_response_id_question_id"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id", name="uq_consultation_answer_response_id_question_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_response.id", ondelete="CASCADE"),
-                                             nullable=False, index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_question.id", ondelete="CASCADE"),
-                                             nullable=False, index=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_response.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_question.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     value: Mapped[object] = mapped_column(JSON, nullable=True)
     other_text: Mapped[str] = mapped_column(String(500), nullable=False, default="")
 
@@ -251,7 +275,9 @@ class Answer(db.Model):
 
 class ConsultationFollow(db.Model):
     __tablename__ = "consultation_follow"
-    __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_consultation_follow_consultation_id_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "user_id", name="uq_consultation_follow_consultation_id_user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
@@ -277,8 +303,9 @@ class Statement(db.Model):
     __tablename__ = "consultation_statement"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     text: Mapped[str] = mapped_column(String(STATEMENT_MAX_LENGTH), nullable=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     seeded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -296,11 +323,14 @@ class StatementVote(db.Model):
     """A participant's current vote on a statement (the last one they cast)."""
 
     __tablename__ = "consultation_statement_vote"
-    __table_args__ = (UniqueConstraint("statement_id", "participant", name="uq_consultation_statement_vote_statement_id_participant"),)
+    __table_args__ = (
+        UniqueConstraint("statement_id", "participant", name="uq_consultation_statement_vote_statement_id_participant"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("consultation_statement.id", ondelete="CASCADE"),
-                                              nullable=False, index=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_statement.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     # "user:<id>" for Civic accounts, "polis:<id>" for participants of an imported conversation.
     participant: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     value: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 1 agree, -1 disagree, 0 pass
@@ -313,8 +343,9 @@ class StatementVoteEvent(db.Model):
     __tablename__ = "consultation_statement_vote_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("consultation_statement.id", ondelete="CASCADE"),
-                                              nullable=False, index=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_statement.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     participant: Mapped[str] = mapped_column(String(40), nullable=False)
     value: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -335,8 +366,9 @@ class Document(db.Model):
     __tablename__ = "consultation_document"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     role: Mapped[str] = mapped_column(String(10), nullable=False, default=DocumentRole.DOCUMENT.value)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     title: Mapped[str] = mapped_column(String(DOCUMENT_TITLE_MAX_LENGTH), nullable=False, default="")
@@ -361,8 +393,9 @@ class DraftSection(db.Model):
     __tablename__ = "consultation_draft_section"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     kind: Mapped[str] = mapped_column(String(12), nullable=False)  # heading, paragraph, list, quote, table, code
     level: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)  # heading level, 0 otherwise
@@ -385,8 +418,9 @@ class OutcomeItem(db.Model):
     __tablename__ = "consultation_outcome_item"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                 nullable=False, index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_question.id", ondelete="SET NULL"))
     theme: Mapped[str] = mapped_column(String(LABEL_MAX_LENGTH), nullable=False, default="")

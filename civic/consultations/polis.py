@@ -1,8 +1,9 @@
 """Reading a Pol.is export folder (comments.csv, votes.csv or participants-votes.csv, summary.csv)
 into plain values. Vote values as exported: 1 agree, -1 disagree, 0 pass."""
+
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from civic.errors import InvalidInput
@@ -39,7 +40,7 @@ class PolisExport:
 
 def _time(milliseconds):
     try:
-        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=UTC)
     except (TypeError, ValueError):
         return None
 
@@ -63,16 +64,23 @@ def read_polis_export(folder):
                 text = (row.get("comment-body") or "").strip()
                 if not text:
                     continue
-                export.statements.append(PolisStatement(
-                    id=int(row["comment-id"]), text=text, moderated=int(row.get("moderated") or 0),
-                    time=_time(row.get("timestamp"))))
+                export.statements.append(
+                    PolisStatement(
+                        id=int(row["comment-id"]),
+                        text=text,
+                        moderated=int(row.get("moderated") or 0),
+                        time=_time(row.get("timestamp")),
+                    )
+                )
     votes = folder / "votes.csv"
     matrix = folder / "participants-votes.csv"
     if votes.is_file():
         with votes.open(newline="", encoding="utf-8") as handle:
-            rows = [PolisVote(int(r["comment-id"]), int(r["voter-id"]), int(r["vote"]), _time(r.get("timestamp")))
-                    for r in csv.DictReader(handle)]
-        export.votes = sorted(rows, key=lambda v: (v.time or datetime.min.replace(tzinfo=timezone.utc)))
+            rows = [
+                PolisVote(int(r["comment-id"]), int(r["voter-id"]), int(r["vote"]), _time(r.get("timestamp")))
+                for r in csv.DictReader(handle)
+            ]
+        export.votes = sorted(rows, key=lambda v: v.time or datetime.min.replace(tzinfo=UTC))
     elif matrix.is_file():
         with matrix.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)

@@ -2,6 +2,7 @@
 
 No Flask, no database: a question is described by a QuestionSpec and an answer by plain values,
 so that the same checks serve the form, the JSON API and the tests."""
+
 from dataclasses import dataclass, field
 
 SHORT_TEXT_MAX = 500

@@ -1,6 +1,7 @@
 """What an uploaded file really is, read from its bytes (not its name): the documents and cover
 images a consultation accepts, their pixel size, and a safe name to offer on download.
 Pure: no Flask and no database, so the rules are tested on plain bytes."""
+
 import codecs
 import csv
 import io
@@ -19,15 +20,18 @@ class FileKind:
     image: bool = False
 
 
-KINDS = {kind.key: kind for kind in (
-    FileKind("pdf", "application/pdf", ("pdf",)),
-    FileKind("odt", "application/vnd.oasis.opendocument.text", ("odt",)),
-    FileKind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",)),
-    FileKind("csv", "text/csv", ("csv",)),
-    FileKind("png", "image/png", ("png",), image=True),
-    FileKind("jpeg", "image/jpeg", ("jpg", "jpeg"), image=True),
-    FileKind("webp", "image/webp", ("webp",), image=True),
-)}
+KINDS = {
+    kind.key: kind
+    for kind in (
+        FileKind("pdf", "application/pdf", ("pdf",)),
+        FileKind("odt", "application/vnd.oasis.opendocument.text", ("odt",)),
+        FileKind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",)),
+        FileKind("csv", "text/csv", ("csv",)),
+        FileKind("png", "image/png", ("png",), image=True),
+        FileKind("jpeg", "image/jpeg", ("jpg", "jpeg"), image=True),
+        FileKind("webp", "image/webp", ("webp",), image=True),
+    )
+}
 DOCUMENT_KINDS = ("pdf", "odt", "docx", "csv")
 IMAGE_KINDS = ("png", "jpeg", "webp")
 # Recognised only to say what a refused file is ("its content is a ZIP archive, not a PDF").
@@ -63,6 +67,7 @@ class CheckedFile:
 
 
 # --- reading the content ------------------------------------------------------------------------
+
 
 def _size_of(stream):
     stream.seek(0, io.SEEK_END)
@@ -201,10 +206,10 @@ def _jpeg_size(data):
         if marker in (0x01, *range(0xD0, 0xDA)):  # markers without a length
             offset += 2
             continue
-        length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
+        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
         # Start of frame: every SOFn except DHT (C4), JPG (C8) and DAC (CC).
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[offset + 5:offset + 9])
+            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
             return width, height
         if marker == 0xDA:  # start of scan: no frame header before it
             return None
@@ -213,6 +218,7 @@ def _jpeg_size(data):
 
 
 # --- the check an upload goes through ------------------------------------------------------------
+
 
 def extension_of(filename):
     name = re.split(r"[\\/]", filename or "")[-1]
@@ -252,6 +258,7 @@ def check_upload(stream, filename, allowed, max_bytes):
 
 # --- names -----------------------------------------------------------------------------------------
 
+
 def _keep(char):
     category = unicodedata.category(char)
     if category[0] in "LN" or category in ("Mn", "Mc"):
@@ -276,7 +283,7 @@ def safe_download_name(filename, kind, fallback="document"):
     stem = "".join(_keep(char) for char in stem)
     stem = re.sub(r"\s+", " ", stem)
     stem = re.sub(r"_{2,}", "_", stem).strip(" ._-")
-    stem = stem[:FILENAME_MAX_LENGTH - len(extension) - 1].rstrip(" ._-")
+    stem = stem[: FILENAME_MAX_LENGTH - len(extension) - 1].rstrip(" ._-")
     if not stem:
         stem = fallback
     if stem.lower() in _WINDOWS_RESERVED:
@@ -296,4 +303,4 @@ def shown_name(filename, limit=80):
     """The sender's file name as it may appear in a message: no folders, no control characters."""
     name = re.split(r"[\\/]", filename or "")[-1]
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+    return name if len(name) <= limit else name[: limit - 1] + "…"

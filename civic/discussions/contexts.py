@@ -3,6 +3,7 @@
 This is the interface between discussions and the objects they are attached to (a consultation,
 a passage of its draft text, a petition). It imports no domain's services, so that
 civic.permissions can ask it who may read a discussion and whether it takes comments."""
+
 from dataclasses import dataclass, field
 
 from civic.common.urls import path_for

@@ -2,6 +2,7 @@
 
 Comment HTML is rendered once, for a generic reader; the page's script fills in the CSRF
 token and shows the controls that the reader's role and authorship allow."""
+
 from flask import current_app, has_request_context, render_template
 
 from civic.realtime import publish, publish_tally, room_for
@@ -33,33 +34,59 @@ def _room(discussion):
 
 
 def comment_posted(discussion, comment):
-    publish(_room(discussion), "comment_posted", {
-        "discussion_id": discussion.id, "comment_id": comment.id, "parent_id": comment.parent_id,
-        "root_id": comment.root_id, "depth": comment.depth, "html": render_comment(comment),
-        "counts": _counts(discussion),
-    })
+    publish(
+        _room(discussion),
+        "comment_posted",
+        {
+            "discussion_id": discussion.id,
+            "comment_id": comment.id,
+            "parent_id": comment.parent_id,
+            "root_id": comment.root_id,
+            "depth": comment.depth,
+            "html": render_comment(comment),
+            "counts": _counts(discussion),
+        },
+    )
     publish_tally("discussion", discussion.id, {"comments": discussion.comment_count})
 
 
 def comment_changed(comment, event):
     """comment_edited, comment_deleted or comment_hidden: the new HTML replaces the old."""
     discussion = comment.discussion
-    publish(_room(discussion), event, {
-        "discussion_id": discussion.id, "comment_id": comment.id, "html": render_comment(comment),
-        "counts": _counts(discussion),
-    })
+    publish(
+        _room(discussion),
+        event,
+        {
+            "discussion_id": discussion.id,
+            "comment_id": comment.id,
+            "html": render_comment(comment),
+            "counts": _counts(discussion),
+        },
+    )
     if event != "comment_edited":
         publish_tally("discussion", discussion.id, {"comments": discussion.comment_count})
 
 
 def votes_changed(comment):
-    publish(_room(comment.discussion), "votes_changed", {
-        "discussion_id": comment.discussion_id, "comment_id": comment.id,
-        "up": comment.upvotes, "down": comment.downvotes,
-    })
+    publish(
+        _room(comment.discussion),
+        "votes_changed",
+        {
+            "discussion_id": comment.discussion_id,
+            "comment_id": comment.id,
+            "up": comment.upvotes,
+            "down": comment.downvotes,
+        },
+    )
 
 
 def discussion_locked(discussion):
-    publish(_room(discussion), "discussion_locked", {
-        "discussion_id": discussion.id, "locked": discussion.is_locked, "reason": discussion.lock_reason,
-    })
+    publish(
+        _room(discussion),
+        "discussion_locked",
+        {
+            "discussion_id": discussion.id,
+            "locked": discussion.is_locked,
+            "reason": discussion.lock_reason,
+        },
+    )

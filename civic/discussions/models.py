@@ -1,4 +1,5 @@
 """Discussion tables: categories, discussions, comments (a materialised-path tree), votes, revisions, follows."""
+
 import enum
 from datetime import datetime
 
@@ -26,8 +27,11 @@ class Stance(str, enum.Enum):
     NEUTRAL = "neutral"
 
 
-STANCE_LABELS = {Stance.IN_FAVOUR.value: _l("In favour"), Stance.AGAINST.value: _l("Against"),
-                 Stance.NEUTRAL.value: _l("Neutral")}
+STANCE_LABELS = {
+    Stance.IN_FAVOUR.value: _l("In favour"),
+    Stance.AGAINST.value: _l("Against"),
+    Stance.NEUTRAL.value: _l("Neutral"),
+}
 
 
 class Category(db.Model):
@@ -46,8 +50,9 @@ class Discussion(TimestampMixin, db.Model):
     __tablename__ = "discussion"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("discussion_category.id", ondelete="SET NULL"),
-                                                    index=True)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discussion_category.id", ondelete="SET NULL"), index=True
+    )
     # What the discussion is attached to, when it is not a topic of its own ("consultation", 4).
     context_type: Mapped[str | None] = mapped_column(String(40))
     context_id: Mapped[int | None] = mapped_column(Integer)

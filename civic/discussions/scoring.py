@@ -1,4 +1,5 @@
 """Comment ranking: pure functions of up and down votes."""
+
 import math
 
 Z = 1.96  # 95% confidence
@@ -20,4 +21,4 @@ def controversy(up, down):
         return 0.0
     magnitude = up + down
     balance = min(up, down) / max(up, down)
-    return magnitude ** balance
+    return magnitude**balance

@@ -1,6 +1,7 @@
 """Discussion services: categories, discussions, comments, votes, follows, locks and pins.
 
 Every change commits here, then pushes its live event (civic.discussions.live) after the commit."""
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.audit.services import record_staff_action
+from civic.common.db import commit as _commit
 from civic.common.markdown import link_mentions, mentioned_handles, render_markdown
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
@@ -20,13 +22,23 @@ from civic.common.urls import path_for
 from civic.common.validation import clean_text
 from civic.discussions import live
 from civic.discussions.models import (
-    BODY_MAX_LENGTH, CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH,
-    PATH_SEGMENT_WIDTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Comment, CommentRevision, CommentVote,
-    Discussion, DiscussionFollow, Stance,
+    BODY_MAX_LENGTH,
+    CATEGORY_DESCRIPTION_MAX_LENGTH,
+    CATEGORY_NAME_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    PATH_SEGMENT_WIDTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Category,
+    Comment,
+    CommentRevision,
+    CommentVote,
+    Discussion,
+    DiscussionFollow,
+    Stance,
 )
 from civic.discussions.scoring import controversy, wilson_lower_bound
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited
-from civic.common.db import commit as _commit
 from civic.extensions import db
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
@@ -42,9 +54,13 @@ DEFAULT_SORT = "best"
 
 
 def _clean_reason(reason):
-    return clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH,
-                      required=_("Give a reason: it is shown to readers."),
-                      too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH))
+    return clean_text(
+        reason,
+        field="reason",
+        max_length=REASON_MAX_LENGTH,
+        required=_("Give a reason: it is shown to readers."),
+        too_long=_("Keep the reason under %(n)d characters.", n=REASON_MAX_LENGTH),
+    )
 
 
 def _resolve_mention(handle):
@@ -59,6 +75,7 @@ def render_comment_body(text):
 
 
 # --- categories -----------------------------------------------------------------------------
+
 
 def list_categories():
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
@@ -79,12 +96,20 @@ def _slugify(name):
 def save_category(actor, *, name, description="", citizens_may_start=True, category=None):
     """Create a category (category=None) or change one; audited."""
     ensure_can(actor, "category.manage", category)
-    name = clean_text(name, field="name", max_length=CATEGORY_NAME_MAX_LENGTH, multiline=False,
-                      required=_("Give the category a name."),
-                      too_long=_("A name has at most %(n)d characters.", n=CATEGORY_NAME_MAX_LENGTH))
-    description = clean_text(description, field="description", max_length=CATEGORY_DESCRIPTION_MAX_LENGTH,
-                             too_long=_("Keep the description under %(n)d characters.",
-                                        n=CATEGORY_DESCRIPTION_MAX_LENGTH))
+    name = clean_text(
+        name,
+        field="name",
+        max_length=CATEGORY_NAME_MAX_LENGTH,
+        multiline=False,
+        required=_("Give the category a name."),
+        too_long=_("A name has at most %(n)d characters.", n=CATEGORY_NAME_MAX_LENGTH),
+    )
+    description = clean_text(
+        description,
+        field="description",
+        max_length=CATEGORY_DESCRIPTION_MAX_LENGTH,
+        too_long=_("Keep the description under %(n)d characters.", n=CATEGORY_DESCRIPTION_MAX_LENGTH),
+    )
     creating = category is None
     if creating:
         slug = _slugify(name)
@@ -95,13 +120,21 @@ def save_category(actor, *, name, description="", citizens_may_start=True, categ
         db.session.add(category)
     category.name, category.description, category.citizens_may_start = name, description, bool(citizens_may_start)
     db.session.flush()
-    record_staff_action(actor, "category.create" if creating else "category.update", "category", category.id,
-                        name, "", {"citizens_may_start": category.citizens_may_start})
+    record_staff_action(
+        actor,
+        "category.create" if creating else "category.update",
+        "category",
+        category.id,
+        name,
+        "",
+        {"citizens_may_start": category.citizens_may_start},
+    )
     _commit()
     return category
 
 
 # --- discussions ----------------------------------------------------------------------------
+
 
 def get_discussion(discussion_id, viewer):
     discussion = db.session.get(Discussion, discussion_id)
@@ -130,14 +163,27 @@ def recent_discussions(limit=5):
 
 def start_discussion(actor, category, *, title, body):
     ensure_can(actor, "discussion.start", category)
-    title = clean_text(title, field="title", max_length=TITLE_MAX_LENGTH,
-                       required=_("Give the discussion a title."),
-                       too_long=_("A title has at most %(n)d characters.", n=TITLE_MAX_LENGTH))
-    body = clean_text(body, field="body", max_length=BODY_MAX_LENGTH,
-                      required=_("Say what you would like to discuss."),
-                      too_long=_("Write at most %(n)d characters.", n=BODY_MAX_LENGTH))
-    discussion = Discussion(category_id=category.id, title=title, body_markdown=body,
-                            body_html=render_comment_body(body), author_id=actor.id)
+    title = clean_text(
+        title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        required=_("Give the discussion a title."),
+        too_long=_("A title has at most %(n)d characters.", n=TITLE_MAX_LENGTH),
+    )
+    body = clean_text(
+        body,
+        field="body",
+        max_length=BODY_MAX_LENGTH,
+        required=_("Say what you would like to discuss."),
+        too_long=_("Write at most %(n)d characters.", n=BODY_MAX_LENGTH),
+    )
+    discussion = Discussion(
+        category_id=category.id,
+        title=title,
+        body_markdown=body,
+        body_html=render_comment_body(body),
+        author_id=actor.id,
+    )
     db.session.add(discussion)
     db.session.flush()
     db.session.add(DiscussionFollow(discussion_id=discussion.id, user_id=actor.id))
@@ -181,8 +227,14 @@ def unlock_discussion(actor, discussion, reason):
 def is_following(user, discussion):
     if not getattr(user, "is_authenticated", False):
         return False
-    return db.session.scalar(select(DiscussionFollow.id).where(
-        DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            select(DiscussionFollow.id).where(
+                DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id
+            )
+        )
+        is not None
+    )
 
 
 def follow_discussion(user, discussion):
@@ -198,12 +250,16 @@ def follow_discussion(user, discussion):
 
 def unfollow_discussion(user, discussion):
     ensure_can(user, "discussion.follow", discussion)
-    db.session.execute(DiscussionFollow.__table__.delete().where(
-        DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id))
+    db.session.execute(
+        DiscussionFollow.__table__.delete().where(
+            DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id
+        )
+    )
     _commit()
 
 
 # --- comments -------------------------------------------------------------------------------
+
 
 def get_comment(discussion, comment_id):
     comment = db.session.get(Comment, comment_id)
@@ -222,10 +278,17 @@ def _parse_stance(stance):
 
 
 def _clean_comment(body):
-    return clean_text(body, field="body", max_length=COMMENT_MAX_LENGTH,
-                      required=_("Write your comment first."),
-                      too_long=_("A comment has at most %(n)d characters; yours has %(len)d.",
-                                 n=COMMENT_MAX_LENGTH, len=len((body or "").strip())))
+    return clean_text(
+        body,
+        field="body",
+        max_length=COMMENT_MAX_LENGTH,
+        required=_("Write your comment first."),
+        too_long=_(
+            "A comment has at most %(n)d characters; yours has %(len)d.",
+            n=COMMENT_MAX_LENGTH,
+            len=len((body or "").strip()),
+        ),
+    )
 
 
 _STANCE_COLUMNS = {
@@ -238,13 +301,15 @@ _STANCE_COLUMNS = {
 def _change_stance_count(discussion, stance, delta):
     if stance in _STANCE_COLUMNS:
         column = _STANCE_COLUMNS[stance]
-        db.session.execute(update(Discussion).where(Discussion.id == discussion.id)
-                           .values({column: column + delta}))
+        db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values({column: column + delta}))
 
 
 def stance_counts(discussion):
-    return {"in_favour": discussion.in_favour_count, "against": discussion.against_count,
-            "neutral": discussion.neutral_count}
+    return {
+        "in_favour": discussion.in_favour_count,
+        "against": discussion.against_count,
+        "neutral": discussion.neutral_count,
+    }
 
 
 def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
@@ -265,9 +330,15 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
         if parent.is_removed:
             raise ParticipationClosed(_("You cannot reply to a comment that was deleted or hidden."))
     _count_against_comment_limit(actor)
-    comment = Comment(discussion_id=discussion.id, parent_id=parent.id if parent else None,
-                      depth=parent.depth + 1 if parent else 0, author_id=actor.id, body_markdown=body,
-                      body_html=render_comment_body(body), stance=stance)
+    comment = Comment(
+        discussion_id=discussion.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=actor.id,
+        body_markdown=body,
+        body_html=render_comment_body(body),
+        stance=stance,
+    )
     db.session.add(comment)
     db.session.flush()
     segment = str(comment.id).zfill(PATH_SEGMENT_WIDTH)
@@ -275,8 +346,9 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
     comment.root_id = parent.root_id if parent else comment.id
     if parent is not None:
         ancestor_ids = [int(part) for part in parent.path.strip("/").split("/")]
-        db.session.execute(update(Comment).where(Comment.id.in_(ancestor_ids))
-                           .values(reply_count=Comment.reply_count + 1))
+        db.session.execute(
+            update(Comment).where(Comment.id.in_(ancestor_ids)).values(reply_count=Comment.reply_count + 1)
+        )
     values = {Discussion.comment_count: Discussion.comment_count + 1, Discussion.last_activity_at: utcnow()}
     if parent is None:
         values[Discussion.top_level_count] = Discussion.top_level_count + 1
@@ -298,11 +370,17 @@ def _count_against_comment_limit(actor):
     if not wait:
         return
     if wait < 120:
-        message = ngettext("You are posting quickly. You can post again in %(num)d second.",
-                           "You are posting quickly. You can post again in %(num)d seconds.", wait)
+        message = ngettext(
+            "You are posting quickly. You can post again in %(num)d second.",
+            "You are posting quickly. You can post again in %(num)d seconds.",
+            wait,
+        )
     else:
-        message = ngettext("You are posting quickly. You can post again in %(num)d minute.",
-                           "You are posting quickly. You can post again in %(num)d minutes.", -(-wait // 60))
+        message = ngettext(
+            "You are posting quickly. You can post again in %(num)d minute.",
+            "You are posting quickly. You can post again in %(num)d minutes.",
+            -(-wait // 60),
+        )
     raise RateLimited(message, retry_after=wait)
 
 
@@ -318,8 +396,9 @@ def _notify_about(comment, discussion, parent, actor):
     if parent is not None and parent.author_id and parent.author_id not in told:
         notifications.add(parent.author_id, "reply", actor, discussion, comment)
         told.add(parent.author_id)
-    followers = db.session.scalars(select(DiscussionFollow.user_id).where(
-        DiscussionFollow.discussion_id == discussion.id))
+    followers = db.session.scalars(
+        select(DiscussionFollow.user_id).where(DiscussionFollow.discussion_id == discussion.id)
+    )
     for user_id in followers:
         if user_id not in told:
             notifications.add(user_id, "followed_comment", actor, discussion, comment)
@@ -334,8 +413,13 @@ def edit_comment(actor, comment, *, body, stance=None):
     stance = _parse_stance(stance)
     if body == comment.body_markdown and stance == comment.stance:
         return comment
-    db.session.add(CommentRevision(comment_id=comment.id, body_markdown=comment.body_markdown,
-                                   created_at=comment.edited_at or comment.created_at))
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_markdown=comment.body_markdown,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
     if stance != comment.stance:
         _change_stance_count(comment.discussion, comment.stance, -1)
         _change_stance_count(comment.discussion, stance, +1)
@@ -349,8 +433,11 @@ def edit_comment(actor, comment, *, body, stance=None):
 
 def _remove_from_counts(comment):
     _change_stance_count(comment.discussion, comment.stance, -1)
-    db.session.execute(update(Discussion).where(Discussion.id == comment.discussion_id)
-                       .values(comment_count=Discussion.comment_count - 1))
+    db.session.execute(
+        update(Discussion)
+        .where(Discussion.id == comment.discussion_id)
+        .values(comment_count=Discussion.comment_count - 1)
+    )
 
 
 def delete_comment(actor, comment):
@@ -359,8 +446,13 @@ def delete_comment(actor, comment):
     ensure_can(actor, "comment.delete", comment)
     if comment.is_deleted:
         return comment
-    db.session.add(CommentRevision(comment_id=comment.id, body_markdown=comment.body_markdown,
-                                   created_at=comment.edited_at or comment.created_at))
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_markdown=comment.body_markdown,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
     if not comment.is_hidden:
         _remove_from_counts(comment)
     comment.deleted_at = utcnow()
@@ -380,8 +472,9 @@ def hide_comment(actor, comment, reason):
     if not comment.is_deleted:
         _remove_from_counts(comment)
     comment.hidden_at, comment.hidden_reason = utcnow(), reason
-    record_staff_action(actor, "comment.hide", "comment", comment.id,
-                        f"#{comment.id} in {comment.discussion.title}"[:200], reason)
+    record_staff_action(
+        actor, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
+    )
     _commit()
     db.session.refresh(comment.discussion)
     live.comment_changed(comment, "comment_hidden")
@@ -395,19 +488,30 @@ def pin_comment(actor, comment, pinned=True):
     if comment.is_removed and pinned:
         raise Conflict(_("A deleted or hidden comment cannot be pinned."))
     comment.pinned_at = utcnow() if pinned else None
-    record_staff_action(actor, "comment.pin" if pinned else "comment.unpin", "comment", comment.id,
-                        f"#{comment.id} in {comment.discussion.title}"[:200])
+    record_staff_action(
+        actor,
+        "comment.pin" if pinned else "comment.unpin",
+        "comment",
+        comment.id,
+        f"#{comment.id} in {comment.discussion.title}"[:200],
+    )
     _commit()
     return comment
 
 
 def comment_history(actor, comment):
     ensure_can(actor, "comment.view_history", comment)
-    return list(db.session.scalars(select(CommentRevision).where(CommentRevision.comment_id == comment.id)
-                                   .order_by(CommentRevision.replaced_at.desc())))
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.replaced_at.desc())
+        )
+    )
 
 
 # --- votes ----------------------------------------------------------------------------------
+
 
 def vote_on_comment(actor, comment, value):
     """+1 or -1 sets the person's vote (changing it if they had one); 0 removes it."""
@@ -420,8 +524,9 @@ def vote_on_comment(actor, comment, value):
     ensure_can(actor, "comment.vote", comment)
     if comment.is_removed:
         raise ParticipationClosed(_("You cannot vote on a comment that was deleted or hidden."))
-    existing = db.session.scalar(select(CommentVote).where(CommentVote.comment_id == comment.id,
-                                                           CommentVote.user_id == actor.id))
+    existing = db.session.scalar(
+        select(CommentVote).where(CommentVote.comment_id == comment.id, CommentVote.user_id == actor.id)
+    )
     old = existing.value if existing else 0
     if old == value:
         return comment
@@ -433,8 +538,11 @@ def vote_on_comment(actor, comment, value):
         db.session.add(CommentVote(comment_id=comment.id, user_id=actor.id, value=value))
     up_delta = (value == 1) - (old == 1)
     down_delta = (value == -1) - (old == -1)
-    db.session.execute(update(Comment).where(Comment.id == comment.id).values(
-        upvotes=Comment.upvotes + up_delta, downvotes=Comment.downvotes + down_delta))
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id)
+        .values(upvotes=Comment.upvotes + up_delta, downvotes=Comment.downvotes + down_delta)
+    )
     db.session.flush()
     db.session.refresh(comment)
     comment.best_score = wilson_lower_bound(comment.upvotes, comment.downvotes)
@@ -450,12 +558,16 @@ def vote_on_comment(actor, comment, value):
 def votes_of(user, comment_ids):
     if not getattr(user, "is_authenticated", False) or not comment_ids:
         return {}
-    rows = db.session.execute(select(CommentVote.comment_id, CommentVote.value).where(
-        CommentVote.user_id == user.id, CommentVote.comment_id.in_(comment_ids)))
+    rows = db.session.execute(
+        select(CommentVote.comment_id, CommentVote.value).where(
+            CommentVote.user_id == user.id, CommentVote.comment_id.in_(comment_ids)
+        )
+    )
     return dict(rows.all())
 
 
 # --- reading a thread -----------------------------------------------------------------------
+
 
 @dataclass
 class Thread:
@@ -514,14 +626,18 @@ def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
     if not root_ids:
         return []
     numbered = (
-        select(Comment.id.label("cid"), Comment.root_id.label("root_id"),
-               func.row_number().over(partition_by=Comment.root_id, order_by=Comment.path).label("n"))
+        select(
+            Comment.id.label("cid"),
+            Comment.root_id.label("root_id"),
+            func.row_number().over(partition_by=Comment.root_id, order_by=Comment.path).label("n"),
+        )
         .where(Comment.root_id.in_(root_ids), Comment.depth > 0, Comment.depth <= max_depth)
         .subquery()
     )
     position = case({root_id: index for index, root_id in enumerate(root_ids)}, value=numbered.c.root_id)
-    chosen = (select(numbered.c.cid).where(numbered.c.n <= limit_per_root)
-              .order_by(numbered.c.n, position).limit(limit_total))
+    chosen = (
+        select(numbered.c.cid).where(numbered.c.n <= limit_per_root).order_by(numbered.c.n, position).limit(limit_total)
+    )
     ids = list(db.session.scalars(chosen))
     if not ids:
         return []
@@ -531,14 +647,23 @@ def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
 def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAGE_SIZE):
     sort = parse_sort(sort)
     page = max(1, int(page or 1))
-    query = (select(Comment).where(Comment.discussion_id == discussion.id, Comment.depth == 0)
-             .order_by(*_order(sort)).offset((page - 1) * per_page).limit(per_page + 1))
+    query = (
+        select(Comment)
+        .where(Comment.discussion_id == discussion.id, Comment.depth == 0)
+        .order_by(*_order(sort))
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
     roots = list(db.session.scalars(query))
     has_more = len(roots) > per_page
     roots = roots[:per_page]
     thread = Thread(discussion=discussion, roots=roots, sort=sort, page=page, has_more=has_more)
-    for reply in _load_replies([c.id for c in roots], max_depth=MAX_VISIBLE_DEPTH,
-                               limit_per_root=REPLIES_SHOWN_PER_THREAD, limit_total=REPLIES_SHOWN_PER_PAGE):
+    for reply in _load_replies(
+        [c.id for c in roots],
+        max_depth=MAX_VISIBLE_DEPTH,
+        limit_per_root=REPLIES_SHOWN_PER_THREAD,
+        limit_total=REPLIES_SHOWN_PER_PAGE,
+    ):
         thread.children.setdefault(reply.parent_id, []).append(reply)
     return thread
 
@@ -546,10 +671,17 @@ def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAG
 def sub_thread(discussion, comment):
     """A comment and the replies under it, for "continue this thread" and permalinks."""
     thread = Thread(discussion=discussion, roots=[comment], focus=comment)
-    query = (select(Comment).where(Comment.discussion_id == discussion.id,
-                                   Comment.path.like(f"{comment.path}%"), Comment.id != comment.id,
-                                   Comment.depth <= comment.depth + MAX_VISIBLE_DEPTH)
-             .order_by(Comment.path).limit(500))
+    query = (
+        select(Comment)
+        .where(
+            Comment.discussion_id == discussion.id,
+            Comment.path.like(f"{comment.path}%"),
+            Comment.id != comment.id,
+            Comment.depth <= comment.depth + MAX_VISIBLE_DEPTH,
+        )
+        .order_by(Comment.path)
+        .limit(500)
+    )
     for reply in db.session.scalars(query):
         thread.children.setdefault(reply.parent_id, []).append(reply)
     return thread
@@ -564,6 +696,7 @@ def ancestors_of(comment):
 
 
 # --- attached discussions -------------------------------------------------------------------
+
 
 def _require_open(discussion):
     """Refuse, saying why, a comment or an edit where the discussion takes none now (it is locked, or

@@ -1,4 +1,5 @@
 """Template helpers of discussions: the label of a comment's stance."""
+
 from civic.discussions.models import STANCE_LABELS
 
 

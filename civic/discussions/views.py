@@ -1,4 +1,5 @@
 """Discussion pages. Writes are form posts that redirect; they work without JavaScript."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,8 +25,12 @@ def index():
     slug = request.args.get("category") or None
     category = discussions.get_category(slug) if slug else None
     page = request.args.get("page", 1, type=int) or 1
-    return render_template("discussions/index.html", categories=discussions.list_categories(),
-                           category=category, results=discussions.list_discussions(category=category, page=page))
+    return render_template(
+        "discussions/index.html",
+        categories=discussions.list_categories(),
+        category=category,
+        results=discussions.list_discussions(category=category, page=page),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -46,15 +51,30 @@ def start():
     return render_form("discussions/start.html", form, categories=categories, category=category)
 
 
-def _render_thread(discussion, thread, *, form=None, reply_form=None, reply_to=None, status=200,
-                   template="discussions/show.html", **extra):
+def _render_thread(
+    discussion,
+    thread,
+    *,
+    form=None,
+    reply_form=None,
+    reply_to=None,
+    status=200,
+    template="discussions/show.html",
+    **extra,
+):
     viewer = current_user
     context = dict(
-        discussion=discussion, thread=thread, form=form or forms.CommentForm(formdata=None),
-        reply_form=reply_form, reply_to=reply_to, viewer=viewer,
+        discussion=discussion,
+        thread=thread,
+        form=form or forms.CommentForm(formdata=None),
+        reply_form=reply_form,
+        reply_to=reply_to,
+        viewer=viewer,
         my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
-        following=discussions.is_following(viewer, discussion), stances=discussions.stance_counts(discussion),
-        about=context_of(discussion), **extra,
+        following=discussions.is_following(viewer, discussion),
+        stances=discussions.stance_counts(discussion),
+        about=context_of(discussion),
+        **extra,
     )
     if request.args.get("partial") and template == "discussions/show.html":
         page = render_template("discussions/_comment_page.html", **context)
@@ -65,8 +85,9 @@ def _render_thread(discussion, thread, *, form=None, reply_form=None, reply_to=N
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    thread = discussions.thread_page(discussion, sort=request.args.get("sort"),
-                                     page=request.args.get("page", 1, type=int) or 1)
+    thread = discussions.thread_page(
+        discussion, sort=request.args.get("sort"), page=request.args.get("page", 1, type=int) or 1
+    )
     return _render_thread(discussion, thread)
 
 
@@ -79,16 +100,24 @@ def post_comment(discussion_id):
     if not form.validate_on_submit():
         return _respond_with_form(discussion, form, is_reply, status=422)
     with errors_on(form) as attempt:
-        comment = discussions.post_comment(_me(), discussion, body=form.body.data, stance=form.stance.data,
-                                           parent_id=form.parent_id.data or None)
+        comment = discussions.post_comment(
+            _me(), discussion, body=form.body.data, stance=form.stance.data, parent_id=form.parent_id.data or None
+        )
     if not attempt.succeeded:  # refused input 422, a closed discussion 409, posting too quickly 429
         return _respond_with_form(discussion, form, is_reply, status=attempt.status)
     flash(_("Your comment is published."), "success")
     if comment.parent_id:
-        return redirect(url_for("discussions.permalink", discussion_id=discussion.id,
-                                comment_id=comment.id, _anchor=f"comment-{comment.id}"))
-    return redirect(url_for("discussions.show", discussion_id=discussion.id, sort="newest",
-                            _anchor=f"comment-{comment.id}"))
+        return redirect(
+            url_for(
+                "discussions.permalink",
+                discussion_id=discussion.id,
+                comment_id=comment.id,
+                _anchor=f"comment-{comment.id}",
+            )
+        )
+    return redirect(
+        url_for("discussions.show", discussion_id=discussion.id, sort="newest", _anchor=f"comment-{comment.id}")
+    )
 
 
 def _respond_with_form(discussion, form, is_reply, *, status):
@@ -117,8 +146,7 @@ def permalink(discussion_id, comment_id):
     reply_form = None
     if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
         reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id)
-    return _permalink_page(discussion, comment, reply_form=reply_form,
-                           from_here=request.args.get("from_here") == "1")
+    return _permalink_page(discussion, comment, reply_form=reply_form, from_here=request.args.get("from_here") == "1")
 
 
 def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_here=False):
@@ -128,9 +156,16 @@ def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_he
     anchor_depth = comment.depth if from_here else max(0, comment.depth - discussions.MAX_VISIBLE_DEPTH + 1)
     anchor = comment if comment.depth == anchor_depth else chain[anchor_depth]
     thread = discussions.sub_thread(discussion, anchor)
-    return _render_thread(discussion, thread, template="discussions/thread.html", target=comment,
-                          context_chain=chain[:anchor_depth], reply_form=reply_form,
-                          reply_to=comment.id if reply_form is not None else None, status=status)
+    return _render_thread(
+        discussion,
+        thread,
+        template="discussions/thread.html",
+        target=comment,
+        context_chain=chain[:anchor_depth],
+        reply_form=reply_form,
+        reply_to=comment.id if reply_form is not None else None,
+        status=status,
+    )
 
 
 def _own_comment_action(discussion_id, comment_id, action):
@@ -144,15 +179,22 @@ def _own_comment_action(discussion_id, comment_id, action):
 @login_required
 def edit_comment(discussion_id, comment_id):
     discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.edit")
-    form = forms.EditCommentForm(data={"body": comment.body_markdown, "stance": comment.stance or ""}
-                                 if request.method == "GET" else None)
+    form = forms.EditCommentForm(
+        data={"body": comment.body_markdown, "stance": comment.stance or ""} if request.method == "GET" else None
+    )
     if form.validate_on_submit():
         with errors_on(form) as attempt:
             discussions.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
         if attempt.succeeded:
             flash(_("Your comment is updated."), "success")
-            return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
-                                    _anchor=f"comment-{comment.id}"))
+            return redirect(
+                url_for(
+                    "discussions.permalink",
+                    discussion_id=discussion.id,
+                    comment_id=comment.id,
+                    _anchor=f"comment-{comment.id}",
+                )
+            )
     return render_form("discussions/edit_comment.html", form, discussion=discussion, comment=comment)
 
 
@@ -164,8 +206,14 @@ def delete_comment(discussion_id, comment_id):
     if form.validate_on_submit():
         discussions.delete_comment(_me(), comment)
         flash(_("Your comment is deleted. Replies to it stay in place."), "success")
-        return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
-                                _anchor=f"comment-{comment.id}"))
+        return redirect(
+            url_for(
+                "discussions.permalink",
+                discussion_id=discussion.id,
+                comment_id=comment.id,
+                _anchor=f"comment-{comment.id}",
+            )
+        )
     return render_template("discussions/delete_comment.html", form=form, discussion=discussion, comment=comment)
 
 
@@ -179,8 +227,14 @@ def hide_comment(discussion_id, comment_id):
             discussions.hide_comment(_me(), comment, form.reason.data)
         if attempt.succeeded:
             flash(_("The comment is hidden and the reason is shown in its place."), "success")
-            return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
-                                    _anchor=f"comment-{comment.id}"))
+            return redirect(
+                url_for(
+                    "discussions.permalink",
+                    discussion_id=discussion.id,
+                    comment_id=comment.id,
+                    _anchor=f"comment-{comment.id}",
+                )
+            )
     return render_form("discussions/hide_comment.html", form, discussion=discussion, comment=comment)
 
 
@@ -188,8 +242,12 @@ def hide_comment(discussion_id, comment_id):
 @login_required
 def comment_history(discussion_id, comment_id):
     discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.view_history")
-    return render_template("discussions/history.html", discussion=discussion, comment=comment,
-                           revisions=discussions.comment_history(_me(), comment))
+    return render_template(
+        "discussions/history.html",
+        discussion=discussion,
+        comment=comment,
+        revisions=discussions.comment_history(_me(), comment),
+    )
 
 
 def _back(discussion, comment=None):
@@ -197,8 +255,14 @@ def _back(discussion, comment=None):
     if is_safe_redirect(target):
         return redirect(target)
     if comment is not None:
-        return redirect(url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id,
-                                _anchor=f"comment-{comment.id}"))
+        return redirect(
+            url_for(
+                "discussions.permalink",
+                discussion_id=discussion.id,
+                comment_id=comment.id,
+                _anchor=f"comment-{comment.id}",
+            )
+        )
     return redirect(url_for("discussions.show", discussion_id=discussion.id))
 
 
@@ -246,7 +310,9 @@ def lock(discussion_id):
         with errors_on(form) as attempt:
             change(_me(), discussion, form.reason.data)
         if attempt.succeeded:
-            flash(_("The discussion is locked.") if discussion.is_locked else _("The discussion is open again."),
-                  "success")
+            flash(
+                _("The discussion is locked.") if discussion.is_locked else _("The discussion is open again."),
+                "success",
+            )
             return redirect(url_for("discussions.show", discussion_id=discussion.id))
     return render_form("discussions/lock.html", form, discussion=discussion)

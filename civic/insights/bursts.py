@@ -1,6 +1,7 @@
 """Bursts of activity: for each key (a network range, an email domain), the busiest time window.
 
 Pure functions over plain values."""
+
 from collections import defaultdict
 
 
@@ -23,7 +24,14 @@ def busiest_windows(events, window, min_count):
             if end - start + 1 > best:
                 best, best_start = end - start + 1, start
         if best >= min_count:
-            found.append({"key": key, "count": best, "start": moments[best_start],
-                          "end": moments[best_start + best - 1], "total": len(moments)})
+            found.append(
+                {
+                    "key": key,
+                    "count": best,
+                    "start": moments[best_start],
+                    "end": moments[best_start + best - 1],
+                    "total": len(moments),
+                }
+            )
     found.sort(key=lambda row: (-row["count"], str(row["key"])))
     return found

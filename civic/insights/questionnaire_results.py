@@ -1,4 +1,5 @@
 """Per-question results of a questionnaire, from plain answer values."""
+
 from collections import Counter
 from datetime import timedelta
 from statistics import mean, median

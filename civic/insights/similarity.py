@@ -2,17 +2,20 @@
 
 Used to show people similar petitions while they type a title, until the search engine can do
 it. Pure functions over plain values."""
+
 import math
 import re
 import unicodedata
 from collections import Counter
 
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a an and are as at be by for from has have in into is it its of on or our should that the their this to was we
 were will with not no all any more most must make stop start allow ban new
 el la los las un una unos unas y o de del al en que por para con sin se su sus es son lo le les ya mas muy
 debe deben hacer nuevo nueva todo todos
-""".split())
+""".split()
+)
 WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -43,8 +46,9 @@ def most_similar(text, candidates, *, limit=5, min_score=0.15):
     total = len(documents) + 1
 
     def weights(counts):
-        return {term: (1 + math.log(n)) * math.log(1 + total / (1 + frequency.get(term, 0)))
-                for term, n in counts.items()}
+        return {
+            term: (1 + math.log(n)) * math.log(1 + total / (1 + frequency.get(term, 0))) for term, n in counts.items()
+        }
 
     q = weights(query)
     q_norm = math.sqrt(sum(w * w for w in q.values()))

@@ -1,11 +1,12 @@
 """Mail backends behind one small interface: send(EmailMessage). Contract-tested in tests/mail."""
+
 import email
 import email.policy
 import smtplib
 import ssl
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -49,7 +50,7 @@ class OutboxBackend(MailBackend):
 
     def send(self, message):
         self.directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         (self.directory / name).write_bytes(message.as_bytes(policy=email.policy.SMTP))
         if self.echo:

@@ -5,8 +5,9 @@ task, sends the next batch of each. A request never sends mail to more than one 
 A domain registers each kind of mailing it starts (`register_mailing_kind`): who receives it, in
 an increasing key order that serves as the cursor, and what the mail says. This module imports no
 domain."""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -59,8 +60,11 @@ def start_mailing(kind, about_type, about_id):
 
 
 def mailings_about(about_type, about_id):
-    return list(db.session.scalars(select(Mailing).where(
-        Mailing.about_type == about_type, Mailing.about_id == about_id).order_by(Mailing.id)))
+    return list(
+        db.session.scalars(
+            select(Mailing).where(Mailing.about_type == about_type, Mailing.about_id == about_id).order_by(Mailing.id)
+        )
+    )
 
 
 def send_mailings(batch=DEFAULT_BATCH):
@@ -84,8 +88,14 @@ def _send_batch(mailing, batch):
     sent = 0
     for recipient in recipients:
         try:
-            send_mail(recipient.email, message.subject, message.template, language=recipient.language,
-                      **message.context, **recipient.context)
+            send_mail(
+                recipient.email,
+                message.subject,
+                message.template,
+                language=recipient.language,
+                **message.context,
+                **recipient.context,
+            )
         except ServiceUnavailable:
             return sent
         mailing.last_key = recipient.key

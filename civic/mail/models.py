@@ -1,4 +1,5 @@
 """Mailing: one email to many people, recorded with the change that causes it and sent in batches."""
+
 from datetime import datetime
 
 from sqlalchemy import Index, Integer, String

@@ -1,4 +1,5 @@
 """send_mail(): renders a mail template in the recipient's language and hands it to the backend."""
+
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 

@@ -1,4 +1,5 @@
 """The development outbox at /dev/mail (never registered in production)."""
+
 from flask import Blueprint, abort, current_app, render_template
 
 from civic.mail.backends import OutboxBackend

@@ -1,4 +1,5 @@
 """The notification table: one row per person told about something."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String

@@ -1,4 +1,5 @@
 """Template helpers of notifications: the signed-in person's unread count, for the site's header."""
+
 from flask_login import current_user
 
 from civic.notifications.services import unread_count

@@ -1,4 +1,5 @@
 """The notifications page, and marking notifications read."""
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -14,8 +15,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def index():
     ensure_can(current_user, "notifications.view")
     page = request.args.get("page", 1, type=int) or 1
-    return render_template("notifications/index.html",
-                           results=notifications.list_notifications(current_user, page=page))
+    return render_template(
+        "notifications/index.html", results=notifications.list_notifications(current_user, page=page)
+    )
 
 
 @bp.post("/read")

@@ -1,4 +1,5 @@
 """Site-wide pages (home, about, accessibility, privacy), the language switch and the health check."""
+
 import redis
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
@@ -13,8 +14,11 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("pages/home.html", recent_discussions=discussions.recent_discussions(5),
-                           open_consultations=open_consultations(5))
+    return render_template(
+        "pages/home.html",
+        recent_discussions=discussions.recent_discussions(5),
+        open_consultations=open_consultations(5),
+    )
 
 
 @bp.get("/about")

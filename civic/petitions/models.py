@@ -1,5 +1,6 @@
 """Petition tables: petitions, their signatures, official responses and debates, the rules
 that invalidate fraudulent signatures, and mailings to signers."""
+
 import enum
 from datetime import date, datetime
 
@@ -77,8 +78,9 @@ class RejectionReason(str, enum.Enum):
     IRRELEVANT = "irrelevant"
 
 
-HIDING_REASONS = frozenset({RejectionReason.OFFENSIVE, RejectionReason.PERSONAL_DATA,
-                            RejectionReason.FALSE_OR_DEFAMATORY})
+HIDING_REASONS = frozenset(
+    {RejectionReason.OFFENSIVE, RejectionReason.PERSONAL_DATA, RejectionReason.FALSE_OR_DEFAMATORY}
+)
 
 REJECTION_LABELS = {
     "duplicate": lazy_pgettext("rejection", "There's already a petition about this"),
@@ -87,8 +89,9 @@ REJECTION_LABELS = {
     "offensive": lazy_pgettext("rejection", "It was offensive, nonsense, a joke, or an advert"),
     "personal_data": lazy_pgettext("rejection", "It included information about a particular person"),
     "already_doing": lazy_pgettext("rejection", "The council is already doing what it asks"),
-    "defamatory": lazy_pgettext("rejection", "It included potentially confidential, libellous, false or defamatory "
-                                             "information"),
+    "defamatory": lazy_pgettext(
+        "rejection", "It included potentially confidential, libellous, false or defamatory information"
+    ),
     "honours": lazy_pgettext("rejection", "It was about honours or appointments"),
     "irrelevant": lazy_pgettext("rejection", "It was not a petition (a question, an FOI request, or a complaint)"),
 }
@@ -228,8 +231,9 @@ class Signature(db.Model):
     token: Mapped[str] = mapped_column(String(40), nullable=False)
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    invalidation_id: Mapped[int | None] = mapped_column(ForeignKey("petition_invalidation.id", ondelete="SET NULL"),
-                                                        index=True)
+    invalidation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petition_invalidation.id", ondelete="SET NULL"), index=True
+    )
 
     petition: Mapped[Petition] = relationship()
 
@@ -251,8 +255,7 @@ class Invalidation(db.Model):
     __tablename__ = "petition_invalidation"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False,
-                                             index=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petition.id", ondelete="CASCADE"), nullable=False, index=True)
     ip_range: Mapped[str] = mapped_column(String(50), nullable=False, default="")  # CIDR, e.g. 203.0.113.0/24
     email_domain: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,5 @@
 """Template helpers of petitions: labels of states and rejection reasons."""
+
 from civic.petitions.models import REJECTION_LABELS
 from civic.petitions.models import STATE_LABELS as PETITION_STATE_LABELS
 

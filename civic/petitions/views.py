@@ -1,6 +1,7 @@
 """Petition pages: lists, the petition with its count, signing and its links, drafting with
 sponsors, moderation, the official response and debate, fraud handling, and open data (the
 page's address with `.json` appended)."""
+
 from datetime import timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -11,12 +12,13 @@ from flask_login import current_user, login_required
 from civic.common import clock
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
-from civic.extensions import client_address
 from civic.errors import Conflict, InvalidInput
+from civic.extensions import client_address
 from civic.permissions import can, ensure_can
 from civic.petitions import forms
 from civic.petitions.models import PetitionState
 from civic.petitions.services import exports, fraud, lifecycle, queries, responses, signing
+
 # By name: the module would be hidden by the view `moderation` (the queue's endpoint).
 from civic.petitions.services.moderation import approve_petition, flag_petition, reject_petition
 from civic.petitions.services.queries import get_petition
@@ -30,6 +32,7 @@ def _me():
 
 
 # --- lists -----------------------------------------------------------------------------------
+
 
 def _list_arguments():
     view = request.args.get("show", "open")
@@ -46,22 +49,33 @@ def _list_arguments():
 def index():
     view, sort, q, topic, page = _list_arguments()
     results = queries.list_petitions(view, sort=sort, q=q, topic=topic, page=page)
-    return render_template("petitions/index.html", results=results, view=view, sort=sort, q=q, topic=topic,
-                           topics=queries.topics())
+    return render_template(
+        "petitions/index.html", results=results, view=view, sort=sort, q=q, topic=topic, topics=queries.topics()
+    )
 
 
 @bp.get("/petitions.json")
 def index_json():
     view, sort, q, topic, page = _list_arguments()
     results = queries.list_petitions(view, sort=sort, q=q, topic=topic, page=page, per_page=50)
-    return jsonify({
-        "show": view, "sort": sort, "q": q or None, "topic": topic, "page": results.page, "pages": results.pages,
-        "total": results.total,
-        "links": {"self": url_for("petitions.index_json", _external=True, **request.args),
-                  "next": url_for("petitions.index_json", _external=True, **{**request.args, "page": results.page + 1})
-                  if results.has_next else None},
-        "petitions": [exports.petition_data(p, with_areas=False) for p in results.items],
-    })
+    return jsonify(
+        {
+            "show": view,
+            "sort": sort,
+            "q": q or None,
+            "topic": topic,
+            "page": results.page,
+            "pages": results.pages,
+            "total": results.total,
+            "links": {
+                "self": url_for("petitions.index_json", _external=True, **request.args),
+                "next": url_for("petitions.index_json", _external=True, **{**request.args, "page": results.page + 1})
+                if results.has_next
+                else None,
+            },
+            "petitions": [exports.petition_data(p, with_areas=False) for p in results.items],
+        }
+    )
 
 
 @bp.get("/petitions/mine")
@@ -71,6 +85,7 @@ def mine():
 
 
 # --- one petition ----------------------------------------------------------------------------
+
 
 def _sign_form(*, sponsor_token="", formdata=None):
     form = forms.SignForm(formdata=formdata) if formdata is not None else forms.SignForm()
@@ -85,12 +100,18 @@ def _sign_form(*, sponsor_token="", formdata=None):
 def _show(petition, *, form=None, sponsor_token="", status=200):
     published = petition.is_published
     return render_template(
-        "petitions/show.html", petition=petition, S=S, form=form or _sign_form(sponsor_token=sponsor_token),
+        "petitions/show.html",
+        petition=petition,
+        S=S,
+        form=form or _sign_form(sponsor_token=sponsor_token),
         sponsoring=queries.sponsoring(petition, sponsor_token, current_user),
-        progress=queries.progress(petition), areas=queries.counts_by_area(petition) if published else [],
+        progress=queries.progress(petition),
+        areas=queries.counts_by_area(petition) if published else [],
         per_day=queries.signatures_per_day(petition) if published else [],
-        thresholds=queries.thresholds(), sponsors_needed=queries.sponsors_needed(),
-        sponsor_url=lifecycle.sponsor_url(petition)), status
+        thresholds=queries.thresholds(),
+        sponsors_needed=queries.sponsors_needed(),
+        sponsor_url=lifecycle.sponsor_url(petition),
+    ), status
 
 
 @bp.get("/petitions/<int:petition_id>")
@@ -117,11 +138,22 @@ def sign(petition_id):
     petition = get_petition(petition_id, current_user, sponsor_token=token)
     # The form has no validators of its own (CSRFProtect has checked the token): the service checks it all.
     form = _sign_form(formdata=request.form)
-    fields = signing.SignatureFields(name=form.name.data, email=form.email.data, area=form.area.data,
-                                     consent=form.consent.data, notify=form.notify.data)
+    fields = signing.SignatureFields(
+        name=form.name.data,
+        email=form.email.data,
+        area=form.area.data,
+        consent=form.consent.data,
+        notify=form.notify.data,
+    )
     with errors_on(form) as attempt:
-        outcome = signing.sign_petition(petition, fields, user=_me() if current_user.is_authenticated else None,
-                                        client=client_address(), sponsor_token=token, language=str(get_locale()))
+        outcome = signing.sign_petition(
+            petition,
+            fields,
+            user=_me() if current_user.is_authenticated else None,
+            client=client_address(),
+            sponsor_token=token,
+            language=str(get_locale()),
+        )
     if attempt.succeeded:
         return redirect(url_for("petitions.signed", petition_id=petition.id, status=outcome.status))
     return _show(petition, form=form, sponsor_token=token or "", status=attempt.status)
@@ -147,8 +179,7 @@ def confirm_signature(petition_id, token):
         signature, counted = signing.confirm_signature(petition, token)
     except (InvalidInput, Conflict) as error:  # a link that is not valid (400) goes to the error page
         return _link_problem(petition, error)
-    return render_template("petitions/confirmed.html", petition=petition, counted=counted,
-                           sponsor=signature.sponsor)
+    return render_template("petitions/confirmed.html", petition=petition, counted=counted, sponsor=signature.sponsor)
 
 
 @bp.route("/petitions/<int:petition_id>/signatures/<token>/withdraw", methods=["GET", "POST"])
@@ -161,12 +192,16 @@ def withdraw(petition_id, token):
         except (InvalidInput, Conflict) as error:
             return _link_problem(petition, error)
         flash(_("Your signature is withdrawn and your details are deleted."), "success")
-        return redirect(url_for("petitions.show", petition_id=petition.id) if can(None, "petition.view", petition)
-                        else url_for("petitions.index"))
+        return redirect(
+            url_for("petitions.show", petition_id=petition.id)
+            if can(None, "petition.view", petition)
+            else url_for("petitions.index")
+        )
     return render_template("petitions/withdraw.html", petition=petition, form=form)
 
 
 # --- drafting --------------------------------------------------------------------------------
+
 
 def _petition_form(obj=None):
     form = forms.PetitionForm(obj=obj) if obj is not None and request.method == "GET" else forms.PetitionForm()
@@ -175,8 +210,14 @@ def _petition_form(obj=None):
 
 
 def _fields(form):
-    return lifecycle.PetitionFields(title=form.title.data, background=form.background.data, details=form.details.data,
-                                    topic=form.topic.data, anonymous=form.anonymous.data, area=form.area.data or "")
+    return lifecycle.PetitionFields(
+        title=form.title.data,
+        background=form.background.data,
+        details=form.details.data,
+        topic=form.topic.data,
+        anonymous=form.anonymous.data,
+        area=form.area.data or "",
+    )
 
 
 @bp.route("/petitions/new", methods=["GET", "POST"])
@@ -225,6 +266,7 @@ def edit(petition_id):
 
 # --- moderation ------------------------------------------------------------------------------
 
+
 @bp.get("/petitions/moderation")
 @login_required
 def moderation():
@@ -238,8 +280,13 @@ def _decide(action, petition, reject_form, flag_form):
         approve_petition(_me(), petition)
         return _("The petition is open for signatures.")
     if action == "reject":
-        reject_petition(_me(), petition, reject_form.reason.data, reject_form.comment.data,
-                        duplicate_of_id=reject_form.duplicate_of_id.data)
+        reject_petition(
+            _me(),
+            petition,
+            reject_form.reason.data,
+            reject_form.comment.data,
+            duplicate_of_id=reject_form.duplicate_of_id.data,
+        )
         return _("The petition is rejected.")
     flag_petition(_me(), petition, flag_form.note.data)
     return _("The petition is flagged for a second opinion.")
@@ -266,20 +313,28 @@ def moderate(petition_id):
         elif form is None:
             approve_form.form_errors.append(_("Choose what to do with the petition."))
     status = 422 if any(f.errors or f.form_errors for f in (approve_form, reject_form, flag_form)) else 200
-    return render_template("petitions/moderate.html", petition=petition, approve_form=approve_form,
-                           reject_form=reject_form, flag_form=flag_form,
-                           similar=queries.similar_petitions(petition.title, petition.background,
-                                                             exclude_id=petition.id)), status
+    return render_template(
+        "petitions/moderate.html",
+        petition=petition,
+        approve_form=approve_form,
+        reject_form=reject_form,
+        flag_form=flag_form,
+        similar=queries.similar_petitions(petition.title, petition.background, exclude_id=petition.id),
+    ), status
 
 
 # --- the official response and the debate ----------------------------------------------------
+
 
 @bp.route("/petitions/<int:petition_id>/response", methods=["GET", "POST"])
 @login_required
 def respond(petition_id):
     petition = get_petition(petition_id, current_user, "petition.respond")
-    form = forms.ResponseForm(data={"summary": petition.response_summary, "details": petition.response_details_markdown}
-                              if request.method == "GET" else None)
+    form = forms.ResponseForm(
+        data={"summary": petition.response_summary, "details": petition.response_details_markdown}
+        if request.method == "GET"
+        else None
+    )
     if form.validate_on_submit():
         with errors_on(form) as attempt:
             responses.publish_response(_me(), petition, form.summary.data, form.details.data)
@@ -296,13 +351,20 @@ def debate(petition_id):
     action = request.form.get("action") if request.method == "POST" else None
     # The form that was sent shows what was typed; the other one what is stored.
     schedule_form = forms.ScheduleDebateForm(
-        prefix="schedule", formdata=request.form if action == "schedule" else None,
-        data={"debate_on": petition.debate_scheduled_on})
+        prefix="schedule",
+        formdata=request.form if action == "schedule" else None,
+        data={"debate_on": petition.debate_scheduled_on},
+    )
     outcome_form = forms.DebateOutcomeForm(
-        prefix="outcome", formdata=request.form if action != "schedule" and action else None, data={
+        prefix="outcome",
+        formdata=request.form if action != "schedule" and action else None,
+        data={
             "debated_on": petition.debated_on or petition.debate_scheduled_on,
-            "overview": petition.debate_overview_markdown, "transcript_url": petition.debate_transcript_url,
-            "video_url": petition.debate_video_url})
+            "overview": petition.debate_overview_markdown,
+            "transcript_url": petition.debate_transcript_url,
+            "video_url": petition.debate_video_url,
+        },
+    )
     form = schedule_form if action == "schedule" else outcome_form
     # validate_on_submit fails on a date that does not parse: the page shows it back (422).
     if request.method == "POST" and form.validate_on_submit():
@@ -310,18 +372,25 @@ def debate(petition_id):
             if action == "schedule":
                 responses.schedule_debate(_me(), petition, schedule_form.debate_on.data)
             else:
-                responses.publish_debate_outcome(_me(), petition, outcome_form.debated_on.data,
-                                                 outcome_form.overview.data, outcome_form.transcript_url.data,
-                                                 outcome_form.video_url.data)
+                responses.publish_debate_outcome(
+                    _me(),
+                    petition,
+                    outcome_form.debated_on.data,
+                    outcome_form.overview.data,
+                    outcome_form.transcript_url.data,
+                    outcome_form.video_url.data,
+                )
         if attempt.succeeded:
             flash(_("Saved. Signers who asked for news will be emailed."), "success")
             return redirect(url_for("petitions.show", petition_id=petition.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("petitions/debate.html", petition=petition, schedule_form=schedule_form,
-                           outcome_form=outcome_form), status
+    return render_template(
+        "petitions/debate.html", petition=petition, schedule_form=schedule_form, outcome_form=outcome_form
+    ), status
 
 
 # --- fraud -----------------------------------------------------------------------------------
+
 
 def _rule(form):
     def utc(field):
@@ -329,12 +398,18 @@ def _rule(form):
             return None
         moment = clock.local_to_utc(field.data)
         if moment is None:  # dropping the bound would widen the rule
-            raise InvalidInput(_("That time does not exist in this time zone (the clocks go forward then). "
-                                 "Choose another."), field=field.name)
+            raise InvalidInput(
+                _("That time does not exist in this time zone (the clocks go forward then). Choose another."),
+                field=field.name,
+            )
         return moment
 
-    return fraud.InvalidationRule(ip_range=form.ip_range.data or "", email_domain=form.email_domain.data or "",
-                                  signed_from=utc(form.signed_from), signed_until=utc(form.signed_until))
+    return fraud.InvalidationRule(
+        ip_range=form.ip_range.data or "",
+        email_domain=form.email_domain.data or "",
+        signed_from=utc(form.signed_from),
+        signed_until=utc(form.signed_until),
+    )
 
 
 def _burst_rule(field, burst):
@@ -342,8 +417,11 @@ def _burst_rule(field, burst):
     window in site time, in whole minutes with the last one included."""
     start = clock.utc_to_local(burst["start"]).replace(second=0, microsecond=0)
     end = clock.utc_to_local(burst["end"]).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return {field: burst["key"], "signed_from": start.strftime(forms.DATETIME_FORMAT),
-            "signed_until": end.strftime(forms.DATETIME_FORMAT)}
+    return {
+        field: burst["key"],
+        "signed_from": start.strftime(forms.DATETIME_FORMAT),
+        "signed_until": end.strftime(forms.DATETIME_FORMAT),
+    }
 
 
 @bp.route("/petitions/<int:petition_id>/investigate", methods=["GET", "POST"])
@@ -362,8 +440,14 @@ def investigate(petition_id):
             else:
                 invalidation = fraud.invalidate_signatures(_me(), petition, _rule(form), form.reason.data)
         if attempt.succeeded and preview is None:
-            flash(ngettext("%(num)d signature is invalidated.", "%(num)d signatures are invalidated.",
-                           invalidation.matched_count), "success")
+            flash(
+                ngettext(
+                    "%(num)d signature is invalidated.",
+                    "%(num)d signatures are invalidated.",
+                    invalidation.matched_count,
+                ),
+                "success",
+            )
             return redirect(url_for("petitions.investigate", petition_id=petition.id))
         status = attempt.status
     elif request.method == "POST":
@@ -372,9 +456,18 @@ def investigate(petition_id):
     minutes = min(max(minutes, 1), 24 * 60)
     min_count = min(max(request.args.get("min", 10, type=int) or 10, 2), 100_000)
     bursts = fraud.suspicious_bursts(_me(), petition, window=timedelta(minutes=minutes), min_count=min_count)
-    return render_template("petitions/investigate.html", petition=petition, form=form, preview=preview,
-                           bursts=bursts, minutes=minutes, min_count=min_count, burst_rule=_burst_rule,
-                           invalidations=fraud.invalidations(petition), revert_form=forms.RevertForm()), status
+    return render_template(
+        "petitions/investigate.html",
+        petition=petition,
+        form=form,
+        preview=preview,
+        bursts=bursts,
+        minutes=minutes,
+        min_count=min_count,
+        burst_rule=_burst_rule,
+        invalidations=fraud.invalidations(petition),
+        revert_form=forms.RevertForm(),
+    ), status
 
 
 @bp.post("/petitions/<int:petition_id>/invalidations/<int:invalidation_id>/revert")
@@ -391,6 +484,7 @@ def revert(petition_id, invalidation_id):
 
 
 # --- exports ---------------------------------------------------------------------------------
+
 
 @bp.get("/petitions/<int:petition_id>/areas.csv")
 @login_required

@@ -1,5 +1,6 @@
 """What several consultation services check the same way: the length message and the
 correction note that every change after publication needs."""
+
 from flask_babel import gettext as _
 
 from civic.common.validation import clean_text
@@ -14,6 +15,10 @@ def too_long(limit):
 
 def clean_correction_note(note):
     """The public note that a change after publication needs."""
-    return clean_text(note, field="correction_note", max_length=CORRECTION_NOTE_MAX_LENGTH,
-                      required=_("Say what you corrected: the note is shown publicly with the date."),
-                      too_long=too_long(CORRECTION_NOTE_MAX_LENGTH))
+    return clean_text(
+        note,
+        field="correction_note",
+        max_length=CORRECTION_NOTE_MAX_LENGTH,
+        required=_("Say what you corrected: the note is shown publicly with the date."),
+        too_long=too_long(CORRECTION_NOTE_MAX_LENGTH),
+    )

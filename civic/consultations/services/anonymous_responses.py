@@ -1,6 +1,7 @@
 """Responding without an account: the answers and an email address, a link emailed to make the
 response count (once), limits per network address and per mailbox, and nothing on the page that
 tells who responded."""
+
 import secrets
 
 from flask import current_app
@@ -19,7 +20,13 @@ from civic.common.urls import external_url
 from civic.common.validation import FieldErrors
 from civic.consultations.models import Response
 from civic.consultations.services.responses import (
-    check_response, checked_values, count_submission, readable_answers, require_open, store_answers, stored_values,
+    check_response,
+    checked_values,
+    count_submission,
+    readable_answers,
+    require_open,
+    store_answers,
+    stored_values,
 )
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited, ServiceUnavailable, TokenInvalid
 from civic.extensions import db
@@ -55,29 +62,53 @@ def request_anonymous_response(consultation, email, raw, *, client="", language=
             problems.add(field, message)
     problems.raise_if_any()
     # Limits count only complete answers: per network address, then per mailbox.
-    wait = seconds_until_allowed("consultation-response-address", client,
-                                 current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE"])
+    wait = seconds_until_allowed(
+        "consultation-response-address", client, current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE"]
+    )
     if wait:
-        raise RateLimited(_("Too many responses have come from your network. Please try again in %(minutes)d "
-                            "minutes; your answers are below.", minutes=max(1, round(wait / 60))), retry_after=wait)
-    wait = seconds_until_allowed("consultation-response-email", f"{consultation.id}|{key}",
-                                 current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL"])
+        raise RateLimited(
+            _(
+                "Too many responses have come from your network. Please try again in %(minutes)d "
+                "minutes; your answers are below.",
+                minutes=max(1, round(wait / 60)),
+            ),
+            retry_after=wait,
+        )
+    wait = seconds_until_allowed(
+        "consultation-response-email",
+        f"{consultation.id}|{key}",
+        current_app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL"],
+    )
     if wait:
-        raise RateLimited(_("We have sent several emails to this address already. Please wait %(minutes)d "
-                            "minutes, or use the link in the last email.", minutes=max(1, round(wait / 60))),
-                          retry_after=wait)
+        raise RateLimited(
+            _(
+                "We have sent several emails to this address already. Please wait %(minutes)d "
+                "minutes, or use the link in the last email.",
+                minutes=max(1, round(wait / 60)),
+            ),
+            retry_after=wait,
+        )
     url = external_url("consultations.show", consultation_id=consultation.id)
     subject = lambda: _("Your response to “%(title)s”", title=consultation.title)  # noqa: E731
     account = db.session.scalar(select(User).where(User.email_normalized.in_({lower, key})))
     if account is not None:
-        _send_or_say(typed, subject, "response_has_account", language=account.language, consultation=consultation,
-                     url=url)
+        _send_or_say(
+            typed, subject, "response_has_account", language=account.language, consultation=consultation, url=url
+        )
         return None
-    response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
-                                                        Response.email == key))
+    response = db.session.scalar(
+        select(Response).where(Response.consultation_id == consultation.id, Response.email == key)
+    )
     if response is not None and response.submitted_at is not None:
-        _send_or_say(typed, subject, "response_counted_already", language=language, consultation=consultation,
-                     response=response, url=url)
+        _send_or_say(
+            typed,
+            subject,
+            "response_counted_already",
+            language=language,
+            consultation=consultation,
+            response=response,
+            url=url,
+        )
         return response
     if response is None:
         try:
@@ -85,8 +116,9 @@ def request_anonymous_response(consultation, email, raw, *, client="", language=
                 response = Response(consultation_id=consultation.id, email=key)
                 db.session.add(response)
         except IntegrityError:  # the same address at the same moment from another window
-            response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
-                                                                Response.email == key))
+            response = db.session.scalar(
+                select(Response).where(Response.consultation_id == consultation.id, Response.email == key)
+            )
     store_answers(response, consultation, checked_values(cleaned))
     response.confirmation_nonce = secrets.token_hex(8)
     response.confirmation_sent_at = clock.now()
@@ -95,9 +127,16 @@ def request_anonymous_response(consultation, email, raw, *, client="", language=
     except IntegrityError as exc:
         raise Conflict(_("Your response was sent from another window a moment ago. Check your email.")) from exc
     token = make_token(ANONYMOUS_TOKEN_PURPOSE, {"r": response.id, "n": response.confirmation_nonce})
-    _send_or_say(typed, subject, "response_confirm", language=language, consultation=consultation,
-                 answers=readable_answers(consultation, response), hours=ANONYMOUS_LINK_MAX_AGE // 3600,
-                 url=external_url("consultations.confirm_response", consultation_id=consultation.id, token=token))
+    _send_or_say(
+        typed,
+        subject,
+        "response_confirm",
+        language=language,
+        consultation=consultation,
+        answers=readable_answers(consultation, response),
+        hours=ANONYMOUS_LINK_MAX_AGE // 3600,
+        url=external_url("consultations.confirm_response", consultation_id=consultation.id, token=token),
+    )
     return response
 
 
@@ -124,10 +163,17 @@ def confirm_anonymous_response(consultation, token, *, language=None):
     db.session.refresh(consultation)
     publish_tally("consultation", consultation.id, {"responses": consultation.response_count})
     try:
-        _send_or_say(response.email, lambda: _("Your response to “%(title)s”", title=consultation.title),
-                     "response_receipt", language=language, user=None, consultation=consultation,
-                     answers=readable_answers(consultation, response), response=response,
-                     url=external_url("consultations.show", consultation_id=consultation.id))
+        _send_or_say(
+            response.email,
+            lambda: _("Your response to “%(title)s”", title=consultation.title),
+            "response_receipt",
+            language=language,
+            user=None,
+            consultation=consultation,
+            answers=readable_answers(consultation, response),
+            response=response,
+            url=external_url("consultations.show", consultation_id=consultation.id),
+        )
     except ServiceUnavailable:
         pass  # it counts; the copy is a courtesy
     return response, True

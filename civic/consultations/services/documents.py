@@ -2,6 +2,7 @@
 written, storing the file beside its row (both or neither), listing, ordering, removing (the file
 goes after the commit) and opening a file to send. On a published consultation each change is a
 public correction."""
+
 import hashlib
 import os
 import secrets
@@ -19,7 +20,11 @@ from civic.common.filesize import format_size
 from civic.common.validation import FieldErrors, clean_text
 from civic.consultations import uploads
 from civic.consultations.models import (
-    ALT_TEXT_MAX_LENGTH, DOCUMENT_TITLE_MAX_LENGTH, Correction, Document, DocumentRole,
+    ALT_TEXT_MAX_LENGTH,
+    DOCUMENT_TITLE_MAX_LENGTH,
+    Correction,
+    Document,
+    DocumentRole,
 )
 from civic.consultations.services._shared import too_long
 from civic.errors import InvalidInput, NotFound
@@ -40,16 +45,32 @@ class Upload:
 def _content_names():
     """What a file's content is, in words, for the messages that refuse it."""
     return {
-        "pdf": _("a PDF"), "odt": _("an OpenDocument text (ODT)"), "docx": _("a Word document (DOCX)"),
-        "csv": _("CSV text"), "png": _("a PNG image"), "jpeg": _("a JPEG image"), "webp": _("a WebP image"),
-        "zip": _("a ZIP archive"), "opendocument": _("another kind of OpenDocument file"),
-        "gif": _("a GIF image"), "svg": _("an SVG image"), "html": _("a web page (HTML)"),
-        "program": _("a program"), "text": _("plain text that does not read as CSV"),
+        "pdf": _("a PDF"),
+        "odt": _("an OpenDocument text (ODT)"),
+        "docx": _("a Word document (DOCX)"),
+        "csv": _("CSV text"),
+        "png": _("a PNG image"),
+        "jpeg": _("a JPEG image"),
+        "webp": _("a WebP image"),
+        "zip": _("a ZIP archive"),
+        "opendocument": _("another kind of OpenDocument file"),
+        "gif": _("a GIF image"),
+        "svg": _("an SVG image"),
+        "html": _("a web page (HTML)"),
+        "program": _("a program"),
+        "text": _("plain text that does not read as CSV"),
     }
 
 
-SHORT_TYPE_NAMES = {"pdf": "PDF", "odt": "ODT", "docx": "DOCX", "csv": "CSV", "png": "PNG", "jpeg": "JPEG",
-                    "webp": "WebP"}
+SHORT_TYPE_NAMES = {
+    "pdf": "PDF",
+    "odt": "ODT",
+    "docx": "DOCX",
+    "csv": "CSV",
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "webp": "WebP",
+}
 _KIND_BY_CONTENT_TYPE = {kind.content_type: kind for kind in uploads.KINDS.values()}
 
 
@@ -72,32 +93,59 @@ def _refusal_message(refusal, filename, allowed):
         return _("“%(name)s” is empty. Choose another file.", name=_shown_name(filename))
     if refusal.reason == "too_large":
         limit = format_size(values["limit"])
-        return (_("This image is %(size)s; a cover image can be at most %(limit)s.", size=format_size(values["size"]),
-                  limit=limit) if images else
-                _("This file is %(size)s; a document can be at most %(limit)s.", size=format_size(values["size"]),
-                  limit=limit))
+        return (
+            _(
+                "This image is %(size)s; a cover image can be at most %(limit)s.",
+                size=format_size(values["size"]),
+                limit=limit,
+            )
+            if images
+            else _(
+                "This file is %(size)s; a document can be at most %(limit)s.",
+                size=format_size(values["size"]),
+                limit=limit,
+            )
+        )
     if refusal.reason == "wrong_type":
-        return (_("The cover image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
-                if images else _("Documents must be PDF, ODT, DOCX or CSV files."))
+        return (
+            _("The cover image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
+            if images
+            else _("Documents must be PDF, ODT, DOCX or CSV files.")
+        )
     if refusal.reason == "image_too_big":
-        return _("The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
-                 width=values["width"], height=values["height"], max=uploads.MAX_IMAGE_SIDE)
+        return _(
+            "The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
+            width=values["width"],
+            height=values["height"],
+            max=uploads.MAX_IMAGE_SIDE,
+        )
     expected, found = names[values["expected"]], names.get(values.get("found"))
     if found:
-        return _("The content of “%(name)s” does not match its name: it is %(found)s, not %(expected)s.",
-                 name=_shown_name(filename), found=found, expected=expected)
+        return _(
+            "The content of “%(name)s” does not match its name: it is %(found)s, not %(expected)s.",
+            name=_shown_name(filename),
+            found=found,
+            expected=expected,
+        )
     if values["expected"] == "csv":
-        return _("The content of “%(name)s” does not match its name: it is not CSV text in UTF-8. Save it as "
-                 "“CSV UTF-8” and try again.", name=_shown_name(filename))
-    return _("The content of “%(name)s” does not match its name: it is not %(expected)s.",
-             name=_shown_name(filename), expected=expected)
+        return _(
+            "The content of “%(name)s” does not match its name: it is not CSV text in UTF-8. Save it as "
+            "“CSV UTF-8” and try again.",
+            name=_shown_name(filename),
+        )
+    return _(
+        "The content of “%(name)s” does not match its name: it is not %(expected)s.",
+        name=_shown_name(filename),
+        expected=expected,
+    )
 
 
 def _check_file(upload, allowed, limit, field):
     """Type and size, checked on the bytes before anything is written."""
     if upload is None or not (upload.filename or "").strip():
-        raise InvalidInput(_("Choose an image file.") if allowed == uploads.IMAGE_KINDS else _("Choose a file."),
-                           field=field)
+        raise InvalidInput(
+            _("Choose an image file.") if allowed == uploads.IMAGE_KINDS else _("Choose a file."), field=field
+        )
     try:
         return uploads.check_upload(upload.stream, upload.filename, allowed, limit)
     except uploads.UploadRefused as refusal:
@@ -163,8 +211,9 @@ def _stored_name(kind):
 def _note_public_change(actor, consultation, note):
     """Documents of a published consultation are part of the public record: a change is listed."""
     if consultation.changes_are_corrections:
-        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note[:500],
-                                  fields="documents"))
+        db.session.add(
+            Correction(consultation_id=consultation.id, author_id=actor.id, note=note[:500], fields="documents")
+        )
 
 
 def documents_of(consultation):
@@ -185,24 +234,40 @@ def get_document(consultation, document_id):
 def add_document(actor, consultation, upload, title=""):
     """Attach a PDF, ODT, DOCX or CSV file. Nothing is stored unless every check passes."""
     ensure_can(actor, "consultation.manage", consultation)
-    title = clean_text(title, field="title", max_length=DOCUMENT_TITLE_MAX_LENGTH,
-                       too_long=too_long(DOCUMENT_TITLE_MAX_LENGTH))
+    title = clean_text(
+        title, field="title", max_length=DOCUMENT_TITLE_MAX_LENGTH, too_long=too_long(DOCUMENT_TITLE_MAX_LENGTH)
+    )
     documents = documents_of(consultation)
     if len(documents) >= MAX_DOCUMENTS:
-        raise InvalidInput(_("A consultation has at most %(n)d documents. Remove one first.", n=MAX_DOCUMENTS),
-                           field="file")
+        raise InvalidInput(
+            _("A consultation has at most %(n)d documents. Remove one first.", n=MAX_DOCUMENTS), field="file"
+        )
     checked = _check_file(upload, uploads.DOCUMENT_KINDS, current_app.config["CIVIC_DOCUMENT_MAX_BYTES"], "file")
     title = title or uploads.title_from_filename(upload.filename)[:DOCUMENT_TITLE_MAX_LENGTH] or _("Document")
     stored_name = _stored_name(checked.kind)
     with _storing(upload, stored_name) as sha256:
         document = Document(
-            role=DocumentRole.DOCUMENT.value, position=max((d.position for d in documents), default=-1) + 1,
-            title=title, filename=uploads.safe_download_name(upload.filename, checked.kind), stored_name=stored_name,
-            content_type=checked.kind.content_type, size_bytes=checked.size, sha256=sha256, uploaded_by_id=actor.id)
+            role=DocumentRole.DOCUMENT.value,
+            position=max((d.position for d in documents), default=-1) + 1,
+            title=title,
+            filename=uploads.safe_download_name(upload.filename, checked.kind),
+            stored_name=stored_name,
+            content_type=checked.kind.content_type,
+            size_bytes=checked.size,
+            sha256=sha256,
+            uploaded_by_id=actor.id,
+        )
         consultation.documents.append(document)
         _note_public_change(actor, consultation, _("Document added: %(title)s", title=title))
-        record_staff_action(actor, "consultation.add_document", "consultation", consultation.id, consultation.title,
-                            "", {"title": title, "type": checked.kind.key, "size": checked.size, "sha256": sha256})
+        record_staff_action(
+            actor,
+            "consultation.add_document",
+            "consultation",
+            consultation.id,
+            consultation.title,
+            "",
+            {"title": title, "type": checked.kind.key, "size": checked.size, "sha256": sha256},
+        )
     return document
 
 
@@ -215,35 +280,71 @@ def set_cover_image(actor, consultation, upload, alt_text="", *, decorative=Fals
     current = cover_of(consultation)
     checked = None
     if upload is not None and (upload.filename or "").strip() or current is None:
-        checked = problems.check(_check_file, upload, uploads.IMAGE_KINDS,
-                                 current_app.config["CIVIC_IMAGE_MAX_BYTES"], "image")
-    alt_text = "" if decorative else problems.check(
-        clean_text, alt_text, field="alt_text", max_length=ALT_TEXT_MAX_LENGTH, too_long=too_long(ALT_TEXT_MAX_LENGTH),
-        required=_("Describe the image for people who cannot see it, or mark it as decorative."))
+        checked = problems.check(
+            _check_file, upload, uploads.IMAGE_KINDS, current_app.config["CIVIC_IMAGE_MAX_BYTES"], "image"
+        )
+    alt_text = (
+        ""
+        if decorative
+        else problems.check(
+            clean_text,
+            alt_text,
+            field="alt_text",
+            max_length=ALT_TEXT_MAX_LENGTH,
+            too_long=too_long(ALT_TEXT_MAX_LENGTH),
+            required=_("Describe the image for people who cannot see it, or mark it as decorative."),
+        )
+    )
     problems.raise_if_any()
     if checked is None:
         if current.alt_text != alt_text:
             current.alt_text = alt_text
             _note_public_change(actor, consultation, _("The cover image's description was changed."))
-            record_staff_action(actor, "consultation.cover_alt_text", "consultation", consultation.id,
-                                consultation.title, "", {"alt_text": alt_text})
+            record_staff_action(
+                actor,
+                "consultation.cover_alt_text",
+                "consultation",
+                consultation.id,
+                consultation.title,
+                "",
+                {"alt_text": alt_text},
+            )
             commit()
         return current
     replaced = current.stored_name if current else None
     stored_name = _stored_name(checked.kind)
     with _storing(upload, stored_name) as sha256:
         cover = Document(
-            role=DocumentRole.COVER.value, position=0, alt_text=alt_text,
+            role=DocumentRole.COVER.value,
+            position=0,
+            alt_text=alt_text,
             filename=uploads.safe_download_name(upload.filename, checked.kind, fallback="cover"),
-            stored_name=stored_name, content_type=checked.kind.content_type, size_bytes=checked.size, sha256=sha256,
-            uploaded_by_id=actor.id)
+            stored_name=stored_name,
+            content_type=checked.kind.content_type,
+            size_bytes=checked.size,
+            sha256=sha256,
+            uploaded_by_id=actor.id,
+        )
         if current is not None:
             consultation.documents.remove(current)
         consultation.documents.append(cover)
         _note_public_change(actor, consultation, _("Cover image replaced.") if replaced else _("Cover image added."))
-        record_staff_action(actor, "consultation.set_cover", "consultation", consultation.id, consultation.title, "",
-                            {"type": checked.kind.key, "size": checked.size, "width": checked.width,
-                             "height": checked.height, "sha256": sha256, "decorative": not alt_text})
+        record_staff_action(
+            actor,
+            "consultation.set_cover",
+            "consultation",
+            consultation.id,
+            consultation.title,
+            "",
+            {
+                "type": checked.kind.key,
+                "size": checked.size,
+                "width": checked.width,
+                "height": checked.height,
+                "sha256": sha256,
+                "decorative": not alt_text,
+            },
+        )
     if replaced:
         remove_files([replaced])
     return cover
@@ -255,11 +356,20 @@ def remove_document(actor, document):
     ensure_can(actor, "consultation.manage", consultation)
     cover = document.role == DocumentRole.COVER.value
     stored_name = document.stored_name
-    _note_public_change(actor, consultation, _("Cover image removed.") if cover
-                        else _("Document removed: %(title)s", title=document.title))
-    record_staff_action(actor, "consultation.remove_cover" if cover else "consultation.remove_document",
-                        "consultation", consultation.id, consultation.title, "",
-                        {"title": document.title, "sha256": document.sha256})
+    _note_public_change(
+        actor,
+        consultation,
+        _("Cover image removed.") if cover else _("Document removed: %(title)s", title=document.title),
+    )
+    record_staff_action(
+        actor,
+        "consultation.remove_cover" if cover else "consultation.remove_document",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        "",
+        {"title": document.title, "sha256": document.sha256},
+    )
     consultation.documents.remove(document)
     commit()
     remove_files([stored_name])

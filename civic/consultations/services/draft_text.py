@@ -1,6 +1,7 @@
 """The draft text put up for comment: replacing it (passages matched by their text, so that an
 unchanged passage keeps its discussion), reading an uploaded text file, the passages as the
 reading page shows them, and what each passage's discussion is about."""
+
 import html
 from dataclasses import dataclass
 
@@ -53,8 +54,11 @@ class DraftTextBlock:
 def draft_sections(consultation, *, retired=False):
     """The live passages in order (or those retired), each with its discussion loaded."""
     state = DraftSection.retired_at.isnot(None) if retired else DraftSection.retired_at.is_(None)
-    query = (select(DraftSection).options(selectinload(DraftSection.discussion))
-             .where(DraftSection.consultation_id == consultation.id, state))
+    query = (
+        select(DraftSection)
+        .options(selectinload(DraftSection.discussion))
+        .where(DraftSection.consultation_id == consultation.id, state)
+    )
     order = (DraftSection.retired_at.desc(), DraftSection.position) if retired else (DraftSection.position,)
     return list(db.session.scalars(query.order_by(*order, DraftSection.id)))
 
@@ -62,10 +66,13 @@ def draft_sections(consultation, *, retired=False):
 def draft_paragraph_count(consultation):
     """Live passages other than headings, for the link from the consultation's page; None when
     there is no draft text at all."""
-    counts = dict(db.session.execute(
-        select(DraftSection.kind, func.count()).where(
-            DraftSection.consultation_id == consultation.id, DraftSection.retired_at.is_(None))
-        .group_by(DraftSection.kind)).all())
+    counts = dict(
+        db.session.execute(
+            select(DraftSection.kind, func.count())
+            .where(DraftSection.consultation_id == consultation.id, DraftSection.retired_at.is_(None))
+            .group_by(DraftSection.kind)
+        ).all()
+    )
     if not counts:
         return None
     return sum(number for kind, number in counts.items() if kind != "heading")
@@ -91,19 +98,23 @@ def draft_text_blocks(consultation):
 
 def _excerpt(section_html, length=DISCUSSION_EXCERPT_LENGTH):
     text = _plain(section_html)
-    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _draft_error(problem):
     return {
         "wrong_type": _("Choose a Markdown or plain text file (.md, .markdown or .txt)."),
         "empty": _("The file is empty."),
-        "too_large": _("The file is too large: a draft text file has at most %(max)d KB.",
-                       max=DRAFT_UPLOAD_MAX_BYTES // 1024),
-        "binary": _("This file is not plain text. Save the draft as Markdown or plain text (.md or .txt) "
-                    "and upload that."),
-        "not_utf8": _("This file is not in UTF-8. Save it as UTF-8 text (editors offer it under “Save as” "
-                      "or “Encoding”) and upload it again."),
+        "too_large": _(
+            "The file is too large: a draft text file has at most %(max)d KB.", max=DRAFT_UPLOAD_MAX_BYTES // 1024
+        ),
+        "binary": _(
+            "This file is not plain text. Save the draft as Markdown or plain text (.md or .txt) and upload that."
+        ),
+        "not_utf8": _(
+            "This file is not in UTF-8. Save it as UTF-8 text (editors offer it under “Save as” "
+            "or “Encoding”) and upload it again."
+        ),
     }[problem]
 
 
@@ -132,13 +143,24 @@ def set_draft_text(actor, consultation, markdown, *, correction_note=""):
         raise Conflict(_("The outcome is published; the draft text can no longer change."))
     text = drafttext.normalise_newlines(markdown).strip()
     if len(text) > DRAFT_TEXT_MAX_LENGTH:
-        raise InvalidInput(_("A draft text has at most %(max)s characters; this one has %(length)s.",
-                             max=format_decimal(DRAFT_TEXT_MAX_LENGTH), length=format_decimal(len(text))),
-                           field="text")
+        raise InvalidInput(
+            _(
+                "A draft text has at most %(max)s characters; this one has %(length)s.",
+                max=format_decimal(DRAFT_TEXT_MAX_LENGTH),
+                length=format_decimal(len(text)),
+            ),
+            field="text",
+        )
     blocks = drafttext.split_blocks(text)
     if len(blocks) > DRAFT_TEXT_MAX_BLOCKS:
-        raise InvalidInput(_("A draft text has at most %(max)d paragraphs, lists, tables and headings; this one "
-                             "has %(count)d.", max=DRAFT_TEXT_MAX_BLOCKS, count=len(blocks)), field="text")
+        raise InvalidInput(
+            _(
+                "A draft text has at most %(max)d paragraphs, lists, tables and headings; this one has %(count)d.",
+                max=DRAFT_TEXT_MAX_BLOCKS,
+                count=len(blocks),
+            ),
+            field="text",
+        )
     change = DraftTextChange()
     if text == consultation.draft_text_markdown:
         change.kept = len(blocks)
@@ -164,13 +186,20 @@ def set_draft_text(actor, consultation, markdown, *, correction_note=""):
                 section.kind, section.level, section.markdown = block.kind, block.level, block.markdown
                 section.html = drafttext.render_block(block.kind, block.markdown)
             continue
-        section = DraftSection(consultation_id=consultation.id, position=position, kind=block.kind,
-                               level=block.level, markdown=block.markdown, fingerprint=block.fingerprint,
-                               html=drafttext.render_block(block.kind, block.markdown))
+        section = DraftSection(
+            consultation_id=consultation.id,
+            position=position,
+            kind=block.kind,
+            level=block.level,
+            markdown=block.markdown,
+            fingerprint=block.fingerprint,
+            html=drafttext.render_block(block.kind, block.markdown),
+        )
         db.session.add(section)
         db.session.flush()
-        section.discussion_id = create_attached_discussion("draft_section", section.id,
-                                                           _discussion_title(consultation, section)).id
+        section.discussion_id = create_attached_discussion(
+            "draft_section", section.id, _discussion_title(consultation, section)
+        ).id
         change.added += 1
     now = clock.now()
     for section in live:
@@ -184,11 +213,16 @@ def set_draft_text(actor, consultation, markdown, *, correction_note=""):
             change.retired += 1
     consultation.draft_text_markdown = text
     if corrected:
-        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note,
-                                  fields="draft_text"))
-    record_staff_action(actor, "consultation.draft_text", "consultation", consultation.id, consultation.title,
-                        note, {"added": change.added, "kept": change.kept, "retired": change.retired,
-                               "removed": change.removed})
+        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note, fields="draft_text"))
+    record_staff_action(
+        actor,
+        "consultation.draft_text",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        note,
+        {"added": change.added, "kept": change.kept, "retired": change.retired, "removed": change.removed},
+    )
     commit()
     return change
 
@@ -211,22 +245,34 @@ def draft_section_context(section_id):
     phase = consultation.phase
     about = DiscussionContext(
         summary=_("This discussion is about this passage of the draft text of “%(title)s”:", title=consultation.title),
-        link_text=_("Back to the draft text"), endpoint="consultations.read_text",
+        link_text=_("Back to the draft text"),
+        endpoint="consultations.read_text",
         values={"consultation_id": consultation.id, "_anchor": f"section-{section.id}"},
-        owner=consultation, view_action="consultation.view", excerpt_html=section.html,
-        accepts_comments=section.retired_at is None and consultation.text_takes_comments)
+        owner=consultation,
+        view_action="consultation.view",
+        excerpt_html=section.html,
+        accepts_comments=section.retired_at is None and consultation.text_takes_comments,
+    )
     if section.retired_at is not None:
-        about.summary = _("This discussion is about an earlier wording of the draft text of “%(title)s”, "
-                          "replaced on %(date)s:", title=consultation.title, date=format_datetime(section.retired_at))
+        about.summary = _(
+            "This discussion is about an earlier wording of the draft text of “%(title)s”, replaced on %(date)s:",
+            title=consultation.title,
+            date=format_datetime(section.retired_at),
+        )
         about.link_text = _("Read the current draft text")
-        about.closed_message = _("This wording was replaced, so it takes no new comments. You can comment on "
-                                 "the current text.")
+        about.closed_message = _(
+            "This wording was replaced, so it takes no new comments. You can comment on the current text."
+        )
     elif phase is Phase.DRAFT:
         about.closed_message = _("The draft text takes comments once the consultation opens.")
     elif phase is Phase.SCHEDULED:
-        about.closed_message = _("The draft text takes comments once the consultation opens, on %(date)s.",
-                                 date=format_datetime(consultation.opens_at))
+        about.closed_message = _(
+            "The draft text takes comments once the consultation opens, on %(date)s.",
+            date=format_datetime(consultation.opens_at),
+        )
     elif not about.accepts_comments:
-        about.closed_message = _("The consultation closed on %(date)s, so the draft text takes no new comments.",
-                                 date=format_datetime(consultation.closes_at))
+        about.closed_message = _(
+            "The consultation closed on %(date)s, so the draft text takes no new comments.",
+            date=format_datetime(consultation.closes_at),
+        )
     return about

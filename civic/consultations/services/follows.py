@@ -1,5 +1,6 @@
 """Following a consultation, and telling followers and respondents when it closes and when its
 outcome is published (a notification at once, an email through a batched mailing)."""
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +20,14 @@ from civic.permissions import ensure_can
 def is_following(user, consultation):
     if not getattr(user, "is_authenticated", False):
         return False
-    return db.session.scalar(select(ConsultationFollow.id).where(
-        ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            select(ConsultationFollow.id).where(
+                ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id
+            )
+        )
+        is not None
+    )
 
 
 def follow_consultation(user, consultation, follow=True):
@@ -28,8 +35,11 @@ def follow_consultation(user, consultation, follow=True):
     if follow and not is_following(user, consultation):
         db.session.add(ConsultationFollow(consultation_id=consultation.id, user_id=user.id))
     elif not follow:
-        db.session.execute(ConsultationFollow.__table__.delete().where(
-            ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id))
+        db.session.execute(
+            ConsultationFollow.__table__.delete().where(
+                ConsultationFollow.consultation_id == consultation.id, ConsultationFollow.user_id == user.id
+            )
+        )
     try:
         commit()
     except IntegrityError:
@@ -37,10 +47,14 @@ def follow_consultation(user, consultation, follow=True):
 
 
 def _people_to_tell(consultation):
-    followers = set(db.session.scalars(select(ConsultationFollow.user_id).where(
-        ConsultationFollow.consultation_id == consultation.id)))
-    respondents = set(db.session.scalars(select(Response.user_id).where(
-        submitted(consultation), Response.user_id.isnot(None))))
+    followers = set(
+        db.session.scalars(
+            select(ConsultationFollow.user_id).where(ConsultationFollow.consultation_id == consultation.id)
+        )
+    )
+    respondents = set(
+        db.session.scalars(select(Response.user_id).where(submitted(consultation), Response.user_id.isnot(None)))
+    )
     return followers | respondents
 
 
@@ -48,9 +62,15 @@ def notify_closed_consultations(now=None):
     """Tell followers and respondents of each consultation that has closed since the last run.
     Run every minute by `flask civic tick` (and by the development server itself)."""
     now = now or clock.now()
-    due = list(db.session.scalars(select(Consultation).where(
-        Consultation.published_at.isnot(None), Consultation.closes_at <= now,
-        Consultation.closed_notified_at.is_(None))))
+    due = list(
+        db.session.scalars(
+            select(Consultation).where(
+                Consultation.published_at.isnot(None),
+                Consultation.closes_at <= now,
+                Consultation.closed_notified_at.is_(None),
+            )
+        )
+    )
     told = set()
     for consultation in due:
         for user_id in _people_to_tell(consultation):
@@ -82,18 +102,23 @@ def _members_to_tell(mailing, after, limit):
     consultation = db.session.get(Consultation, mailing.about_id)
     followers = select(ConsultationFollow.user_id).where(ConsultationFollow.consultation_id == consultation.id)
     respondents = select(Response.user_id).where(submitted(consultation), Response.user_id.isnot(None))
-    people = db.session.scalars(select(User).where(
-        User.id > after, User.disabled_at.is_(None), User.id.in_(followers) | User.id.in_(respondents))
-        .order_by(User.id).limit(limit))
-    return [Recipient(key=user.id, email=user.email, language=user.language, context={"user": user})
-            for user in people]
+    people = db.session.scalars(
+        select(User)
+        .where(User.id > after, User.disabled_at.is_(None), User.id.in_(followers) | User.id.in_(respondents))
+        .order_by(User.id)
+        .limit(limit)
+    )
+    return [Recipient(key=user.id, email=user.email, language=user.language, context={"user": user}) for user in people]
 
 
 def _guests_to_tell(mailing, after, limit):
     consultation = db.session.get(Consultation, mailing.about_id)
-    rows = db.session.execute(select(Response.id, Response.email).where(
-        submitted(consultation), Response.user_id.is_(None), Response.email.isnot(None), Response.id > after)
-        .order_by(Response.id).limit(limit))
+    rows = db.session.execute(
+        select(Response.id, Response.email)
+        .where(submitted(consultation), Response.user_id.is_(None), Response.email.isnot(None), Response.id > after)
+        .order_by(Response.id)
+        .limit(limit)
+    )
     return [Recipient(key=row.id, email=row.email, context={"user": None}) for row in rows]
 
 
@@ -101,9 +126,11 @@ def _outcome_message(mailing):
     consultation = db.session.get(Consultation, mailing.about_id)
     if consultation is None:
         return None
-    return Message(lambda: _("What was decided: “%(title)s”", title=consultation.title), "consultation_outcome",
-                   {"consultation": consultation,
-                    "url": external_url("consultations.show", consultation_id=consultation.id)})
+    return Message(
+        lambda: _("What was decided: “%(title)s”", title=consultation.title),
+        "consultation_outcome",
+        {"consultation": consultation, "url": external_url("consultations.show", consultation_id=consultation.id)},
+    )
 
 
 def register_consultation_mailings():

@@ -2,6 +2,7 @@
 early, deleting a draft, the public timeline and the outcome with its "you said / we did" points.
 The phase is derived from publication and dates (Consultation.phase), so a consultation opens
 and closes on time without anyone pressing a button."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,9 +15,23 @@ from civic.common.db import commit
 from civic.common.markdown import render_markdown
 from civic.common.validation import FieldErrors, clean_text, raise_first
 from civic.consultations.models import (
-    BODY_MAX_LENGTH, CHANGEABLE, CLOSABLE_EARLY, CONTACT_MAX_LENGTH, DELETABLE, FREELY_EDITABLE, LABEL_MAX_LENGTH,
-    OUTCOME_ALLOWED, OUTCOME_ITEM_MAX_LENGTH, PUBLISHABLE, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Consultation,
-    Correction, OutcomeItem, Phase, TimelinePhase,
+    BODY_MAX_LENGTH,
+    CHANGEABLE,
+    CLOSABLE_EARLY,
+    CONTACT_MAX_LENGTH,
+    DELETABLE,
+    FREELY_EDITABLE,
+    LABEL_MAX_LENGTH,
+    OUTCOME_ALLOWED,
+    OUTCOME_ITEM_MAX_LENGTH,
+    PUBLISHABLE,
+    SUMMARY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Consultation,
+    Correction,
+    OutcomeItem,
+    Phase,
+    TimelinePhase,
 )
 from civic.consultations.services._shared import clean_correction_note, too_long
 from civic.consultations.services.documents import remove_files
@@ -29,8 +44,17 @@ from civic.extensions import db
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
 
-EDITABLE_FIELDS = ("title", "summary", "body_markdown", "topic", "area", "contact", "opens_at", "closes_at",
-                   "anonymous_responses")
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "body_markdown",
+    "topic",
+    "area",
+    "contact",
+    "opens_at",
+    "closes_at",
+    "anonymous_responses",
+)
 LIST_FILTERS = ("open", "upcoming", "closed", "outcome")
 MAX_TIMELINE_PHASES = 8
 OUTCOME_MAX_LENGTH = 50_000
@@ -58,12 +82,18 @@ def consultation_context(consultation_id):
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         return None
-    return DiscussionContext(summary=_("This discussion is about the consultation:"), link_text=consultation.title,
-                             endpoint="consultations.show", values={"consultation_id": consultation.id},
-                             owner=consultation, view_action="consultation.view")
+    return DiscussionContext(
+        summary=_("This discussion is about the consultation:"),
+        link_text=consultation.title,
+        endpoint="consultations.show",
+        values={"consultation_id": consultation.id},
+        owner=consultation,
+        view_action="consultation.view",
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 def _visible_filter(kind, now):
     published = Consultation.published_at.isnot(None)
@@ -93,8 +123,7 @@ def list_consultations(kind="open", *, topic=None, area=None, page=1, per_page=2
         "outcome": (Consultation.outcome_published_at.desc(),),
         "draft": (Consultation.updated_at.desc(),),
     }[kind]
-    return db.paginate(query.order_by(*order, Consultation.id.desc()), page=page, per_page=per_page,
-                       error_out=False)
+    return db.paginate(query.order_by(*order, Consultation.id.desc()), page=page, per_page=per_page, error_out=False)
 
 
 def open_consultations(limit=5):
@@ -104,14 +133,17 @@ def open_consultations(limit=5):
 def filter_values():
     """Topics and areas used by publicly visible consultations, for the list's filters."""
     published = Consultation.published_at.isnot(None)
-    topics = db.session.scalars(select(Consultation.topic).distinct().where(published, Consultation.topic != "")
-                                .order_by(Consultation.topic))
-    areas = db.session.scalars(select(Consultation.area).distinct().where(published, Consultation.area != "")
-                               .order_by(Consultation.area))
+    topics = db.session.scalars(
+        select(Consultation.topic).distinct().where(published, Consultation.topic != "").order_by(Consultation.topic)
+    )
+    areas = db.session.scalars(
+        select(Consultation.area).distinct().where(published, Consultation.area != "").order_by(Consultation.area)
+    )
     return list(topics), list(areas)
 
 
 # --- drafting and editing ------------------------------------------------------------------
+
 
 @dataclass
 class ConsultationFields:
@@ -140,16 +172,24 @@ def _clean(fields):
         ("contact", CONTACT_MAX_LENGTH, None),
     ]
     for name, max_length, required in checks:
-        cleaned[name] = problems.check(clean_text, getattr(fields, name), field=name, max_length=max_length,
-                                       required=required, too_long=too_long(max_length))
+        cleaned[name] = problems.check(
+            clean_text,
+            getattr(fields, name),
+            field=name,
+            max_length=max_length,
+            required=required,
+            too_long=too_long(max_length),
+        )
     for name, local in (("opens_at", fields.opens_local), ("closes_at", fields.closes_local)):
         if local is None:
             cleaned[name] = None
             continue
         moment = clock.local_to_utc(local)
         if moment is None:
-            problems.add(name.replace("_at", "_local"),
-                         _("That time does not exist in this time zone (the clocks go forward then). Choose another."))
+            problems.add(
+                name.replace("_at", "_local"),
+                _("That time does not exist in this time zone (the clocks go forward then). Choose another."),
+            )
         cleaned[name] = moment
     if not problems and cleaned["opens_at"] and cleaned["closes_at"] and cleaned["closes_at"] <= cleaned["opens_at"]:
         problems.add("closes_local", _("The closing time must be after the opening time."))
@@ -163,8 +203,7 @@ def _clean(fields):
 def create_consultation(actor, fields):
     ensure_can(actor, "consultation.manage")
     cleaned = _clean(fields)
-    consultation = Consultation(created_by_id=actor.id, body_html=render_markdown(cleaned["body_markdown"]),
-                                **cleaned)
+    consultation = Consultation(created_by_id=actor.id, body_html=render_markdown(cleaned["body_markdown"]), **cleaned)
     db.session.add(consultation)
     db.session.flush()
     record_staff_action(actor, "consultation.create", "consultation", consultation.id, consultation.title)
@@ -185,18 +224,31 @@ def update_consultation(actor, consultation, fields, *, correction_note=""):
         return consultation
     if phase not in FREELY_EDITABLE:
         note = clean_correction_note(correction_note)
-        if ("opens_at" in changed and phase is not Phase.SCHEDULED) or \
-                ("closes_at" in changed and cleaned["closes_at"] <= clock.now()):
-            raise InvalidInput(_("An opening that has passed cannot move, and the closing time must stay "
-                                 "in the future. To end now, close the consultation early."),
-                               field="opens_local" if "opens_at" in changed else "closes_local")
-        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id, note=note,
-                                  fields=",".join(changed)))
+        if ("opens_at" in changed and phase is not Phase.SCHEDULED) or (
+            "closes_at" in changed and cleaned["closes_at"] <= clock.now()
+        ):
+            raise InvalidInput(
+                _(
+                    "An opening that has passed cannot move, and the closing time must stay "
+                    "in the future. To end now, close the consultation early."
+                ),
+                field="opens_local" if "opens_at" in changed else "closes_local",
+            )
+        db.session.add(
+            Correction(consultation_id=consultation.id, author_id=actor.id, note=note, fields=",".join(changed))
+        )
     for name in changed:
         setattr(consultation, name, cleaned[name])
     consultation.body_html = render_markdown(consultation.body_markdown)
-    record_staff_action(actor, "consultation.update", "consultation", consultation.id, consultation.title,
-                        correction_note, {"fields": changed})
+    record_staff_action(
+        actor,
+        "consultation.update",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        correction_note,
+        {"fields": changed},
+    )
     commit()
     return consultation
 
@@ -217,13 +269,14 @@ def publish_consultation(actor, consultation):
         missing["closes_local"] = [_("The closing time has passed. Choose a later one.")]
     if missing:
         # One message that lists everything missing, and each problem beside its field.
-        raise InvalidInput(_("This draft is not ready to publish:") + " " +
-                           " ".join(m for ms in missing.values() for m in ms), field=next(iter(missing)),
-                           errors=missing)
+        raise InvalidInput(
+            _("This draft is not ready to publish:") + " " + " ".join(m for ms in missing.values() for m in ms),
+            field=next(iter(missing)),
+            errors=missing,
+        )
     consultation.published_at = clock.now()
     if consultation.discussion_id is None:
-        consultation.discussion_id = create_attached_discussion("consultation", consultation.id,
-                                                                consultation.title).id
+        consultation.discussion_id = create_attached_discussion("consultation", consultation.id, consultation.title).id
     record_staff_action(actor, "consultation.publish", "consultation", consultation.id, consultation.title)
     commit()
     return consultation
@@ -233,13 +286,16 @@ def close_early(actor, consultation, reason):
     ensure_can(actor, "consultation.manage", consultation)
     if consultation.phase not in CLOSABLE_EARLY:
         raise Conflict(_("Only an open consultation can be closed early."))
-    reason = clean_text(reason, field="reason", max_length=CLOSING_REASON_MAX_LENGTH,
-                        required=_("Say why it closes early: the reason is shown publicly."),
-                        too_long=too_long(CLOSING_REASON_MAX_LENGTH))
+    reason = clean_text(
+        reason,
+        field="reason",
+        max_length=CLOSING_REASON_MAX_LENGTH,
+        required=_("Say why it closes early: the reason is shown publicly."),
+        too_long=too_long(CLOSING_REASON_MAX_LENGTH),
+    )
     consultation.closed_early_at = consultation.closes_at = clock.now()
     consultation.closed_early_reason = reason
-    record_staff_action(actor, "consultation.close_early", "consultation", consultation.id, consultation.title,
-                        reason)
+    record_staff_action(actor, "consultation.close_early", "consultation", consultation.id, consultation.title, reason)
     commit()
     return consultation
 
@@ -257,6 +313,7 @@ def delete_consultation(actor, consultation):
 
 
 # --- the outcome ----------------------------------------------------------------------------
+
 
 @dataclass
 class OutcomeItemRow:
@@ -291,10 +348,20 @@ def _clean_outcome_items(consultation, rows, problems):
             problems.add(prefix + "theme", _("Choose the question this point is about, or name its theme."))
         if len(theme) > LABEL_MAX_LENGTH:
             problems.add(prefix + "theme", too_long(LABEL_MAX_LENGTH))
-        said = problems.check(clean_text, row.you_said, field=prefix + "you_said", max_length=OUTCOME_ITEM_MAX_LENGTH,
-                              required=_("Say what people said about it."))
-        did = problems.check(clean_text, row.we_did, field=prefix + "we_did", max_length=OUTCOME_ITEM_MAX_LENGTH,
-                             required=_("Say what was decided about it."))
+        said = problems.check(
+            clean_text,
+            row.you_said,
+            field=prefix + "you_said",
+            max_length=OUTCOME_ITEM_MAX_LENGTH,
+            required=_("Say what people said about it."),
+        )
+        did = problems.check(
+            clean_text,
+            row.we_did,
+            field=prefix + "we_did",
+            max_length=OUTCOME_ITEM_MAX_LENGTH,
+            required=_("Say what was decided about it."),
+        )
         kept.append(OutcomeItem(question_id=question_id, theme=theme, you_said=said, we_did=did))
     if len(kept) > MAX_OUTCOME_ITEMS:
         problems.add("items", _("An outcome has at most %(n)d points.", n=MAX_OUTCOME_ITEMS))
@@ -308,8 +375,14 @@ def publish_outcome(actor, consultation, text, items=None):
     if consultation.phase not in OUTCOME_ALLOWED:
         raise Conflict(_("The outcome can be published once the consultation has closed."))
     problems = FieldErrors()
-    text = problems.check(clean_text, text, field="outcome", max_length=OUTCOME_MAX_LENGTH,
-                          required=_("Write what was decided and why."), too_long=too_long(OUTCOME_MAX_LENGTH))
+    text = problems.check(
+        clean_text,
+        text,
+        field="outcome",
+        max_length=OUTCOME_MAX_LENGTH,
+        required=_("Write what was decided and why."),
+        too_long=too_long(OUTCOME_MAX_LENGTH),
+    )
     kept = _clean_outcome_items(consultation, items, problems) if items is not None else None
     problems.raise_if_any()
     first = consultation.outcome_published_at is None
@@ -322,8 +395,14 @@ def publish_outcome(actor, consultation, text, items=None):
             consultation.outcome_items.append(item)
     consultation.outcome_published_at = consultation.outcome_published_at or clock.now()
     if not first:
-        db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id,
-                                  note=_("The outcome was updated."), fields="outcome"))
+        db.session.add(
+            Correction(
+                consultation_id=consultation.id,
+                author_id=actor.id,
+                note=_("The outcome was updated."),
+                fields="outcome",
+            )
+        )
     record_staff_action(actor, "consultation.outcome", "consultation", consultation.id, consultation.title)
     told = record_outcome_news(consultation) if first else set()
     commit()
@@ -332,6 +411,7 @@ def publish_outcome(actor, consultation, text, items=None):
 
 
 # --- timeline -------------------------------------------------------------------------------
+
 
 @dataclass
 class TimelineRow:
@@ -354,17 +434,28 @@ def set_timeline(actor, consultation, rows):
                 errors[f"phases-{index}-name"] = [_("Give this phase a name, or clear the row.")]
             continue
         if len(row.name.strip()) > LABEL_MAX_LENGTH or len((row.description or "").strip()) > SUMMARY_MAX_LENGTH:
-            errors[f"phases-{index}-name"] = [_("Keep names under %(n)d characters and descriptions under %(m)d.",
-                                                n=LABEL_MAX_LENGTH, m=SUMMARY_MAX_LENGTH)]
+            errors[f"phases-{index}-name"] = [
+                _(
+                    "Keep names under %(n)d characters and descriptions under %(m)d.",
+                    n=LABEL_MAX_LENGTH,
+                    m=SUMMARY_MAX_LENGTH,
+                )
+            ]
         if row.starts_on and row.ends_on and row.ends_on < row.starts_on:
             errors[f"phases-{index}-ends_on"] = [_("A phase cannot end before it starts.")]
     raise_first(errors)
     consultation.timeline.clear()
     db.session.flush()
     for position, row in enumerate(kept):
-        consultation.timeline.append(TimelinePhase(position=position, name=row.name.strip(),
-                                                   description=(row.description or "").strip(),
-                                                   starts_on=row.starts_on, ends_on=row.ends_on))
+        consultation.timeline.append(
+            TimelinePhase(
+                position=position,
+                name=row.name.strip(),
+                description=(row.description or "").strip(),
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+            )
+        )
     record_staff_action(actor, "consultation.timeline", "consultation", consultation.id, consultation.title)
     commit()
     return consultation

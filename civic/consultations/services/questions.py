@@ -1,6 +1,7 @@
 """The questionnaire builder: adding, changing, ordering and removing questions. Once the first
 response is submitted, questions keep their kind, options and rules; only their wording changes,
 and each change is listed publicly."""
+
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -37,8 +38,14 @@ class QuestionData:
 
 def questionnaire_locked(consultation):
     """Questions cannot change (except their wording) once the first response is submitted."""
-    return db.session.scalar(select(Response.id).where(Response.consultation_id == consultation.id,
-                                                       Response.first_submitted_at.isnot(None)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Response.id)
+            .where(Response.consultation_id == consultation.id, Response.first_submitted_at.isnot(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def get_question(consultation, question_id):
@@ -52,12 +59,30 @@ def _clean_question(data):
     problems = FieldErrors()
     if data.kind not in questionnaire.KINDS:
         problems.add("kind", _("Choose one of the kinds of question offered."))
-    prompt = problems.check(clean_text, data.prompt, field="prompt", max_length=PROMPT_MAX_LENGTH, multiline=False,
-                            required=_("Write the question."), too_long=too_long(PROMPT_MAX_LENGTH))
-    help_text = problems.check(clean_text, data.help_text, field="help_text", max_length=HELP_TEXT_MAX_LENGTH,
-                               too_long=too_long(HELP_TEXT_MAX_LENGTH))
-    section = problems.check(clean_text, data.section, field="section", max_length=TITLE_MAX_LENGTH, multiline=False,
-                             too_long=too_long(TITLE_MAX_LENGTH))
+    prompt = problems.check(
+        clean_text,
+        data.prompt,
+        field="prompt",
+        max_length=PROMPT_MAX_LENGTH,
+        multiline=False,
+        required=_("Write the question."),
+        too_long=too_long(PROMPT_MAX_LENGTH),
+    )
+    help_text = problems.check(
+        clean_text,
+        data.help_text,
+        field="help_text",
+        max_length=HELP_TEXT_MAX_LENGTH,
+        too_long=too_long(HELP_TEXT_MAX_LENGTH),
+    )
+    section = problems.check(
+        clean_text,
+        data.section,
+        field="section",
+        max_length=TITLE_MAX_LENGTH,
+        multiline=False,
+        too_long=too_long(TITLE_MAX_LENGTH),
+    )
     options = questionnaire.check_options(data.kind, data.options or ())
     if options is None:
         problems.add("options", _("Give between 2 and 30 different options, one per line, each under 200 characters."))
@@ -72,12 +97,19 @@ def _clean_question(data):
         problems.add("scale_min_label", too_long(LABEL_MAX_LENGTH))
     problems.raise_if_any()
     scale = (low, high) if data.kind == "scale" else (1, 5)
-    return {"kind": data.kind, "prompt": prompt, "help_text": help_text, "section": section,
-            "required": bool(data.required), "options": options or [],
-            "allow_other": bool(data.allow_other) and data.kind in ("single_choice", "multiple_choice"),
-            "scale_min": scale[0], "scale_max": scale[1],
-            "scale_min_label": labels[0] if data.kind == "scale" else "",
-            "scale_max_label": labels[1] if data.kind == "scale" else ""}
+    return {
+        "kind": data.kind,
+        "prompt": prompt,
+        "help_text": help_text,
+        "section": section,
+        "required": bool(data.required),
+        "options": options or [],
+        "allow_other": bool(data.allow_other) and data.kind in ("single_choice", "multiple_choice"),
+        "scale_min": scale[0],
+        "scale_max": scale[1],
+        "scale_min_label": labels[0] if data.kind == "scale" else "",
+        "scale_max_label": labels[1] if data.kind == "scale" else "",
+    }
 
 
 def save_question(actor, consultation, data, question=None):
@@ -102,15 +134,21 @@ def save_question(actor, consultation, data, question=None):
         if locked:
             if set(changed) - set(WORDING_FIELDS):
                 raise Conflict(_("Responses have arrived: only the wording of a question can change now."))
-            db.session.add(Correction(consultation_id=consultation.id, author_id=actor.id,
-                                      note=_("Wording of the question “%(prompt)s” corrected.",
-                                             prompt=cleaned["prompt"][:200]), fields="question"))
+            db.session.add(
+                Correction(
+                    consultation_id=consultation.id,
+                    author_id=actor.id,
+                    note=_("Wording of the question “%(prompt)s” corrected.", prompt=cleaned["prompt"][:200]),
+                    fields="question",
+                )
+            )
         for name in changed:
             setattr(question, name, cleaned[name])
         action = "question.update"
     db.session.flush()
-    record_staff_action(actor, action, "consultation", consultation.id, consultation.title, "",
-                        {"question": question.id})
+    record_staff_action(
+        actor, action, "consultation", consultation.id, consultation.title, "", {"question": question.id}
+    )
     commit()
     return question
 

@@ -1,5 +1,6 @@
 """Responding with an account: answers saved as the person goes, checked question by question,
 submitted (and counted once), changeable until closing; the receipt by email."""
+
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -25,8 +26,9 @@ OTHER_TEXT_MAX_LENGTH = 500
 def my_response(user, consultation):
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
-                                                    Response.user_id == user.id))
+    return db.session.scalar(
+        select(Response).where(Response.consultation_id == consultation.id, Response.user_id == user.id)
+    )
 
 
 def answers_by_question(response):
@@ -47,15 +49,18 @@ def _problem_message(checked):
     numbers = checked.numbers
     return {
         "required": _("Please answer this question."),
-        "too_long": _("Use at most %(max)d characters; this answer has %(length)d.",
-                      max=numbers.get("max", 0), length=numbers.get("length", 0)),
+        "too_long": _(
+            "Use at most %(max)d characters; this answer has %(length)d.",
+            max=numbers.get("max", 0),
+            length=numbers.get("length", 0),
+        ),
         "not_offered": _("Choose one of the options offered."),
         "one_choice": _("Choose only one option."),
         "other_empty": _("Say what your other answer is, or choose another option."),
-        "out_of_range": _("Choose a number from %(min)d to %(max)d.", min=numbers.get("min", 0),
-                          max=numbers.get("max", 0)),
-        "rank_all": _("Give each of the %(n)d options a different position, from 1 to %(n)d.",
-                      n=numbers.get("n", 0)),
+        "out_of_range": _(
+            "Choose a number from %(min)d to %(max)d.", min=numbers.get("min", 0), max=numbers.get("max", 0)
+        ),
+        "rank_all": _("Give each of the %(n)d options a different position, from 1 to %(n)d.", n=numbers.get("n", 0)),
     }[checked.problem]
 
 
@@ -76,10 +81,18 @@ def require_open(consultation):
     """Responses, statements and votes are taken only while the consultation is open."""
     if not consultation.accepts_responses:
         if consultation.phase is Phase.SCHEDULED:
-            raise ParticipationClosed(_("This consultation is not open yet. It opens on %(date)s.",
-                                        date=format_datetime(consultation.opens_at)))
-        raise ParticipationClosed(_("This consultation closed on %(date)s, so it no longer takes responses.",
-                                    date=format_datetime(consultation.closes_at)))
+            raise ParticipationClosed(
+                _(
+                    "This consultation is not open yet. It opens on %(date)s.",
+                    date=format_datetime(consultation.opens_at),
+                )
+            )
+        raise ParticipationClosed(
+            _(
+                "This consultation closed on %(date)s, so it no longer takes responses.",
+                date=format_datetime(consultation.closes_at),
+            )
+        )
 
 
 def _response_for(user, consultation):
@@ -102,8 +115,11 @@ def _adopt_anonymous_response(user, consultation):
     if not getattr(user, "email_verified", False):
         return None
     key = mailbox_key(user.email)
-    response = db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
-                                                        Response.user_id.is_(None), Response.email == key))
+    response = db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == consultation.id, Response.user_id.is_(None), Response.email == key
+        )
+    )
     if response is not None:
         response.user_id = user.id
     return response
@@ -174,12 +190,20 @@ def count_submission(response, consultation):
     db.session.flush()
     # Counted once even when two windows submit at the same moment: only the update that
     # finds first_submitted_at still empty counts (the row lock makes the other one wait and see it set).
-    first = db.session.execute(update(Response).where(Response.id == response.id,
-                                                      Response.first_submitted_at.is_(None))
-                               .values(first_submitted_at=now)).rowcount == 1
+    first = (
+        db.session.execute(
+            update(Response)
+            .where(Response.id == response.id, Response.first_submitted_at.is_(None))
+            .values(first_submitted_at=now)
+        ).rowcount
+        == 1
+    )
     if first:
-        db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
-                           .values(response_count=Consultation.response_count + 1))
+        db.session.execute(
+            update(Consultation)
+            .where(Consultation.id == consultation.id)
+            .values(response_count=Consultation.response_count + 1)
+        )
     return first
 
 
@@ -191,8 +215,11 @@ def readable_answers(consultation, response):
         answer = by_question.get(question.id)
         value = answer.value if answer else None
         if isinstance(value, list):
-            text = "; ".join(value) if question.kind != "ranking" else \
-                "; ".join(f"{n}. {item}" for n, item in enumerate(value, start=1))
+            text = (
+                "; ".join(value)
+                if question.kind != "ranking"
+                else "; ".join(f"{n}. {item}" for n, item in enumerate(value, start=1))
+            )
         elif value == questionnaire.OTHER:
             text = ""
         elif question.kind == "yes_no" and value in ("yes", "no"):
@@ -207,9 +234,16 @@ def readable_answers(consultation, response):
 
 def _send_receipt(user, consultation, response):
     try:
-        send_mail(user.email, lambda: _("Your response to “%(title)s”", title=consultation.title),
-                  "response_receipt", language=user.language, user=user, consultation=consultation,
-                  answers=readable_answers(consultation, response), response=response,
-                  url=external_url("consultations.show", consultation_id=consultation.id))
+        send_mail(
+            user.email,
+            lambda: _("Your response to “%(title)s”", title=consultation.title),
+            "response_receipt",
+            language=user.language,
+            user=user,
+            consultation=consultation,
+            answers=readable_answers(consultation, response),
+            response=response,
+            url=external_url("consultations.show", consultation_id=consultation.id),
+        )
     except ServiceUnavailable:
         pass  # the response is stored; the receipt is a courtesy that must not undo it

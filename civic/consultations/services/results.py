@@ -1,6 +1,7 @@
 """What the responses say: the officials' dashboard, free-text answers to read one by one, the
 exports (plain rows in batches, audited, personal data only when asked), and the counts shown
 with the outcome's points."""
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,16 +24,21 @@ def results(actor, consultation):
     """The dashboard: responses per day, and each question's counts and shares."""
     ensure_can(actor, "consultation.results", consultation)
     zone = clock.site_zone()
-    days = [moment.astimezone(zone).date() for moment in db.session.scalars(
-        select(Response.first_submitted_at).where(submitted(consultation)))]
+    days = [
+        moment.astimezone(zone).date()
+        for moment in db.session.scalars(select(Response.first_submitted_at).where(submitted(consultation)))
+    ]
     questions = [(question, _question_summary(consultation, question)) for question in consultation.questions]
     return {"per_day": per_day(days), "questions": questions, "total": len(days)}
 
 
 def _question_summary(consultation, question):
     """Counts and shares of one question's submitted answers (no answer text)."""
-    values = list(db.session.scalars(select(Answer.value).join(Response).where(
-        submitted(consultation), Answer.question_id == question.id)))
+    values = list(
+        db.session.scalars(
+            select(Answer.value).join(Response).where(submitted(consultation), Answer.question_id == question.id)
+        )
+    )
     if question.kind in TEXT_KINDS:
         answered = sum(1 for value in values if value)
         return {"kind": question.kind, "answered": answered, "skipped": len(values) - answered}
@@ -44,26 +50,34 @@ def outcome_points(consultation):
     and shares only) for everyone to see: [(item, summary or None)]."""
     if consultation.outcome_published_at is None:
         return []
-    return [(item, _question_summary(consultation, item.question) if item.question is not None else None)
-            for item in consultation.outcome_items]
+    return [
+        (item, _question_summary(consultation, item.question) if item.question is not None else None)
+        for item in consultation.outcome_items
+    ]
 
 
 def text_answers(actor, consultation, question, *, contains="", page=1, per_page=20):
     """Free-text answers to read one by one, newest first, optionally filtered by a word."""
     ensure_can(actor, "consultation.results", consultation)
-    query = (select(Answer, Response.submitted_at).join(Response)
-             .where(submitted(consultation), Answer.question_id == question.id)
-             .order_by(Response.submitted_at.desc(), Answer.id.desc()))
+    query = (
+        select(Answer, Response.submitted_at)
+        .join(Response)
+        .where(submitted(consultation), Answer.question_id == question.id)
+        .order_by(Response.submitted_at.desc(), Answer.id.desc())
+    )
     if question.kind in TEXT_KINDS:
         query = query.where(Answer.value.isnot(None))
     else:
         query = query.where(Answer.other_text != "")
     contains = (contains or "").strip()[:200]
-    rows = [(answer, submitted_at) for answer, submitted_at in db.session.execute(query)
-            if _answer_text(answer) and (not contains or contains.lower() in _answer_text(answer).lower())]
+    rows = [
+        (answer, submitted_at)
+        for answer, submitted_at in db.session.execute(query)
+        if _answer_text(answer) and (not contains or contains.lower() in _answer_text(answer).lower())
+    ]
     total = len(rows)
     start = (max(1, page) - 1) * per_page
-    return rows[start:start + per_page], total
+    return rows[start : start + per_page], total
 
 
 def _answer_text(answer):
@@ -96,8 +110,15 @@ def export_responses(actor, consultation, *, personal_data=False):
     ensure_can(actor, "consultation.export", consultation)
     questions = list(consultation.questions)
     other_label = _("Other")  # translated now: the rows are produced while the response streams
-    record_staff_action(actor, "consultation.export", "consultation", consultation.id, consultation.title, "",
-                        {"personal_data": bool(personal_data)})
+    record_staff_action(
+        actor,
+        "consultation.export",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        "",
+        {"personal_data": bool(personal_data)},
+    )
     commit()
     header = ["response_id", "submitted_at"] + (["name", "email"] if personal_data else [])
     header += [f"q{q.id}: {q.prompt}" for q in questions]
@@ -107,22 +128,35 @@ def export_responses(actor, consultation, *, personal_data=False):
 def _export_rows(consultation, questions, personal_data, other_label):
     last_id = 0
     while True:
-        batch = list(db.session.execute(
-            select(Response.id, Response.submitted_at, Response.user_id)
-            .where(submitted(consultation), Response.id > last_id).order_by(Response.id).limit(EXPORT_BATCH)))
+        batch = list(
+            db.session.execute(
+                select(Response.id, Response.submitted_at, Response.user_id)
+                .where(submitted(consultation), Response.id > last_id)
+                .order_by(Response.id)
+                .limit(EXPORT_BATCH)
+            )
+        )
         if not batch:
             break
         ids = [row.id for row in batch]
         # Plain rows, not ORM objects: the session's identity map does not grow with the export.
         answers = {}
-        for answer in db.session.execute(select(Answer.response_id, Answer.question_id, Answer.value,
-                                                Answer.other_text).where(Answer.response_id.in_(ids))):
+        for answer in db.session.execute(
+            select(Answer.response_id, Answer.question_id, Answer.value, Answer.other_text).where(
+                Answer.response_id.in_(ids)
+            )
+        ):
             answers[(answer.response_id, answer.question_id)] = answer
         people = {}
         if personal_data:
-            people = {u.id: u for u in db.session.execute(
-                select(User.id, User.display_name, User.email)
-                .where(User.id.in_([row.user_id for row in batch if row.user_id])))}
+            people = {
+                u.id: u
+                for u in db.session.execute(
+                    select(User.id, User.display_name, User.email).where(
+                        User.id.in_([row.user_id for row in batch if row.user_id])
+                    )
+                )
+            }
         for row in batch:
             cells = [row.id, row.submitted_at.isoformat()]
             if personal_data:

@@ -1,6 +1,7 @@
 """Pol.is-style statements: officials seed them, participants write and vote on them (agree,
 disagree, pass; every vote kept, the last one counts), moderators approve them; and the import
 of an earlier Pol.is conversation with all its votes."""
+
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -13,8 +14,15 @@ from civic.common.db import commit
 from civic.common.markdown import render_markdown
 from civic.common.validation import clean_text
 from civic.consultations.models import (
-    STATEMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, VOTABLE_STATEMENTS, Consultation, Statement,
-    StatementStatus, StatementVote, StatementVoteEvent,
+    STATEMENT_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    VOTABLE_STATEMENTS,
+    Consultation,
+    Statement,
+    StatementStatus,
+    StatementVote,
+    StatementVoteEvent,
 )
 from civic.consultations.polis import read_polis_export
 from civic.consultations.services.responses import require_open
@@ -32,8 +40,15 @@ def participant_key(user):
 def set_statement_options(actor, consultation, *, enabled, premoderated):
     ensure_can(actor, "consultation.manage", consultation)
     consultation.statements_enabled, consultation.statements_premoderated = bool(enabled), bool(premoderated)
-    record_staff_action(actor, "consultation.statements", "consultation", consultation.id, consultation.title, "",
-                        {"enabled": bool(enabled), "premoderated": bool(premoderated)})
+    record_staff_action(
+        actor,
+        "consultation.statements",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        "",
+        {"enabled": bool(enabled), "premoderated": bool(premoderated)},
+    )
     commit()
 
 
@@ -47,12 +62,25 @@ def add_statement(actor, consultation, text):
             raise Conflict(_("This consultation does not take statements."))
         require_open(consultation)
     text = " ".join((text or "").split())
-    text = clean_text(text, field="text", max_length=STATEMENT_MAX_LENGTH, required=_("Write your statement first."),
-                      too_long=_("A statement has at most %(max)d characters; yours has %(length)d.",
-                                 max=STATEMENT_MAX_LENGTH, length=len(text)))
+    text = clean_text(
+        text,
+        field="text",
+        max_length=STATEMENT_MAX_LENGTH,
+        required=_("Write your statement first."),
+        too_long=_(
+            "A statement has at most %(max)d characters; yours has %(length)d.",
+            max=STATEMENT_MAX_LENGTH,
+            length=len(text),
+        ),
+    )
     approved = seeding or not consultation.statements_premoderated
-    statement = Statement(consultation_id=consultation.id, text=text, author_id=actor.id, seeded=seeding,
-                          status=(StatementStatus.APPROVED if approved else StatementStatus.PENDING).value)
+    statement = Statement(
+        consultation_id=consultation.id,
+        text=text,
+        author_id=actor.id,
+        seeded=seeding,
+        status=(StatementStatus.APPROVED if approved else StatementStatus.PENDING).value,
+    )
     db.session.add(statement)
     commit()
     return statement
@@ -62,8 +90,14 @@ def moderate_statement(actor, statement, approve, reason=""):
     consultation = db.session.get(Consultation, statement.consultation_id)
     ensure_can(actor, "consultation.moderate_statements", consultation)
     statement.status = (StatementStatus.APPROVED if approve else StatementStatus.REJECTED).value
-    record_staff_action(actor, "statement.approve" if approve else "statement.reject", "statement", statement.id,
-                        statement.text[:200], reason)
+    record_staff_action(
+        actor,
+        "statement.approve" if approve else "statement.reject",
+        "statement",
+        statement.id,
+        statement.text[:200],
+        reason,
+    )
     commit()
     return statement
 
@@ -92,8 +126,11 @@ def vote_on_statement(user, statement, value, *, participant=None, at=None):
         participant = participant_key(user)
     at = at or clock.now()
     db.session.add(StatementVoteEvent(statement_id=statement.id, participant=participant, value=value, voted_at=at))
-    current = db.session.scalar(select(StatementVote).where(StatementVote.statement_id == statement.id,
-                                                            StatementVote.participant == participant))
+    current = db.session.scalar(
+        select(StatementVote).where(
+            StatementVote.statement_id == statement.id, StatementVote.participant == participant
+        )
+    )
     if current is not None and current.value == value:
         current.voted_at = at
     else:
@@ -116,9 +153,15 @@ def next_statement(user, consultation):
     """An approved statement this person has not voted on yet (the least voted first), or None."""
     voted = select(StatementVote.statement_id).where(StatementVote.participant == participant_key(user))
     return db.session.scalar(
-        select(Statement).where(Statement.consultation_id == consultation.id,
-                                Statement.status == StatementStatus.APPROVED.value, Statement.id.not_in(voted))
-        .order_by((Statement.agree_count + Statement.disagree_count + Statement.pass_count), Statement.id).limit(1))
+        select(Statement)
+        .where(
+            Statement.consultation_id == consultation.id,
+            Statement.status == StatementStatus.APPROVED.value,
+            Statement.id.not_in(voted),
+        )
+        .order_by((Statement.agree_count + Statement.disagree_count + Statement.pass_count), Statement.id)
+        .limit(1)
+    )
 
 
 def statements_of(consultation, *, status=None):
@@ -130,6 +173,7 @@ def statements_of(consultation, *, status=None):
 
 # --- import of a Pol.is export ------------------------------------------------------------------
 
+
 def import_polis(actor, folder):
     """Bring an earlier Pol.is conversation into Civic as a closed consultation with its
     statements and every vote. Returns (consultation, statements, votes)."""
@@ -140,19 +184,30 @@ def import_polis(actor, folder):
     first, last = export.first_time or clock.now(), export.last_time or clock.now()
     consultation = Consultation(
         title=(export.topic or _("Imported Pol.is conversation"))[:TITLE_MAX_LENGTH],
-        summary=(export.description or "")[:SUMMARY_MAX_LENGTH], body_markdown=export.description or "",
-        body_html=render_markdown(export.description or ""), created_by_id=getattr(actor, "id", None),
-        published_at=clock.now(), opens_at=first, closes_at=max(last, first) + timedelta(seconds=1),
-        statements_enabled=True, statements_premoderated=True, closed_notified_at=clock.now(),
-        contact=export.url or "")
+        summary=(export.description or "")[:SUMMARY_MAX_LENGTH],
+        body_markdown=export.description or "",
+        body_html=render_markdown(export.description or ""),
+        created_by_id=getattr(actor, "id", None),
+        published_at=clock.now(),
+        opens_at=first,
+        closes_at=max(last, first) + timedelta(seconds=1),
+        statements_enabled=True,
+        statements_premoderated=True,
+        closed_notified_at=clock.now(),
+        contact=export.url or "",
+    )
     db.session.add(consultation)
     db.session.flush()
     status_for = {1: StatementStatus.APPROVED, 0: StatementStatus.APPROVED, -1: StatementStatus.REJECTED}
     by_external = {}
     for row in export.statements:
-        statement = Statement(consultation_id=consultation.id, text=row.text[:STATEMENT_MAX_LENGTH],
-                              external_id=row.id, status=status_for.get(row.moderated, StatementStatus.APPROVED).value,
-                              created_at=row.time or first)
+        statement = Statement(
+            consultation_id=consultation.id,
+            text=row.text[:STATEMENT_MAX_LENGTH],
+            external_id=row.id,
+            status=status_for.get(row.moderated, StatementStatus.APPROVED).value,
+            created_at=row.time or first,
+        )
         db.session.add(statement)
         by_external[row.id] = statement
     db.session.flush()
@@ -162,21 +217,33 @@ def import_polis(actor, folder):
         if statement is None:
             continue
         key = (statement.id, f"polis:{vote.participant}")
-        events.append({"statement_id": statement.id, "participant": key[1], "value": vote.value,
-                       "voted_at": vote.time or last})
+        events.append(
+            {"statement_id": statement.id, "participant": key[1], "value": vote.value, "voted_at": vote.time or last}
+        )
         current[key] = (vote.value, vote.time or last)  # votes come in time order: the last one counts
     if events:
         db.session.execute(StatementVoteEvent.__table__.insert(), events)
-        db.session.execute(StatementVote.__table__.insert(), [
-            {"statement_id": sid, "participant": participant, "value": value, "voted_at": at}
-            for (sid, participant), (value, at) in current.items()])
+        db.session.execute(
+            StatementVote.__table__.insert(),
+            [
+                {"statement_id": sid, "participant": participant, "value": value, "voted_at": at}
+                for (sid, participant), (value, at) in current.items()
+            ],
+        )
     counts = {}
     for (sid, _participant), (value, _at) in current.items():
         counts.setdefault(sid, {1: 0, -1: 0, 0: 0})[value] += 1
     for statement in by_external.values():
         tally = counts.get(statement.id, {1: 0, -1: 0, 0: 0})
         statement.agree_count, statement.disagree_count, statement.pass_count = tally[1], tally[-1], tally[0]
-    record_staff_action(actor, "consultation.import_polis", "consultation", consultation.id, consultation.title,
-                        "", {"statements": len(by_external), "votes": len(events)})
+    record_staff_action(
+        actor,
+        "consultation.import_polis",
+        "consultation",
+        consultation.id,
+        consultation.title,
+        "",
+        {"statements": len(by_external), "votes": len(events)},
+    )
     commit()
     return consultation, len(by_external), len(events)

@@ -1,4 +1,5 @@
 """The consultations blueprint (every page under /consultations) and what its views share."""
+
 from flask import Blueprint
 from flask_login import current_user
 

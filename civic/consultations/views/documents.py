@@ -1,5 +1,6 @@
 """Documents and the cover image: the officials' page to attach, order and remove them, and the
 download of each file."""
+
 from flask import current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +11,14 @@ from civic.common.forms import errors_on
 from civic.consultations import forms
 from civic.consultations.models import DocumentRole
 from civic.consultations.services.documents import (
-    Upload, cover_of, documents_of, get_document, move_document, open_document, remove_document, set_cover_image,
+    Upload,
+    cover_of,
+    documents_of,
+    get_document,
+    move_document,
+    open_document,
+    remove_document,
+    set_cover_image,
 )
 from civic.consultations.services.documents import add_document as attach_document
 from civic.consultations.services.lifecycle import get_consultation
@@ -31,15 +39,23 @@ def _documents_page(consultation, document_form=None, cover_form=None):
     """The officials' page; the form that was not sent shows the stored values, unbound."""
     cover = cover_of(consultation)
     document_form = document_form or forms.DocumentForm(formdata=None)
-    cover_form = cover_form or forms.CoverForm(formdata=None, data={
-        "alt_text": cover.alt_text if cover else "", "decorative": bool(cover and not cover.alt_text)})
+    cover_form = cover_form or forms.CoverForm(
+        formdata=None,
+        data={"alt_text": cover.alt_text if cover else "", "decorative": bool(cover and not cover.alt_text)},
+    )
     refused = any(form.errors or form.form_errors for form in (document_form, cover_form))
     config = current_app.config
     return render_template(
-        "consultations/documents.html", consultation=consultation, documents=documents_of(consultation), cover=cover,
-        document_form=document_form, cover_form=cover_form, small_form=FlaskForm(formdata=None),
+        "consultations/documents.html",
+        consultation=consultation,
+        documents=documents_of(consultation),
+        cover=cover,
+        document_form=document_form,
+        cover_form=cover_form,
+        small_form=FlaskForm(formdata=None),
         document_limit=format_size(config["CIVIC_DOCUMENT_MAX_BYTES"]),
-        image_limit=format_size(config["CIVIC_IMAGE_MAX_BYTES"])), 422 if refused else 200
+        image_limit=format_size(config["CIVIC_IMAGE_MAX_BYTES"]),
+    ), 422 if refused else 200
 
 
 def _back_to_documents(consultation):
@@ -73,8 +89,9 @@ def set_cover(consultation_id):
     form = forms.CoverForm()
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            set_cover_image(me(), consultation, _upload(form.image), form.alt_text.data,
-                            decorative=form.decorative.data)
+            set_cover_image(
+                me(), consultation, _upload(form.image), form.alt_text.data, decorative=form.decorative.data
+            )
         if attempt.succeeded:
             flash(_("Cover image saved."), "success")
             return _back_to_documents(consultation)
@@ -102,11 +119,24 @@ def document(consultation_id, document_id, filename):
     consultation = get_consultation(consultation_id, current_user)
     document, path = open_document(current_user, consultation, document_id)
     if filename != document.filename:
-        return redirect(url_for("consultations.document", consultation_id=consultation.id,
-                                document_id=document.id, filename=document.filename))
+        return redirect(
+            url_for(
+                "consultations.document",
+                consultation_id=consultation.id,
+                document_id=document.id,
+                filename=document.filename,
+            )
+        )
     inline = document.role == DocumentRole.COVER.value and document.content_type.startswith("image/")
-    response = send_file(path, mimetype=document.content_type, as_attachment=not inline,
-                         download_name=document.filename, etag=document.sha256, conditional=True, max_age=None)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=not inline,
+        download_name=document.filename,
+        etag=document.sha256,
+        conditional=True,
+        max_age=None,
+    )
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"

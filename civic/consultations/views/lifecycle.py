@@ -1,5 +1,6 @@
 """The list and a consultation's page for everyone; the officials' pages to draft, edit, publish,
 close early, delete, set the timeline and publish the outcome."""
+
 from contextlib import contextmanager
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,9 +15,22 @@ from civic.consultations.models import Phase
 from civic.consultations.services.draft_text import draft_paragraph_count
 from civic.consultations.services.follows import is_following
 from civic.consultations.services.lifecycle import (
-    LIST_FILTERS, MAX_OUTCOME_ITEMS, MAX_TIMELINE_PHASES, ConsultationFields, OutcomeItemRow, TimelineRow,
-    close_early, create_consultation, delete_consultation, filter_values, get_consultation, list_consultations,
-    publish_consultation, publish_outcome, set_timeline, update_consultation,
+    LIST_FILTERS,
+    MAX_OUTCOME_ITEMS,
+    MAX_TIMELINE_PHASES,
+    ConsultationFields,
+    OutcomeItemRow,
+    TimelineRow,
+    close_early,
+    create_consultation,
+    delete_consultation,
+    filter_values,
+    get_consultation,
+    list_consultations,
+    publish_consultation,
+    publish_outcome,
+    set_timeline,
+    update_consultation,
 )
 from civic.consultations.services.responses import my_response
 from civic.consultations.services.results import outcome_points
@@ -35,26 +49,38 @@ def index():
     topic, area = request.args.get("topic") or None, request.args.get("area") or None
     results = list_consultations(kind, topic=topic, area=area, page=request.args.get("page", 1, type=int) or 1)
     topics, areas = filter_values()
-    return render_template("consultations/index.html", results=results, kind=kind, topic=topic, area=area,
-                           topics=topics, areas=areas)
+    return render_template(
+        "consultations/index.html", results=results, kind=kind, topic=topic, area=area, topics=topics, areas=areas
+    )
 
 
 @bp.get("/<int:consultation_id>")
 def show(consultation_id):
     consultation = get_consultation(consultation_id, current_user)
-    return render_template("consultations/show.html", consultation=consultation, Phase=Phase,
-                           publish_form=FlaskForm(), my_response=my_response(current_user, consultation),
-                           following=is_following(current_user, consultation),
-                           outcome_points=outcome_points(consultation),
-                           draft_paragraphs=draft_paragraph_count(consultation))
+    return render_template(
+        "consultations/show.html",
+        consultation=consultation,
+        Phase=Phase,
+        publish_form=FlaskForm(),
+        my_response=my_response(current_user, consultation),
+        following=is_following(current_user, consultation),
+        outcome_points=outcome_points(consultation),
+        draft_paragraphs=draft_paragraph_count(consultation),
+    )
 
 
 def _fields(form):
     return ConsultationFields(
-        title=form.title.data, summary=form.summary.data, body_markdown=form.body_markdown.data,
-        topic=form.topic.data, area=form.area.data, contact=form.contact.data,
-        opens_local=form.opens_local.data, closes_local=form.closes_local.data,
-        anonymous_responses=form.anonymous_responses.data)
+        title=form.title.data,
+        summary=form.summary.data,
+        body_markdown=form.body_markdown.data,
+        topic=form.topic.data,
+        area=form.area.data,
+        contact=form.contact.data,
+        opens_local=form.opens_local.data,
+        closes_local=form.closes_local.data,
+        anonymous_responses=form.anonymous_responses.data,
+    )
 
 
 def _back_to(consultation):
@@ -123,15 +149,23 @@ def close(consultation_id):
 def outcome(consultation_id):
     consultation = get_consultation(consultation_id, current_user, "consultation.manage")
     if request.method == "GET":
-        rows = [{"question_id": str(item.question_id or ""), "theme": item.theme, "you_said": item.you_said,
-                 "we_did": item.we_did} for item in consultation.outcome_items]
+        rows = [
+            {
+                "question_id": str(item.question_id or ""),
+                "theme": item.theme,
+                "you_said": item.you_said,
+                "we_did": item.we_did,
+            }
+            for item in consultation.outcome_items
+        ]
         form = forms.OutcomeForm(data={"outcome": consultation.outcome_markdown, "items": rows})
         while len(form.items) < min(len(rows) + 3, MAX_OUTCOME_ITEMS):
             form.items.append_entry()
     else:
         form = forms.OutcomeForm()
     choices = [("", _("(a theme, not a question)"))] + [
-        (str(question.id), f"{number}. {question.prompt}") for number, question in enumerate(consultation.questions, 1)]
+        (str(question.id), f"{number}. {question.prompt}") for number, question in enumerate(consultation.questions, 1)
+    ]
     for entry in form.items:
         entry.form.question_id.choices = choices
     if form.validate_on_submit():
@@ -149,8 +183,10 @@ def outcome(consultation_id):
 def timeline(consultation_id):
     consultation = get_consultation(consultation_id, current_user, "consultation.manage")
     if request.method == "GET":
-        rows = [{"name": p.name, "description": p.description, "starts_on": p.starts_on, "ends_on": p.ends_on}
-                for p in consultation.timeline]
+        rows = [
+            {"name": p.name, "description": p.description, "starts_on": p.starts_on, "ends_on": p.ends_on}
+            for p in consultation.timeline
+        ]
         form = forms.TimelineForm(data={"phases": rows})
         while len(form.phases) < max(6, len(rows) + 2) and len(form.phases) < MAX_TIMELINE_PHASES:
             form.phases.append_entry()

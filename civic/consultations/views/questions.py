@@ -1,4 +1,5 @@
 """The officials' questionnaire builder: add, change, move and remove questions."""
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,17 +9,29 @@ from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.consultations import forms
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.questions import (
-    QuestionData, delete_question, get_question, move_question, questionnaire_locked, save_question,
+    QuestionData,
+    delete_question,
+    get_question,
+    move_question,
+    questionnaire_locked,
+    save_question,
 )
 from civic.consultations.views.blueprint import bp, me
 
 
 def _question_data(form):
     return QuestionData(
-        kind=form.kind.data, prompt=form.prompt.data, help_text=form.help_text.data, section=form.section.data,
-        required=form.required.data, options=tuple((form.options.data or "").splitlines()),
-        allow_other=form.allow_other.data, scale=form.scale.data, scale_min_label=form.scale_min_label.data,
-        scale_max_label=form.scale_max_label.data)
+        kind=form.kind.data,
+        prompt=form.prompt.data,
+        help_text=form.help_text.data,
+        section=form.section.data,
+        required=form.required.data,
+        options=tuple((form.options.data or "").splitlines()),
+        allow_other=form.allow_other.data,
+        scale=form.scale.data,
+        scale_min_label=form.scale_min_label.data,
+        scale_max_label=form.scale_max_label.data,
+    )
 
 
 def _back_to_questions(consultation):
@@ -36,8 +49,13 @@ def questions(consultation_id):
         if attempt.succeeded:
             flash(_("Question added."), "success")
             return _back_to_questions(consultation)
-    return render_form("consultations/questions.html", form, consultation=consultation,
-                       locked=questionnaire_locked(consultation), small_form=FlaskForm())
+    return render_form(
+        "consultations/questions.html",
+        form,
+        consultation=consultation,
+        locked=questionnaire_locked(consultation),
+        small_form=FlaskForm(),
+    )
 
 
 @bp.route("/<int:consultation_id>/questions/<int:question_id>", methods=["GET", "POST"])
@@ -55,8 +73,13 @@ def edit_question(consultation_id, question_id):
         if attempt.succeeded:
             flash(_("Question saved."), "success")
             return _back_to_questions(consultation)
-    return render_form("consultations/edit_question.html", form, consultation=consultation, question=question,
-                       locked=questionnaire_locked(consultation))
+    return render_form(
+        "consultations/edit_question.html",
+        form,
+        consultation=consultation,
+        question=question,
+        locked=questionnaire_locked(consultation),
+    )
 
 
 @bp.post("/<int:consultation_id>/questions/<int:question_id>/<any(up, down, delete):change>")

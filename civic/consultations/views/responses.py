@@ -1,5 +1,6 @@
 """Responding with an account: the questionnaire page (save and finish later), the review, the
 submission, and the copy of the answers shown when it closed in the meantime."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,7 +9,12 @@ from flask_wtf import FlaskForm
 from civic.consultations.questionnaire import ranking_from_positions
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.responses import (
-    check_response, my_response, readable_answers, save_response, stored_values, submit_response,
+    check_response,
+    my_response,
+    readable_answers,
+    save_response,
+    stored_values,
+    submit_response,
 )
 from civic.consultations.views.blueprint import bp, me
 from civic.errors import InvalidInput, ParticipationClosed
@@ -22,8 +28,9 @@ def raw_answers(consultation, source):
         if question.kind == "multiple_choice":
             value = source.getlist(name)
         elif question.kind == "ranking":
-            positions = {option: source.get(f"{name}_rank_{index}", "").strip()
-                         for index, option in enumerate(question.options)}
+            positions = {
+                option: source.get(f"{name}_rank_{index}", "").strip() for index, option in enumerate(question.options)
+            }
             ranking = ranking_from_positions(question.options, positions)
             value = positions if ranking == ["?"] else ranking
         else:
@@ -33,14 +40,23 @@ def raw_answers(consultation, source):
 
 
 def _respond_page(consultation, raw, *, errors=None, status=200):
-    return render_template("consultations/respond.html", consultation=consultation, raw=raw, errors=errors or {},
-                           response=my_response(current_user, consultation)), status
+    return render_template(
+        "consultations/respond.html",
+        consultation=consultation,
+        raw=raw,
+        errors=errors or {},
+        response=my_response(current_user, consultation),
+    ), status
 
 
 def closed_page(consultation, raw, error):
     """After closing, show the person what they wrote so that they can keep a copy."""
-    return render_template("consultations/closed_copy.html", consultation=consultation, message=error.message,
-                           answers=_readable_raw(consultation, raw)), 409
+    return render_template(
+        "consultations/closed_copy.html",
+        consultation=consultation,
+        message=error.message,
+        answers=_readable_raw(consultation, raw),
+    ), 409
 
 
 def _readable_raw(consultation, raw):
@@ -87,8 +103,12 @@ def review(consultation_id):
     response = my_response(current_user, consultation)
     if response is None:
         return redirect(url_for("consultations.respond", consultation_id=consultation.id))
-    return render_template("consultations/review.html", consultation=consultation, form=FlaskForm(),
-                           answers=readable_answers(consultation, response))
+    return render_template(
+        "consultations/review.html",
+        consultation=consultation,
+        form=FlaskForm(),
+        answers=readable_answers(consultation, response),
+    )
 
 
 @bp.post("/<int:consultation_id>/respond/submit")

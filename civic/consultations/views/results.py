@@ -1,4 +1,5 @@
 """The officials' results: the dashboard, free-text answers to read, and the CSV and JSON exports."""
+
 import json
 
 from flask import Response, render_template, request, stream_with_context
@@ -18,8 +19,7 @@ ANSWERS_PER_PAGE = 20
 @login_required
 def results(consultation_id):
     consultation = get_consultation(consultation_id, current_user)
-    return render_template("consultations/results.html", consultation=consultation,
-                           data=results_of(me(), consultation))
+    return render_template("consultations/results.html", consultation=consultation, data=results_of(me(), consultation))
 
 
 @bp.get("/<int:consultation_id>/results/<int:question_id>")
@@ -30,8 +30,16 @@ def read_answers(consultation_id, question_id):
     contains = request.args.get("contains", "")
     page = request.args.get("page", 1, type=int) or 1
     rows, total = text_answers(me(), consultation, question, contains=contains, page=page, per_page=ANSWERS_PER_PAGE)
-    return render_template("consultations/read_answers.html", consultation=consultation, question=question,
-                           rows=rows, total=total, page=page, contains=contains, per_page=ANSWERS_PER_PAGE)
+    return render_template(
+        "consultations/read_answers.html",
+        consultation=consultation,
+        question=question,
+        rows=rows,
+        total=total,
+        page=page,
+        contains=contains,
+        per_page=ANSWERS_PER_PAGE,
+    )
 
 
 @bp.get("/<int:consultation_id>/export.<any(csv, json):fmt>")
@@ -44,13 +52,17 @@ def export(consultation_id, fmt):
         return stream_csv(header, rows, filename, bom=True)
 
     def as_json():
-        yield '{"consultation": ' + json.dumps({"id": consultation.id, "title": consultation.title}) + \
-              ', "columns": ' + json.dumps(header) + ', "responses": ['
+        yield (
+            '{"consultation": '
+            + json.dumps({"id": consultation.id, "title": consultation.title})
+            + ', "columns": '
+            + json.dumps(header)
+            + ', "responses": ['
+        )
         first = True
         for row in rows:
             yield ("" if first else ",") + json.dumps(dict(zip(header, row)), ensure_ascii=False)
             first = False
         yield "]}"
 
-    return Response(stream_with_context(as_json()), mimetype="application/json",
-                    headers=attachment_headers(filename))
+    return Response(stream_with_context(as_json()), mimetype="application/json", headers=attachment_headers(filename))

@@ -1,5 +1,6 @@
 """What leaves the site: counts by area and the signers as CSV (each checked, and the signers
 audited, before anything is streamed), and a public petition as open data (JSON)."""
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ S = PetitionState
 
 
 # --- CSV -------------------------------------------------------------------------------------
+
 
 def area_export(actor, petition):
     """(header, rows) of counted signatures per area, for officials; no personal data."""
@@ -36,10 +38,12 @@ def signer_export(actor, petition, *, batch=1000):
 def _signer_rows(petition_id, batch):
     last = 0
     while True:
-        rows = db.session.execute(select(Signature.id, Signature.name, Signature.email, Signature.area,
-                                         Signature.validated_at).where(
-            Signature.petition_id == petition_id, Signature.counts, Signature.id > last)
-            .order_by(Signature.id).limit(batch)).all()
+        rows = db.session.execute(
+            select(Signature.id, Signature.name, Signature.email, Signature.area, Signature.validated_at)
+            .where(Signature.petition_id == petition_id, Signature.counts, Signature.id > last)
+            .order_by(Signature.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         for row in rows:
@@ -48,6 +52,7 @@ def _signer_rows(petition_id, batch):
 
 
 # --- open data (JSON) ------------------------------------------------------------------------
+
 
 def _iso(moment):
     return moment.isoformat() if moment else None
@@ -82,20 +87,28 @@ def petition_data(petition, *, with_areas=True):
         "debate": None,
     }
     if state is S.REJECTED:
-        data["rejection"] = {"code": petition.rejection_reason, "details": petition.rejection_comment or None,
-                             "duplicate_of": petition.duplicate_of_id, "rejected_at": _iso(petition.moderated_at)}
+        data["rejection"] = {
+            "code": petition.rejection_reason,
+            "details": petition.rejection_comment or None,
+            "duplicate_of": petition.duplicate_of_id,
+            "rejected_at": _iso(petition.moderated_at),
+        }
     if petition.responded_at:
-        data["government_response"] = {"summary": petition.response_summary,
-                                       "details": petition.response_details_markdown,
-                                       "responded_at": _iso(petition.responded_at)}
+        data["government_response"] = {
+            "summary": petition.response_summary,
+            "details": petition.response_details_markdown,
+            "responded_at": _iso(petition.responded_at),
+        }
     if petition.debate_scheduled_on or petition.debated_on:
-        data["debate"] = {"scheduled_on": petition.debate_scheduled_on.isoformat()
-                          if petition.debate_scheduled_on else None,
-                          "debated_on": petition.debated_on.isoformat() if petition.debated_on else None,
-                          "overview": petition.debate_overview_markdown or None,
-                          "transcript_url": petition.debate_transcript_url or None,
-                          "video_url": petition.debate_video_url or None}
+        data["debate"] = {
+            "scheduled_on": petition.debate_scheduled_on.isoformat() if petition.debate_scheduled_on else None,
+            "debated_on": petition.debated_on.isoformat() if petition.debated_on else None,
+            "overview": petition.debate_overview_markdown or None,
+            "transcript_url": petition.debate_transcript_url or None,
+            "video_url": petition.debate_video_url or None,
+        }
     if with_areas and petition.is_published:
-        data["signatures_by_area"] = [{"area": area, "signature_count": count}
-                                      for area, count in counts_by_area(petition)]
+        data["signatures_by_area"] = [
+            {"area": area, "signature_count": count} for area, count in counts_by_area(petition)
+        ]
     return data

@@ -1,5 +1,6 @@
 """Fraud: suspicious bursts of signatures per network range and email domain, invalidating the
 signatures that match a rule (recounted and audited), and reverting an invalidation."""
+
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -56,8 +57,9 @@ def matching_signatures(petition, rule):
     """Ids of this petition's signatures (counted or not) that match the rule and are not
     invalidated already."""
     network, domain = _clean_rule(rule)
-    query = select(Signature.id, Signature.ip_address).where(Signature.petition_id == petition.id,
-                                                             Signature.invalidated_at.is_(None))
+    query = select(Signature.id, Signature.ip_address).where(
+        Signature.petition_id == petition.id, Signature.invalidated_at.is_(None)
+    )
     if domain:
         query = query.where(Signature.email_domain == domain)
     if rule.signed_from:
@@ -80,25 +82,47 @@ def invalidate_signatures(actor, petition, rule, reason):
     """Invalidate every signature matching the rule, with a reason and an audit entry; the count
     is recalculated. Reversible with revert_invalidation."""
     ensure_can(actor, "petition.investigate", petition)
-    reason = clean_text(reason, field="reason", max_length=COMMENT_MAX_LENGTH,
-                        required=_("Say why these signatures are invalid."))
+    reason = clean_text(
+        reason, field="reason", max_length=COMMENT_MAX_LENGTH, required=_("Say why these signatures are invalid.")
+    )
     ids, network, domain = matching_signatures(petition, rule)
     if not ids:
         raise InvalidInput(_("No signatures match this rule, so nothing was invalidated."), field="ip_range")
     now = clock.now()
-    invalidation = Invalidation(petition_id=petition.id, ip_range=str(network) if network else "", email_domain=domain,
-                                signed_from=rule.signed_from, signed_until=rule.signed_until, reason=reason,
-                                matched_count=len(ids), created_by_id=actor.id, created_at=now)
+    invalidation = Invalidation(
+        petition_id=petition.id,
+        ip_range=str(network) if network else "",
+        email_domain=domain,
+        signed_from=rule.signed_from,
+        signed_until=rule.signed_until,
+        reason=reason,
+        matched_count=len(ids),
+        created_by_id=actor.id,
+        created_at=now,
+    )
     db.session.add(invalidation)
     db.session.flush()
     for start in range(0, len(ids), 500):
-        db.session.execute(update(Signature).where(Signature.id.in_(ids[start:start + 500]),
-                                                   Signature.invalidated_at.is_(None))
-                           .values(invalidated_at=now, invalidation_id=invalidation.id))
+        db.session.execute(
+            update(Signature)
+            .where(Signature.id.in_(ids[start : start + 500]), Signature.invalidated_at.is_(None))
+            .values(invalidated_at=now, invalidation_id=invalidation.id)
+        )
     _recount(petition)
-    record_staff_action(actor, "petition.invalidate", "petition", petition.id, petition.title, reason,
-                        {"invalidation": invalidation.id, "signatures": len(ids), "ip_range": invalidation.ip_range,
-                         "email_domain": domain})
+    record_staff_action(
+        actor,
+        "petition.invalidate",
+        "petition",
+        petition.id,
+        petition.title,
+        reason,
+        {
+            "invalidation": invalidation.id,
+            "signatures": len(ids),
+            "ip_range": invalidation.ip_range,
+            "email_domain": domain,
+        },
+    )
     _commit()
     publish_tally("petition", petition.id, {"signatures": petition.signature_count})
     return invalidation
@@ -109,14 +133,25 @@ def revert_invalidation(actor, invalidation, reason):
     ensure_can(actor, "petition.investigate", petition)
     if invalidation.reverted_at is not None:
         raise Conflict(_("This invalidation was reverted already."))
-    reason = clean_text(reason, field="reason", max_length=COMMENT_MAX_LENGTH,
-                        required=_("Say why the signatures count again."))
-    db.session.execute(update(Signature).where(Signature.invalidation_id == invalidation.id)
-                       .values(invalidated_at=None, invalidation_id=None))
+    reason = clean_text(
+        reason, field="reason", max_length=COMMENT_MAX_LENGTH, required=_("Say why the signatures count again.")
+    )
+    db.session.execute(
+        update(Signature)
+        .where(Signature.invalidation_id == invalidation.id)
+        .values(invalidated_at=None, invalidation_id=None)
+    )
     invalidation.reverted_at, invalidation.reverted_by_id, invalidation.revert_reason = clock.now(), actor.id, reason
     _recount(petition)
-    record_staff_action(actor, "petition.revert_invalidation", "petition", petition.id, petition.title, reason,
-                        {"invalidation": invalidation.id})
+    record_staff_action(
+        actor,
+        "petition.revert_invalidation",
+        "petition",
+        petition.id,
+        petition.title,
+        reason,
+        {"invalidation": invalidation.id},
+    )
     _commit()
     publish_tally("petition", petition.id, {"signatures": petition.signature_count})
     return invalidation
@@ -126,18 +161,25 @@ def _recount(petition):
     """The petition's counts from its signatures; the petition's row is written first, as every
     signature does, so that a recount and a signature never wait on each other in turn."""
     db.session.flush()
-    counted = select(func.count()).select_from(Signature).where(Signature.petition_id == petition.id,
-                                                                Signature.counts)
-    db.session.execute(update(Petition).where(Petition.id == petition.id).values(
-        signature_count=counted.scalar_subquery(),
-        sponsor_count=counted.where(Signature.sponsor.is_(True)).scalar_subquery()))
+    counted = select(func.count()).select_from(Signature).where(Signature.petition_id == petition.id, Signature.counts)
+    db.session.execute(
+        update(Petition)
+        .where(Petition.id == petition.id)
+        .values(
+            signature_count=counted.scalar_subquery(),
+            sponsor_count=counted.where(Signature.sponsor.is_(True)).scalar_subquery(),
+        )
+    )
     rebuild_tallies(petition.id)
     db.session.refresh(petition)
 
 
 def invalidations(petition):
-    return list(db.session.scalars(select(Invalidation).where(Invalidation.petition_id == petition.id)
-                                   .order_by(Invalidation.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Invalidation).where(Invalidation.petition_id == petition.id).order_by(Invalidation.created_at.desc())
+        )
+    )
 
 
 def get_invalidation(petition, invalidation_id):
@@ -152,7 +194,8 @@ def suspicious_bursts(actor, petition, *, window=timedelta(minutes=10), min_coun
     range and domain, the busiest `window` of this petition's signatures, busiest first."""
     ensure_can(actor, "petition.investigate", petition)
     query = select(Signature.ip_address, Signature.email_domain, Signature.created_at).where(
-        Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))
+        Signature.petition_id == petition.id, Signature.invalidated_at.is_(None)
+    )
     if since is not None:
         query = query.where(Signature.created_at >= since)
     rows = db.session.execute(query).all()
@@ -160,6 +203,7 @@ def suspicious_bursts(actor, petition, *, window=timedelta(minutes=10), min_coun
     min_count = min_count or 10
     return {
         "networks": busiest_windows(((network_of(ip), at) for ip, _domain, at in rows), window, min_count),
-        "domains": busiest_windows(((domain, at) for _ip, domain, at in rows if domain not in common),
-                                   window, min_count),
+        "domains": busiest_windows(
+            ((domain, at) for _ip, domain, at in rows if domain not in common), window, min_count
+        ),
     }

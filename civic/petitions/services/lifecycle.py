@@ -1,6 +1,7 @@
 """A petition's life outside moderation: drafting with the creator's own signature, changing the
 draft, asking for moderation once the sponsors are in, closing on time, and the one way a state
 moves (`move_petition`), with the emails to the creator at each step."""
+
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,7 +21,13 @@ from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.permissions import allowed_but_for_state, ensure_can
 from civic.petitions.models import (
-    BACKGROUND_MAX_LENGTH, DETAILS_MAX_LENGTH, STATE_LABELS, TITLE_MAX_LENGTH, Petition, PetitionState, Signature,
+    BACKGROUND_MAX_LENGTH,
+    DETAILS_MAX_LENGTH,
+    STATE_LABELS,
+    TITLE_MAX_LENGTH,
+    Petition,
+    PetitionState,
+    Signature,
 )
 from civic.petitions.services.queries import add_to_tallies, areas, sponsors_needed
 
@@ -31,10 +38,16 @@ URL_ONLY = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 # --- moving between states -------------------------------------------------------------------
 
+
 def refused_move(petition, target):
     """The Conflict for a move the transition table does not allow from the current state."""
-    return Conflict(_("A petition that is “%(current)s” cannot become “%(target)s”.",
-                      current=_state_label(petition.current_state), target=_state_label(target)))
+    return Conflict(
+        _(
+            "A petition that is “%(current)s” cannot become “%(target)s”.",
+            current=_state_label(petition.current_state),
+            target=_state_label(target),
+        )
+    )
 
 
 def move_petition(petition, target, **values):
@@ -42,9 +55,11 @@ def move_petition(petition, target, **values):
     the petition meanwhile; otherwise raise and change nothing."""
     if not petition.may_become(target):
         raise refused_move(petition, target)
-    changed = db.session.execute(update(Petition).where(Petition.id == petition.id,
-                                                        Petition.state == petition.state)
-                                 .values(state=target.value, **values)).rowcount
+    changed = db.session.execute(
+        update(Petition)
+        .where(Petition.id == petition.id, Petition.state == petition.state)
+        .values(state=target.value, **values)
+    ).rowcount
     if changed != 1:
         db.session.rollback()
         raise Conflict(_("Someone changed this petition a moment ago. Reload the page and look again."))
@@ -56,6 +71,7 @@ def _state_label(state):
 
 
 # --- drafting and sponsors -------------------------------------------------------------------
+
 
 @dataclass
 class PetitionFields:
@@ -70,12 +86,14 @@ class PetitionFields:
 def _clean_petition(fields):
     problems, cleaned = FieldErrors(), {}
     for name, max_length, required, multiline in (
-            ("title", TITLE_MAX_LENGTH, _("Say what the council should do."), False),
-            ("background", BACKGROUND_MAX_LENGTH, _("Say why: the background to your petition."), True),
-            ("details", DETAILS_MAX_LENGTH, None, True),
-            ("topic", TOPIC_MAX_LENGTH, None, False)):
-        cleaned[name] = problems.check(clean_text, getattr(fields, name), field=name, max_length=max_length,
-                                       required=required, multiline=multiline)
+        ("title", TITLE_MAX_LENGTH, _("Say what the council should do."), False),
+        ("background", BACKGROUND_MAX_LENGTH, _("Say why: the background to your petition."), True),
+        ("details", DETAILS_MAX_LENGTH, None, True),
+        ("topic", TOPIC_MAX_LENGTH, None, False),
+    ):
+        cleaned[name] = problems.check(
+            clean_text, getattr(fields, name), field=name, max_length=max_length, required=required, multiline=multiline
+        )
     for name in ("title", "background"):
         if name not in problems and cleaned[name] and not URL_ONLY.sub("", cleaned[name]).strip(" .,;:-\n"):
             problems.add(name, _("Say it in words: a petition cannot be only a link."))
@@ -92,17 +110,38 @@ def create_petition(actor, fields):
     cleaned = _clean_petition(fields)
     wait = seconds_until_allowed("petition-create", actor.id, current_app.config["CIVIC_LIMIT_PETITION_CREATE"])
     if wait:
-        raise RateLimited(_("You have started several petitions recently. Please wait %(minutes)d minutes.",
-                            minutes=max(1, round(wait / 60))), retry_after=wait)
+        raise RateLimited(
+            _(
+                "You have started several petitions recently. Please wait %(minutes)d minutes.",
+                minutes=max(1, round(wait / 60)),
+            ),
+            retry_after=wait,
+        )
     now = clock.now()
-    petition = Petition(creator_id=actor.id, creator_name=actor.display_name, creator_anonymous=bool(fields.anonymous),
-                        sponsor_token=secrets.token_urlsafe(16), state=S.DRAFT.value, **cleaned)
+    petition = Petition(
+        creator_id=actor.id,
+        creator_name=actor.display_name,
+        creator_anonymous=bool(fields.anonymous),
+        sponsor_token=secrets.token_urlsafe(16),
+        state=S.DRAFT.value,
+        **cleaned,
+    )
     db.session.add(petition)
     db.session.flush()
     key = mailbox_key(actor.email)
-    own = Signature(petition_id=petition.id, user_id=actor.id, name=actor.display_name, email=actor.email,
-                    email_key=key, email_domain=key.rsplit("@", 1)[-1], area=fields.area, notify=True,
-                    token=secrets.token_hex(16), created_at=now, validated_at=now)
+    own = Signature(
+        petition_id=petition.id,
+        user_id=actor.id,
+        name=actor.display_name,
+        email=actor.email,
+        email_key=key,
+        email_domain=key.rsplit("@", 1)[-1],
+        area=fields.area,
+        notify=True,
+        token=secrets.token_hex(16),
+        created_at=now,
+        validated_at=now,
+    )
     db.session.add(own)
     db.session.flush()
     add_to_tallies(own, 1)
@@ -144,13 +183,17 @@ def ask_for_moderation(petition):
 
 # --- closing on time -------------------------------------------------------------------------
 
+
 def close_due_petitions(now=None):
     """Write down that open petitions past their closing time are closed (`flask civic tick`)."""
     now = now or clock.now()
     due = list(db.session.scalars(select(Petition).where(Petition.state == S.OPEN.value, Petition.closes_at <= now)))
     for petition in due:
-        db.session.execute(update(Petition).where(Petition.id == petition.id, Petition.state == S.OPEN.value)
-                           .values(state=S.CLOSED.value, closed_at=petition.closes_at))
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == petition.id, Petition.state == S.OPEN.value)
+            .values(state=S.CLOSED.value, closed_at=petition.closes_at)
+        )
     _commit()
     for petition in due:
         db.session.refresh(petition)
@@ -164,7 +207,15 @@ def tell_creator(petition, template, subject):
     if creator is None or creator.disabled_at is not None:
         return
     try:
-        send_mail(creator.email, subject, template, language=creator.language, user=creator, petition=petition,
-                  url=external_url("petitions.show", petition_id=petition.id), sponsor_url=sponsor_url(petition))
+        send_mail(
+            creator.email,
+            subject,
+            template,
+            language=creator.language,
+            user=creator,
+            petition=petition,
+            url=external_url("petitions.show", petition_id=petition.id),
+            sponsor_url=sponsor_url(petition),
+        )
     except ServiceUnavailable:
         current_app.logger.warning("mail %s about petition %s not sent", template, petition.id)

@@ -1,5 +1,6 @@
 """Moderation: approving a petition (it opens for a set number of months), rejecting it with a
 standard reason (hidden for some reasons), and flagging it for a second opinion; each audited."""
+
 import calendar
 from datetime import datetime, time
 
@@ -41,8 +42,9 @@ def _ensure_may_move(actor, action, petition, target):
 def approve_petition(actor, petition):
     _ensure_may_move(actor, "petition.moderate", petition, S.OPEN)
     now = clock.now()
-    move_petition(petition, S.OPEN, moderated_at=now, moderated_by_id=actor.id, opened_at=now,
-                  closes_at=closing_time(now))
+    move_petition(
+        petition, S.OPEN, moderated_at=now, moderated_by_id=actor.id, opened_at=now, closes_at=closing_time(now)
+    )
     if petition.discussion_id is None:
         petition.discussion_id = create_attached_discussion("petition", petition.id, petition.title).id
     record_staff_action(actor, "petition.approve", "petition", petition.id, petition.title)
@@ -71,11 +73,24 @@ def reject_petition(actor, petition, reason, comment="", *, duplicate_of_id=None
             problems.add("duplicate_of_id", _("Give the number of the published petition this one duplicates."))
     problems.raise_if_any()
     target = S.HIDDEN if reason in HIDING_REASONS else S.REJECTED
-    move_petition(petition, target, moderated_at=clock.now(), moderated_by_id=actor.id, rejection_reason=reason.value,
-                  rejection_comment=comment, duplicate_of_id=duplicate.id if duplicate else None)
-    record_staff_action(actor, "petition.reject", "petition", petition.id, petition.title, comment,
-                        {"reason": reason.value, "hidden": target is S.HIDDEN,
-                         "duplicate_of": duplicate.id if duplicate else None})
+    move_petition(
+        petition,
+        target,
+        moderated_at=clock.now(),
+        moderated_by_id=actor.id,
+        rejection_reason=reason.value,
+        rejection_comment=comment,
+        duplicate_of_id=duplicate.id if duplicate else None,
+    )
+    record_staff_action(
+        actor,
+        "petition.reject",
+        "petition",
+        petition.id,
+        petition.title,
+        comment,
+        {"reason": reason.value, "hidden": target is S.HIDDEN, "duplicate_of": duplicate.id if duplicate else None},
+    )
     _commit()
     tell_creator(petition, "petition_rejected", lambda: _("Your petition was not accepted"))
     return petition
@@ -84,8 +99,9 @@ def reject_petition(actor, petition, reason, comment="", *, duplicate_of_id=None
 def flag_petition(actor, petition, note):
     """Ask another moderator for a second opinion."""
     _ensure_may_move(actor, "petition.flag", petition, S.FLAGGED)
-    note = clean_text(note, field="note", max_length=COMMENT_MAX_LENGTH,
-                      required=_("Say what the second moderator should look at."))
+    note = clean_text(
+        note, field="note", max_length=COMMENT_MAX_LENGTH, required=_("Say what the second moderator should look at.")
+    )
     move_petition(petition, S.FLAGGED, flag_note=note)
     record_staff_action(actor, "petition.flag", "petition", petition.id, petition.title, note)
     _commit()

@@ -1,9 +1,10 @@
 """Reading petitions: one petition for a viewer, the lists, the moderation queue, thresholds and
 progress, the kept tallies per area and per hour, similar petitions, and what a petition's
 discussion is about."""
+
 import secrets
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,7 +19,15 @@ from civic.insights.questionnaire_results import per_day
 from civic.insights.similarity import most_similar
 from civic.permissions import can, ensure_can
 from civic.petitions.models import (
-    MODERATABLE, PUBLIC, PUBLISHED, SIMILAR_CANDIDATES, AreaTally, HourTally, Petition, PetitionState, Signature,
+    MODERATABLE,
+    PUBLIC,
+    PUBLISHED,
+    SIMILAR_CANDIDATES,
+    AreaTally,
+    HourTally,
+    Petition,
+    PetitionState,
+    Signature,
 )
 
 S = PetitionState
@@ -27,6 +36,7 @@ OPEN_SORTS = ("popular", "newest", "closing")
 
 
 # --- one petition ----------------------------------------------------------------------------
+
 
 def load_petition(petition_id):
     petition = db.session.get(Petition, petition_id) if isinstance(petition_id, int) else None
@@ -39,8 +49,11 @@ def sponsoring(petition, sponsor_token, person=None):
     """Reached through its sponsor link while it takes sponsors (the link is what lets someone
     without an account see and support a draft)."""
     # As bytes: compare_digest refuses str with non-ASCII characters, which a typed address may hold.
-    return bool(sponsor_token) and secrets.compare_digest(sponsor_token.encode(), petition.sponsor_token.encode()) \
+    return (
+        bool(sponsor_token)
+        and secrets.compare_digest(sponsor_token.encode(), petition.sponsor_token.encode())
         and can(person, "petition.sponsor", petition)
+    )
 
 
 def get_petition(petition_id, viewer, action="petition.view", *, sponsor_token=None):
@@ -55,6 +68,7 @@ def get_petition(petition_id, viewer, action="petition.view", *, sponsor_token=N
 
 
 # --- thresholds and progress -----------------------------------------------------------------
+
 
 def sponsors_needed():
     return current_app.config["CIVIC_PETITION_SPONSORS"]
@@ -85,10 +99,12 @@ def areas():
 
 # --- tallies: counts per area and per hour, kept with each signature --------------------------
 
+
 def counts_by_area(petition):
     """[(area, count)] in the site's order of areas, then any others (an area since removed)."""
-    rows = dict(db.session.execute(select(AreaTally.area, AreaTally.count).where(
-        AreaTally.petition_id == petition.id)).all())
+    rows = dict(
+        db.session.execute(select(AreaTally.area, AreaTally.count).where(AreaTally.petition_id == petition.id)).all()
+    )
     ordered = [(area, rows.pop(area, 0)) for area in areas()]
     return ordered + sorted((area, count) for area, count in rows.items() if count)
 
@@ -97,23 +113,25 @@ def signatures_per_day(petition):
     """[(date, count)] of counted signatures by the day they were confirmed, on the site's
     calendar (summer time included), gaps filled; from the hourly tallies."""
     zone, days = clock.site_zone(), Counter()
-    for hour, count in db.session.execute(select(HourTally.hour, HourTally.count).where(
-            HourTally.petition_id == petition.id, HourTally.count > 0)):
+    for hour, count in db.session.execute(
+        select(HourTally.hour, HourTally.count).where(HourTally.petition_id == petition.id, HourTally.count > 0)
+    ):
         days[hour.astimezone(zone).date()] += count
     filled = dict(per_day(list(days)))
     return [(day, days.get(day, 0)) for day in filled]
 
 
 def _hour_of(moment):
-    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _add_to(model, keys, delta):
     """INSERT ... ON CONFLICT DO UPDATE count = count + delta (PostgreSQL and SQLite)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(**keys, count=delta)
-    db.session.execute(statement.on_conflict_do_update(index_elements=list(keys),
-                                                       set_={"count": model.__table__.c.count + delta}))
+    db.session.execute(
+        statement.on_conflict_do_update(index_elements=list(keys), set_={"count": model.__table__.c.count + delta})
+    )
 
 
 def add_to_tallies(signature, delta):
@@ -131,8 +149,10 @@ def rebuild_tallies(petition_id):
     counted = (Signature.petition_id == petition_id, Signature.counts)
     by_area = db.session.execute(select(Signature.area, func.count()).where(*counted).group_by(Signature.area)).all()
     if by_area:
-        db.session.execute(AreaTally.__table__.insert(), [{"petition_id": petition_id, "area": area, "count": n}
-                                                          for area, n in by_area])
+        db.session.execute(
+            AreaTally.__table__.insert(),
+            [{"petition_id": petition_id, "area": area, "count": n} for area, n in by_area],
+        )
     if db.session.get_bind().dialect.name == "postgresql":
         hour = func.date_trunc("hour", func.timezone("UTC", Signature.validated_at))
     else:
@@ -140,25 +160,30 @@ def rebuild_tallies(petition_id):
     hours = Counter()
     for moment, n in db.session.execute(select(hour, func.count()).where(*counted).group_by(hour)):
         moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-        hours[moment.replace(tzinfo=timezone.utc)] += n
+        hours[moment.replace(tzinfo=UTC)] += n
     if hours:
-        db.session.execute(HourTally.__table__.insert(), [{"petition_id": petition_id, "hour": hour, "count": n}
-                                                          for hour, n in hours.items()])
+        db.session.execute(
+            HourTally.__table__.insert(),
+            [{"petition_id": petition_id, "hour": hour, "count": n} for hour, n in hours.items()],
+        )
 
 
 # --- lists -----------------------------------------------------------------------------------
+
 
 def _visible_views(view, now):
     published = Petition.state.in_([s.value for s in PUBLISHED])
     still_open = and_(Petition.state == S.OPEN.value, Petition.closes_at > now)
     return {
         "open": still_open,
-        "awaiting_response": and_(published, Petition.response_threshold_reached_at.isnot(None),
-                                  Petition.responded_at.is_(None)),
+        "awaiting_response": and_(
+            published, Petition.response_threshold_reached_at.isnot(None), Petition.responded_at.is_(None)
+        ),
         "with_response": and_(published, Petition.responded_at.isnot(None)),
         "debated": and_(published, Petition.debated_on.isnot(None)),
-        "closed": or_(Petition.state == S.CLOSED.value,
-                      and_(Petition.state == S.OPEN.value, Petition.closes_at <= now)),
+        "closed": or_(
+            Petition.state == S.CLOSED.value, and_(Petition.state == S.OPEN.value, Petition.closes_at <= now)
+        ),
         "rejected": Petition.state == S.REJECTED.value,
     }[view]
 
@@ -172,7 +197,9 @@ def list_petitions(view="open", *, sort="popular", q="", topic=None, page=1, per
         query = query.where(Petition.topic == topic)
     for word in (q or "").split()[:8]:
         pattern = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Petition.title).like(pattern), func.lower(Petition.background).like(pattern)))
+        query = query.where(
+            or_(func.lower(Petition.title).like(pattern), func.lower(Petition.background).like(pattern))
+        )
     if view == "open" and sort == "newest":
         query = query.order_by(Petition.opened_at.desc(), Petition.id.desc())
     elif view == "open" and sort == "closing":
@@ -189,16 +216,25 @@ def list_petitions(view="open", *, sort="popular", q="", topic=None, page=1, per
 
 
 def topics():
-    return list(db.session.scalars(select(Petition.topic).where(
-        Petition.topic != "", Petition.state.in_([s.value for s in PUBLIC])).distinct().order_by(Petition.topic)))
+    return list(
+        db.session.scalars(
+            select(Petition.topic)
+            .where(Petition.topic != "", Petition.state.in_([s.value for s in PUBLIC]))
+            .distinct()
+            .order_by(Petition.topic)
+        )
+    )
 
 
 def similar_petitions(title, background="", *, exclude_id=None, limit=5):
     """Public petitions (open, closed, rejected) that look like this one, most similar first."""
     if len((title or "").strip()) < 3:
         return []
-    rows = db.session.execute(select(Petition.id, Petition.title, Petition.background).where(
-        Petition.state.in_([s.value for s in SIMILAR_CANDIDATES]))).all()
+    rows = db.session.execute(
+        select(Petition.id, Petition.title, Petition.background).where(
+            Petition.state.in_([s.value for s in SIMILAR_CANDIDATES])
+        )
+    ).all()
     candidates = [(row.id, f"{row.title}. {row.title}. {row.background}") for row in rows if row.id != exclude_id]
     ranked = most_similar(f"{title}. {title}. {background or ''}", candidates, limit=limit)
     if not ranked:
@@ -208,16 +244,23 @@ def similar_petitions(title, background="", *, exclude_id=None, limit=5):
 
 
 def moderation_queue():
-    return list(db.session.scalars(select(Petition).where(Petition.state.in_([s.value for s in MODERATABLE]))
-                                   .order_by(Petition.moderation_requested_at, Petition.id)))
+    return list(
+        db.session.scalars(
+            select(Petition)
+            .where(Petition.state.in_([s.value for s in MODERATABLE]))
+            .order_by(Petition.moderation_requested_at, Petition.id)
+        )
+    )
 
 
 def my_petitions(user):
-    return list(db.session.scalars(select(Petition).where(Petition.creator_id == user.id)
-                                   .order_by(Petition.created_at.desc())))
+    return list(
+        db.session.scalars(select(Petition).where(Petition.creator_id == user.id).order_by(Petition.created_at.desc()))
+    )
 
 
 # --- the petition's discussion -----------------------------------------------------------------
+
 
 def petition_context(petition_id):
     """What a petition's discussion is about: the petition, with a link to it. Readable where the
@@ -226,8 +269,13 @@ def petition_context(petition_id):
     if petition is None:
         return None
     open_now = petition.is_signable
-    return DiscussionContext(summary=_("This discussion is about the petition:"), link_text=petition.title,
-                             endpoint="petitions.show", values={"petition_id": petition.id}, owner=petition,
-                             view_action="petition.view", accepts_comments=open_now,
-                             closed_message="" if open_now else _("The petition is closed, so its discussion takes "
-                                                                  "no new comments."))
+    return DiscussionContext(
+        summary=_("This discussion is about the petition:"),
+        link_text=petition.title,
+        endpoint="petitions.show",
+        values={"petition_id": petition.id},
+        owner=petition,
+        view_action="petition.view",
+        accepts_comments=open_now,
+        closed_message="" if open_now else _("The petition is closed, so its discussion takes no new comments."),
+    )

@@ -1,6 +1,7 @@
 """The council's answer to a petition: the official response, scheduling the debate and
 publishing its outcome, and the mailings that tell signers who asked for news (generic batched
 mailings, civic.mail.mailings: sent by the periodic task, never inside a request)."""
+
 import re
 
 from flask_babel import gettext as _
@@ -17,7 +18,11 @@ from civic.extensions import db
 from civic.mail.mailings import Message, Recipient, register_mailing_kind, start_mailing
 from civic.permissions import allowed_but_for_state, ensure_can
 from civic.petitions.models import (
-    RESPONSE_DETAILS_MAX_LENGTH, RESPONSE_SUMMARY_MAX_LENGTH, URL_MAX_LENGTH, Petition, Signature,
+    RESPONSE_DETAILS_MAX_LENGTH,
+    RESPONSE_SUMMARY_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    Petition,
+    Signature,
 )
 from civic.petitions.services.signing import withdraw_url
 
@@ -40,8 +45,13 @@ def publish_response(actor, petition, summary, details):
     """The council's response; signers who asked for news are emailed (the first time)."""
     _ensure_may_respond(actor, petition, _("Only an open or closed petition can be answered."))
     problems = FieldErrors()
-    summary = problems.check(clean_text, summary, field="summary", max_length=RESPONSE_SUMMARY_MAX_LENGTH,
-                             required=_("Write a short summary."))
+    summary = problems.check(
+        clean_text,
+        summary,
+        field="summary",
+        max_length=RESPONSE_SUMMARY_MAX_LENGTH,
+        required=_("Write a short summary."),
+    )
     details = problems.check(clean_text, details, field="details", max_length=RESPONSE_DETAILS_MAX_LENGTH)
     problems.raise_if_any()
     first = petition.responded_at is None
@@ -49,8 +59,9 @@ def publish_response(actor, petition, summary, details):
     petition.response_details_html = render_markdown(details)
     petition.responded_at = petition.responded_at or clock.now()
     petition.responded_by_id = actor.id
-    record_staff_action(actor, "petition.respond" if first else "petition.respond_update", "petition", petition.id,
-                        petition.title)
+    record_staff_action(
+        actor, "petition.respond" if first else "petition.respond_update", "petition", petition.id, petition.title
+    )
     if first:
         start_mailing("petition_response", "petition", petition.id)
     _commit()
@@ -70,8 +81,14 @@ def schedule_debate(actor, petition, debate_on):
         raise InvalidInput(_("Choose the date of the debate."), field="debate_on")
     first = petition.debate_scheduled_on is None
     petition.debate_scheduled_on = debate_on
-    record_staff_action(actor, "petition.schedule_debate", "petition", petition.id, petition.title,
-                        details={"date": debate_on.isoformat()})
+    record_staff_action(
+        actor,
+        "petition.schedule_debate",
+        "petition",
+        petition.id,
+        petition.title,
+        details={"date": debate_on.isoformat()},
+    )
     if first:
         start_mailing("petition_debate_scheduled", "petition", petition.id)
     _commit()
@@ -85,10 +102,17 @@ def publish_debate_outcome(actor, petition, debated_on, overview, transcript_url
         problems.add("debated_on", _("Choose the date of the debate."))
     elif debated_on > clock.utc_to_local(clock.now()).date():
         problems.add("debated_on", _("The debate's outcome can be published once it has taken place."))
-    overview = problems.check(clean_text, overview, field="overview", max_length=RESPONSE_DETAILS_MAX_LENGTH,
-                              required=_("Say what was said and decided in the debate."))
-    links = {name: problems.check(_clean_url, value, name)
-             for name, value in (("transcript_url", transcript_url), ("video_url", video_url))}
+    overview = problems.check(
+        clean_text,
+        overview,
+        field="overview",
+        max_length=RESPONSE_DETAILS_MAX_LENGTH,
+        required=_("Say what was said and decided in the debate."),
+    )
+    links = {
+        name: problems.check(_clean_url, value, name)
+        for name, value in (("transcript_url", transcript_url), ("video_url", video_url))
+    }
     problems.raise_if_any()
     first = petition.debated_on is None
     petition.debated_on = debated_on
@@ -102,19 +126,32 @@ def publish_debate_outcome(actor, petition, debated_on, overview, transcript_url
 
 
 def _signers_who_asked_for_news(mailing, after, limit):
-    signatures = db.session.scalars(select(Signature).where(
-        Signature.petition_id == mailing.about_id, Signature.id > after, Signature.notify.is_(True),
-        Signature.counts).order_by(Signature.id).limit(limit))
-    return [Recipient(key=s.id, email=s.email, context={"name": s.name, "withdraw_url": withdraw_url(s)})
-            for s in signatures]
+    signatures = db.session.scalars(
+        select(Signature)
+        .where(
+            Signature.petition_id == mailing.about_id,
+            Signature.id > after,
+            Signature.notify.is_(True),
+            Signature.counts,
+        )
+        .order_by(Signature.id)
+        .limit(limit)
+    )
+    return [
+        Recipient(key=s.id, email=s.email, context={"name": s.name, "withdraw_url": withdraw_url(s)})
+        for s in signatures
+    ]
 
 
 def _petition_news(mailing):
     petition = db.session.get(Petition, mailing.about_id)
     if petition is None:
         return None
-    return Message(lambda: MAILING_SUBJECTS[mailing.kind](petition), mailing.kind,
-                   {"petition": petition, "url": external_url("petitions.show", petition_id=petition.id)})
+    return Message(
+        lambda: MAILING_SUBJECTS[mailing.kind](petition),
+        mailing.kind,
+        {"petition": petition, "url": external_url("petitions.show", petition_id=petition.id)},
+    )
 
 
 def register_petition_mailings():

@@ -1,6 +1,7 @@
 """Signing: the signature with its emailed confirmation link, counting each mailbox once however
 many requests race, thresholds stamped as they are reached, limits per network, domain and
 mailbox, and withdrawing through the link in every email."""
+
 import ipaddress
 import secrets
 from dataclasses import dataclass
@@ -56,8 +57,12 @@ class SignOutcome:
 
 def _refuse_signing(petition):
     if petition.current_state is S.CLOSED:
-        return ParticipationClosed(_("This petition closed on %(date)s, so it cannot be signed any more.",
-                                     date=format_datetime(petition.closes_at)))
+        return ParticipationClosed(
+            _(
+                "This petition closed on %(date)s, so it cannot be signed any more.",
+                date=format_datetime(petition.closes_at),
+            )
+        )
     if petition.is_rejected:
         return ParticipationClosed(_("This petition was rejected, so it cannot be signed."))
     return ParticipationClosed(_("This petition is not open for signatures yet."))
@@ -65,8 +70,14 @@ def _refuse_signing(petition):
 
 def _clean_signature(fields):
     problems = FieldErrors()
-    name = problems.check(clean_text, fields.name, field="name", max_length=NAME_MAX_LENGTH,
-                          required=_("Enter your name."), multiline=False)
+    name = problems.check(
+        clean_text,
+        fields.name,
+        field="name",
+        max_length=NAME_MAX_LENGTH,
+        required=_("Enter your name."),
+        multiline=False,
+    )
     typed = key = None
     try:
         typed, lower = normalize_email(fields.email)
@@ -76,8 +87,10 @@ def _clean_signature(fields):
     if fields.area not in areas():
         problems.add("area", _("Choose where you live from the list."))
     if not fields.consent:
-        problems.add("consent", _("Say that you have read the privacy notice: we need your name and email to count "
-                                  "your signature once."))
+        problems.add(
+            "consent",
+            _("Say that you have read the privacy notice: we need your name and email to count your signature once."),
+        )
     problems.raise_if_any()
     return name, typed, key
 
@@ -93,16 +106,37 @@ def network_of(address):
 
 def _check_limits(petition, key, client):
     domain = key.rsplit("@", 1)[-1]
-    checks = [("petition-sign-network", network_of(client), "CIVIC_LIMIT_SIGN",
-               _("Many signatures have come from your network in a short time. Please try again in %(minutes)d "
-                 "minutes."))]
+    checks = [
+        (
+            "petition-sign-network",
+            network_of(client),
+            "CIVIC_LIMIT_SIGN",
+            _("Many signatures have come from your network in a short time. Please try again in %(minutes)d minutes."),
+        )
+    ]
     if domain not in current_app.config["CIVIC_PETITION_COMMON_DOMAINS"]:
-        checks.append(("petition-sign-domain", domain, "CIVIC_LIMIT_SIGN_DOMAIN",
-                       _("Many signatures have come from addresses at %(domain)s in a short time. Please try again "
-                         "in %(minutes)d minutes.")))
-    checks.append(("petition-sign-email", f"{petition.id}|{key}", "CIVIC_LIMIT_SIGN_EMAIL",
-                   _("We have sent several emails to this address already. Please wait %(minutes)d minutes, or use "
-                     "the link in the last email.")))
+        checks.append(
+            (
+                "petition-sign-domain",
+                domain,
+                "CIVIC_LIMIT_SIGN_DOMAIN",
+                _(
+                    "Many signatures have come from addresses at %(domain)s in a short time. Please try again "
+                    "in %(minutes)d minutes."
+                ),
+            )
+        )
+    checks.append(
+        (
+            "petition-sign-email",
+            f"{petition.id}|{key}",
+            "CIVIC_LIMIT_SIGN_EMAIL",
+            _(
+                "We have sent several emails to this address already. Please wait %(minutes)d minutes, or use "
+                "the link in the last email."
+            ),
+        )
+    )
     for scope, identity, setting, message in checks:
         wait = seconds_until_allowed(scope, identity, current_app.config[setting])
         if wait:
@@ -117,8 +151,12 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
     if not (sponsor or can(user, "petition.sign", petition)):
         raise _refuse_signing(petition)
     name, typed, key = _clean_signature(fields)
-    trusted = bool(user is not None and getattr(user, "is_authenticated", False) and user.email_verified
-                   and mailbox_key(user.email) == key)
+    trusted = bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.email_verified
+        and mailbox_key(user.email) == key
+    )
     existing = _signature_by_key(petition, key)
     if trusted and existing is not None and existing.validated_at is not None:
         return SignOutcome("already_signed", existing)
@@ -126,11 +164,20 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
     if existing is None:
         try:
             with db.session.begin_nested():
-                existing = Signature(petition_id=petition.id, user_id=user.id if trusted else None, name=name,
-                                     email=typed, email_key=key, email_domain=key.rsplit("@", 1)[-1],
-                                     area=fields.area, notify=bool(fields.notify), sponsor=sponsor,
-                                     ip_address=(client or "")[:45], token=secrets.token_hex(16),
-                                     created_at=clock.now())
+                existing = Signature(
+                    petition_id=petition.id,
+                    user_id=user.id if trusted else None,
+                    name=name,
+                    email=typed,
+                    email_key=key,
+                    email_domain=key.rsplit("@", 1)[-1],
+                    area=fields.area,
+                    notify=bool(fields.notify),
+                    sponsor=sponsor,
+                    ip_address=(client or "")[:45],
+                    token=secrets.token_hex(16),
+                    created_at=clock.now(),
+                )
                 db.session.add(existing)
         except IntegrityError:  # the same mailbox at the same moment: theirs is the one
             existing = _signature_by_key(petition, key)
@@ -154,25 +201,36 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
 
 
 def _signature_by_key(petition, key):
-    return db.session.scalar(select(Signature).where(Signature.petition_id == petition.id,
-                                                     Signature.email_key == key))
+    return db.session.scalar(select(Signature).where(Signature.petition_id == petition.id, Signature.email_key == key))
 
 
 def _already(petition, signature, typed, language):
     """Signing twice is answered politely: the email says the signature counts already."""
-    send_mail(typed, lambda: _("You have already signed “%(title)s”", title=petition.title), "signature_already",
-              language=language, petition=petition,
-              url=external_url("petitions.show", petition_id=petition.id),
-              withdraw_url=withdraw_url(signature))
+    send_mail(
+        typed,
+        lambda: _("You have already signed “%(title)s”", title=petition.title),
+        "signature_already",
+        language=language,
+        petition=petition,
+        url=external_url("petitions.show", petition_id=petition.id),
+        withdraw_url=withdraw_url(signature),
+    )
     return SignOutcome("check_email", signature)
 
 
 def _send_confirmation(petition, signature, typed, language):
     token = make_token(SIGNATURE_LINK_PURPOSE, {"s": signature.id, "t": signature.token})
-    send_mail(typed, lambda: _("Please confirm your signature: “%(title)s”", title=petition.title),
-              "signature_confirm", language=language, petition=petition, sponsoring=signature.sponsor,
-              url=external_url("petitions.confirm_signature", petition_id=petition.id, token=token),
-              days=SIGNATURE_LINK_MAX_AGE // 86400, withdraw_url=withdraw_url(signature))
+    send_mail(
+        typed,
+        lambda: _("Please confirm your signature: “%(title)s”", title=petition.title),
+        "signature_confirm",
+        language=language,
+        petition=petition,
+        sponsoring=signature.sponsor,
+        url=external_url("petitions.confirm_signature", petition_id=petition.id, token=token),
+        days=SIGNATURE_LINK_MAX_AGE // 86400,
+        withdraw_url=withdraw_url(signature),
+    )
 
 
 def withdraw_url(signature):
@@ -183,10 +241,14 @@ def withdraw_url(signature):
 def _read_signature_token(purpose, token, max_age, petition):
     payload = read_token(purpose, token, max_age)
     signature = db.session.get(Signature, payload.get("s")) if isinstance(payload, dict) else None
-    if signature is None or signature.petition_id != petition.id or \
-            not secrets.compare_digest(str(payload.get("t", "")), signature.token):
-        raise TokenInvalid(_("This link is not valid any more: the signature was withdrawn, or the link was "
-                             "copied incompletely."))
+    if (
+        signature is None
+        or signature.petition_id != petition.id
+        or not secrets.compare_digest(str(payload.get("t", "")), signature.token)
+    ):
+        raise TokenInvalid(
+            _("This link is not valid any more: the signature was withdrawn, or the link was copied incompletely.")
+        )
     return signature
 
 
@@ -195,8 +257,12 @@ def confirm_signature(petition, token):
     Returns (signature, counted_now)."""
     signature = _read_signature_token(SIGNATURE_LINK_PURPOSE, token, SIGNATURE_LINK_MAX_AGE, petition)
     if signature.invalidated_at is not None:
-        raise InvalidInput(_("This signature was not counted: it matched signatures we judged fraudulent. If you "
-                             "signed in good faith, contact us."))
+        raise InvalidInput(
+            _(
+                "This signature was not counted: it matched signatures we judged fraudulent. If you "
+                "signed in good faith, contact us."
+            )
+        )
     if signature.validated_at is not None:
         return signature, False
     # Whoever holds the link: a sponsor's signature still counts while the petition takes sponsors.
@@ -209,10 +275,14 @@ def _count(signature):
     """Validate and count one signature: only the update that finds it unvalidated counts it,
     so racing confirmations count it once. Thresholds are stamped the moment they are reached."""
     now = clock.now()
-    won = db.session.execute(update(Signature).where(Signature.id == signature.id,
-                                                     Signature.validated_at.is_(None),
-                                                     Signature.invalidated_at.is_(None))
-                             .values(validated_at=now)).rowcount == 1
+    won = (
+        db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.validated_at.is_(None), Signature.invalidated_at.is_(None))
+            .values(validated_at=now)
+        ).rowcount
+        == 1
+    )
     if not won:
         db.session.rollback()
         return False
@@ -234,11 +304,15 @@ def _count(signature):
 
 def _stamp_thresholds(petition_id, now):
     response, debate = thresholds()
-    for column, threshold in ((Petition.response_threshold_reached_at, response),
-                              (Petition.debate_threshold_reached_at, debate)):
-        db.session.execute(update(Petition).where(Petition.id == petition_id, column.is_(None),
-                                                  Petition.signature_count >= threshold)
-                           .values({column.key: now}))
+    for column, threshold in (
+        (Petition.response_threshold_reached_at, response),
+        (Petition.debate_threshold_reached_at, debate),
+    ):
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == petition_id, column.is_(None), Petition.signature_count >= threshold)
+            .values({column.key: now})
+        )
 
 
 def withdraw_signature(petition, token):
