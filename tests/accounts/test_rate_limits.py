@@ -3,7 +3,8 @@ import time
 
 import pytest
 
-from tests.conftest import DEFAULT_PASSWORD
+from tests.support.users import DEFAULT_PASSWORD
+from tests.support.web import Web
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
 OWNER = {"REMOTE_ADDR": "198.51.100.7"}
@@ -26,8 +27,6 @@ def test_brute_force_of_fifty_passwords_is_stopped(web, make_user):
 
 
 def test_the_owner_can_still_sign_in_from_their_own_address(app, make_user):
-    from tests.conftest import Web
-
     user = make_user("target@example.org")
     attacker, owner = Web(app.test_client()), Web(app.test_client())
     for n in range(50):
@@ -93,8 +92,6 @@ def test_rate_limit_page_is_json_for_json_clients(web, make_user, status_page):
 
 def test_two_factor_codes_are_limited_per_account_across_addresses(app, make_user):
     import pyotp
-
-    from tests.conftest import Web
 
     user = make_user(two_factor_secret=pyotp.random_base32())
     statuses = []

@@ -7,8 +7,8 @@ from civic.consultations import services as cs
 from civic.consultations.models import Response
 from civic.errors import InvalidInput, NotAllowed, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
-from tests.conftest import link_in, mail_to, path_of
-from tests.consultations.conftest import answers
+from tests.support.mail import link_in, mail_to, path_of
+from tests.support.consultations import answers
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_bad_answers_and_addresses_are_refused_with_nothing_stored(app, open_to_
     assert db.session.query(Response).count() == 0 and outbox.messages() == []
 
 
-def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox, monkeypatch, now):
+def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox, monkeypatch, frozen):
     cs.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
     with pytest.raises(TokenInvalid):
@@ -87,10 +87,10 @@ def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox
     assert open_to_all.response_count == 0
 
 
-def test_confirming_after_closing_is_refused(app, open_to_all, outbox, now):
+def test_confirming_after_closing_is_refused(app, open_to_all, outbox, frozen):
     cs.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
-    now["now"] = open_to_all.closes_at + timedelta(seconds=1)
+    frozen.set(open_to_all.closes_at + timedelta(seconds=1))
     with pytest.raises(ParticipationClosed):
         cs.confirm_anonymous_response(open_to_all, token)
     db.session.refresh(open_to_all)
@@ -132,11 +132,11 @@ def test_rate_limited_per_mailbox_and_per_network(app, open_to_all, outbox):
     cs.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-2")
 
 
-def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, now):
+def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, frozen):
     cs.request_anonymous_response(open_to_all, "ana@example.org", answers(open_to_all), client="a")
     cs.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1])
     cs.request_anonymous_response(open_to_all, "never@example.org", answers(open_to_all), client="a")
-    now["now"] = open_to_all.closes_at + timedelta(days=1)
+    frozen.set(open_to_all.closes_at + timedelta(days=1))
     cs.publish_outcome(official, open_to_all, "We are adding night buses.")
     assert "What was decided" in mail_to(outbox, "ana@example.org")[-1]["Subject"]
     assert all("What was decided" not in m["Subject"] for m in mail_to(outbox, "never@example.org"))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from civic.common import clock
 from civic.consultations import services as cs
 from civic.consultations.models import Consultation, Statement, StatementVote, StatementVoteEvent
 from civic.errors import Conflict, InvalidInput, NotAllowed
@@ -17,16 +16,15 @@ POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 
 
 @pytest.fixture
-def open_consultation(app, make_user, monkeypatch):
-    moment = {"now": datetime(2027, 3, 1, tzinfo=UTC)}
-    monkeypatch.setattr(clock, "now", lambda: moment["now"])
+def open_consultation(app, make_user, frozen):
+    frozen.set(datetime(2027, 3, 1, tzinfo=UTC))
     official = make_user("seeder@example.org", roles=("citizen", "official"))
     c = cs.create_consultation(official, cs.ConsultationFields(
         title="Parks", summary="Green spaces", opens_local=datetime(2027, 3, 2, 9, 0),
         closes_local=datetime(2027, 4, 2, 9, 0)))
     cs.publish_consultation(official, c)
     cs.set_statement_options(official, c, enabled=True, premoderated=True)
-    moment["now"] = datetime(2027, 3, 5, tzinfo=UTC)
+    frozen.set(datetime(2027, 3, 5, tzinfo=UTC))
     return c, official
 
 

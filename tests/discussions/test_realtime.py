@@ -6,6 +6,7 @@ import pytest
 from civic.discussions import services as ds
 from civic.extensions import db, socketio
 from civic.realtime import MemoryPresence, RedisPresence, room_for
+from tests.support.apps import unique_prefix
 
 
 def connect(app, **kwargs):
@@ -164,7 +165,7 @@ def presence(request):
         yield MemoryPresence()
         return
     url = request.getfixturevalue("redis_url")
-    store = RedisPresence(url, prefix=f"civic-test-presence:{id(request)}:")
+    store = RedisPresence(url, prefix=unique_prefix("civic-test-presence") + ":")
     yield store
     for key in store.redis.scan_iter(store.prefix + "*"):
         store.redis.delete(key)

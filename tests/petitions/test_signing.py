@@ -11,8 +11,8 @@ from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited, TokenI
 from civic.extensions import db
 from civic.petitions import services as ps
 from civic.petitions.models import Petition, Signature
-from tests.conftest import link_in, mail_to
-from tests.petitions.conftest import START, assert_tallies_match, sign_and_confirm, signer, token_in
+from tests.support.mail import link_in, mail_to
+from tests.support.petitions import START, assert_tallies_match, sign_and_confirm, signer, token_in
 
 
 def test_a_signature_counts_once_after_its_link(open_petition, outbox):
@@ -141,7 +141,7 @@ def test_limits_per_network_range_domain_and_mailbox(open_petition, small, outbo
             ps.sign_petition(open_petition, signer(30, email="same@gmail.com"), client="10.9.9.9")
 
 
-def test_invalidation_in_bulk_and_its_reversal(open_petition, moderator, outbox, now, make_user):
+def test_invalidation_in_bulk_and_its_reversal(open_petition, moderator, outbox, frozen, make_user):
     petition = open_petition
     for n in range(4):
         sign_and_confirm(petition, n, outbox, client=f"203.0.113.{n + 10}")
@@ -184,12 +184,12 @@ def test_an_invalidated_pending_signature_never_counts(open_petition, moderator,
     assert open_petition.signature_count == 3
 
 
-def test_suspicious_bursts_by_network_and_domain(open_petition, moderator, outbox, now):
+def test_suspicious_bursts_by_network_and_domain(open_petition, moderator, outbox, frozen):
     for n in range(12):
-        now["now"] = START + timedelta(seconds=20 * n)
+        frozen.set(START + timedelta(seconds=20 * n))
         sign_and_confirm(open_petition, n, outbox, client=f"203.0.113.{n}", email=f"s{n}@burst.example")
     for n in range(12, 16):
-        now["now"] = START + timedelta(hours=n)
+        frozen.set(START + timedelta(hours=n))
         sign_and_confirm(open_petition, n, outbox, client=f"198.51.{n}.1", email=f"s{n}@gmail.com")
     found = ps.suspicious_bursts(moderator, open_petition, window=timedelta(minutes=5), min_count=10)
     assert [(row["key"], row["count"]) for row in found["networks"]] == [("203.0.113.0/24", 12)]
@@ -251,12 +251,12 @@ def test_fifty_threads_sign_and_the_count_is_exact(open_petition, small, outbox)
     assert_tallies_match(petition)
 
 
-def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, now):
+def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, frozen):
     from datetime import date
 
     for n, moment in enumerate((START + timedelta(hours=2), START + timedelta(days=2, hours=12, minutes=30),
                                 START + timedelta(days=2, hours=13))):  # 23:30 and 00:00 in Madrid
-        now["now"] = moment
+        frozen.set(moment)
         sign_and_confirm(open_petition, n, outbox, client=f"203.0.{n}.1")
     days = dict(ps.signatures_per_day(open_petition))
     # the creator and sponsors on 1 March (11:00 in Madrid), one more that day, none on the 2nd

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from civic.extensions import db
 from civic.petitions import services as ps
 from civic.petitions.models import Signature
-from tests.conftest import mail_to
-from tests.petitions.conftest import signer, token_in
+from tests.support.mail import mail_to
+from tests.support.petitions import signer, token_in
 
 
 def _lose_the_race(monkeypatch):
