@@ -77,10 +77,15 @@ def redis_url():
     return url
 
 
-def _truncate_all(app):
+def _empty_all(app):
+    """Delete every row and restart the ids, as a fresh database would have them. (TRUNCATE ...
+    RESTART IDENTITY does the same, but takes half a second per test: it makes new files for
+    every table. The tables hold one test's rows at most, which DELETE removes in milliseconds.)"""
     with app.app_context():
-        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.execute(text("SELECT setval(oid, 1, false) FROM pg_class "
+                                "WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"))
         db.session.commit()
 
 
@@ -121,7 +126,7 @@ def app(app_config, stack):
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
     if stack == "services":
-        _truncate_all(app)
+        _empty_all(app)
     ctx = app.app_context()
     ctx.push()
     yield app
