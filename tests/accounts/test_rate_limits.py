@@ -34,6 +34,7 @@ def test_the_owner_can_still_sign_in_from_their_own_address(app, make_user):
     assert attempt(owner, user.email, DEFAULT_PASSWORD, OWNER).status_code == 302
 
 
+@pytest.mark.serial  # fifty attempts, then a two-second window: counts on the timing
 def test_the_owner_can_sign_in_later_from_the_same_address(app, web, make_user):
     app.config["CIVIC_LIMIT_SIGN_IN_FAILURES"] = "5 per 2 seconds"
     user = make_user("target@example.org")

@@ -13,6 +13,8 @@ from tests.support.apps import base_config, migrate_database, unique_prefix
 from tests.support.processes import ServerProcess
 from tests.support.users import DEFAULT_PASSWORD, new_user
 
+pytestmark = pytest.mark.serial  # starts two server processes and waits for a message between them
+
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

@@ -18,6 +18,8 @@ from tests.support.apps import REQUIRE_SERVICES, base_config, migrate_database
 from tests.support.processes import ServerProcess, free_port
 from tests.support.users import DEFAULT_PASSWORD, new_user
 
+pytestmark = pytest.mark.serial  # starts a server process and a redis-server, and waits for their signals
+
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
