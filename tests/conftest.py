@@ -9,6 +9,7 @@ import shutil
 import uuid
 
 import pytest
+import redis
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -66,8 +67,6 @@ def postgres_migrated(postgres_url, tmp_path_factory):
 @pytest.fixture(scope="session")
 def redis_url():
     url = require_service("redis", TEST_REDIS_URL)
-    import redis
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except Exception as exc:  # noqa: BLE001
