@@ -36,8 +36,20 @@ run: install translations migrate
 	$(BIN)/flask civic seed-demo --if-empty
 	$(BIN)/python wsgi.py
 
+# `make test` runs the suite in two passes. First every test that may share the machine, spread
+# over TEST_WORKERS processes (pytest-xdist; each has its own databases and Redis keys); then,
+# alone, the browser tests and the tests marked `serial` (real server processes, timing). A pass
+# that selects nothing (exit 5, e.g. PYTEST_ARGS=tests/browser) is not a failure.
+# TEST_WORKERS=0 runs the first pass in one process.
+TEST_WORKERS ?= auto
+PARALLEL_TESTS := not browser and not serial
+SERIAL_TESTS := browser or serial
+
 test: install-test translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "$(PARALLEL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	$(BIN)/python -m pytest -m "$(SERIAL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache

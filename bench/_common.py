@@ -20,7 +20,7 @@ UNLIMITED = "100000 per minute"
 
 
 def bench_config(workdir, **overrides):
-    """Configuration for a benchmark app: like tests/conftest.py base_config, but a development
+    """Configuration for a benchmark app: like tests/support/apps.py base_config, but a development
     site (not TESTING), cheap password hashing and rate limits out of the way."""
     workdir = Path(workdir)
     config = {
@@ -51,7 +51,7 @@ def bench_config(workdir, **overrides):
 
 
 def migrate(config):
-    """Build the schema with the Alembic migrations, as tests/conftest.py _migrate does."""
+    """Build the schema with the Alembic migrations, as tests/support/apps.py migrate_database does."""
     from flask_migrate import upgrade
 
     from civic import create_app

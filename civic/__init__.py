@@ -103,14 +103,18 @@ def _tune_sqlite(app):
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options["connect_args"] = {**options.get("connect_args", {}), "timeout": 30}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    # Once per process: a listener added per app would run once more on every new connection
+    # for each app created before (hundreds in a test run).
+    if not event.contains(Engine, "connect", _set_sqlite_pragmas):
+        event.listen(Engine, "connect", _set_sqlite_pragmas)
 
-    @event.listens_for(Engine, "connect")
-    def set_sqlite_pragmas(connection, _record):
-        if type(connection).__module__.startswith("sqlite3"):
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+
+def _set_sqlite_pragmas(connection, _record):
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def _register_blueprints(app):

@@ -3,7 +3,7 @@ import pytest
 from civic import create_app
 from civic.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, load_config
 from civic.extensions import socketio
-from tests.conftest import base_config
+from tests.support.apps import base_config
 
 
 def test_defaults_need_no_setup():

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from civic import create_app
 from civic.extensions import db
-from tests.conftest import base_config
+from tests.support.apps import base_config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

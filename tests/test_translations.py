@@ -6,7 +6,7 @@ import sys
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.conftest import project_root
+from tests.support.apps import project_root
 
 LANGUAGES = ["es"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

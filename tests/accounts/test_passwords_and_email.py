@@ -1,9 +1,11 @@
+"""Password reset, change of password, change of email and profile editing."""
 import re
 
-"""Password reset, change of password, change of email and profile editing."""
 from civic.accounts.models import User
 from civic.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, link_in, mail_to, path_of
+from tests.support.mail import link_in, mail_to, path_of
+from tests.support.users import DEFAULT_PASSWORD
+from tests.support.web import Web
 
 NEW = "plum orchard bicycle"
 
@@ -49,8 +51,6 @@ def test_expired_reset_link_is_refused(app, web, make_user, outbox):
 def test_change_password_needs_the_current_one_and_signs_out_other_sessions(app, web, login_as, outbox):
     user = login_as("citizen")
     other_device = app.test_client()
-    from tests.conftest import Web
-
     Web(other_device).sign_in(user.email)
     assert other_device.get("/account").status_code == 200
 

@@ -4,7 +4,8 @@ import re
 from civic.accounts import services
 from civic.accounts.models import User
 from civic.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, link_in, mail_to, path_of
+from tests.support.mail import link_in, mail_to, path_of
+from tests.support.users import DEFAULT_PASSWORD
 
 GOOD = {"display_name": "Lucía Pardo", "email": "Lucia@Example.org", "password": "violet harbour lantern",
         "confirm": "violet harbour lantern", "accept_privacy": "y"}

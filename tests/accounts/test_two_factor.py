@@ -8,7 +8,7 @@ import pytest
 from civic.accounts import services
 from civic.errors import InvalidCredentials
 from civic.extensions import db
-from tests.conftest import DEFAULT_PASSWORD
+from tests.support.users import DEFAULT_PASSWORD
 
 
 def enrol(web):

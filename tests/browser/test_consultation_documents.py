@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, live_server_fixture, user_by_email
+from tests.support.browser import Journey, live_server_fixture, sign_in, user_by_email
 from tests.support import sample_files as files
 
 pytestmark = pytest.mark.browser
@@ -32,11 +32,7 @@ def world(live_server):
 
 def test_an_official_attaches_a_document_and_a_cover_image(page, live_server, world):
     official, consultation_id = world
-    page.goto(live_server.url + "/sign-in")
-    page.get_by_label("Email address").fill(official["email"])
-    page.get_by_label("Password", exact=True).fill(official["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server.url + "/")
+    sign_in(page, live_server, official)
     journey = Journey(page, live_server.url)
     main = page.get_by_role("main")
     summary = page.locator("[data-error-summary]")

@@ -8,14 +8,14 @@ The consultation opens a minute ago and closes in thirty days (the live server's
 frozen). Nothing here creates another Flask app while the server runs (Socket.IO emits through
 the newest app)."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, live_server_fixture, user_by_email
+from tests.support.browser import Journey, live_server_fixture, local_now, sign_in, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,6 @@ Residents park for free; visitors pay from 9:00 to 20:00.
 | Blue | 1.50 €         |
 | Green | 0.80 €        |
 """
-
-
-def local_now():
-    return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
 
 
 live_server = live_server_fixture("live-draft-text", CIVIC_TIMEZONE="UTC")
@@ -72,14 +68,6 @@ def world(live_server):
                               second_discussion=second.discussion_id)
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
-
-
-def sign_in(page, server, person):
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("Email address").fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/")
 
 
 def tab_to(page, name, limit=60):

@@ -10,14 +10,14 @@ context. The clock cannot be frozen in a live server, so the consultations open 
 close in thirty days, in the site's time zone (UTC here). As in test_discussions, nothing here
 creates another Flask app while the server runs (Socket.IO emits through the newest app)."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, live_server_fixture, user_by_email
+from tests.support.browser import Journey, live_server_fixture, local_now, sign_in, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +34,6 @@ PROMPTS = SimpleNamespace(
     yes_no="Would you support a car-free Saturday?",
 )
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> takes and gives
-
-
-def local_now():
-    """Wall-clock time now in the site's zone (UTC), to the minute, as the forms use it."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # --- server and data ------------------------------------------------------------------------
@@ -115,20 +110,6 @@ def world(live_server):
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def account_nav(page):
-    return page.get_by_role("navigation", name="Your account")
-
-
-def sign_in(page, server, person):
-    """Sign in through the form (its pages are checked by test_onboarding)."""
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("Email address").fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/")
-    expect(account_nav(page).get_by_role("link", name=person["name"])).to_be_visible()
-
 
 def question(page, prompt):
     """A question of the response form: its fieldset (choices) or its text field's block."""

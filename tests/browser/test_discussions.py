@@ -2,7 +2,7 @@
 comments, replies and votes live; every discussion page passes axe-core's WCAG 2.x A/AA rules;
 and the page still works without JavaScript, or with long-polling when WebSockets are blocked.
 
-The live server is the werkzeug server of conftest.LiveServer (it passes the socket to
+The live server is the werkzeug server of tests.support.browser.LiveServer (it passes the socket to
 simple-websocket, so the WebSocket transport works). Flask-SocketIO's `socketio` object is
 module-global and emits through the app created last, so nothing in this module creates another
 app while the server runs; conftest checks that before every test."""
@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import assert_accessible, Journey, live_server_fixture, user_by_email
+from tests.support.browser import (Journey, account_nav, assert_accessible, live_server_fixture, new_context, sign_in,
+                                   user_by_email)
 
 pytestmark = pytest.mark.browser
 
@@ -85,25 +86,6 @@ def world(live_server):
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def account_nav(page):
-    return page.get_by_role("navigation", name="Your account")
-
-
-def new_context(browser, **options):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, **options)
-    context.set_default_timeout(10_000)
-    return context
-
-
-def sign_in(page, server, person):
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("Email address").fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/")
-    expect(account_nav(page).get_by_role("link", name=person["name"])).to_be_visible()
-
 
 def open_live(page, server, discussion_id):
     """Open the discussion and wait until the page has joined its live room (the join's answer
@@ -370,13 +352,7 @@ def test_discussion_pages_pass_axe(page, live_server, world):
     account_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url(live_server.url + "/")
     journey.check()
-    page.goto(live_server.url + "/sign-in")
-    journey.check()
-    page.get_by_label("Email address").fill(people.moe["email"])
-    page.get_by_label("Password", exact=True).fill(people.moe["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server.url + "/")
-    journey.check()
+    sign_in(page, live_server, people.moe, journey)
     journey.goto(f"/discussions/{ids.rich}")
     expect(main.get_by_role("button", name="Unpin")).to_be_visible()
     expect(main.get_by_role("link", name="Earlier versions")).to_be_visible()

@@ -7,14 +7,12 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import account_nav, fill_sign_in, sign_in
+
 pytestmark = pytest.mark.browser
 
 PASSPHRASE = "violet harbour lantern 42"
 VERIFY_LINK = re.compile(r"https?://\S+/verify/[^\s<>\"]+")
-
-
-def account_nav(page):
-    return page.get_by_role("navigation", name="Your account")
 
 
 def test_newcomer_registers_confirms_email_and_signs_in(newcomer_journey, page):
@@ -86,16 +84,7 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
     admin = staff_server.make_user("grace.admin@example.org", name="Grace Admin", password=PASSPHRASE,
                                    roles=("citizen", "admin"))
 
-    def sign_in():
-        page.get_by_label("Email address").fill(admin["email"])
-        page.get_by_label("Password", exact=True).fill(admin["password"])
-        page.get_by_role("main").get_by_role("button", name="Sign in").click()
-
-    journey.goto("/sign-in")
-    sign_in()
-    page.wait_for_url(journey.url("/"))
-    journey.check()
-    expect(account_nav(page).get_by_role("link", name="Grace Admin")).to_be_visible()
+    sign_in(page, staff_server, admin, journey)
 
     # Staff pages send a staff member without two-factor sign-in to set it up first.
     journey.goto("/admin/users")
@@ -130,7 +119,7 @@ def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey
     account_nav(page).get_by_role("link", name="Sign in").click()
     page.wait_for_url("**/sign-in")
     journey.check()
-    sign_in()
+    fill_sign_in(page, admin)
     page.wait_for_url("**/sign-in/two-factor")
     journey.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in")

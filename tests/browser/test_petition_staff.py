@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import Journey, live_server_fixture, user_by_email
+from tests.support.browser import Journey, live_server_fixture, sign_in, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -74,15 +74,6 @@ def world(live_server):
         ids.duplicate = start(DUPLICATE, "Riverside Avenue needs shade: plant trees along it.").id
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
-
-
-def sign_in(page, server, person):
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("Email address").fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/")
-    expect(page.get_by_role("navigation", name="Your account").get_by_role("link", name=person["name"])).to_be_visible()
 
 
 def state_of(server, petition_id):

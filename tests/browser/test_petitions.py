@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.browser.conftest import assert_accessible, Journey, live_server_fixture, user_by_email
+from tests.support.browser import (Journey, assert_accessible, live_server_fixture, new_context, sign_in,
+                                   user_by_email)
 
 pytestmark = pytest.mark.browser
 
@@ -102,26 +103,6 @@ def world(live_server):
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def account_nav(page):
-    return page.get_by_role("navigation", name="Your account")
-
-
-def new_context(browser, **options):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, **options)
-    context.set_default_timeout(10_000)
-    return context
-
-
-def sign_in(page, server, person):
-    """Sign in through the form (its pages are checked by test_onboarding)."""
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("Email address").fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/")
-    expect(account_nav(page).get_by_role("link", name=person["name"])).to_be_visible()
-
 
 def watching_count(page, petition_id, timeout=10.0):
     """Wait until the page's own script has put its socket in the petition's tallies room (the

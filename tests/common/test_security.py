@@ -2,7 +2,7 @@
 import pytest
 
 from civic import create_app
-from tests.conftest import base_config
+from tests.support.apps import base_config
 
 PAGES = ["/", "/sign-in", "/register", "/no-such-page", "/healthz"]
 

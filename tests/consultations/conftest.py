@@ -1,32 +1,17 @@
-"""Shared consultation fixtures: frozen time, an official, and an open survey with one question
-of every kind (and `answers`, which fills it in)."""
-from datetime import datetime, timedelta, timezone
+"""Shared consultation fixtures: an open survey with one question of every kind (fill it in with
+tests.support.consultations.answers)."""
+from datetime import datetime, timedelta
 
 import pytest
 
-from civic.common import clock
 from civic.consultations.services import lifecycle, questions
-
-UTC = timezone.utc
-OPENS = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+from tests.support.consultations import OPENS
 
 
 @pytest.fixture
-def now(monkeypatch):
-    holder = {"now": OPENS + timedelta(days=1)}
-    monkeypatch.setattr(clock, "now", lambda: holder["now"])
-    return holder
-
-
-@pytest.fixture
-def official(make_user):
-    return make_user("olga@example.org", roles=("citizen", "official"), name="Olga Official")
-
-
-@pytest.fixture
-def survey(app, now, official):
-    holder_now = now["now"]
-    now["now"] = OPENS - timedelta(days=10)
+def survey(app, frozen, official):
+    """Drafted and published ten days before OPENS; the clock then stands a day after it opened."""
+    frozen.set(OPENS - timedelta(days=10))
     c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Getting around", summary="How do you travel?", opens_local=OPENS.replace(tzinfo=None),
         closes_local=datetime(2027, 4, 1, 9, 0)))
@@ -44,21 +29,5 @@ def survey(app, now, official):
     ):
         questions.save_question(official, c, data)
     lifecycle.publish_consultation(official, c)
-    now["now"] = holder_now
+    frozen.set(OPENS + timedelta(days=1))
     return c
-
-
-def answers(survey, **overrides):
-    q = {question.prompt: question.id for question in survey.questions}
-    base = {
-        q["Where do you live?"]: ("Old Town", ""),
-        q["What would make your trips better?"]: ("More frequent buses at night.", ""),
-        q["How do you usually travel?"]: ("__other__", "Scooter"),
-        q["Which would you use?"]: (["Night bus", "Bike lanes"], ""),
-        q["How safe do you feel cycling?"]: ("3", ""),
-        q["Rank these priorities"]: (["Safety", "Cost", "Speed"], ""),
-        q["Would you support a car-free Saturday?"]: ("yes", ""),
-    }
-    for prompt, value in overrides.items():
-        base[q[prompt]] = value
-    return base

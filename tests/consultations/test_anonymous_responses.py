@@ -8,8 +8,8 @@ from civic.consultations.models import Response
 from civic.errors import InvalidInput, NotAllowed, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
-from tests.conftest import link_in, mail_to, path_of
-from tests.consultations.conftest import answers
+from tests.support.mail import link_in, mail_to, path_of
+from tests.support.consultations import answers
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_bad_answers_and_addresses_are_refused_with_nothing_stored(app, open_to_
     assert db.session.query(Response).count() == 0 and outbox.messages() == []
 
 
-def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox, monkeypatch, now):
+def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox, monkeypatch, frozen):
     anonymous_responses.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
     with pytest.raises(TokenInvalid):
@@ -88,10 +88,10 @@ def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox
     assert open_to_all.response_count == 0
 
 
-def test_confirming_after_closing_is_refused(app, open_to_all, outbox, now):
+def test_confirming_after_closing_is_refused(app, open_to_all, outbox, frozen):
     anonymous_responses.request_anonymous_response(open_to_all, "eva@example.org", answers(open_to_all), client="a")
     token = _confirm_link(outbox, "eva@example.org").rsplit("/", 1)[1]
-    now["now"] = open_to_all.closes_at + timedelta(seconds=1)
+    frozen.set(open_to_all.closes_at + timedelta(seconds=1))
     with pytest.raises(ParticipationClosed):
         anonymous_responses.confirm_anonymous_response(open_to_all, token)
     db.session.refresh(open_to_all)
@@ -133,11 +133,11 @@ def test_rate_limited_per_mailbox_and_per_network(app, open_to_all, outbox):
     anonymous_responses.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-2")
 
 
-def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, now):
+def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, frozen):
     anonymous_responses.request_anonymous_response(open_to_all, "ana@example.org", answers(open_to_all), client="a")
     anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1])
     anonymous_responses.request_anonymous_response(open_to_all, "never@example.org", answers(open_to_all), client="a")
-    now["now"] = open_to_all.closes_at + timedelta(days=1)
+    frozen.set(open_to_all.closes_at + timedelta(days=1))
     lifecycle.publish_outcome(official, open_to_all, "We are adding night buses.")
     send_mailings()
     assert "What was decided" in mail_to(outbox, "ana@example.org")[-1]["Subject"]

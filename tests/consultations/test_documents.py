@@ -11,7 +11,6 @@ from urllib.parse import quote
 import pytest
 
 from civic.audit.models import AuditEntry
-from civic.common import clock
 from civic.config import load_config
 from civic.consultations.services import documents, lifecycle
 from civic.consultations.models import Correction, Document
@@ -23,14 +22,7 @@ UTC = timezone.utc
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
-@pytest.fixture
-def official(make_user):
-    return make_user("olga@example.org", roles=("citizen", "official"), name="Olga Official")
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW
 
 
 @pytest.fixture
@@ -150,7 +142,6 @@ def test_when_the_commit_fails_the_file_is_removed_too(app, official, draft, mon
     with pytest.raises(RuntimeError):
         documents.add_document(official, draft, upload(files.PDF, "plan.pdf"), "Plan")
     monkeypatch.undo()
-    monkeypatch.setattr(clock, "now", lambda: NOW)
     assert stored_files(app) == []
     assert db.session.query(Document).count() == 0
 

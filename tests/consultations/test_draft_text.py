@@ -117,18 +117,6 @@ def test_upload_reads_utf8_and_drops_the_byte_order_mark():
 
 # --- the service --------------------------------------------------------------------------------
 
-@pytest.fixture
-def frozen(monkeypatch):
-    state = {"now": NOW}
-    monkeypatch.setattr(clock, "now", lambda: state["now"])
-    return state
-
-
-@pytest.fixture
-def official(make_user):
-    return make_user("olga@example.org", roles=("citizen", "official"), name="Olga Official")
-
-
 def new_consultation(official, *, opens=NOW - timedelta(days=1), closes=NOW + timedelta(days=30), publish=True):
     c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Parking in the Old Town", summary="Who parks where?",
@@ -227,7 +215,7 @@ def test_after_publication_a_change_needs_a_public_correction_note(app, frozen, 
 
 
 def test_the_text_cannot_change_once_the_outcome_is_published(open_consultation, official, frozen):
-    frozen["now"] = NOW + timedelta(days=31)
+    frozen.set(NOW + timedelta(days=31))
     lifecycle.publish_outcome(official, open_consultation, "We decided.")
     with pytest.raises(Conflict):
         draft_text.set_draft_text(official, open_consultation, "New text.", correction_note="Why not")
@@ -278,10 +266,10 @@ def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, 
     with pytest.raises(ParticipationClosed) as early:
         comment_on(citizen, section)
     assert "once the consultation opens" in early.value.message
-    frozen["now"] = NOW + timedelta(days=3)
+    frozen.set(NOW + timedelta(days=3))
     assert can(citizen, "comment.create", discussion)
     comment = comment_on(citizen, section, "Blue zones are too small.")
-    frozen["now"] = c.closes_at
+    frozen.set(c.closes_at)
     assert not can(citizen, "comment.create", discussion)
     with pytest.raises(ParticipationClosed) as late:
         comment_on(citizen, section, "Too late?")
@@ -345,9 +333,9 @@ def test_citizens_cannot_open_the_editor(web, login_as, open_consultation):
     assert len(sections(open_consultation)) == 5
 
 
-def test_closed_consultation_text_shows_counts_but_no_invitation(client, open_consultation, make_user, monkeypatch):
+def test_closed_consultation_text_shows_counts_but_no_invitation(client, open_consultation, make_user, frozen):
     comment_on(make_user(), sections(open_consultation)[1])
-    monkeypatch.setattr(clock, "now", lambda: open_consultation.closes_at + timedelta(hours=1))
+    frozen.set(open_consultation.closes_at + timedelta(hours=1))
     html = client.get(f"/consultations/{open_consultation.id}/text").get_data(as_text=True)
     assert "closed on" in html
     assert 'aria-label="1 comment on paragraph 1">1</a>' in html
@@ -420,7 +408,7 @@ def test_bad_uploads_are_refused_beside_the_field_and_nothing_changes(web, login
     assert [s.markdown for s in sections(c)] == ["Old text."]
 
 
-def test_commenting_on_a_passage_through_the_pages(web, login_as, open_consultation, monkeypatch):
+def test_commenting_on_a_passage_through_the_pages(web, login_as, open_consultation, frozen):
     c = open_consultation
     paragraph = sections(c)[1]
     login_as("citizen")
@@ -434,7 +422,7 @@ def test_commenting_on_a_passage_through_the_pages(web, login_as, open_consultat
     text_page = web.get(f"/consultations/{c.id}/text").get_data(as_text=True)
     assert 'aria-label="1 comment on paragraph 1">1</a>' in text_page
 
-    monkeypatch.setattr(clock, "now", lambda: c.closes_at + timedelta(minutes=1))
+    frozen.set(c.closes_at + timedelta(minutes=1))
     closed = web.get(discussion_url).get_data(as_text=True)
     assert "takes no new comments" in closed and 'name="body"' not in closed
     refused = web.post(f"{discussion_url}/comments", {"body": "One more thing."}, form_url=discussion_url)

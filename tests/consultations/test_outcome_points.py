@@ -7,17 +7,17 @@ from civic.consultations.services import lifecycle, responses, results
 from civic.consultations.models import Correction, OutcomeItem
 from civic.errors import InvalidInput
 from civic.extensions import db
-from tests.consultations.conftest import answers
+from tests.support.consultations import answers
 
 Row = lifecycle.OutcomeItemRow
 
 
 @pytest.fixture
-def closed(survey, make_user, now):
+def closed(survey, make_user, frozen):
     for name in ("Ana", "Ben", "Cy"):
         responses.submit_response(make_user(name=name), survey, answers(
             survey, **{"Would you support a car-free Saturday?": ("no" if name == "Cy" else "yes", "")}))
-    now["now"] = survey.closes_at + timedelta(days=1)
+    frozen.set(survey.closes_at + timedelta(days=1))
     return survey
 
 

@@ -9,9 +9,9 @@ from civic.consultations.models import Correction, Response
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
-from tests.conftest import mail_to
+from tests.support.mail import mail_to
 
-from tests.consultations.conftest import answers
+from tests.support.consultations import answers
 
 
 def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey, make_user, outbox):
@@ -50,13 +50,13 @@ def test_saving_keeps_unchecked_answers_to_come_back_to(app, survey, make_user):
     assert "eleven" in [a.value for a in saved.answers]
 
 
-def test_a_response_one_second_after_closing_is_refused(app, survey, make_user, now):
+def test_a_response_one_second_after_closing_is_refused(app, survey, make_user, frozen):
     citizen = make_user()
-    now["now"] = survey.closes_at + timedelta(seconds=1)
+    frozen.set(survey.closes_at + timedelta(seconds=1))
     with pytest.raises(ParticipationClosed, match="closed"):
         responses.submit_response(citizen, survey, answers(survey))
     assert db.session.query(Response).count() == 0
-    now["now"] = survey.opens_at - timedelta(seconds=1)
+    frozen.set(survey.opens_at - timedelta(seconds=1))
     with pytest.raises(ParticipationClosed, match="not open yet"):
         responses.save_response(citizen, survey, answers(survey))
 
@@ -138,12 +138,12 @@ def test_wrong_answers_are_shown_beside_their_questions_and_the_rest_is_kept(web
     assert "More frequent buses at night." in html and 'value="Old Town"' in html
 
 
-def test_a_late_submission_shows_the_text_back(web, login_as, survey, now):
+def test_a_late_submission_shows_the_text_back(web, login_as, survey, frozen):
     login_as("citizen")
     url = f"/consultations/{survey.id}/respond"
     web.post(url, {**form_data(survey, answers(survey)), "action": "save"}, form_url=url)
     token = web.csrf_token(f"/consultations/{survey.id}")
-    now["now"] = survey.closes_at + timedelta(seconds=1)
+    frozen.set(survey.closes_at + timedelta(seconds=1))
     response = web.client.post(f"{url}/submit", data={"csrf_token": token})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -230,7 +230,7 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
 # --- follows and notifications ----------------------------------------------------------------
 
 def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(app, survey, official, make_user,
-                                                                                now, outbox):
+                                                                                frozen, outbox):
     from civic.notifications.models import Notification
 
     follower, respondent, both = make_user(), make_user(), make_user()
@@ -239,7 +239,7 @@ def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(ap
     responses.submit_response(respondent, survey, answers(survey))
     responses.submit_response(both, survey, answers(survey))
     assert follows.notify_closed_consultations() == 0  # still open
-    now["now"] = survey.closes_at + timedelta(minutes=1)
+    frozen.set(survey.closes_at + timedelta(minutes=1))
     assert follows.notify_closed_consultations() == 1
     assert follows.notify_closed_consultations() == 0  # told once
     closed = sorted(n.user_id for n in db.session.query(Notification).filter_by(kind="consultation_closed"))
@@ -254,11 +254,11 @@ def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(ap
     assert db.session.query(Notification).filter_by(kind="consultation_outcome").count() == 3
 
 
-def test_tick_command_announces_closed_consultations(app, survey, now, make_user):
+def test_tick_command_announces_closed_consultations(app, survey, frozen, make_user):
     from civic.notifications.models import Notification
 
     responses.submit_response(make_user(), survey, answers(survey))
-    now["now"] = survey.closes_at + timedelta(seconds=5)
+    frozen.set(survey.closes_at + timedelta(seconds=5))
     result = app.test_cli_runner().invoke(args=["civic", "tick"])
     assert result.exit_code == 0 and "closed and announced: 1" in result.output
     assert db.session.query(Notification).filter_by(kind="consultation_closed").count() == 1

@@ -4,32 +4,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic.audit.models import AuditEntry
-from civic.common import clock
 from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction, Phase
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 
 UTC = timezone.utc
-
-
-class FrozenClock:
-    def __init__(self, monkeypatch, moment):
-        self.moment = moment
-        monkeypatch.setattr(clock, "now", lambda: self.moment)
-
-    def set(self, moment):
-        self.moment = moment
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch, datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def official(make_user):
-    return make_user("official@example.org", roles=("citizen", "official"), name="Olga Official")
 
 
 def fields(**changes):

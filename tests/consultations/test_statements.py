@@ -17,16 +17,15 @@ POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 
 
 @pytest.fixture
-def open_consultation(app, make_user, monkeypatch):
-    moment = {"now": datetime(2027, 3, 1, tzinfo=UTC)}
-    monkeypatch.setattr(clock, "now", lambda: moment["now"])
+def open_consultation(app, make_user, frozen):
+    frozen.set(datetime(2027, 3, 1, tzinfo=UTC))
     official = make_user("seeder@example.org", roles=("citizen", "official"))
     c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
         title="Parks", summary="Green spaces", opens_local=datetime(2027, 3, 2, 9, 0),
         closes_local=datetime(2027, 4, 2, 9, 0)))
     lifecycle.publish_consultation(official, c)
     statements.set_statement_options(official, c, enabled=True, premoderated=True)
-    moment["now"] = datetime(2027, 3, 5, tzinfo=UTC)
+    frozen.set(datetime(2027, 3, 5, tzinfo=UTC))
     return c, official
 
 

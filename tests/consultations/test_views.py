@@ -13,9 +13,7 @@ UTC = timezone.utc
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW
 
 
 FORM = {"title": "Night buses", "summary": "Where should night buses run?", "body_markdown": "Read *this*.",
@@ -90,7 +88,7 @@ def test_open_list_shows_days_left_and_filters(web, login_as, make_user, client)
     assert "Bins" in client.get("/").get_data(as_text=True)
 
 
-def test_close_early_outcome_and_delete_through_the_pages(web, login_as, monkeypatch):
+def test_close_early_outcome_and_delete_through_the_pages(web, login_as, frozen):
     login_as("official")
     web.post("/consultations/new", {**FORM, "opens_local": "2027-03-01T09:00"}, form_url="/consultations/new")
     consultation = db.session.query(Consultation).one()
@@ -98,7 +96,7 @@ def test_close_early_outcome_and_delete_through_the_pages(web, login_as, monkeyp
     web.post(f"{base}/publish", {}, form_url=base)
     assert web.post(f"{base}/close", {"reason": ""}, form_url=f"{base}/close").status_code == 422
     assert web.post(f"{base}/close", {"reason": "Plan withdrawn"}, form_url=f"{base}/close").status_code == 302
-    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=5))
+    frozen.set(NOW + timedelta(minutes=5))
     assert web.post(f"{base}/outcome", {"outcome": "We will not go ahead."}, form_url=f"{base}/outcome").status_code == 302
     page = web.get(base).get_data(as_text=True)
     assert "You said, we did" in page and "We will not go ahead." in page and "Plan withdrawn" in page

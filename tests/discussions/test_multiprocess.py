@@ -1,37 +1,33 @@
 """Two server processes joined by Redis: a comment posted through A reaches a client on B."""
 import re
 import threading
-import uuid
 
 import pytest
 import requests
 import socketio as python_socketio
 
 from civic import create_app
-from civic.accounts import passwords
-from civic.accounts.models import User, UserRole
-from civic.common.models import utcnow
 from civic.discussions import services as ds
 from civic.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, _migrate, base_config
+from tests.support.apps import base_config, migrate_database, unique_prefix
 from tests.support.processes import ServerProcess
+from tests.support.users import DEFAULT_PASSWORD, new_user
+
+pytestmark = pytest.mark.serial  # starts two server processes and waits for a message between them
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
 @pytest.fixture
 def two_servers(tmp_path, redis_url):
-    prefix = f"civic-mp-{uuid.uuid4().hex[:8]}"
+    prefix = unique_prefix("civic-mp")
     config = base_config(tmp_path, REDIS_URL=redis_url, CIVIC_SOCKETIO_MESSAGE_QUEUE=redis_url,
                          RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix,
                          CIVIC_REDIS_KEY_PREFIX=prefix, TESTING=False)
-    _migrate({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
+    migrate_database({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     seed_app = create_app({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     with seed_app.app_context():
-        admin = User(display_name="Admin", email="admin@example.org", email_normalized="admin@example.org",
-                     password_hash=passwords.hash_password(DEFAULT_PASSWORD), session_token=uuid.uuid4().hex,
-                     bio="", email_verified_at=utcnow())
-        admin.roles = [UserRole(role="citizen"), UserRole(role="admin")]
+        admin = new_user("admin@example.org", name="Admin", roles=("citizen", "admin"))
         db.session.add(admin)
         db.session.commit()
         category = ds.save_category(admin, name="Transport")

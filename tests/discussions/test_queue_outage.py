@@ -6,20 +6,19 @@ import shutil
 import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 import requests
 import socketio as python_socketio
 
 from civic import create_app
-from civic.accounts import passwords
-from civic.accounts.models import User, UserRole
-from civic.common.models import utcnow
 from civic.discussions import services as ds
 from civic.extensions import db
-from tests.conftest import DEFAULT_PASSWORD, REQUIRE_SERVICES, _migrate, base_config
+from tests.support.apps import REQUIRE_SERVICES, base_config, migrate_database
 from tests.support.processes import ServerProcess, free_port
+from tests.support.users import DEFAULT_PASSWORD, new_user
+
+pytestmark = pytest.mark.serial  # starts a server process and a redis-server, and waits for their signals
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -68,13 +67,10 @@ def outage(tmp_path):
     own.start()
     config = base_config(tmp_path, REDIS_URL=own.url, CIVIC_SOCKETIO_MESSAGE_QUEUE=own.url,
                          RATELIMIT_STORAGE_URI=own.url, TESTING=False)
-    _migrate({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
+    migrate_database({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     seed_app = create_app({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     with seed_app.app_context():
-        user = User(display_name="Poster", email="poster@example.org", email_normalized="poster@example.org",
-                    password_hash=passwords.hash_password(DEFAULT_PASSWORD), session_token=uuid.uuid4().hex,
-                    bio="", email_verified_at=utcnow())
-        user.roles = [UserRole(role="citizen"), UserRole(role="admin")]
+        user = new_user("poster@example.org", name="Poster", roles=("citizen", "admin"))
         db.session.add(user)
         db.session.commit()
         discussion_id = ds.start_discussion(user, ds.save_category(user, name="Parks"), title="Outage", body="x").id

@@ -6,6 +6,7 @@ import pytest
 from civic.discussions import services as ds
 from civic.extensions import db, socketio
 from civic.realtime import MemoryPresence, RedisPresence, room_for
+from tests.support.apps import unique_prefix
 
 
 def connect(app, **kwargs):
@@ -103,6 +104,7 @@ def latest_presence(client, timeout=3):
     return seen[-1]["count"] if seen else None
 
 
+@pytest.mark.serial  # presence is announced a second after a join: the test counts on the timing
 def test_people_here_now_counts_clients_in_the_room(app, open_discussion):
     first = connect(app)
     assert join(first, open_discussion.id)["presence"] == 1
@@ -114,6 +116,7 @@ def test_people_here_now_counts_clients_in_the_room(app, open_discussion):
     first.disconnect()
 
 
+@pytest.mark.serial  # twenty joins must fall within one announcement's second
 def test_a_crowd_joining_gets_few_presence_messages(app, open_discussion):
     import time
 
@@ -164,7 +167,7 @@ def presence(request):
         yield MemoryPresence()
         return
     url = request.getfixturevalue("redis_url")
-    store = RedisPresence(url, prefix=f"civic-test-presence:{id(request)}:")
+    store = RedisPresence(url, prefix=unique_prefix("civic-test-presence") + ":")
     yield store
     for key in store.redis.scan_iter(store.prefix + "*"):
         store.redis.delete(key)

@@ -15,12 +15,12 @@ def counts(d):
     return (d.comment_count, d.in_favour_count, d.against_count, d.neutral_count)
 
 
-def test_citizens_start_discussions_only_where_staff_allow_it(app, admin_user, make_user, category):
+def test_citizens_start_discussions_only_where_staff_allow_it(app, admin, make_user, category):
     citizen = make_user()
     discussion = ds.start_discussion(citizen, category, title="  Bus lanes  ", body="Where?")
     assert discussion.title == "Bus lanes" and discussion.author_id == citizen.id
     assert ds.is_following(citizen, discussion)
-    closed = ds.save_category(admin_user, name="Budget", citizens_may_start=False)
+    closed = ds.save_category(admin, name="Budget", citizens_may_start=False)
     with pytest.raises(NotAllowed):
         ds.start_discussion(citizen, closed, title="x", body="y")
     official = make_user(roles=("citizen", "official"))
@@ -38,13 +38,13 @@ def test_starting_a_discussion_checks_its_fields(app, make_user, category):
         ds.start_discussion(citizen, category, title="ok", body="x" * 10_001)
 
 
-def test_categories_are_managed_by_admins_and_audited(app, admin_user, make_user):
+def test_categories_are_managed_by_admins_and_audited(app, admin, make_user):
     with pytest.raises(NotAllowed):
         ds.save_category(make_user(roles=("citizen", "moderator")), name="Housing")
-    housing = ds.save_category(admin_user, name="Vivienda y Barrios")
+    housing = ds.save_category(admin, name="Vivienda y Barrios")
     assert housing.slug == "vivienda-y-barrios"
     with pytest.raises(InvalidInput):
-        ds.save_category(admin_user, name="Vivienda y barrios")
+        ds.save_category(admin, name="Vivienda y barrios")
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.target_type == "category")) == \
         "category.create"
 

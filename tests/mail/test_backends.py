@@ -8,9 +8,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
+from civic import create_app
 from civic.errors import ServiceUnavailable
 from civic.mail.backends import OutboxBackend, SMTPBackend, backend_from_config
 from civic.mail.services import send_mail
+from tests.support.apps import base_config
 
 
 class Collector(MessageHandler):
@@ -121,8 +123,5 @@ def test_outbox_page_lists_and_shows_messages(app, web, outbox):
 
 
 def test_outbox_page_does_not_exist_when_turned_off(app, tmp_path):
-    from civic import create_app
-    from tests.conftest import base_config
-
     other = create_app(base_config(tmp_path, CIVIC_DEV_MAIL_PAGE=False))
     assert other.test_client().get("/dev/mail/").status_code == 404

@@ -12,13 +12,13 @@ from civic.mail.models import Mailing
 from civic.petitions.services import lifecycle, moderation, queries, responses, signing
 from civic.petitions.models import HIDING_REASONS, TRANSITIONS, Petition, PetitionState, RejectionReason
 from civic.permissions import can
-from tests.conftest import mail_to
-from tests.petitions.conftest import START, fields, sign_and_confirm, signer, token_in
+from tests.support.mail import mail_to
+from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
 
 S = PetitionState
 
 
-def test_a_draft_needs_its_sponsors_before_moderation(small, now, creator, outbox):
+def test_a_draft_needs_its_sponsors_before_moderation(small, frozen, creator, outbox):
     petition = lifecycle.create_petition(creator, fields())
     assert petition.state == "draft" and petition.signature_count == 1  # the creator's own signature
     first = signer(1)
@@ -35,7 +35,7 @@ def test_a_draft_needs_its_sponsors_before_moderation(small, now, creator, outbo
     assert "with the moderators" in mail_to(outbox, creator.email)[-1]["Subject"]
 
 
-def test_without_the_sponsor_link_a_draft_cannot_be_signed(small, now, creator):
+def test_without_the_sponsor_link_a_draft_cannot_be_signed(small, frozen, creator):
     petition = lifecycle.create_petition(creator, fields())
     with pytest.raises(ParticipationClosed, match="not open for signatures yet"):
         signing.sign_petition(petition, signer(1))
@@ -59,7 +59,7 @@ def test_approval_opens_it_for_six_months_to_the_end_of_the_local_day(open_petit
 
 
 @pytest.mark.parametrize("reason", [r.value for r in RejectionReason])
-def test_rejection_with_each_reason(small, now, creator, moderator, outbox, reason):
+def test_rejection_with_each_reason(small, frozen, creator, moderator, outbox, reason):
     app = small
     app.config["CIVIC_PETITION_SPONSORS"] = 0
     original = None
@@ -84,7 +84,7 @@ def test_rejection_with_each_reason(small, now, creator, moderator, outbox, reas
         signing.sign_petition(petition, signer(1))
 
 
-def test_moderation_needs_a_reason_and_the_role(small, now, creator, moderator, make_user):
+def test_moderation_needs_a_reason_and_the_role(small, frozen, creator, moderator, make_user):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     petition = lifecycle.create_petition(creator, fields())
     with pytest.raises(InvalidInput):
@@ -96,7 +96,7 @@ def test_moderation_needs_a_reason_and_the_role(small, now, creator, moderator, 
     assert petition.state == "pending"
 
 
-def test_a_second_opinion_then_approval(small, now, creator, moderator, make_user):
+def test_a_second_opinion_then_approval(small, frozen, creator, moderator, make_user):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     petition = lifecycle.create_petition(creator, fields())
     with pytest.raises(InvalidInput):
@@ -115,7 +115,7 @@ def test_the_transition_table_is_closed_under_its_states():
     assert TRANSITIONS[S.CLOSED] == TRANSITIONS[S.REJECTED] == TRANSITIONS[S.HIDDEN] == frozenset()
 
 
-def test_bad_petition_text_is_refused_with_nothing_stored(small, now, creator):
+def test_bad_petition_text_is_refused_with_nothing_stored(small, frozen, creator):
     before = db.session.query(Petition).count()
     with pytest.raises(InvalidInput) as info:
         lifecycle.create_petition(creator, fields(title="x" * 81, background="", details="y" * 801, area="Atlantis"))
@@ -127,10 +127,10 @@ def test_bad_petition_text_is_refused_with_nothing_stored(small, now, creator):
     assert db.session.query(Petition).count() == before
 
 
-def test_thresholds_are_stamped_when_reached(open_petition, outbox, now):
+def test_thresholds_are_stamped_when_reached(open_petition, outbox, frozen):
     petition = open_petition  # 3 signatures: creator and two sponsors
     assert queries.progress(petition) == {"count": 3, "target": 4, "kind": "response", "percent": 75}
-    now["now"] = START + timedelta(days=2)
+    frozen.set(START + timedelta(days=2))
     sign_and_confirm(petition, 1, outbox)
     db.session.refresh(petition)
     assert petition.response_threshold_reached_at == START + timedelta(days=2)
@@ -145,12 +145,12 @@ def test_thresholds_are_stamped_when_reached(open_petition, outbox, now):
     assert listed["open"] == listed["awaiting_response"] == [petition.id]
 
 
-def test_it_closes_by_itself_on_time(open_petition, outbox, now):
+def test_it_closes_by_itself_on_time(open_petition, outbox, frozen):
     petition = open_petition
     signing.sign_petition(petition, signer(9))  # not confirmed before closing
-    now["now"] = petition.closes_at - timedelta(seconds=1)
+    frozen.set(petition.closes_at - timedelta(seconds=1))
     assert petition.current_state is S.OPEN
-    now["now"] = petition.closes_at
+    frozen.set(petition.closes_at)
     assert petition.current_state is S.CLOSED and petition.state == "open"  # read as closed at once
     with pytest.raises(ParticipationClosed, match="closed on"):
         signing.sign_petition(petition, signer(10))
@@ -162,7 +162,7 @@ def test_it_closes_by_itself_on_time(open_petition, outbox, now):
     assert "has closed" in mail_to(outbox, "carmen@example.org")[-1]["Subject"]
 
 
-def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petition, official, outbox, now,
+def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petition, official, outbox, frozen,
                                                                        make_user):
     petition = open_petition
     for n in range(1, 6):
@@ -184,7 +184,7 @@ def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petiti
     responses.schedule_debate(official, petition, date(2027, 5, 1))
     with pytest.raises(InvalidInput, match="taken place"):
         responses.publish_debate_outcome(official, petition, date(2027, 5, 1), "Debated.")
-    now["now"] = START + timedelta(days=70)
+    frozen.set(START + timedelta(days=70))
     with pytest.raises(InvalidInput) as info:
         responses.publish_debate_outcome(official, petition, date(2027, 5, 1), "", transcript_url="javascript:alert(1)")
     assert set(info.value.errors) == {"overview", "transcript_url"}
@@ -195,7 +195,7 @@ def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petiti
     assert [p.id for p in queries.list_petitions("with_response").items] == [petition.id]
 
 
-def test_similar_petitions_are_found_by_their_words(small, now, creator, moderator):
+def test_similar_petitions_are_found_by_their_words(small, frozen, creator, moderator):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     for title in ("Plant more trees in the Old Town", "Open the library on Sundays", "Fix the potholes on Hill Road"):
         moderation.approve_petition(moderator,

@@ -8,8 +8,8 @@ import pytest
 from civic.extensions import db
 from civic.petitions.services import lifecycle, moderation, signing
 from civic.petitions.models import Petition, Signature
-from tests.conftest import link_in, mail_to, path_of
-from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
+from tests.support.mail import link_in, mail_to, path_of
+from tests.support.petitions import fields, sign_and_confirm, signer, token_in
 
 
 def _sign_form(**overrides):
@@ -46,8 +46,8 @@ def test_bad_signatures_keep_what_was_typed(open_petition, web):
     assert db.session.query(Signature).count() == 3
 
 
-def test_a_closed_petition_cannot_be_signed(open_petition, web, now):
-    now["now"] = open_petition.closes_at + timedelta(seconds=1)
+def test_a_closed_petition_cannot_be_signed(open_petition, web, frozen):
+    frozen.set(open_petition.closes_at + timedelta(seconds=1))
     url = f"/petitions/{open_petition.id}"
     page = web.get(url).get_data(as_text=True)
     assert "Sign this petition" not in page and "Closed on" in page
@@ -82,7 +82,7 @@ def test_withdrawing_through_the_link(open_petition, web, outbox):
     assert web.post(link, {}, form_url="/petitions/").status_code == 400
 
 
-def test_drafting_shows_similar_petitions_first(small, now, web, login_as, moderator):
+def test_drafting_shows_similar_petitions_first(small, frozen, web, login_as, moderator):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     existing = lifecycle.create_petition(moderator, fields(title="Plant more trees in the Old Town"))
     moderation.approve_petition(moderator, existing)
@@ -102,7 +102,7 @@ def test_drafting_shows_similar_petitions_first(small, now, web, login_as, moder
     assert "Plant more trees in the Old Town" in fragment
 
 
-def test_bad_drafts_are_refused_with_the_text_kept(small, now, web, login_as):
+def test_bad_drafts_are_refused_with_the_text_kept(small, frozen, web, login_as):
     login_as()
     response = web.post("/petitions/new", {"title": "https://example.org", "background": "y" * 301,
                                            "area": "Old Town", "action": "create"}, form_url="/petitions/new")
@@ -111,7 +111,7 @@ def test_bad_drafts_are_refused_with_the_text_kept(small, now, web, login_as):
     assert db.session.query(Petition).count() == 0
 
 
-def test_drafts_are_private_until_published(small, now, creator, web, make_user, login_as):
+def test_drafts_are_private_until_published(small, frozen, creator, web, make_user, login_as):
     petition = lifecycle.create_petition(creator, fields())
     assert web.get(f"/petitions/{petition.id}").status_code in (302, 401)
     assert web.get(f"/petitions/{petition.id}.json").status_code in (302, 401, 403)
@@ -123,7 +123,7 @@ def test_drafts_are_private_until_published(small, now, creator, web, make_user,
     assert web.get(f"/petitions/{petition.id}").status_code == 403
 
 
-def test_lists_and_json(open_petition, web, outbox, now, moderator, creator, small):
+def test_lists_and_json(open_petition, web, outbox, frozen, moderator, creator, small):
     sign_and_confirm(open_petition, 1, outbox, email="secret.signer@example.org", name="Secret Signer")
     page = web.get("/petitions/").get_data(as_text=True)
     assert open_petition.title in page and 'data-tally-value="signatures">4</span> signatures' in page
@@ -154,7 +154,7 @@ def test_signers_details_never_appear_in_public(open_petition, web, outbox, logi
 
 
 
-def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, web, now, login_as):
+def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, web, frozen, login_as):
     from civic.discussions.contexts import context_of
     from civic.discussions.models import Discussion
 
@@ -163,11 +163,11 @@ def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, w
     assert about.link_text == open_petition.title and about.accepts_comments
     page = web.get(f"/discussions/{discussion.id}").get_data(as_text=True)
     assert f"/petitions/{open_petition.id}" in page and "This discussion is about the petition" in page
-    now["now"] = open_petition.closes_at + timedelta(seconds=1)
+    frozen.set(open_petition.closes_at + timedelta(seconds=1))
     assert not context_of(discussion).accepts_comments
 
 
-def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, now, web, creator, moderator, outbox):
+def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, frozen, web, creator, moderator, outbox):
     from civic.errors import Conflict, NotAllowed
 
     petition = lifecycle.create_petition(creator, fields())

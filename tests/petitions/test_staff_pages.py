@@ -8,9 +8,9 @@ import pytest
 from civic.audit.models import AuditEntry
 from civic.extensions import db
 from civic.mail.models import Mailing
-from civic.petitions.services import exports, lifecycle, moderation, signing
 from civic.petitions.models import Invalidation, Petition, RejectionReason
-from tests.petitions.conftest import fields, sign_and_confirm, signer, token_in
+from civic.petitions.services import exports, lifecycle, moderation, signing
+from tests.support.petitions import fields, sign_and_confirm, signer, token_in
 
 
 def csrf(web, url, prefix=None):
@@ -41,15 +41,15 @@ def make_pending(creator, outbox, title="Plant more trees on Riverside Avenue", 
 
 
 @pytest.fixture
-def pending(small, now, creator, outbox):
+def pending(small, frozen, creator, outbox):
     return make_pending(creator, outbox)
 
 
 # --- the queue -------------------------------------------------------------------------------
 
-def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(pending, now, creator, moderator,
+def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(pending, frozen, creator, moderator,
                                                                              outbox, web, make_user, client):
-    now["now"] += timedelta(hours=1)
+    frozen.advance(timedelta(hours=1))
     later = make_pending(creator, outbox, title="Open the library on Sundays", first=201)
     moderation.flag_petition(moderator, later, "Is the library the council's?")
     assert client.get("/petitions/moderation").status_code == 302  # to sign in
@@ -71,7 +71,7 @@ def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(pen
     assert 'href="/petitions/moderation"' in web.get("/admin/").get_data(as_text=True)
 
 
-def test_the_queue_says_when_it_is_empty(small, now, moderator, web):
+def test_the_queue_says_when_it_is_empty(small, frozen, moderator, web):
     web.sign_in(moderator.email)
     assert "No petitions are waiting" in web.get("/petitions/moderation").get_data(as_text=True)
 
@@ -360,28 +360,28 @@ def test_officials_download_counts_by_area_without_personal_data(burst, official
     assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 0
 
 
-def test_only_admins_download_signers_and_each_download_is_audited(burst, admin_user, moderator, web):
+def test_only_admins_download_signers_and_each_download_is_audited(burst, admin, moderator, web):
     web.sign_in(moderator.email)
     assert web.get(f"/petitions/{burst.id}/signers.csv").status_code == 403
     assert web.get(f"/petitions/{burst.id}/areas.csv").status_code == 403
     web.post("/sign-out", {})
-    web.sign_in(admin_user.email)
+    web.sign_in(admin.email)
     response = web.get(f"/petitions/{burst.id}/signers.csv")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert body.splitlines()[0] == "Name,Email,Area,Confirmed at"
     assert "bot3@spam.example" in body and len(body.splitlines()) == 1 + burst.signature_count
     entries = db.session.query(AuditEntry).filter_by(action="petition.export_signers").all()
-    assert len(entries) == 1 and entries[0].actor_id == admin_user.id and entries[0].target_id == burst.id
+    assert len(entries) == 1 and entries[0].actor_id == admin.id and entries[0].target_id == burst.id
 
 
-def test_the_signer_export_is_checked_and_audited_before_a_row_is_read(burst, admin_user, moderator):
+def test_the_signer_export_is_checked_and_audited_before_a_row_is_read(burst, admin, moderator):
     from civic.errors import NotAllowed
 
     with pytest.raises(NotAllowed):  # refused at the call, not when the download starts
         exports.signer_export(moderator, burst)
     assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 0
-    header, rows = exports.signer_export(admin_user, burst)
+    header, rows = exports.signer_export(admin, burst)
     assert header == ["Name", "Email", "Area", "Confirmed at"]
     assert db.session.query(AuditEntry).filter_by(action="petition.export_signers").count() == 1
     assert len(list(rows)) == burst.signature_count
@@ -403,7 +403,7 @@ def test_staff_tools_follow_the_state(pending, moderator, official, web):
 
 # --- the creator's list ----------------------------------------------------------------------
 
-def test_creators_see_their_own_petitions_with_state_and_next_step(small, now, creator, moderator, outbox, web,
+def test_creators_see_their_own_petitions_with_state_and_next_step(small, frozen, creator, moderator, outbox, web,
                                                                   make_user, client):
     draft = lifecycle.create_petition(creator, fields(title="Safer crossings on the ring road"))
     opened = make_pending(creator, outbox, title="More benches in Hillcrest park", first=701)
