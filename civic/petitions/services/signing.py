@@ -180,6 +180,9 @@ def sign_petition(petition, fields, *, user=None, client="", sponsor_token=None,
                 )
                 db.session.add(existing)
         except IntegrityError:  # the same mailbox at the same moment: theirs is the one
+            # End the transaction the failed insert began (nothing else is pending): on SQLite it
+            # holds the database's write lock, which must not wait for the email sent below.
+            _commit()
             existing = _signature_by_key(petition, key)
             if existing is None:
                 raise Conflict(_("Your signature was sent twice at once. Please try again.")) from None
