@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test translations extract-messages migrate clean
+.PHONY: run test lint install install-test translations extract-messages migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Civic needs Python 3.11 or newer (set PYTHON=python3.12, for example)")'
@@ -45,7 +45,13 @@ TEST_WORKERS ?= auto
 PARALLEL_TESTS := not browser and not serial
 SERIAL_TESTS := browser or serial
 
-test: install-test translations
+# The layering and the style, checked before any test runs (see docs/architecture.md, "Imports").
+lint: install-test
+	$(BIN)/ruff check civic tests bench wsgi.py
+	$(BIN)/ruff format --check civic tests bench wsgi.py
+	$(BIN)/lint-imports
+
+test: install-test translations lint
 	@status=0; \
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "$(PARALLEL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
 	$(BIN)/python -m pytest -m "$(SERIAL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \

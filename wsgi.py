@@ -1,4 +1,5 @@
 """Entry point: `gunicorn -w 1 --threads 500 wsgi:app` (see README), or `python wsgi.py` for development."""
+
 import os
 
 from civic import create_app

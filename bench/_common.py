@@ -2,6 +2,7 @@
 
 Not a benchmark itself. The scripts in bench/ import it as `_common` (they run as
 `python bench/<name>.py`, so bench/ is on sys.path)."""
+
 import os
 import statistics
 import sys
@@ -137,9 +138,15 @@ def make_users(count, *, prefix="bench", roles=("citizen",)):
     users = []
     for n in range(count):
         email = f"{prefix}{n}@example.org"
-        user = User(display_name=f"{prefix.title()} Person {n}", email=email, email_normalized=email,
-                    password_hash=password_hash, session_token=uuid.uuid4().hex, bio="",
-                    email_verified_at=utcnow())
+        user = User(
+            display_name=f"{prefix.title()} Person {n}",
+            email=email,
+            email_normalized=email,
+            password_hash=password_hash,
+            session_token=uuid.uuid4().hex,
+            bio="",
+            email_verified_at=utcnow(),
+        )
         for role in roles:
             user.roles.append(UserRole(role=role))
         db.session.add(user)
@@ -217,6 +224,8 @@ class CpuWatch:
         own = (end[2] - self.start[2]) / self.ticks
         other = max(0.0, busy - own)
         capacity = wall * self.cores
-        return (f"CPU during the measurement ({wall:.1f} s, {self.cores} cores): machine {100 * busy / capacity:.0f}% "
-                f"busy; this benchmark's processes {100 * own / capacity:.0f}%; other processes "
-                f"{100 * other / capacity:.0f}%")
+        return (
+            f"CPU during the measurement ({wall:.1f} s, {self.cores} cores): machine {100 * busy / capacity:.0f}% "
+            f"busy; this benchmark's processes {100 * own / capacity:.0f}%; other processes "
+            f"{100 * other / capacity:.0f}%"
+        )

@@ -28,6 +28,7 @@ when a request fails.
     .venv/bin/python bench/consultation_export.py
     .venv/bin/python bench/consultation_export.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
+
 import argparse
 import csv
 import importlib.util
@@ -48,15 +49,18 @@ import _common
 import consultation_submit
 import fanout
 
-WORDS = ("the council bus lane street bike park budget school square market noise tree library parking tram "
-         "safety children shop neighbour traffic plan crossing speed water clean air quiet local café plaza "
-         "señal niños árbol").split()
+WORDS = (
+    "the council bus lane street bike park budget school square market noise tree library parking tram "
+    "safety children shop neighbour traffic plan crossing speed water clean air quiet local café plaza "
+    "señal niños árbol"
+).split()
 TRAVEL = ("Bus", "Bike", "Car", "Tram", "On foot")
 EXTRAS = ("Night bus", "Bike lanes", "Car share", "Wider pavements", "More benches")
 PRIORITIES = ("Safety", "Speed", "Cost", "Comfort", "Clean air")
 
 
 # --- seeding -------------------------------------------------------------------------------
+
 
 def survey_questions():
     from civic.consultations.services.questions import QuestionData as Q
@@ -78,8 +82,10 @@ def _sentence(rng, low=5, high=16):
 
 
 def _long_text(rng):
-    parts = [_sentence(rng) + ("," if rng.random() < 0.5 else ".") + " " + _sentence(rng) + "."
-             for _ in range(rng.randint(1, 4))]
+    parts = [
+        _sentence(rng) + ("," if rng.random() < 0.5 else ".") + " " + _sentence(rng) + "."
+        for _ in range(rng.randint(1, 4))
+    ]
     if rng.random() < 0.3:
         parts.insert(1, f'As my neighbour said, "{_sentence(rng, 3, 6).lower()}".')
     return ("\n\n" if rng.random() < 0.4 else " ").join(parts)
@@ -88,8 +94,12 @@ def _long_text(rng):
 def plan_answer(rng, kind, options, n):
     """(value, other_text) as submit_response stores it; some answers are skipped."""
     if kind == "short_text":
-        return (f"{rng.choice(('Old Town', 'River side', 'North Hill', 'Station quarter'))}, street {n % 97}"
-                if rng.random() < 0.85 else "", "")
+        return (
+            f"{rng.choice(('Old Town', 'River side', 'North Hill', 'Station quarter'))}, street {n % 97}"
+            if rng.random() < 0.85
+            else "",
+            "",
+        )
     if kind == "long_text":
         return _long_text(rng), ""
     if kind == "single_choice":
@@ -123,14 +133,25 @@ def seed_responses(consultation, user_ids, rng, *, chunk=10_000):
     responses = []
     for user_id in user_ids:
         submitted = start + timedelta(seconds=rng.uniform(0, 19 * 86400))
-        responses.append({"consultation_id": consultation.id, "user_id": user_id, "created_at": submitted,
-                          "updated_at": submitted, "submitted_at": submitted, "first_submitted_at": submitted})
+        responses.append(
+            {
+                "consultation_id": consultation.id,
+                "user_id": user_id,
+                "created_at": submitted,
+                "updated_at": submitted,
+                "submitted_at": submitted,
+                "first_submitted_at": submitted,
+            }
+        )
     for first in range(0, len(responses), chunk):
-        db.session.execute(insert(Response.__table__), responses[first:first + chunk])
-    ids = db.session.scalars(select(Response.id).where(Response.consultation_id == consultation.id)
-                             .order_by(Response.id)).all()
-    questions = [(q.id, q.kind, tuple(q.options or ()) if q.kind != "scale" else (q.scale_min, q.scale_max))
-                 for q in consultation.questions]
+        db.session.execute(insert(Response.__table__), responses[first : first + chunk])
+    ids = db.session.scalars(
+        select(Response.id).where(Response.consultation_id == consultation.id).order_by(Response.id)
+    ).all()
+    questions = [
+        (q.id, q.kind, tuple(q.options or ()) if q.kind != "scale" else (q.scale_min, q.scale_max))
+        for q in consultation.questions
+    ]
     rows = []
     for response_id in ids:
         for question_id, kind, options in questions:
@@ -141,8 +162,7 @@ def seed_responses(consultation, user_ids, rng, *, chunk=10_000):
                 rows = []
     if rows:
         db.session.execute(insert(Answer.__table__), rows)
-    db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
-                       .values(response_count=len(ids)))
+    db.session.execute(update(Consultation).where(Consultation.id == consultation.id).values(response_count=len(ids)))
     db.session.commit()
     return len(ids)
 
@@ -164,8 +184,9 @@ def prepare_database(workdir, database_uri, sizes):
         users = consultation_submit.bulk_citizens(max(sizes), "resident")
         user_ids = sorted(users.values())
         for size in sizes:
-            consultation = consultation_submit.open_consultation(official, f"Getting around ({size:,} responses)",
-                                                                 survey_questions())
+            consultation = consultation_submit.open_consultation(
+                official, f"Getting around ({size:,} responses)", survey_questions()
+            )
             made.append((consultation.id, seed_responses(consultation, user_ids[:size], rng)))
             questions = len(consultation.questions)
         db.session.remove()
@@ -174,6 +195,7 @@ def prepare_database(workdir, database_uri, sizes):
 
 
 # --- memory of the serving process ---------------------------------------------------------
+
 
 def status_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
@@ -227,6 +249,7 @@ def serving_pid(process, kind, timeout=30):
 
 
 # --- the export ----------------------------------------------------------------------------
+
 
 class CountingReader(io.RawIOBase):
     """Bytes of the response body as they arrive, counted."""
@@ -296,14 +319,22 @@ def export_once(session, base, consultation_id, expected_rows, columns, pid, fmt
         problems.append("response ids doubled or out of order")
     peak = max(hwm, sampled) if reset else sampled
     return {
-        "rows": rows, "bytes": reader.bytes if reader else 0, "time": elapsed,
+        "rows": rows,
+        "bytes": reader.bytes if reader else 0,
+        "time": elapsed,
         "first_byte": (reader.first_byte_at - started) if reader and reader.first_byte_at else float("nan"),
-        "before": before, "peak": peak, "hwm": hwm if reset else None, "sampled": sampled, "after": after,
-        "problems": problems, "status": response.status_code,
+        "before": before,
+        "peak": peak,
+        "hwm": hwm if reset else None,
+        "sampled": sampled,
+        "after": after,
+        "problems": problems,
+        "status": response.status_code,
     }
 
 
 # --- for contrast: the rows held in memory ------------------------------------------------
+
 
 def _held_child(database_uri, workdir, consultation_id, warm_id, email, out):
     """In a fresh process: RSS growth from holding every row of export_responses in a list."""
@@ -314,8 +345,8 @@ def _held_child(database_uri, workdir, consultation_id, warm_id, email, out):
 
     from civic import create_app
     from civic.accounts.models import User
-    from civic.consultations.services.results import export_responses
     from civic.consultations.models import Consultation
+    from civic.consultations.services.results import export_responses
     from civic.extensions import db
 
     app = create_app(_common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri))
@@ -334,9 +365,17 @@ def _held_child(database_uri, workdir, consultation_id, warm_id, email, out):
         csv.writer(buffer).writerows(rows)
         text = buffer.getvalue()
         with_text = status_kib(os.getpid(), "VmRSS")
-        out.put({"rows": len(rows) - 1, "before": before, "held": held, "with_text": with_text,
-                 "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "chars": len(text),
-                 "time": elapsed})
+        out.put(
+            {
+                "rows": len(rows) - 1,
+                "before": before,
+                "held": held,
+                "with_text": with_text,
+                "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "chars": len(text),
+                "time": elapsed,
+            }
+        )
 
 
 def held_in_memory(database_uri, workdir, consultation_id, warm_id, email):
@@ -353,6 +392,7 @@ def held_in_memory(database_uri, workdir, consultation_id, warm_id, email):
 
 # --- the coordinator -----------------------------------------------------------------------
 
+
 def mib(kib):
     return kib / 1024
 
@@ -363,31 +403,46 @@ def run(args, workdir, database_uri, label):
     made, email, questions = prepare_database(workdir, database_uri, sizes)
     (big_id, big_n), (small_id, small_n), (warm_id, warm_n) = made
     columns = 2 + questions
-    print(f"database: {label}; seeded consultations of {big_n:,}, {small_n:,} and {warm_n:,} submitted responses "
-          f"({questions} questions, {(big_n + small_n + warm_n) * questions:,} answers) in "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"database: {label}; seeded consultations of {big_n:,}, {small_n:,} and {warm_n:,} submitted responses "
+        f"({questions} questions, {(big_n + small_n + warm_n) * questions:,} answers) in "
+        f"{time.monotonic() - started:.1f} s"
+    )
 
     port = fanout.free_port()
     env = fanout.server_environment(workdir, database_uri, port, None, f"civic-bench-{uuid.uuid4().hex[:8]}")
-    process, log = fanout.start_server(workdir, 0, env, sys.executable,
-                                       SimpleNamespace(server=args.server, gunicorn_threads=args.threads))
+    process, log = fanout.start_server(
+        workdir, 0, env, sys.executable, SimpleNamespace(server=args.server, gunicorn_threads=args.threads)
+    )
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
         fanout.wait_until_serving(base, process, Path(workdir) / "server0.log")
         pid = serving_pid(process, args.server)
-        kind = (f"gunicorn -w 1 --threads {args.threads} wsgi:app (worker pid {pid})" if args.server == "gunicorn"
-                else f"python wsgi.py (Werkzeug development server, pid {pid})")
+        kind = (
+            f"gunicorn -w 1 --threads {args.threads} wsgi:app (worker pid {pid})"
+            if args.server == "gunicorn"
+            else f"python wsgi.py (Werkzeug development server, pid {pid})"
+        )
         print(f"server: {kind} at {base}; RSS after startup {mib(status_kib(pid, 'VmRSS')):.1f} MiB")
         session = fanout.signed_in_session(base, email)
         for _ in range(3):
-            warm = export_once(session, base, small_id if args.warm_with_small else warm_id,
-                               small_n if args.warm_with_small else warm_n, columns, pid, args.format)
+            warm = export_once(
+                session,
+                base,
+                small_id if args.warm_with_small else warm_id,
+                small_n if args.warm_with_small else warm_n,
+                columns,
+                pid,
+                args.format,
+            )
             if warm["problems"]:
                 sys.exit(f"warm-up export failed: {warm['problems']}")
         baseline = status_kib(pid, "VmRSS")
-        print(f"after sign-in and 3 warm-up exports ({small_n if args.warm_with_small else warm_n:,} responses "
-              f"each): RSS {mib(baseline):.1f} MiB (the baseline)")
+        print(
+            f"after sign-in and 3 warm-up exports ({small_n if args.warm_with_small else warm_n:,} responses "
+            f"each): RSS {mib(baseline):.1f} MiB (the baseline)"
+        )
         allowed = reset_peak(pid)
         print(f"peak reset through /proc/{pid}/clear_refs: {'yes' if allowed else 'NOT ALLOWED (sampled only)'}")
         watch = _common.CpuWatch([os.getpid()] + fanout.process_tree(process.pid))
@@ -401,15 +456,21 @@ def run(args, workdir, database_uri, label):
         fanout.stop_server(process)
         log.close()
 
-    print(f"\nGET /consultations/<id>/export.{args.format}, streamed and parsed by the client "
-          f"(memory is the serving process's, MiB):")
-    print(f"  {'responses':>9} {'rows':>7} {'MB':>7} {'1st byte':>9} {'total':>8} {'rows/s':>7}   "
-          f"{'before':>7} {'peak':>7} {'peak-before':>11} {'after':>7}   {'sampled peak':>12}")
+    print(
+        f"\nGET /consultations/<id>/export.{args.format}, streamed and parsed by the client "
+        f"(memory is the serving process's, MiB):"
+    )
+    print(
+        f"  {'responses':>9} {'rows':>7} {'MB':>7} {'1st byte':>9} {'total':>8} {'rows/s':>7}   "
+        f"{'before':>7} {'peak':>7} {'peak-before':>11} {'after':>7}   {'sampled peak':>12}"
+    )
     for r in results:
-        print(f"  {r['n']:>9,} {r['rows']:>7,} {r['bytes'] / 1e6:>7.1f} {r['first_byte'] * 1000:>7.0f}ms "
-              f"{r['time']:>7.2f}s {r['rows'] / r['time']:>7,.0f}   {mib(r['before']):>7.1f} {mib(r['peak']):>7.1f} "
-              f"{mib(r['peak'] - r['before']):>11.1f} {mib(r['after']):>7.1f}   {mib(r['sampled']):>12.1f}"
-              + (f"   PROBLEMS: {'; '.join(r['problems'])}" if r["problems"] else ""))
+        print(
+            f"  {r['n']:>9,} {r['rows']:>7,} {r['bytes'] / 1e6:>7.1f} {r['first_byte'] * 1000:>7.0f}ms "
+            f"{r['time']:>7.2f}s {r['rows'] / r['time']:>7,.0f}   {mib(r['before']):>7.1f} {mib(r['peak']):>7.1f} "
+            f"{mib(r['peak'] - r['before']):>11.1f} {mib(r['after']):>7.1f}   {mib(r['sampled']):>12.1f}"
+            + (f"   PROBLEMS: {'; '.join(r['problems'])}" if r["problems"] else "")
+        )
     print(cpu + " (while exporting)")
 
     small = [r for r in results if r["name"] == "small"]
@@ -420,39 +481,57 @@ def run(args, workdir, database_uri, label):
     problems = [p for r in results for p in r["problems"]]
     ok = difference <= args.max_growth_mb and not problems
     big_bytes = big[0]["bytes"]
-    print(f"\n{big_n:,}-response export: {big[0]['rows']:,} rows, {big_bytes / 1e6:.1f} MB in {big[0]['time']:.1f} s; "
-          f"peak {mib(big_peak):.1f} MiB = baseline + {mib(big_peak - baseline):.1f} MiB, for a body of "
-          f"{big_bytes / 2**20:.1f} MiB")
-    print(f"{small_n:,}-response export: peak {mib(small_peak):.1f} MiB = baseline + "
-          f"{mib(small_peak - baseline):.1f} MiB")
+    print(
+        f"\n{big_n:,}-response export: {big[0]['rows']:,} rows, {big_bytes / 1e6:.1f} MB in {big[0]['time']:.1f} s; "
+        f"peak {mib(big_peak):.1f} MiB = baseline + {mib(big_peak - baseline):.1f} MiB, for a body of "
+        f"{big_bytes / 2**20:.1f} MiB"
+    )
+    print(
+        f"{small_n:,}-response export: peak {mib(small_peak):.1f} MiB = baseline + {mib(small_peak - baseline):.1f} MiB"
+    )
     if args.contrast:
         held = held_in_memory(database_uri, workdir, big_id, warm_id, email)
-        print(f"for contrast, in a separate process: list(export_responses(...)) of the {held['rows']:,} responses "
-              f"({held['time']:.1f} s) adds {mib(held['held'] - held['before']):.1f} MiB of RSS, and the CSV text of "
-              f"them as one string another {mib(held['with_text'] - held['held']):.1f} MiB: what a non-streaming "
-              f"export would hold")
-    print(f"\nRESULT: the {big_n:,}-response export peaks {difference:+.1f} MiB above the {small_n:,}-response one "
-          f"(limit {args.max_growth_mb:.0f}); {len(problems)} problems: {'ok' if ok else 'FAIL'}")
+        print(
+            f"for contrast, in a separate process: list(export_responses(...)) of the {held['rows']:,} responses "
+            f"({held['time']:.1f} s) adds {mib(held['held'] - held['before']):.1f} MiB of RSS, and the CSV text of "
+            f"them as one string another {mib(held['with_text'] - held['held']):.1f} MiB: what a non-streaming "
+            f"export would hold"
+        )
+    print(
+        f"\nRESULT: the {big_n:,}-response export peaks {difference:+.1f} MiB above the {small_n:,}-response one "
+        f"(limit {args.max_growth_mb:.0f}); {len(problems)} problems: {'ok' if ok else 'FAIL'}"
+    )
     return ok
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="PostgreSQL server to create a temporary database on "
-                                               "(default: a SQLite file in a temporary directory)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to create a temporary database on (default: a SQLite file in a temporary directory)",
+    )
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--big", type=int, default=50_000)
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--warmup-size", type=int, default=200)
-    parser.add_argument("--warm-with-small", action="store_true",
-                        help="warm up with the small consultation instead of the tiny one")
+    parser.add_argument(
+        "--warm-with-small", action="store_true", help="warm up with the small consultation instead of the tiny one"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="measure small, big this many times")
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
-    parser.add_argument("--no-contrast", dest="contrast", action="store_false",
-                        help="skip measuring, in a separate process, what holding all the rows would cost")
+    parser.add_argument(
+        "--no-contrast",
+        dest="contrast",
+        action="store_false",
+        help="skip measuring, in a separate process, what holding all the rows would cost",
+    )
     parser.add_argument("--max-growth-mb", type=float, default=50.0)
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="auto: gunicorn when it is installed in this Python, else python wsgi.py")
+    parser.add_argument(
+        "--server",
+        choices=("auto", "gunicorn", "werkzeug"),
+        default="auto",
+        help="auto: gunicorn when it is installed in this Python, else python wsgi.py",
+    )
     parser.add_argument("--threads", type=int, default=8, help="gunicorn --threads")
     args = parser.parse_args()
     if args.server == "auto":
@@ -462,8 +541,7 @@ def main():
             with _common.TemporaryPostgres(args.database_url, keep=args.keep_database) as url:
                 ok = run(args, workdir, url, f"PostgreSQL, temporary database on {args.database_url.split('@')[-1]}")
         else:
-            ok = run(args, workdir, f"sqlite:///{Path(workdir) / 'civic.sqlite3'}",
-                     f"SQLite file in {workdir}")
+            ok = run(args, workdir, f"sqlite:///{Path(workdir) / 'civic.sqlite3'}", f"SQLite file in {workdir}")
     sys.exit(0 if ok else 1)
 
 

@@ -33,6 +33,7 @@ Exit status 1 when a check fails.
     .venv/bin/python bench/consultation_submit.py
     .venv/bin/python bench/consultation_submit.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
+
 import argparse
 import importlib.util
 import os
@@ -57,12 +58,20 @@ EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)[\w.]*
 TRAVEL = ("Bus", "Bike", "Car", "Tram")
 EXTRAS = ("Night bus", "Bike lanes", "Car share", "Wider pavements")
 PRIORITIES = ("Safety", "Speed", "Cost", "Comfort")
-PHRASES = ("More frequent buses at night", "a safe crossing near the school", "fewer cars on Saturdays",
-           "cheaper monthly tickets", "a covered bike park, please", "benches along the river path",
-           "trams that run on time", "lower speed limits, \"really\" enforced")
+PHRASES = (
+    "More frequent buses at night",
+    "a safe crossing near the school",
+    "fewer cars on Saturdays",
+    "cheaper monthly tickets",
+    "a covered bike park, please",
+    "benches along the river path",
+    "trams that run on time",
+    'lower speed limits, "really" enforced',
+)
 
 
 # --- setup ---------------------------------------------------------------------------------
+
 
 def bulk_citizens(count, prefix):
     """Verified citizens inserted in bulk, sharing one password hash. Returns {email: user_id}."""
@@ -75,16 +84,30 @@ def bulk_citizens(count, prefix):
 
     password_hash = passwords.hash_password(_common.PASSWORD)
     now = utcnow()
-    rows = [{"email": f"{prefix}{n}@example.org", "email_normalized": f"{prefix}{n}@example.org",
-             "display_name": f"{prefix.title()} Person {n}", "handle": f"{prefix}_{n}", "bio": "",
-             "password_hash": password_hash, "session_token": uuid.uuid4().hex, "email_verified_at": now,
-             "created_at": now, "updated_at": now} for n in range(count)]
+    rows = [
+        {
+            "email": f"{prefix}{n}@example.org",
+            "email_normalized": f"{prefix}{n}@example.org",
+            "display_name": f"{prefix.title()} Person {n}",
+            "handle": f"{prefix}_{n}",
+            "bio": "",
+            "password_hash": password_hash,
+            "session_token": uuid.uuid4().hex,
+            "email_verified_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    ]
     for start in range(0, count, 5000):
-        db.session.execute(insert(User.__table__), rows[start:start + 5000])
+        db.session.execute(insert(User.__table__), rows[start : start + 5000])
     mine = User.email_normalized.like(f"{prefix}%@example.org")
-    db.session.execute(insert(UserRole.__table__).from_select(
-        ["user_id", "role", "granted_at"], select(User.id, literal("citizen"), literal(now, UserRole.granted_at.type))
-        .where(mine)))
+    db.session.execute(
+        insert(UserRole.__table__).from_select(
+            ["user_id", "role", "granted_at"],
+            select(User.id, literal("citizen"), literal(now, UserRole.granted_at.type)).where(mine),
+        )
+    )
     db.session.commit()
     return dict(db.session.execute(select(User.email_normalized, User.id).where(mine)).all())
 
@@ -98,10 +121,18 @@ def open_consultation(official, title, questions):
 
     now = clock.now()
     local = lambda moment: clock.utc_to_local(moment).replace(tzinfo=None, microsecond=0)  # noqa: E731
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title=title, summary="How do you get around town, and what would make it better?",
-        body_markdown="The council is planning the next five years of **transport**.", topic="Transport",
-        area="Whole town", opens_local=local(now - timedelta(hours=1)), closes_local=local(now + timedelta(days=1))))
+    consultation = lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title=title,
+            summary="How do you get around town, and what would make it better?",
+            body_markdown="The council is planning the next five years of **transport**.",
+            topic="Transport",
+            area="Whole town",
+            opens_local=local(now - timedelta(hours=1)),
+            closes_local=local(now + timedelta(days=1)),
+        ),
+    )
     for data in questions:
         save_question(official, consultation, data)
     lifecycle.publish_consultation(official, consultation)
@@ -117,8 +148,13 @@ def survey_questions():
         Q(kind="long_text", prompt="What would make your trips better?", required=True, section="Getting around"),
         Q(kind="single_choice", prompt="How do you usually travel?", options=TRAVEL, allow_other=True, required=True),
         Q(kind="multiple_choice", prompt="Which would you use?", options=EXTRAS),
-        Q(kind="scale", prompt="How safe do you feel cycling?", scale="0-10", scale_min_label="Not at all",
-          scale_max_label="Completely"),
+        Q(
+            kind="scale",
+            prompt="How safe do you feel cycling?",
+            scale="0-10",
+            scale_min_label="Not at all",
+            scale_max_label="Completely",
+        ),
         Q(kind="ranking", prompt="Rank these priorities", options=PRIORITIES),
         Q(kind="yes_no", prompt="Would you support a car-free Saturday?", required=True),
     ]
@@ -134,8 +170,9 @@ def prepare_database(workdir, database_uri, accounts):
     with app.app_context():
         official = _common.make_users(1, prefix="submitofficial", roles=("citizen", "official"))[0]
         consultation = open_consultation(official, "Getting around town", survey_questions())
-        questions = [SimpleNamespace(id=q.id, kind=q.kind, options=list(q.options or ()))
-                     for q in consultation.questions]
+        questions = [
+            SimpleNamespace(id=q.id, kind=q.kind, options=list(q.options or ())) for q in consultation.questions
+        ]
         users = bulk_citizens(accounts, "citizen")
         consultation_id = consultation.id
         db.session.remove()
@@ -145,6 +182,7 @@ def prepare_database(workdir, database_uri, accounts):
 
 
 # --- what each account answers -------------------------------------------------------------
+
 
 def plan_answers(n, questions, rng):
     """(form fields, expected stored {question_id: (value, other_text)}) for account n."""
@@ -185,6 +223,7 @@ def plan_answers(n, questions, rng):
 
 # --- the clients ---------------------------------------------------------------------------
 
+
 class Record:
     """Statuses and timings, shared by the client threads."""
 
@@ -223,8 +262,9 @@ def new_session():
     from urllib3.util.retry import Retry
 
     session = requests.Session()
-    retry = Retry(total=2, connect=2, read=2, status=0, redirect=0, allowed_methods=frozenset({"GET"}),
-                  raise_on_status=False)
+    retry = Retry(
+        total=2, connect=2, read=2, status=0, redirect=0, allowed_methods=frozenset({"GET"}), raise_on_status=False
+    )
     session.mount("http://", HTTPAdapter(max_retries=retry))
     return session
 
@@ -233,8 +273,14 @@ def sign_in(base, email, record):
     session = new_session()
     page = request(record, "GET /sign-in", email, session.get, base + "/sign-in")
     token = CSRF.search(page.text).group(1) if page is not None and CSRF.search(page.text) else ""
-    done = request(record, "POST /sign-in", email, session.post, base + "/sign-in",
-                   data={"csrf_token": token, "email": email, "password": _common.PASSWORD})
+    done = request(
+        record,
+        "POST /sign-in",
+        email,
+        session.post,
+        base + "/sign-in",
+        data={"csrf_token": token, "email": email, "password": _common.PASSWORD},
+    )
     session.close()  # its connection would sit idle until the responding phase: start afresh then
     return session if done is not None and done.status_code == 302 else None
 
@@ -257,11 +303,20 @@ def respond(base, consultation_id, session, account, form, record, barrier=None,
         if barrier is not None and together:
             barrier.wait()
         review_start = time.monotonic()
-        reviewed = request(record, "POST respond (review)", account, session.post, url,
-                           data={**form, "csrf_token": token, "action": "review"})
+        reviewed = request(
+            record,
+            "POST respond (review)",
+            account,
+            session.post,
+            url,
+            data={**form, "csrf_token": token, "action": "review"},
+        )
         review_time = time.monotonic() - review_start
-        if reviewed is not None and reviewed.status_code == 302 and \
-                not reviewed.headers.get("Location", "").endswith("/respond/review"):
+        if (
+            reviewed is not None
+            and reviewed.status_code == 302
+            and not reviewed.headers.get("Location", "").endswith("/respond/review")
+        ):
             record.status("POST respond (review)", f"302 to {reviewed.headers.get('Location')}", account)
     if barrier is not None and not together:
         barrier.wait()
@@ -278,8 +333,10 @@ def respond(base, consultation_id, session, account, form, record, barrier=None,
         record.submit.append(end - submit_start)
         if barrier is None:
             record.flow.append(end - started)
-    return (reviewed.status_code if reviewed is not None else "-" if not review else "error",
-            submitted.status_code if submitted is not None else "error")
+    return (
+        reviewed.status_code if reviewed is not None else "-" if not review else "error",
+        submitted.status_code if submitted is not None else "error",
+    )
 
 
 def run_clients(base, consultation_id, accounts, sessions, second_sessions, forms, clients, record, together):
@@ -304,15 +361,23 @@ def run_clients(base, consultation_id, accounts, sessions, second_sessions, form
                 continue
             barrier = threading.Barrier(2, timeout=300)
             other = {}
-            helper = threading.Thread(target=lambda: other.update(
-                result=respond(base, consultation_id, second, n, forms[n], record, barrier, review=together,
-                               together=together)))
+            helper = threading.Thread(
+                target=lambda other=other, second=second, n=n, barrier=barrier: other.update(
+                    result=respond(
+                        base, consultation_id, second, n, forms[n], record, barrier, review=together, together=together
+                    )
+                )
+            )
             helper.start()
             first = respond(base, consultation_id, session, n, forms[n], record, barrier, together=together)
             helper.join()
             with record.lock:
-                record.pairs[(tuple(sorted(map(str, (first[0], other["result"][0])))),
-                              tuple(sorted(map(str, (first[1], other["result"][1])))))] += 1
+                record.pairs[
+                    (
+                        tuple(sorted(map(str, (first[0], other["result"][0])))),
+                        tuple(sorted(map(str, (first[1], other["result"][1])))),
+                    )
+                ] += 1
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.monotonic()
@@ -337,6 +402,7 @@ def sign_everyone_in(base, emails, doubles, clients, record):
 
 # --- checks --------------------------------------------------------------------------------
 
+
 def check_database(workdir, database_uri, consultation_id, users, expected):
     from sqlalchemy import func, select
 
@@ -347,28 +413,32 @@ def check_database(workdir, database_uri, consultation_id, users, expected):
     app = create_app(_common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri))
     with app.app_context():
         mine = Response.consultation_id == consultation_id
-        rows = db.session.execute(select(Response.id, Response.user_id, Response.submitted_at,
-                                         Response.first_submitted_at).where(mine)).all()
+        rows = db.session.execute(
+            select(Response.id, Response.user_id, Response.submitted_at, Response.first_submitted_at).where(mine)
+        ).all()
         per_user = Counter(row.user_id for row in rows)
         count = db.session.scalar(select(Consultation.response_count).where(Consultation.id == consultation_id))
         answers = {}
-        for answer in db.session.execute(select(Answer.response_id, Answer.question_id, Answer.value,
-                                                Answer.other_text).join(Response).where(mine)):
+        for answer in db.session.execute(
+            select(Answer.response_id, Answer.question_id, Answer.value, Answer.other_text).join(Response).where(mine)
+        ):
             answers.setdefault(answer.response_id, {})[answer.question_id] = (answer.value, answer.other_text)
         answer_rows = db.session.scalar(select(func.count(Answer.id)).join(Response).where(mine))
         db.session.remove()
         db.engine.dispose()
     by_user = {row.user_id: row for row in rows}
-    account_of = {user_id: int(email[len("citizen"):-len("@example.org")]) for email, user_id in users.items()}
-    matching = sum(1 for row in rows if row.user_id in account_of
-                   and answers.get(row.id) == expected[account_of[row.user_id]])
+    account_of = {user_id: int(email[len("citizen") : -len("@example.org")]) for email, user_id in users.items()}
+    matching = sum(
+        1 for row in rows if row.user_id in account_of and answers.get(row.id) == expected[account_of[row.user_id]]
+    )
     return {
         "rows": len(rows),
         "submitted": sum(1 for row in rows if row.submitted_at is not None),
         "first_submitted": sum(1 for row in rows if row.first_submitted_at is not None),
         "duplicates": sum(1 for c in per_user.values() if c > 1),
-        "missing": sum(1 for user_id in users.values() if user_id not in by_user
-                       or by_user[user_id].submitted_at is None),
+        "missing": sum(
+            1 for user_id in users.values() if user_id not in by_user or by_user[user_id].submitted_at is None
+        ),
         "response_count": count,
         "answer_rows": answer_rows,
         "matching": matching,
@@ -406,6 +476,7 @@ def server_log_errors(path):
 
 # --- the coordinator -----------------------------------------------------------------------
 
+
 def fmt(values):
     median, p95, top = _common.summary_ms(values)
     return f"p50 {median:7.1f} ms   p95 {p95:7.1f} ms   max {top:7.1f} ms   (n={len(values)})"
@@ -420,9 +491,11 @@ def run(args, workdir, database_uri, label):
     expected = [exp for _form, exp in planned]
     step = max(1, round(1 / args.double_fraction)) if args.double_fraction > 0 else 0
     doubles = [n for n in range(args.accounts) if step and n % step == step // 2]
-    print(f"database: {label}; seeded {args.accounts:,} citizens and consultation {consultation_id} "
-          f"({len(questions)} questions: {', '.join(q.kind for q in questions)}) in "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"database: {label}; seeded {args.accounts:,} citizens and consultation {consultation_id} "
+        f"({len(questions)} questions: {', '.join(q.kind for q in questions)}) in "
+        f"{time.monotonic() - started:.1f} s"
+    )
 
     port = fanout.free_port()
     env = fanout.server_environment(workdir, database_uri, port, None, f"civic-bench-{uuid.uuid4().hex[:8]}")
@@ -432,25 +505,39 @@ def run(args, workdir, database_uri, label):
     log_path = Path(workdir) / "server0.log"
     try:
         fanout.wait_until_serving(base, process, log_path)
-        kind = (f"gunicorn -w 1 --threads {args.threads} wsgi:app" if args.server == "gunicorn"
-                else "python wsgi.py (Werkzeug development server)")
+        kind = (
+            f"gunicorn -w 1 --threads {args.threads} wsgi:app"
+            if args.server == "gunicorn"
+            else "python wsgi.py (Werkzeug development server)"
+        )
         print(f"server: {kind} at {base}")
         record = Record()
         t0 = time.monotonic()
         sessions, second_sessions = sign_everyone_in(base, emails, doubles, args.clients, record)
         sign_in_time = time.monotonic() - t0
         signed = sum(1 for s in sessions.values() if s) + sum(1 for s in second_sessions.values() if s)
-        print(f"signed in {signed:,} of {args.accounts + len(doubles):,} sessions ({args.accounts:,} accounts + "
-              f"{len(doubles)} second sessions) with {args.clients} clients in {sign_in_time:.1f} s "
-              f"({signed / sign_in_time:.0f}/s)")
+        print(
+            f"signed in {signed:,} of {args.accounts + len(doubles):,} sessions ({args.accounts:,} accounts + "
+            f"{len(doubles)} second sessions) with {args.clients} clients in {sign_in_time:.1f} s "
+            f"({signed / sign_in_time:.0f}/s)"
+        )
         ready = [n for n in range(args.accounts) if sessions.get(n)]
         second_sessions = {n: s for n, s in second_sessions.items() if s and sessions.get(n)}
 
         server_pids = fanout.process_tree(process.pid)
         watch = _common.CpuWatch([os.getpid()] + server_pids)
         cpu_before = cpu_seconds(server_pids), cpu_seconds([os.getpid()])
-        wall = run_clients(base, consultation_id, ready, sessions, second_sessions, forms, args.clients, record,
-                           args.double_step == "both")
+        wall = run_clients(
+            base,
+            consultation_id,
+            ready,
+            sessions,
+            second_sessions,
+            forms,
+            args.clients,
+            record,
+            args.double_step == "both",
+        )
         cpu = watch.report()
         server_cpu = cpu_seconds(server_pids) - cpu_before[0]
         client_cpu = cpu_seconds([os.getpid()]) - cpu_before[1]
@@ -461,22 +548,25 @@ def run(args, workdir, database_uri, label):
     unhandled, kinds = server_log_errors(log_path)
     mails = len(list((Path(workdir) / "instance" / "outbox").glob("*.eml")))
 
-    print(f"\nresponding: {len(ready):,} accounts by {args.clients} client threads in {wall:.1f} s: "
-          f"{len(ready) / wall:.1f} responses/s ({len(second_sessions)} of them also from a second session "
-          f"at the same moment, on a helper thread; --double-step {args.double_step})")
+    print(
+        f"\nresponding: {len(ready):,} accounts by {args.clients} client threads in {wall:.1f} s: "
+        f"{len(ready) / wall:.1f} responses/s ({len(second_sessions)} of them also from a second session "
+        f"at the same moment, on a helper thread; --double-step {args.double_step})"
+    )
     print("  each response is GET respond, POST respond (action=review), GET review, POST submit")
     if record.flow:
         print(f"  whole response (4 requests, single sessions): {fmt(record.flow)}")
     print(f"  POST respond (review):                        {fmt(record.review)}")
     print(f"  POST respond/submit:                          {fmt(record.submit)}")
     print("  HTTP statuses per step:")
-    for step in ("GET /sign-in", "POST /sign-in", "GET respond", "POST respond (review)", "GET review",
-                 "POST submit"):
+    for step in ("GET /sign-in", "POST /sign-in", "GET respond", "POST respond (review)", "GET review", "POST submit"):
         found = {status: c for (s, status), c in record.statuses.items() if s == step}
         print(f"    {step:24} " + ", ".join(f"{status}: {c:,}" for status, c in sorted(found.items(), key=str)))
     if record.pairs:
-        print(f"  the {len(second_sessions)} double accounts, statuses of the two sessions' (review POSTs) and "
-              f"(submit POSTs):")
+        print(
+            f"  the {len(second_sessions)} double accounts, statuses of the two sessions' (review POSTs) and "
+            f"(submit POSTs):"
+        )
         for (review, submit), c in sorted(record.pairs.items(), key=lambda item: -item[1]):
             print(f"    review {'+'.join(review):9} submit {'+'.join(submit):9} {c:4} accounts")
     for (step, status), (account, body) in sorted(record.samples.items(), key=str):
@@ -484,16 +574,21 @@ def run(args, workdir, database_uri, label):
         print(f"  first {status} on {step} (account {account}): {text}")
     print(f"  receipts in the outbox: {mails:,}")
     print(cpu + " (while responding)")
-    print(f"  of which the server process(es) {server_cpu / wall:.2f} cores (one gunicorn worker is one GIL), "
-          f"the client threads {client_cpu / wall:.2f} cores")
+    print(
+        f"  of which the server process(es) {server_cpu / wall:.2f} cores (one gunicorn worker is one GIL), "
+        f"the client threads {client_cpu / wall:.2f} cores"
+    )
     print(f"  server log: {unhandled} unhandled errors" + ("; exception lines:" if kinds else ""))
     for line, c in kinds.most_common(8):
         print(f"    {c:5} x {line}")
 
     n = args.accounts
     http_500 = sum(c for (step, status), c in record.statuses.items() if status == 500)
-    other_failures = sum(c for (step, status), c in record.statuses.items()
-                         if not isinstance(status, int) or (status >= 400 and status != 500))
+    other_failures = sum(
+        c
+        for (step, status), c in record.statuses.items()
+        if not isinstance(status, int) or (status >= 400 and status != 500)
+    )
     results = [
         ("response rows for the consultation", checks["rows"], n),
         ("submitted responses", checks["submitted"], n),
@@ -514,26 +609,42 @@ def run(args, workdir, database_uri, label):
         ok &= good
         print(f"  {name + ':':55} {value:>7,} (expected {want:,})  {'ok' if good else 'FAIL'}")
     print(f"  (other 4xx or failed requests, not a check: {other_failures:,})")
-    print(f"\nRESULT: {len(ready) / wall:.1f} responses/s; submit p50 {_common.summary_ms(record.submit)[0]:.0f} ms, "
-          f"p95 {_common.summary_ms(record.submit)[1]:.0f} ms; every response stored exactly once: "
-          f"{'ok' if ok else 'FAIL'}")
+    print(
+        f"\nRESULT: {len(ready) / wall:.1f} responses/s; submit p50 {_common.summary_ms(record.submit)[0]:.0f} ms, "
+        f"p95 {_common.summary_ms(record.submit)[1]:.0f} ms; every response stored exactly once: "
+        f"{'ok' if ok else 'FAIL'}"
+    )
     return ok
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="PostgreSQL server to create a temporary database on "
-                                               "(default: a SQLite file in a temporary directory)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to create a temporary database on (default: a SQLite file in a temporary directory)",
+    )
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--double-fraction", type=float, default=0.05,
-                        help="share of accounts that also respond from a second session at the same moment")
-    parser.add_argument("--double-step", choices=("both", "submit"), default="both",
-                        help="both: the two sessions send the review POST and the submit POST at the same "
-                             "moment; submit: the first session reviews alone, then both submit at once")
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="auto: gunicorn when it is installed in this Python, else python wsgi.py")
+    parser.add_argument(
+        "--double-fraction",
+        type=float,
+        default=0.05,
+        help="share of accounts that also respond from a second session at the same moment",
+    )
+    parser.add_argument(
+        "--double-step",
+        choices=("both", "submit"),
+        default="both",
+        help="both: the two sessions send the review POST and the submit POST at the same "
+        "moment; submit: the first session reviews alone, then both submit at once",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("auto", "gunicorn", "werkzeug"),
+        default="auto",
+        help="auto: gunicorn when it is installed in this Python, else python wsgi.py",
+    )
     parser.add_argument("--threads", type=int, default=64, help="gunicorn --threads")
     parser.add_argument("--db-dir", help="directory for the SQLite file (default: the temporary directory)")
     parser.add_argument("--seed", type=int, default=4)

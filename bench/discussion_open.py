@@ -15,6 +15,7 @@ Exit status 1 when a ratio exceeds --max-ratio (2.0).
     .venv/bin/python bench/discussion_open.py
     .venv/bin/python bench/discussion_open.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
+
 import argparse
 import bisect
 import contextlib
@@ -27,18 +28,21 @@ import re
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 import _common
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-WORDS = ("the council bus lane street bike park budget school square market noise tree library "
-         "parking tram safety children shop neighbour traffic plan vote proposal cost summer winter "
-         "river bridge housing rent light bench path crossing speed water clean air quiet local").split()
+WORDS = (
+    "the council bus lane street bike park budget school square market noise tree library "
+    "parking tram safety children shop neighbour traffic plan vote proposal cost summer winter "
+    "river bridge housing rent light bench path crossing speed water clean air quiet local"
+).split()
 
 
 # --- seeding -------------------------------------------------------------------------------
+
 
 def _sentence(rng):
     words = rng.choices(WORDS, k=rng.randint(6, 18))
@@ -91,8 +95,13 @@ def plan_tree(rng, total, top_level, max_depth):
             parent = rng.choice(candidates[1:])
         while parent["depth"] >= max_depth:
             parent = parent["parent"]
-        node = {"parent": parent, "depth": parent["depth"] + 1, "thread": root,
-                "t": parent["t"] + rng.expovariate(1 / 3600.0) + 1.0, "pop": 0.0}
+        node = {
+            "parent": parent,
+            "depth": parent["depth"] + 1,
+            "thread": root,
+            "t": parent["t"] + rng.expovariate(1 / 3600.0) + 1.0,
+            "pop": 0.0,
+        }
         nodes.append(node)
         candidates.append(node)
     nodes.sort(key=lambda n: n["t"])  # ids follow time, so a reply's id is above its parent's
@@ -123,9 +132,10 @@ def seed_discussion(app, *, starter, category, authors, viewer, total, top_level
     from civic.discussions.scoring import controversy, wilson_lower_bound
     from civic.extensions import db
 
-    discussion = discussions.start_discussion(starter, category, title=title,
-                                              body="What should the council do? " + _sentence(rng))
-    start = datetime.now(timezone.utc) - timedelta(days=11)
+    discussion = discussions.start_discussion(
+        starter, category, title=title, body="What should the council do? " + _sentence(rng)
+    )
+    start = datetime.now(UTC) - timedelta(days=11)
     first_id = (db.session.scalar(select(func.max(Comment.id))) or 0) + 1
     nodes = plan_tree(rng, total, top_level, max_depth)
     rows, votes = [], []
@@ -144,40 +154,70 @@ def seed_discussion(app, *, starter, category, authors, viewer, total, top_level
         if stance:
             stances[stance] += 1
         created = start + timedelta(seconds=node["t"])
-        rows.append({
-            "id": cid, "discussion_id": discussion.id, "parent_id": parent["id"] if parent else None,
-            "root_id": node["thread"]["id"], "depth": node["depth"], "path": node["path"],
-            "author_id": rng.choice(authors).id, "body_markdown": body, "body_html": html_cache[body],
-            "stance": stance, "created_at": created, "edited_at": None, "deleted_at": None,
-            "hidden_at": None, "hidden_reason": "", "pinned_at": None,
-            "upvotes": node["up"], "downvotes": node["down"],
-            "best_score": wilson_lower_bound(node["up"], node["down"]),
-            "controversy": controversy(node["up"], node["down"]),
-            "reply_count": node["descendants"],
-        })
+        rows.append(
+            {
+                "id": cid,
+                "discussion_id": discussion.id,
+                "parent_id": parent["id"] if parent else None,
+                "root_id": node["thread"]["id"],
+                "depth": node["depth"],
+                "path": node["path"],
+                "author_id": rng.choice(authors).id,
+                "body_markdown": body,
+                "body_html": html_cache[body],
+                "stance": stance,
+                "created_at": created,
+                "edited_at": None,
+                "deleted_at": None,
+                "hidden_at": None,
+                "hidden_reason": "",
+                "pinned_at": None,
+                "upvotes": node["up"],
+                "downvotes": node["down"],
+                "best_score": wilson_lower_bound(node["up"], node["down"]),
+                "controversy": controversy(node["up"], node["down"]),
+                "reply_count": node["descendants"],
+            }
+        )
         if viewer is not None and rng.random() < 0.08:
-            votes.append({"comment_id": cid, "user_id": viewer.id, "value": rng.choice((1, 1, 1, -1)),
-                          "created_at": created})
+            votes.append(
+                {"comment_id": cid, "user_id": viewer.id, "value": rng.choice((1, 1, 1, -1)), "created_at": created}
+            )
     db.session.execute(insert(Comment.__table__), rows)
     if votes:
         db.session.execute(insert(CommentVote.__table__), votes)
-    db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values(
-        comment_count=total, top_level_count=top_level, in_favour_count=stances["in_favour"],
-        against_count=stances["against"], neutral_count=stances["neutral"],
-        last_activity_at=start + timedelta(seconds=max(n["t"] for n in nodes))))
+    db.session.execute(
+        update(Discussion)
+        .where(Discussion.id == discussion.id)
+        .values(
+            comment_count=total,
+            top_level_count=top_level,
+            in_favour_count=stances["in_favour"],
+            against_count=stances["against"],
+            neutral_count=stances["neutral"],
+            last_activity_at=start + timedelta(seconds=max(n["t"] for n in nodes)),
+        )
+    )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
         from sqlalchemy import text
 
         for table in ("comment", "comment_vote"):
-            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            )
         db.session.commit()
     depths = [n["depth"] for n in nodes]
     biggest = sorted((n["descendants"] for n in nodes if n["depth"] == 0), reverse=True)
     return discussion.id, {
-        "comments": total, "top_level": top_level, "max_depth": max(depths),
-        "threads_with_replies": sum(1 for b in biggest if b), "largest_threads": biggest[:5],
+        "comments": total,
+        "top_level": top_level,
+        "max_depth": max(depths),
+        "threads_with_replies": sum(1 for b in biggest if b),
+        "largest_threads": biggest[:5],
         "viewer_votes": len(votes),
     }
 
@@ -192,25 +232,45 @@ def seed(app, args):
         authors = _common.make_users(args.authors, prefix="author")
         viewer = _common.make_users(1, prefix="viewer")[0]
         category = _common.make_category(admin)
-        big_id, big = seed_discussion(app, starter=authors[0], category=category, authors=authors, viewer=viewer,
-                                      total=args.comments, top_level=args.top_level, max_depth=args.max_depth,
-                                      rng=rng, title="Should Calle Mayor be car-free? (big)")
+        big_id, big = seed_discussion(
+            app,
+            starter=authors[0],
+            category=category,
+            authors=authors,
+            viewer=viewer,
+            total=args.comments,
+            top_level=args.top_level,
+            max_depth=args.max_depth,
+            rng=rng,
+            title="Should Calle Mayor be car-free? (big)",
+        )
         small_top = max(1, round(args.small * args.top_level / args.comments))
-        small_id, small = seed_discussion(app, starter=authors[0], category=category, authors=authors,
-                                          viewer=viewer, total=args.small, top_level=small_top,
-                                          max_depth=args.max_depth, rng=rng,
-                                          title="Should Calle Mayor be car-free? (small)")
+        small_id, small = seed_discussion(
+            app,
+            starter=authors[0],
+            category=category,
+            authors=authors,
+            viewer=viewer,
+            total=args.small,
+            top_level=small_top,
+            max_depth=args.max_depth,
+            rng=rng,
+            title="Should Calle Mayor be car-free? (small)",
+        )
         viewer_email = viewer.email
         db.session.remove()
         print(f"seeded in {time.perf_counter() - t0:.1f} s")
     for name, info in (("big", big), ("small", small)):
-        print(f"  {name}: {info['comments']} comments, {info['top_level']} top-level, max depth "
-              f"{info['max_depth']}, {info['threads_with_replies']} threads with replies, "
-              f"largest threads {info['largest_threads']} replies, viewer voted on {info['viewer_votes']}")
+        print(
+            f"  {name}: {info['comments']} comments, {info['top_level']} top-level, max depth "
+            f"{info['max_depth']}, {info['threads_with_replies']} threads with replies, "
+            f"largest threads {info['largest_threads']} replies, viewer voted on {info['viewer_votes']}"
+        )
     return {"big": big_id, "small": small_id}, viewer_email
 
 
 # --- timing --------------------------------------------------------------------------------
+
 
 class QueryCounter:
     def __init__(self, engine):
@@ -265,8 +325,11 @@ def measure(app, ids, viewer_email, args):
                 get(who, sort, size)
             _elapsed, response, queries = get(who, sort, size)
             html = response.get_data(as_text=True)
-            info[(who, sort, size)] = {"queries": queries, "comments": html.count('data-comment-id="'),
-                                       "kib": len(response.data) / 1024}
+            info[(who, sort, size)] = {
+                "queries": queries,
+                "comments": html.count('data-comment-id="'),
+                "kib": len(response.data) / 1024,
+            }
     watch = _common.CpuWatch([os.getpid()])
     for _ in range(args.runs):  # interleaved, so that drift affects every case alike
         for who, sort in cases:
@@ -298,8 +361,10 @@ def measure(app, ids, viewer_email, args):
 
 def report(cases, samples, info, cpu, args, database):
     print(f"\nGET /discussions/<id>, {args.runs} runs each after {args.warmup} warm-up, database: {database}")
-    header = (f"{'viewer':<10} {'sort':<8} {'discussion':<18} {'median ms':>9} {'p95 ms':>8} {'SQL/page':>8} "
-              f"{'comments shown':>14} {'KiB':>6}")
+    header = (
+        f"{'viewer':<10} {'sort':<8} {'discussion':<18} {'median ms':>9} {'p95 ms':>8} {'SQL/page':>8} "
+        f"{'comments shown':>14} {'KiB':>6}"
+    )
     print(header)
     print("-" * len(header))
     worst = 0.0
@@ -312,8 +377,10 @@ def report(cases, samples, info, cpu, args, database):
             medians[size] = median
             data = info[(who, sort, size)]
             queries = "/".join(str(q) for q in sorted(data["query_counts"]))
-            print(f"{who:<10} {sort:<8} {label:<18} {median:>9.1f} {p95:>8.1f} {queries:>8} "
-                  f"{data['comments']:>14} {data['kib']:>6.0f}")
+            print(
+                f"{who:<10} {sort:<8} {label:<18} {median:>9.1f} {p95:>8.1f} {queries:>8} "
+                f"{data['comments']:>14} {data['kib']:>6.0f}"
+            )
         ratio = medians["big"] / medians["small"]
         ratios.append((who, sort, ratio))
         worst = max(worst, ratio)
@@ -327,34 +394,49 @@ def report(cases, samples, info, cpu, args, database):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="PostgreSQL server to use (a temporary database is created on it "
-                                               "and dropped afterwards); default: SQLite in a temporary directory")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to use (a temporary database is created on it "
+        "and dropped afterwards); default: SQLite in a temporary directory",
+    )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the temporary PostgreSQL database")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--comments", type=int, default=5000, help="comments in the big discussion")
     parser.add_argument("--top-level", type=int, default=1500, help="top-level comments in the big discussion")
-    parser.add_argument("--small", type=int, default=50, help="comments in the small discussion "
-                                                             "(same top-level share as the big one)")
+    parser.add_argument(
+        "--small", type=int, default=50, help="comments in the small discussion (same top-level share as the big one)"
+    )
     parser.add_argument("--max-depth", type=int, default=8)
     parser.add_argument("--authors", type=int, default=300)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--sorts", nargs="+", default=["best", "newest"],
-                        choices=["best", "newest", "oldest", "controversial"])
+    parser.add_argument(
+        "--sorts", nargs="+", default=["best", "newest"], choices=["best", "newest", "oldest", "controversial"]
+    )
     parser.add_argument("--anonymous-only", action="store_true", help="skip the signed-in reader")
     parser.add_argument("--max-ratio", type=float, default=2.0)
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of one render per case")
     parser.add_argument("--profile", action="store_true", help="cProfile five renders of the big page")
-    parser.add_argument("--what-if-replies-per-thread", type=int, metavar="N",
-                        help="what-if: set services.REPLIES_SHOWN_PER_THREAD (30) to N in this process only")
-    parser.add_argument("--what-if-visible-depth", type=int, metavar="N",
-                        help="what-if: set services.MAX_VISIBLE_DEPTH (4) to N in this process only")
+    parser.add_argument(
+        "--what-if-replies-per-thread",
+        type=int,
+        metavar="N",
+        help="what-if: set services.REPLIES_SHOWN_PER_THREAD (30) to N in this process only",
+    )
+    parser.add_argument(
+        "--what-if-visible-depth",
+        type=int,
+        metavar="N",
+        help="what-if: set services.MAX_VISIBLE_DEPTH (4) to N in this process only",
+    )
     args = parser.parse_args()
 
     from civic.discussions import services
 
-    for option, name in (("what_if_replies_per_thread", "REPLIES_SHOWN_PER_THREAD"),
-                         ("what_if_visible_depth", "MAX_VISIBLE_DEPTH")):
+    for option, name in (
+        ("what_if_replies_per_thread", "REPLIES_SHOWN_PER_THREAD"),
+        ("what_if_visible_depth", "MAX_VISIBLE_DEPTH"),
+    ):
         value = getattr(args, option)
         if value is not None:
             print(f"WHAT-IF: services.{name} = {value} (was {getattr(services, name)}); not the shipped setting")

@@ -27,6 +27,7 @@ failed to connect or an event did not arrive.
     .venv/bin/python bench/fanout.py --redis
     .venv/bin/python bench/fanout.py --redis --processes 2
 """
+
 import argparse
 import multiprocessing
 import os
@@ -52,6 +53,7 @@ COMMENT_ANCHOR = re.compile(r"#comment-(\d+)")
 
 # --- setup ---------------------------------------------------------------------------------
 
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,8 +78,16 @@ def prepare_database(workdir, database_uri):
         # What discussions.start_discussion does, with an explicit id.
         new_id = 7_000_000 + random.randrange(1_000_000)
         body = "Comments posted here are pushed to every reader."
-        db.session.add(Discussion(id=new_id, category_id=category.id, title="Fan-out benchmark", body_markdown=body,
-                                  body_html=discussions.render_comment_body(body), author_id=poster.id))
+        db.session.add(
+            Discussion(
+                id=new_id,
+                category_id=category.id,
+                title="Fan-out benchmark",
+                body_markdown=body,
+                body_html=discussions.render_comment_body(body),
+                author_id=poster.id,
+            )
+        )
         db.session.flush()
         db.session.add(DiscussionFollow(discussion_id=new_id, user_id=poster.id))
         db.session.commit()
@@ -89,22 +99,24 @@ def prepare_database(workdir, database_uri):
 
 def server_environment(workdir, database_uri, port, redis_url, prefix):
     env = dict(os.environ)
-    env.update({
-        "CIVIC_ENV": "development",
-        "SECRET_KEY": _common.SECRET_KEY,
-        "CIVIC_INSTANCE_PATH": str(Path(workdir) / "instance"),
-        "DATABASE_URL": database_uri,
-        "CIVIC_HOST": "127.0.0.1",
-        "CIVIC_PORT": str(port),
-        "CIVIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "CIVIC_ARGON2_TIME_COST": "1",
-        "CIVIC_ARGON2_MEMORY_KIB": "1024",
-        "CIVIC_LIMIT_COMMENT": _common.UNLIMITED,
-        "CIVIC_LIMIT_SIGN_IN": _common.UNLIMITED,
-        "CIVIC_LIMIT_SIGN_IN_FAILURES": _common.UNLIMITED,
-        "CIVIC_RATELIMIT_PREFIX": prefix,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "CIVIC_ENV": "development",
+            "SECRET_KEY": _common.SECRET_KEY,
+            "CIVIC_INSTANCE_PATH": str(Path(workdir) / "instance"),
+            "DATABASE_URL": database_uri,
+            "CIVIC_HOST": "127.0.0.1",
+            "CIVIC_PORT": str(port),
+            "CIVIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CIVIC_ARGON2_TIME_COST": "1",
+            "CIVIC_ARGON2_MEMORY_KIB": "1024",
+            "CIVIC_LIMIT_COMMENT": _common.UNLIMITED,
+            "CIVIC_LIMIT_SIGN_IN": _common.UNLIMITED,
+            "CIVIC_LIMIT_SIGN_IN_FAILURES": _common.UNLIMITED,
+            "CIVIC_RATELIMIT_PREFIX": prefix,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("REDIS_URL", None)
     if redis_url:
         # config.py derives CIVIC_SOCKETIO_MESSAGE_QUEUE and the rate-limit storage from REDIS_URL.
@@ -116,12 +128,23 @@ def start_server(workdir, n, env, python, args):
     """`python wsgi.py` (the development server), or gunicorn as wsgi.py's docstring runs it."""
     log = open(Path(workdir) / f"server{n}.log", "wb")
     if args.server == "gunicorn":
-        command = [python, "-m", "gunicorn", "-w", "1", "--threads", str(args.gunicorn_threads),
-                   "-b", f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}", "wsgi:app"]
+        command = [
+            python,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "--threads",
+            str(args.gunicorn_threads),
+            "-b",
+            f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}",
+            "wsgi:app",
+        ]
     else:
         command = [python, str(_common.PROJECT_ROOT / "wsgi.py")]
-    process = subprocess.Popen(command, cwd=str(_common.PROJECT_ROOT), env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=str(_common.PROJECT_ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     return process, log
 
 
@@ -174,6 +197,7 @@ def thread_count(pid):
 
 
 # --- socket clients (in worker processes) --------------------------------------------------
+
 
 def client_worker(conn, urls, indices, discussion_id, concurrency, timeout):
     """Connect the clients with these indices, join the room, record comment_posted arrivals.
@@ -239,8 +263,14 @@ def client_worker(conn, urls, indices, discussion_id, concurrency, timeout):
             conn.send(len(arrivals))
         elif command == "collect":
             alive = sum(1 for c in clients.values() if c.connected)
-            conn.send({"arrivals": list(arrivals), "alive": alive, "presence_events": other["presence"],
-                       "payload": other.get("payload", 0)})
+            conn.send(
+                {
+                    "arrivals": list(arrivals),
+                    "alive": alive,
+                    "presence_events": other["presence"],
+                    "payload": other.get("payload", 0),
+                }
+            )
         elif command == "stop":
             with ThreadPoolExecutor(max_workers=concurrency) as pool:
                 list(pool.map(lambda c: c.disconnect(), clients.values()))
@@ -301,8 +331,9 @@ def light_worker(conn, urls, indices, discussion_id, concurrency, timeout):
                         if message.startswith('42["comment_posted"'):
                             marker = MARKER.search(message)
                             cid = re.search(r'"comment_id":\s*(\d+)', message)
-                            arrivals.append((marker.group(0) if marker else None, i,
-                                             int(cid.group(1)) if cid else None, now))
+                            arrivals.append(
+                                (marker.group(0) if marker else None, i, int(cid.group(1)) if cid else None, now)
+                            )
                             counters["payload"] = len(message) - 2
                         elif message.startswith('42["presence"'):
                             counters["presence"] += 1
@@ -343,21 +374,38 @@ def light_worker(conn, urls, indices, discussion_id, concurrency, timeout):
     thread = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
     thread.start()
     done_connecting.wait()
-    conn.send(("ready", {"connected": list(connected), "connect_times": list(connect_times),
-                         "errors": list(errors), "elapsed": time.monotonic() - started,
-                         "threads": threading.active_count()}))
+    conn.send(
+        (
+            "ready",
+            {
+                "connected": list(connected),
+                "connect_times": list(connect_times),
+                "errors": list(errors),
+                "elapsed": time.monotonic() - started,
+                "threads": threading.active_count(),
+            },
+        )
+    )
     while True:
         command = conn.recv()
         if command == "count":
             conn.send(len(arrivals))
         elif command == "collect":
             alive = sum(1 for w, _ws in writers.values() if not w.is_closing())
-            conn.send({"arrivals": list(arrivals), "alive": alive, "presence_events": counters["presence"],
-                       "payload": counters.get("payload", 0)})
+            conn.send(
+                {
+                    "arrivals": list(arrivals),
+                    "alive": alive,
+                    "presence_events": counters["presence"],
+                    "payload": counters.get("payload", 0),
+                }
+            )
         elif command == "stop":
+
             def close_all():
                 for writer, _ws in writers.values():
                     writer.close()
+
             loop.call_soon_threadsafe(close_all)
             thread.join(10)
             conn.send("stopped")
@@ -366,15 +414,19 @@ def light_worker(conn, urls, indices, discussion_id, concurrency, timeout):
 
 # --- the poster ----------------------------------------------------------------------------
 
+
 def signed_in_session(base, email):
     import requests
 
     session = requests.Session()
     page = session.get(base + "/sign-in", timeout=30).text
     token = CSRF.search(page).group(1)
-    response = session.post(base + "/sign-in", data={"csrf_token": token, "email": email,
-                                                     "password": _common.PASSWORD},
-                            allow_redirects=False, timeout=30)
+    response = session.post(
+        base + "/sign-in",
+        data={"csrf_token": token, "email": email, "password": _common.PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     if response.status_code != 302:
         sys.exit(f"sign-in failed: HTTP {response.status_code}")
     return session
@@ -384,8 +436,10 @@ def post_comments(session, base, discussion_id, args, run_id):
     page = session.get(f"{base}/discussions/{discussion_id}", timeout=30).text
     token = CSRF.search(page).group(1)
     posts = []
-    filler = ("Closing the street to cars on Saturdays would help the market, "
-              "but the buses need another route. **What do the neighbours think?**")
+    filler = (
+        "Closing the street to cars on Saturdays would help the market, "
+        "but the buses need another route. **What do the neighbours think?**"
+    )
     first = time.monotonic()
     for k in range(args.posts):
         target = first + k * args.interval
@@ -395,9 +449,12 @@ def post_comments(session, base, discussion_id, args, run_id):
         marker = f"fanout-{run_id}-{k}"
         body = f"Fan-out probe {marker}. {filler}"
         start = time.monotonic()
-        response = session.post(f"{base}/discussions/{discussion_id}/comments",
-                                data={"csrf_token": token, "body": body, "stance": ""},
-                                allow_redirects=False, timeout=60)
+        response = session.post(
+            f"{base}/discussions/{discussion_id}/comments",
+            data={"csrf_token": token, "body": body, "stance": ""},
+            allow_redirects=False,
+            timeout=60,
+        )
         end = time.monotonic()
         anchor = COMMENT_ANCHOR.search(response.headers.get("Location", ""))
         if response.status_code != 302 or not anchor:
@@ -407,6 +464,7 @@ def post_comments(session, base, discussion_id, args, run_id):
 
 
 # --- the coordinator -----------------------------------------------------------------------
+
 
 def fmt(values):
     median, p95, top = _common.summary_ms(values)
@@ -437,11 +495,16 @@ def _run(args, workdir, python, database_uri):
             urls.append(f"http://127.0.0.1:{port}")
         for n, url in enumerate(urls):
             wait_until_serving(url, servers[n][0], Path(workdir) / f"server{n}.log")
-        kind = (f"gunicorn -w 1 --threads {args.gunicorn_threads} wsgi:app" if args.server == "gunicorn"
-                else "python wsgi.py: socketio.run, threading, Werkzeug")
-        print(f"{args.processes} server process(es) ({kind}) at "
-              f"{', '.join(urls)}; message queue: {redis_url or 'none'}; database: SQLite file in "
-              f"{Path(database_uri[len('sqlite:///'):]).parent.parent}")
+        kind = (
+            f"gunicorn -w 1 --threads {args.gunicorn_threads} wsgi:app"
+            if args.server == "gunicorn"
+            else "python wsgi.py: socketio.run, threading, Werkzeug"
+        )
+        print(
+            f"{args.processes} server process(es) ({kind}) at "
+            f"{', '.join(urls)}; message queue: {redis_url or 'none'}; database: SQLite file in "
+            f"{Path(database_uri[len('sqlite:///') :]).parent.parent}"
+        )
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return measure(args, urls, discussion_id, email, servers)
     finally:
@@ -453,13 +516,14 @@ def _run(args, workdir, python, database_uri):
 def measure(args, urls, discussion_id, email, servers):
     ctx = multiprocessing.get_context("spawn")
     indices = list(range(args.clients))
-    shares = [indices[n::args.client_procs] for n in range(args.client_procs)]
+    shares = [indices[n :: args.client_procs] for n in range(args.client_procs)]
     workers = []
     for share in shares:
         parent, child = ctx.Pipe()
         target = light_worker if args.client_kind == "light" else client_worker
-        process = ctx.Process(target=target, daemon=True, args=(child, urls, share, discussion_id,
-                                                                args.connect_concurrency, args.timeout))
+        process = ctx.Process(
+            target=target, daemon=True, args=(child, urls, share, discussion_id, args.connect_concurrency, args.timeout)
+        )
         process.start()
         workers.append((process, parent))
     try:
@@ -481,7 +545,7 @@ def measure(args, urls, discussion_id, email, servers):
 def _measure_with_workers(args, urls, discussion_id, email, workers, servers):
     connect_started = time.monotonic()
     reports = []
-    for process, parent in workers:
+    for _process, parent in workers:
         if not parent.poll(args.clients * args.timeout):
             sys.exit("a client worker did not report")
         kind, report = parent.recv()
@@ -490,11 +554,13 @@ def _measure_with_workers(args, urls, discussion_id, email, workers, servers):
     connected = sorted(i for r in reports for i in r["connected"])
     errors = [e for r in reports for e in r["errors"]]
     connect_times = [t for r in reports for t in r["connect_times"]]
-    print(f"clients: {len(connected)}/{args.clients} connected and joined discussion {discussion_id} in "
-          f"{connect_elapsed:.1f} s ({args.client_procs} {args.client_kind} client process(es), "
-          f"{args.connect_concurrency} "
-          f"connecting at a time each; client threads per process: "
-          f"{', '.join(str(r['threads']) for r in reports)})")
+    print(
+        f"clients: {len(connected)}/{args.clients} connected and joined discussion {discussion_id} in "
+        f"{connect_elapsed:.1f} s ({args.client_procs} {args.client_kind} client process(es), "
+        f"{args.connect_concurrency} "
+        f"connecting at a time each; client threads per process: "
+        f"{', '.join(str(r['threads']) for r in reports)})"
+    )
     if connect_times:
         print(f"  connect+join per client: {fmt(connect_times)}")
     for i, error in errors[:10]:
@@ -510,14 +576,17 @@ def _measure_with_workers(args, urls, discussion_id, email, workers, servers):
 
     base = urls[0]
     run_id = uuid.uuid4().hex[:8]
-    watch = _common.CpuWatch([os.getpid()] + [pid for p, _log in servers for pid in process_tree(p.pid)]
-                             + [p.pid for p, _conn in workers])
+    watch = _common.CpuWatch(
+        [os.getpid()] + [pid for p, _log in servers for pid in process_tree(p.pid)] + [p.pid for p, _conn in workers]
+    )
     try:
         session = signed_in_session(base, email)
         posts = post_comments(session, base, discussion_id, args, run_id)
     except requests.RequestException as exc:
-        print(f"\nRESULT: FAIL: the server stopped answering HTTP with {len(connected)} sockets open "
-              f"({type(exc).__name__}: {exc})")
+        print(
+            f"\nRESULT: FAIL: the server stopped answering HTTP with {len(connected)} sockets open "
+            f"({type(exc).__name__}: {exc})"
+        )
         return False
 
     expected = len(posts) * len(connected)
@@ -559,8 +628,10 @@ def _measure_with_workers(args, urls, discussion_id, email, workers, servers):
     complete = [max(v) for m, v in per_post.items() if len(v) == len(connected)]
     first = [min(v) for v in per_post.values()]
 
-    print(f"\nposted {len(posts)} comments over HTTP to {base}, one every {args.interval} s; "
-          f"{len(connected)} clients in the room ({alive} still connected at the end)")
+    print(
+        f"\nposted {len(posts)} comments over HTTP to {base}, one every {args.interval} s; "
+        f"{len(connected)} clients in the room ({alive} still connected at the end)"
+    )
     print(f"HTTP POST /discussions/{discussion_id}/comments (until the 302):  {fmt(http)}")
     if latencies:
         print(f"delivery, all (post, client) pairs:         {fmt(latencies)}")
@@ -571,16 +642,20 @@ def _measure_with_workers(args, urls, discussion_id, email, workers, servers):
             for n, values in per_server.items():
                 if values:
                     print(f"  clients on server {n}:                     {fmt(values)}")
-    print(f"received {len(latencies)} of {expected} expected events; missing {missing}; "
-          f"{presence_events} presence events received by the clients in all; comment_posted payload "
-          f"~{payload} bytes")
+    print(
+        f"received {len(latencies)} of {expected} expected events; missing {missing}; "
+        f"{presence_events} presence events received by the clients in all; comment_posted payload "
+        f"~{payload} bytes"
+    )
     print(cpu + " (while posting and delivering)")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     p95 = _common.percentile(latencies, 0.95) * 1000 if latencies else float("inf")
     failed_clients = args.clients - len(connected)
     ok = p95 <= args.target_ms and missing == 0 and failed_clients == 0
-    print(f"\nRESULT: p95 {p95:.1f} ms (target < {args.target_ms:.0f} ms), {failed_clients} clients failed to "
-          f"connect, {missing} events missing: {'ok' if ok else 'FAIL'}")
+    print(
+        f"\nRESULT: p95 {p95:.1f} ms (target < {args.target_ms:.0f} ms), {failed_clients} clients failed to "
+        f"connect, {missing} events missing: {'ok' if ok else 'FAIL'}"
+    )
     return ok
 
 
@@ -589,27 +664,47 @@ def main():
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--posts", type=int, default=20, help="comments to post (K)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between the starts of two posts")
-    parser.add_argument("--redis", action="store_true", help="run the server(s) with REDIS_URL (and so "
-                                                             "CIVIC_SOCKETIO_MESSAGE_QUEUE) set to --redis-url")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="run the server(s) with REDIS_URL (and so CIVIC_SOCKETIO_MESSAGE_QUEUE) set to --redis-url",
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--processes", type=int, default=1, help="server processes; more than 1 implies --redis; "
-                                                                 "clients are spread over them, posts go to the first")
-    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug",
-                        help="werkzeug: python wsgi.py (default, as the issue asks); gunicorn: the production "
-                             "command of wsgi.py's docstring, gunicorn -w 1 --threads N wsgi:app")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes; more than 1 implies --redis; clients are spread over them, posts go to the first",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("werkzeug", "gunicorn"),
+        default="werkzeug",
+        help="werkzeug: python wsgi.py (default, as the issue asks); gunicorn: the production "
+        "command of wsgi.py's docstring, gunicorn -w 1 --threads N wsgi:app",
+    )
     parser.add_argument("--gunicorn-threads", type=int, default=100)
-    parser.add_argument("--client-kind", choices=("socketio", "light"), default="socketio",
-                        help="socketio: python-socketio Client objects (a thread or two each); light: a "
-                             "diagnostic Engine.IO/Socket.IO client on wsproto+asyncio, one thread per process")
+    parser.add_argument(
+        "--client-kind",
+        choices=("socketio", "light"),
+        default="socketio",
+        help="socketio: python-socketio Client objects (a thread or two each); light: a "
+        "diagnostic Engine.IO/Socket.IO client on wsproto+asyncio, one thread per process",
+    )
     parser.add_argument("--client-procs", type=int, default=2, help="worker processes holding the socket clients")
-    parser.add_argument("--connect-concurrency", type=int, default=10,
-                        help="clients connecting at the same time, per client process")
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a connection, a join "
-                                                                    "ack, or the last events")
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=10, help="clients connecting at the same time, per client process"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds to wait for a connection, a join ack, or the last events"
+    )
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait after the joins, before posting")
     parser.add_argument("--target-ms", type=float, default=500.0)
-    parser.add_argument("--db-dir", help="directory for the SQLite file (default: the temporary directory, on "
-                                         "disk); /dev/shm takes the disk's fsync stalls out of the POST")
+    parser.add_argument(
+        "--db-dir",
+        help="directory for the SQLite file (default: the temporary directory, on "
+        "disk); /dev/shm takes the disk's fsync stalls out of the POST",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civic-fanout-") as workdir:
         ok = run(args, workdir)

@@ -11,6 +11,7 @@ area, per hour), so its time should not grow with the number of signatures.
     .venv/bin/python bench/petition_page.py --signatures 300000 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
+
 import argparse
 import random
 import statistics
@@ -37,17 +38,31 @@ def _write_petition(signatures):
     from civic.accounts.models import User
     from civic.common import clock
     from civic.extensions import db
-    from civic.petitions.services import queries
     from civic.petitions.models import Petition, Signature
+    from civic.petitions.services import queries
 
     now = clock.now()
-    creator = User(display_name="Creator", email="creator@example.org", email_normalized="creator@example.org",
-                   password_hash="x", session_token="t", bio="", email_verified_at=now)
+    creator = User(
+        display_name="Creator",
+        email="creator@example.org",
+        email_normalized="creator@example.org",
+        password_hash="x",
+        session_token="t",
+        bio="",
+        email_verified_at=now,
+    )
     db.session.add(creator)
     db.session.flush()
-    petition = Petition(title="A petition with many signatures", background="Why it matters.", creator_id=creator.id,
-                        creator_name="Creator", sponsor_token=uuid.uuid4().hex, state="open",
-                        opened_at=now - timedelta(days=90), closes_at=now + timedelta(days=90))
+    petition = Petition(
+        title="A petition with many signatures",
+        background="Why it matters.",
+        creator_id=creator.id,
+        creator_name="Creator",
+        sponsor_token=uuid.uuid4().hex,
+        state="open",
+        opened_at=now - timedelta(days=90),
+        closes_at=now + timedelta(days=90),
+    )
     db.session.add(petition)
     db.session.commit()
     areas, rng, start, began = queries.areas(), random.Random(1), now - timedelta(days=90), time.perf_counter()
@@ -55,9 +70,21 @@ def _write_petition(signatures):
         rows = []
         for n in range(first, min(signatures, first + 20_000)):
             at = start + timedelta(seconds=rng.uniform(0, 90 * 86400))
-            rows.append(dict(petition_id=petition.id, name="Signer", email=f"s{n}@example.org",
-                             email_key=f"s{n}@example.org", email_domain="example.org", area=rng.choice(areas),
-                             notify=False, ip_address="192.0.2.1", token="t", created_at=at, validated_at=at))
+            rows.append(
+                dict(
+                    petition_id=petition.id,
+                    name="Signer",
+                    email=f"s{n}@example.org",
+                    email_key=f"s{n}@example.org",
+                    email_domain="example.org",
+                    area=rng.choice(areas),
+                    notify=False,
+                    ip_address="192.0.2.1",
+                    token="t",
+                    created_at=at,
+                    validated_at=at,
+                )
+            )
         db.session.execute(insert(Signature), rows)
     petition.signature_count = signatures
     db.session.commit()
@@ -84,13 +111,17 @@ def run(args, workdir, database_url, description):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
 
-        results = {path: _timed(lambda p=path: get(p), args.repeat) for path in (
-            f"/petitions/{petition.id}", f"/petitions/{petition.id}.json", "/petitions/")}
+        results = {
+            path: _timed(lambda p=path: get(p), args.repeat)
+            for path in (f"/petitions/{petition.id}", f"/petitions/{petition.id}.json", "/petitions/")
+        }
         areas_ms = _timed(lambda: queries.counts_by_area(petition), args.repeat)
         days_ms = _timed(lambda: queries.signatures_per_day(petition), args.repeat)
         db.engine.dispose()
-    print(f"{description}: {args.signatures:,} counted signatures on one petition "
-          f"(written in {written:.1f} s; tallies rebuilt in {rebuilt * 1000:.0f} ms)")
+    print(
+        f"{description}: {args.signatures:,} counted signatures on one petition "
+        f"(written in {written:.1f} s; tallies rebuilt in {rebuilt * 1000:.0f} ms)"
+    )
     for path, (median, worst) in results.items():
         print(f"  GET {path:<24} median {median:7.1f} ms   max {worst:7.1f} ms")
     print(f"  counts_by_area             median {areas_ms[0]:7.1f} ms")

@@ -33,6 +33,7 @@ fails (a lost or doubled signature, a count that differs from the rows, an HTTP 
     .venv/bin/python bench/petition_signing.py                       # PostgreSQL on 127.0.0.1:5432
     .venv/bin/python bench/petition_signing.py --database sqlite
 """
+
 import argparse
 import email
 import email.policy
@@ -65,24 +66,31 @@ STEPS = ("GET petition", "POST sign", "GET confirm")
 
 # --- setup ---------------------------------------------------------------------------------
 
+
 def prepare_database(workdir, database_uri):
     """An open petition, through the services. Returns (petition id, areas)."""
     from civic import create_app
     from civic.extensions import db
     from civic.petitions.services import lifecycle, moderation, queries
 
-    config = _common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri, CIVIC_PETITION_SPONSORS=0,
-                                  RATELIMIT_ENABLED=False)
+    config = _common.bench_config(
+        workdir, SQLALCHEMY_DATABASE_URI=database_uri, CIVIC_PETITION_SPONSORS=0, RATELIMIT_ENABLED=False
+    )
     _common.migrate(config)
     app = create_app(config)
     app.extensions["civic_mail"].echo = False  # the creator's emails, of no interest here
     with app.app_context():
         creator = _common.make_users(1, prefix="petitioncreator")[0]
         moderator = _common.make_users(1, prefix="petitionmoderator", roles=("citizen", "moderator"))[0]
-        petition = lifecycle.create_petition(creator, lifecycle.PetitionFields(
-            title="Plant more trees on Riverside Avenue",
-            background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
-            topic="Environment", area="Riverside"))
+        petition = lifecycle.create_petition(
+            creator,
+            lifecycle.PetitionFields(
+                title="Plant more trees on Riverside Avenue",
+                background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
+                topic="Environment",
+                area="Riverside",
+            ),
+        )
         moderation.approve_petition(moderator, petition)
         assert petition.current_state.value == "open", petition.state
         petition_id, areas = petition.id, list(queries.areas())
@@ -95,27 +103,45 @@ def start_server(workdir, env, args):
     """gunicorn as wsgi.py's docstring runs it (or `python wsgi.py`); output in server0.log."""
     log = open(Path(workdir) / "server0.log", "wb")
     if args.server == "gunicorn":
-        command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads", str(args.threads),
-                   "-b", f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}", "wsgi:app"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}",
+            "wsgi:app",
+        ]
     else:
         command = [sys.executable, str(_common.PROJECT_ROOT / "wsgi.py")]
-    process = subprocess.Popen(command, cwd=str(_common.PROJECT_ROOT), env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=str(_common.PROJECT_ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     return process, log
 
 
 # --- the people who sign -------------------------------------------------------------------
 
+
 def spellings(person):
     """[(kind, address)] for one mailbox: different spellings that all reach the same person."""
     local, domain = f"signer{person:06d}", DOMAINS[person % len(DOMAINS)]
-    found = [("exact", f"{local}@{domain}"), ("upper case", f"{local}@{domain}".upper()),
-             ("spaces", f"  {local}@{domain} "), ("mixed case", f"{local.capitalize()}@{domain.upper()}")]
+    found = [
+        ("exact", f"{local}@{domain}"),
+        ("upper case", f"{local}@{domain}".upper()),
+        ("spaces", f"  {local}@{domain} "),
+        ("mixed case", f"{local.capitalize()}@{domain.upper()}"),
+    ]
     if domain in PLUS_TAG_DOMAINS:
         found.append(("+tag", f"{local}+petition{person % 7}@{domain}"))
     if domain == "gmail.com":
-        found += [("dots", f"{local[:3]}.{local[3:6]}.{local[6:]}@gmail.com"),
-                  ("googlemail.com", f"{local}@googlemail.com")]
+        found += [
+            ("dots", f"{local[:3]}.{local[3:6]}.{local[6:]}@gmail.com"),
+            ("googlemail.com", f"{local}@googlemail.com"),
+        ]
     return found
 
 
@@ -138,18 +164,21 @@ class People:
     def pick(self, rng):
         with self.lock:
             if self.started and rng.random() < self.repeat_fraction:
-                pool = self.started[-self.recent:] if rng.random() < 0.5 else self.started
+                pool = self.started[-self.recent :] if rng.random() < 0.5 else self.started
                 person = rng.choice(pool)
                 kind, address = rng.choice(spellings(person))
-                self.kinds["repeat: " + ("of a confirmed signer" if person in self.confirmed
-                                         else "of a signer not confirmed yet")] += 1
+                self.kinds[
+                    "repeat: "
+                    + ("of a confirmed signer" if person in self.confirmed else "of a signer not confirmed yet")
+                ] += 1
                 self.kinds["repeat spelled: " + kind] += 1
             else:
                 person = len(self.started)
                 self.started.append(person)
                 self._register(person)
-                kind, address = ("exact", spellings(person)[0][1]) if rng.random() > 0.1 else \
-                    rng.choice(spellings(person)[1:])
+                kind, address = (
+                    ("exact", spellings(person)[0][1]) if rng.random() > 0.1 else rng.choice(spellings(person)[1:])
+                )
                 self.kinds["new signer"] += 1
             return person, address, kind
 
@@ -159,6 +188,7 @@ class People:
 
 
 # --- mail ----------------------------------------------------------------------------------
+
 
 class Postman(threading.Thread):
     """Reads the server's outbox as it is written: parses each .eml, deletes it (so the folder
@@ -229,6 +259,7 @@ class Postman(threading.Thread):
 
 # --- the clients ---------------------------------------------------------------------------
 
+
 class Record:
     """Statuses, timings and what the clients saw, shared by the client threads."""
 
@@ -282,8 +313,14 @@ def sign_once(base, petition_id, person, address, areas, rng, record, postman, m
         if match is None:
             record.status("GET petition", "no CSRF token", address, page.text if page is not None else "")
             return
-        form = {"csrf_token": match.group(1), "sponsor_token": "", "name": f"Signer {person}", "email": address,
-                "area": rng.choice(areas), "consent": "y"}
+        form = {
+            "csrf_token": match.group(1),
+            "sponsor_token": "",
+            "name": f"Signer {person}",
+            "email": address,
+            "area": rng.choice(areas),
+            "consent": "y",
+        }
         if rng.random() < 0.3:
             form["notify"] = "y"
         signed = request(record, "POST sign", address, session.post, url + "/sign", data=form)
@@ -362,6 +399,7 @@ def run_clients(args, base, petition_id, areas, people, postman, record):
 
 # --- checks --------------------------------------------------------------------------------
 
+
 def count_rows(workdir, database_uri, petition_id, people, args):
     from sqlalchemy import func, select
 
@@ -371,16 +409,29 @@ def count_rows(workdir, database_uri, petition_id, people, args):
 
     app = create_app(_common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri))
     with app.app_context():
-        rows = db.session.execute(select(Signature.email, Signature.email_key, Signature.validated_at,
-                                         Signature.invalidated_at).where(Signature.petition_id == petition_id)).all()
+        rows = db.session.execute(
+            select(Signature.email, Signature.email_key, Signature.validated_at, Signature.invalidated_at).where(
+                Signature.petition_id == petition_id
+            )
+        ).all()
         petition = db.session.get(Petition, petition_id)
-        counted = db.session.scalar(select(func.count()).select_from(Signature).where(
-            Signature.petition_id == petition_id, Signature.validated_at.isnot(None),
-            Signature.invalidated_at.is_(None)))
-        facts = SimpleNamespace(signature_count=petition.signature_count, counted=counted,
-                                response_reached=petition.response_threshold_reached_at is not None,
-                                debate_reached=petition.debate_threshold_reached_at is not None,
-                                response_threshold=args.response_threshold, debate_threshold=args.debate_threshold)
+        counted = db.session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(
+                Signature.petition_id == petition_id,
+                Signature.validated_at.isnot(None),
+                Signature.invalidated_at.is_(None),
+            )
+        )
+        facts = SimpleNamespace(
+            signature_count=petition.signature_count,
+            counted=counted,
+            response_reached=petition.response_threshold_reached_at is not None,
+            debate_reached=petition.debate_threshold_reached_at is not None,
+            response_threshold=args.response_threshold,
+            debate_threshold=args.debate_threshold,
+        )
         db.session.remove()
         db.engine.dispose()
     facts.rows = len(rows)
@@ -405,6 +456,7 @@ def count_rows(workdir, database_uri, petition_id, people, args):
 
 # --- the coordinator -----------------------------------------------------------------------
 
+
 def fmt(values):
     if not values:
         return "(none)"
@@ -415,14 +467,20 @@ def fmt(values):
 def run(args, workdir, database_uri, label):
     started = time.monotonic()
     petition_id, areas = prepare_database(workdir, database_uri)
-    print(f"database: {label}; petition {petition_id} open (its creator's signature counts 1), "
-          f"set up in {time.monotonic() - started:.1f} s")
+    print(
+        f"database: {label}; petition {petition_id} open (its creator's signature counts 1), "
+        f"set up in {time.monotonic() - started:.1f} s"
+    )
 
     port = fanout.free_port()
     env = fanout.server_environment(workdir, database_uri, port, None, f"civic-bench-{uuid.uuid4().hex[:8]}")
-    env.update({"CIVIC_RATELIMIT_ENABLED": "0",
-                "CIVIC_PETITION_RESPONSE_THRESHOLD": str(args.response_threshold),
-                "CIVIC_PETITION_DEBATE_THRESHOLD": str(args.debate_threshold)})
+    env.update(
+        {
+            "CIVIC_RATELIMIT_ENABLED": "0",
+            "CIVIC_PETITION_RESPONSE_THRESHOLD": str(args.response_threshold),
+            "CIVIC_PETITION_DEBATE_THRESHOLD": str(args.debate_threshold),
+        }
+    )
     env.pop("MAIL_SERVER", None)  # the outbox, whatever this shell says
     process, log = start_server(workdir, env, args)
     base = f"http://127.0.0.1:{port}"
@@ -433,10 +491,14 @@ def run(args, workdir, database_uri, label):
     record = Record()
     try:
         fanout.wait_until_serving(base, process, log_path)
-        kind = (f"gunicorn -w {args.workers} --threads {args.threads} wsgi:app" if args.server == "gunicorn"
-                else "python wsgi.py (Werkzeug development server)")
-        print(f"server: {kind} at {base}; rate limits off; mail to the outbox folder, read by the bench as "
-              f"it is written")
+        kind = (
+            f"gunicorn -w {args.workers} --threads {args.threads} wsgi:app"
+            if args.server == "gunicorn"
+            else "python wsgi.py (Werkzeug development server)"
+        )
+        print(
+            f"server: {kind} at {base}; rate limits off; mail to the outbox folder, read by the bench as it is written"
+        )
         postman.start()
         server_pids = fanout.process_tree(process.pid)
         watch = _common.CpuWatch([os.getpid()] + server_pids)
@@ -457,16 +519,28 @@ def run(args, workdir, database_uri, label):
     counted_now = sum(record.counted_now.values())
     confirmed_people = set(record.counted_now) | set(record.already_confirmed)
     signed_ok = record.statuses.get(("POST sign", 302), 0)
-    print(f"\nsigning: {args.clients} clients for {window:.0f} s; the rounds under way then took "
-          f"{wall - window:.1f} s more to finish ({wall:.1f} s in all)")
-    print(f"  {record.rounds:,} rounds (" + ", ".join(f"{k}: {c:,}" for k, c in sorted(people.kinds.items())
-                                                     if not k.startswith("repeat spelled")) + ")")
-    print("  repeats spelled as: " + ", ".join(f"{k[len('repeat spelled: '):]} {c:,}"
-                                               for k, c in sorted(people.kinds.items())
-                                               if k.startswith("repeat spelled")))
+    print(
+        f"\nsigning: {args.clients} clients for {window:.0f} s; the rounds under way then took "
+        f"{wall - window:.1f} s more to finish ({wall:.1f} s in all)"
+    )
+    print(
+        f"  {record.rounds:,} rounds ("
+        + ", ".join(f"{k}: {c:,}" for k, c in sorted(people.kinds.items()) if not k.startswith("repeat spelled"))
+        + ")"
+    )
+    print(
+        "  repeats spelled as: "
+        + ", ".join(
+            f"{k[len('repeat spelled: ') :]} {c:,}"
+            for k, c in sorted(people.kinds.items())
+            if k.startswith("repeat spelled")
+        )
+    )
     print(f"  {record.requests:,} HTTP requests: {record.requests / wall:.1f} requests/s")
-    print(f"  confirmed signatures (pages saying 'Your signature is confirmed'): {counted_now:,}: "
-          f"{counted_now / wall:.1f} confirmed signatures/s")
+    print(
+        f"  confirmed signatures (pages saying 'Your signature is confirmed'): {counted_now:,}: "
+        f"{counted_now / wall:.1f} confirmed signatures/s"
+    )
     print(f"  POST sign:          {fmt(record.times['POST sign'])}")
     print(f"  GET confirm link:   {fmt(record.times['GET confirm'])}")
     print(f"  GET petition page:  {fmt(record.times['GET petition'])}")
@@ -478,8 +552,7 @@ def run(args, workdir, database_uri, label):
     # Only a confirmed signature gets "you have already signed" in the normal way; one written
     # before anyone had even opened that person's link comes from two requests for a new mailbox
     # at the same moment (the second one's insert fails on the unique key).
-    premature = sum(1 for person, at in record.already_mails
-                    if at < record.confirm_started.get(person, float("inf")))
+    premature = sum(1 for person, at in record.already_mails if at < record.confirm_started.get(person, float("inf")))
     print(f"  'already signed' emails sent before anyone had opened that person's link: {premature:,}")
     print("  HTTP statuses per step:")
     for step in STEPS:
@@ -488,29 +561,40 @@ def run(args, workdir, database_uri, label):
     for (step, status), (address, body) in sorted(record.samples.items(), key=str):
         text = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
         print(f"  first {status} on {step} ({address.strip()}): {text}")
-    print("  mail read: " + ", ".join(f"{k} {c:,}" for k, c in sorted(postman.kinds.items())) +
-          f"; not for a known signer {len(postman.unrouted)}; unreadable {postman.broken}; "
-          f"never taken {postman.left_over()}")
+    print(
+        "  mail read: "
+        + ", ".join(f"{k} {c:,}" for k, c in sorted(postman.kinds.items()))
+        + f"; not for a known signer {len(postman.unrouted)}; unreadable {postman.broken}; "
+        f"never taken {postman.left_over()}"
+    )
     print(cpu + " (while signing)")
-    print(f"  of which the server process(es) {server_cpu / wall:.2f} cores (one gunicorn worker is one GIL), "
-          f"the bench's clients and postman {client_cpu / wall:.2f} cores")
+    print(
+        f"  of which the server process(es) {server_cpu / wall:.2f} cores (one gunicorn worker is one GIL), "
+        f"the bench's clients and postman {client_cpu / wall:.2f} cores"
+    )
     print(f"  server log: {unhandled} unhandled errors" + ("; exception lines:" if kinds else ""))
     for line, c in kinds.most_common(8):
         print(f"    {c:5} x {line}")
 
-    print(f"\nrows afterwards: {facts.rows:,} petition_signature rows for the petition ({facts.validated:,} counted, "
-          f"{facts.pending:,} never confirmed), {facts.keys:,} distinct mailbox keys; "
-          f"petition.signature_count {facts.signature_count:,}")
+    print(
+        f"\nrows afterwards: {facts.rows:,} petition_signature rows for the petition ({facts.validated:,} counted, "
+        f"{facts.pending:,} never confirmed), {facts.keys:,} distinct mailbox keys; "
+        f"petition.signature_count {facts.signature_count:,}"
+    )
     http_500 = sum(c for (_step, status), c in record.statuses.items() if status == 500)
-    failed = sum(c for (_step, status), c in record.statuses.items()
-                 if not isinstance(status, int) or (status >= 400 and status != 500))
+    failed = sum(
+        c
+        for (_step, status), c in record.statuses.items()
+        if not isinstance(status, int) or (status >= 400 and status != 500)
+    )
     doubled = sum(1 for c in record.counted_now.values() if c > 1)
     split = sum(1 for c in facts.rows_per_person.values() if c > 1)
     lost_rows = sum(1 for person in record.signed if facts.rows_per_person[person] == 0)
     lost_confirmed = len(confirmed_people - facts.validated_people)
     unexplained = len(facts.validated_people - confirmed_people)
-    threshold_ok = facts.response_reached == (facts.counted >= facts.response_threshold) and \
-        facts.debate_reached == (facts.counted >= facts.debate_threshold)
+    threshold_ok = facts.response_reached == (facts.counted >= facts.response_threshold) and facts.debate_reached == (
+        facts.counted >= facts.debate_threshold
+    )
     results = [
         ("counted rows (confirmed, not invalidated)", facts.validated, 1 + len(confirmed_people)),
         ("petition.signature_count", facts.signature_count, facts.validated),
@@ -524,8 +608,11 @@ def run(args, workdir, database_uri, label):
         ("people counted that no client confirmed", unexplained, 0),
         ("thresholds stamped exactly when reached (1 = yes)", int(threshold_ok), 1),
         ("emails, one per accepted signing", sum(postman.kinds.values()), signed_ok),
-        ("emails to an unknown address, unreadable, or never taken",
-         len(postman.unrouted) + postman.broken + postman.left_over(), 0),
+        (
+            "emails to an unknown address, unreadable, or never taken",
+            len(postman.unrouted) + postman.broken + postman.left_over(),
+            0,
+        ),
         ("HTTP 500 responses", http_500, 0),
         ("unhandled errors in the server log", unhandled, 0),
     ]
@@ -535,35 +622,53 @@ def run(args, workdir, database_uri, label):
         good = value == want
         ok &= good
         print(f"  {name + ':':58} {value:>7,} (expected {want:,})  {'ok' if good else 'FAIL'}")
-    print(f"  (other 4xx or failed requests, not a check: {failed:,}; signatures left unconfirmed: "
-          f"{facts.pending:,}; response threshold {facts.response_threshold:,} "
-          f"{'reached' if facts.response_reached else 'not reached'}, debate threshold {facts.debate_threshold:,} "
-          f"{'reached' if facts.debate_reached else 'not reached'})")
+    print(
+        f"  (other 4xx or failed requests, not a check: {failed:,}; signatures left unconfirmed: "
+        f"{facts.pending:,}; response threshold {facts.response_threshold:,} "
+        f"{'reached' if facts.response_reached else 'not reached'}, debate threshold {facts.debate_threshold:,} "
+        f"{'reached' if facts.debate_reached else 'not reached'})"
+    )
     sign_p95 = _common.summary_ms(record.times["POST sign"])[1] if record.times["POST sign"] else 0
     confirm_p95 = _common.summary_ms(record.times["GET confirm"])[1] if record.times["GET confirm"] else 0
-    print(f"\nRESULT: {counted_now / wall:.1f} confirmed signatures/s, {record.requests / wall:.1f} requests/s; "
-          f"p95 sign {sign_p95:.0f} ms, confirm {confirm_p95:.0f} ms; zero lost or duplicated signatures: "
-          f"{'ok' if ok else 'FAIL'}")
+    print(
+        f"\nRESULT: {counted_now / wall:.1f} confirmed signatures/s, {record.requests / wall:.1f} requests/s; "
+        f"p95 sign {sign_p95:.0f} ms, confirm {confirm_p95:.0f} ms; zero lost or duplicated signatures: "
+        f"{'ok' if ok else 'FAIL'}"
+    )
     return ok
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--database-url", default=DEFAULT_SERVER_URL,
-                        help="PostgreSQL server to create the temporary database on (its own database is not "
-                             "touched)")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_SERVER_URL,
+        help="PostgreSQL server to create the temporary database on (its own database is not touched)",
+    )
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--db-dir", help="directory for the SQLite file (default: the temporary directory)")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of signing")
-    parser.add_argument("--repeat-fraction", type=float, default=0.15,
-                        help="share of rounds that sign again for someone who signed before, spelled differently")
-    parser.add_argument("--recent", type=int, default=64,
-                        help="half of the repeats are among the last N people (likely still in flight)")
+    parser.add_argument(
+        "--repeat-fraction",
+        type=float,
+        default=0.15,
+        help="share of rounds that sign again for someone who signed before, spelled differently",
+    )
+    parser.add_argument(
+        "--recent",
+        type=int,
+        default=64,
+        help="half of the repeats are among the last N people (likely still in flight)",
+    )
     parser.add_argument("--mail-timeout", type=float, default=30.0)
-    parser.add_argument("--response-threshold", type=int, default=1000,
-                        help="low enough to be crossed during the run, so that its stamp is checked too")
+    parser.add_argument(
+        "--response-threshold",
+        type=int,
+        default=1000,
+        help="low enough to be crossed during the run, so that its stamp is checked too",
+    )
     parser.add_argument("--debate-threshold", type=int, default=100_000)
     parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn -w")
@@ -574,7 +679,9 @@ def main():
         args.server = "gunicorn" if importlib.util.find_spec("gunicorn") else "werkzeug"
     args.threads = args.threads or args.clients + 16
     _common.quiet_werkzeug()
-    ok = _common.run_on_database(run, args, postgres_url=args.database_url if args.database == "postgresql" else None, prefix="petition")
+    ok = _common.run_on_database(
+        run, args, postgres_url=args.database_url if args.database == "postgresql" else None, prefix="petition"
+    )
     sys.exit(0 if ok else 1)
 
 

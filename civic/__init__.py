@@ -1,4 +1,5 @@
 """Civic: create_app() reads like a table of contents of the application."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -163,6 +164,13 @@ def _register_error_handlers_and_headers(app):
 
 def _register_template_helpers(app):
     """Each part of the site adds the names its templates use (can(), labels, formatting)."""
-    for part in (common_templating, permissions, accounts_templating, discussions_templating,
-                 notifications_templating, consultations_templating, petitions_templating):
+    for part in (
+        common_templating,
+        permissions,
+        accounts_templating,
+        discussions_templating,
+        notifications_templating,
+        consultations_templating,
+        petitions_templating,
+    ):
         part.register_template_helpers(app)

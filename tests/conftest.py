@@ -4,6 +4,7 @@ services stack (PostgreSQL, Redis). CIVIC_REQUIRE_SERVICES=1 turns a missing ser
 
 Fixtures only: the helpers they use live in tests/support/ and tests import them from there.
 Under pytest-xdist each worker has its own databases and Redis key prefixes."""
+
 import contextvars
 import shutil
 import uuid
@@ -18,8 +19,16 @@ from civic import create_app
 from civic.common import clock
 from civic.discussions import services as discussions
 from civic.extensions import db, limiter
-from tests.support.apps import (REQUIRE_SERVICES, TEST_DATABASE_URL, TEST_REDIS_URL, WORKER, base_config,
-                                migrate_database, require_service, unique_prefix)
+from tests.support.apps import (
+    REQUIRE_SERVICES,
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    WORKER,
+    base_config,
+    migrate_database,
+    require_service,
+    unique_prefix,
+)
 from tests.support.clock import FROZEN_AT, FrozenClock
 from tests.support.users import new_user
 from tests.support.web import Web
@@ -83,8 +92,12 @@ def _empty_all(app):
     with app.app_context():
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
-        db.session.execute(text("SELECT setval(oid, 1, false) FROM pg_class "
-                                "WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"))
+        db.session.execute(
+            text(
+                "SELECT setval(oid, 1, false) FROM pg_class "
+                "WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+            )
+        )
         db.session.commit()
 
 
@@ -116,8 +129,14 @@ def app_config(stack, request, tmp_path):
     redis = request.getfixturevalue("redis_url")
     # The limits' own prefix too: resetting the limiter after the test (below) deletes every key
     # under it, which must not touch the limits of tests running at the same time elsewhere.
-    return base_config(tmp_path, SQLALCHEMY_DATABASE_URI=database, REDIS_URL=redis, RATELIMIT_STORAGE_URI=redis,
-                       RATELIMIT_STORAGE_OPTIONS={"key_prefix": unique_prefix("LIMITS")}, **overrides)
+    return base_config(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=database,
+        REDIS_URL=redis,
+        RATELIMIT_STORAGE_URI=redis,
+        RATELIMIT_STORAGE_OPTIONS={"key_prefix": unique_prefix("LIMITS")},
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -169,14 +188,16 @@ def frozen(frozen_at):
 
 # --- people ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_user(app):
     counter = {"n": 0}
 
     def make(email=None, *, roles=("citizen",), name=None, **details):
         counter["n"] += 1
-        user = new_user(email or f"person{counter['n']}@example.org", name=name or f"Person {counter['n']}",
-                        roles=roles, **details)
+        user = new_user(
+            email or f"person{counter['n']}@example.org", name=name or f"Person {counter['n']}", roles=roles, **details
+        )
         db.session.add(user)
         db.session.commit()
         return user
@@ -225,6 +246,7 @@ def outbox(app):
 
 # --- discussions ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def category(app, admin):
     return discussions.save_category(admin, name="Transport", description="Buses, bikes and streets")
@@ -233,8 +255,9 @@ def category(app, admin):
 @pytest.fixture
 def open_discussion(app, category, make_user):
     starter = make_user("starter@example.org", name="Nora Starter")
-    return discussions.start_discussion(starter, category, title="Should Calle Mayor be car-free?",
-                                        body="The council is **considering** it.")
+    return discussions.start_discussion(
+        starter, category, title="Should Calle Mayor be car-free?", body="The council is **considering** it."
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Command-line tools: create-admin and seed-demo."""
+
 from civic.accounts.models import User
 from civic.audit.models import AuditEntry
 from civic.extensions import db

@@ -18,11 +18,16 @@ def test_defaults_need_no_setup():
 
 
 def test_environment_variables_configure_services():
-    config = load_config({
-        "DATABASE_URL": "postgresql+psycopg://civic@db/civic", "REDIS_URL": "redis://cache:6379/1",
-        "MAIL_SERVER": "smtp.example.org", "MAIL_PORT": "2525", "CIVIC_SITE_NAME": "Villa Verde",
-        "CIVIC_DEFAULT_LANGUAGE": "es",
-    })
+    config = load_config(
+        {
+            "DATABASE_URL": "postgresql+psycopg://civic@db/civic",
+            "REDIS_URL": "redis://cache:6379/1",
+            "MAIL_SERVER": "smtp.example.org",
+            "MAIL_PORT": "2525",
+            "CIVIC_SITE_NAME": "Villa Verde",
+            "CIVIC_DEFAULT_LANGUAGE": "es",
+        }
+    )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://civic@db/civic"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/1"
     assert config["CIVIC_SOCKETIO_MESSAGE_QUEUE"] == "redis://cache:6379/1"
@@ -40,8 +45,12 @@ def test_production_turns_on_secure_defaults():
 
 def test_staff_two_factor_can_be_switched_by_environment():
     assert load_config({"CIVIC_REQUIRE_STAFF_2FA": "1"})["CIVIC_REQUIRE_STAFF_2FA"] is True
-    assert load_config({"CIVIC_ENV": "production", "SECRET_KEY": "x" * 40,
-                        "CIVIC_REQUIRE_STAFF_2FA": "0"})["CIVIC_REQUIRE_STAFF_2FA"] is False
+    assert (
+        load_config({"CIVIC_ENV": "production", "SECRET_KEY": "x" * 40, "CIVIC_REQUIRE_STAFF_2FA": "0"})[
+            "CIVIC_REQUIRE_STAFF_2FA"
+        ]
+        is False
+    )
 
 
 @pytest.mark.parametrize("key", [None, "", DEVELOPMENT_SECRET_KEY, "short-key"])

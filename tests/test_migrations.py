@@ -1,4 +1,7 @@
 """The Alembic revisions build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from datetime import UTC
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -62,10 +65,14 @@ def test_upgrading_an_existing_database_gives_people_handles(empty_database_url,
         upgrade(revision="0001_accounts")
         with db.engine.begin() as connection:
             for n, name in enumerate(["Lucía Pardo", "Lucia Pardo", "Zé", "!!!"], start=1):
-                connection.execute(text(
-                    "INSERT INTO \"user\" (id, email, email_normalized, display_name, bio, password_hash, "
-                    "session_token, created_at, updated_at) VALUES (:id, :e, :e, :name, '', 'x', 't', "
-                    ":now, :now)"), {"id": n, "e": f"p{n}@example.org", "name": name, "now": "2026-01-01 00:00:00"})
+                connection.execute(
+                    text(
+                        'INSERT INTO "user" (id, email, email_normalized, display_name, bio, password_hash, '
+                        "session_token, created_at, updated_at) VALUES (:id, :e, :e, :name, '', 'x', 't', "
+                        ":now, :now)"
+                    ),
+                    {"id": n, "e": f"p{n}@example.org", "name": name, "now": "2026-01-01 00:00:00"},
+                )
         upgrade()
         with db.engine.connect() as connection:
             handles = dict(connection.execute(text('SELECT id, handle FROM "user" ORDER BY id')).all())
@@ -75,7 +82,7 @@ def test_upgrading_an_existing_database_gives_people_handles(empty_database_url,
 
 def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty_database_url, tmp_path):
     """0008 -> 0009 on a database with signatures: the new tallies hold their counts."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from civic.petitions.models import Petition, Signature
     from civic.petitions.services.queries import rebuild_tallies
@@ -84,24 +91,71 @@ def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty
     with app.app_context():
         upgrade(revision="0008_petitions")
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO \"user\" (id, email, email_normalized, display_name, handle, bio, password_hash, "
-                "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
-                "'x', 't', :now, :now)"), {"now": datetime(2027, 1, 1, tzinfo=timezone.utc)})
-            connection.execute(Petition.__table__.insert(), [dict(
-                id=1, title="T", background="B", details="", topic="", state="open", creator_id=1, creator_name="A",
-                creator_anonymous=False, sponsor_token="s", sponsor_count=0, flag_note="", rejection_comment="",
-                signature_count=3, response_summary="", response_details_markdown="", response_details_html="",
-                debate_overview_markdown="", debate_overview_html="", debate_transcript_url="", debate_video_url="",
-                created_at=datetime(2027, 1, 1, tzinfo=timezone.utc),
-                updated_at=datetime(2027, 1, 1, tzinfo=timezone.utc))])
-            moments = [datetime(2027, 3, 1, 10, 5, tzinfo=timezone.utc), datetime(2027, 3, 1, 10, 55, tzinfo=timezone.utc),
-                       datetime(2027, 3, 1, 23, 30, tzinfo=timezone.utc), None]
-            connection.execute(Signature.__table__.insert(), [dict(
-                id=n, petition_id=1, name="n", email=f"s{n}@x.org", email_key=f"s{n}@x.org", email_domain="x.org",
-                area="North" if n < 2 else "South", notify=False, sponsor=False, ip_address="", token="t",
-                created_at=datetime(2027, 3, 1, tzinfo=timezone.utc), validated_at=at)
-                for n, at in enumerate(moments)])
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, email_normalized, display_name, handle, bio, password_hash, '
+                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
+                    "'x', 't', :now, :now)"
+                ),
+                {"now": datetime(2027, 1, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                Petition.__table__.insert(),
+                [
+                    dict(
+                        id=1,
+                        title="T",
+                        background="B",
+                        details="",
+                        topic="",
+                        state="open",
+                        creator_id=1,
+                        creator_name="A",
+                        creator_anonymous=False,
+                        sponsor_token="s",
+                        sponsor_count=0,
+                        flag_note="",
+                        rejection_comment="",
+                        signature_count=3,
+                        response_summary="",
+                        response_details_markdown="",
+                        response_details_html="",
+                        debate_overview_markdown="",
+                        debate_overview_html="",
+                        debate_transcript_url="",
+                        debate_video_url="",
+                        created_at=datetime(2027, 1, 1, tzinfo=UTC),
+                        updated_at=datetime(2027, 1, 1, tzinfo=UTC),
+                    )
+                ],
+            )
+            moments = [
+                datetime(2027, 3, 1, 10, 5, tzinfo=UTC),
+                datetime(2027, 3, 1, 10, 55, tzinfo=UTC),
+                datetime(2027, 3, 1, 23, 30, tzinfo=UTC),
+                None,
+            ]
+            connection.execute(
+                Signature.__table__.insert(),
+                [
+                    dict(
+                        id=n,
+                        petition_id=1,
+                        name="n",
+                        email=f"s{n}@x.org",
+                        email_key=f"s{n}@x.org",
+                        email_domain="x.org",
+                        area="North" if n < 2 else "South",
+                        notify=False,
+                        sponsor=False,
+                        ip_address="",
+                        token="t",
+                        created_at=datetime(2027, 3, 1, tzinfo=UTC),
+                        validated_at=at,
+                    )
+                    for n, at in enumerate(moments)
+                ],
+            )
         upgrade()
         with db.engine.connect() as connection:
             areas = dict(connection.execute(text("SELECT area, count FROM petition_area_tally")).all())
@@ -113,44 +167,78 @@ def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty
         rebuild_tallies(1)  # the service's own counting agrees with the migration's, hours included
         db.session.commit()
         assert sorted((h.hour, h.count) for h in db.session.query(HourTally)) == migrated
-        assert migrated[0] == (datetime(2027, 3, 1, 10, tzinfo=timezone.utc), 2)
+        assert migrated[0] == (datetime(2027, 3, 1, 10, tzinfo=UTC), 2)
         db.session.remove()
         db.engine.dispose()
 
 
 def test_petition_mailings_become_generic_mailings_and_back(empty_database_url, tmp_path):
     """0009 -> 0010: a half-sent petition mailing keeps its cursor; the downgrade puts it back."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from civic.petitions.models import Petition
 
-    moment = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2027, 1, 1, tzinfo=UTC)
     app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
     with app.app_context():
         upgrade(revision="0009_petition_tallies")
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO \"user\" (id, email, email_normalized, display_name, handle, bio, password_hash, "
-                "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
-                "'x', 't', :now, :now)"), {"now": moment})
-            connection.execute(Petition.__table__.insert(), [dict(
-                id=1, title="T", background="B", details="", topic="", state="open", creator_id=1, creator_name="A",
-                creator_anonymous=False, sponsor_token="s", sponsor_count=0, flag_note="", rejection_comment="",
-                signature_count=3, response_summary="", response_details_markdown="", response_details_html="",
-                debate_overview_markdown="", debate_overview_html="", debate_transcript_url="", debate_video_url="",
-                created_at=moment, updated_at=moment)])
-            connection.execute(text(
-                "INSERT INTO petition_mailing (petition_id, kind, created_at, last_signature_id, sent_count) "
-                "VALUES (1, 'response', :now, 41, 17)"), {"now": moment})
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, email_normalized, display_name, handle, bio, password_hash, '
+                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
+                    "'x', 't', :now, :now)"
+                ),
+                {"now": moment},
+            )
+            connection.execute(
+                Petition.__table__.insert(),
+                [
+                    dict(
+                        id=1,
+                        title="T",
+                        background="B",
+                        details="",
+                        topic="",
+                        state="open",
+                        creator_id=1,
+                        creator_name="A",
+                        creator_anonymous=False,
+                        sponsor_token="s",
+                        sponsor_count=0,
+                        flag_note="",
+                        rejection_comment="",
+                        signature_count=3,
+                        response_summary="",
+                        response_details_markdown="",
+                        response_details_html="",
+                        debate_overview_markdown="",
+                        debate_overview_html="",
+                        debate_transcript_url="",
+                        debate_video_url="",
+                        created_at=moment,
+                        updated_at=moment,
+                    )
+                ],
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO petition_mailing (petition_id, kind, created_at, last_signature_id, sent_count) "
+                    "VALUES (1, 'response', :now, 41, 17)"
+                ),
+                {"now": moment},
+            )
         upgrade(revision="0010_mailings")
         with db.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT kind, about_type, about_id, last_key, sent_count, finished_at FROM mailing")).all()
+            rows = connection.execute(
+                text("SELECT kind, about_type, about_id, last_key, sent_count, finished_at FROM mailing")
+            ).all()
         assert [tuple(r) for r in rows] == [("petition_response", "petition", 1, 41, 17, None)]
         downgrade(revision="0009_petition_tallies")
         with db.engine.connect() as connection:
-            back = connection.execute(text(
-                "SELECT petition_id, kind, last_signature_id, sent_count FROM petition_mailing")).all()
+            back = connection.execute(
+                text("SELECT petition_id, kind, last_signature_id, sent_count FROM petition_mailing")
+            ).all()
         assert [tuple(r) for r in back] == [(1, "response", 41, 17)]
         db.session.remove()
         db.engine.dispose()

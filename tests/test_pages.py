@@ -1,12 +1,25 @@
 """Site pages, the language switcher, localisation and the health check."""
+
 import pytest
 
 from civic import create_app
 from tests.support.apps import base_config
 
 
-@pytest.mark.parametrize("path", ["/", "/about", "/accessibility", "/privacy", "/sign-in", "/register",
-                                  "/password/forgot", "/verify/resend", "/register/check-email"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/about",
+        "/accessibility",
+        "/privacy",
+        "/sign-in",
+        "/register",
+        "/password/forgot",
+        "/verify/resend",
+        "/register/check-email",
+    ],
+)
 def test_public_pages_have_one_h1_landmarks_and_a_skip_link(client, path):
     html = client.get(path).get_data(as_text=True)
     assert html.count("<h1") == 1
@@ -66,8 +79,13 @@ def test_healthz_reports_redis_when_configured(app, stack):
 
 
 def test_healthz_reports_unreachable_services_as_503(tmp_path):
-    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no/such/dir/x.db",
-                                 REDIS_URL="redis://127.0.0.1:1/0"))
+    app = create_app(
+        base_config(
+            tmp_path,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no/such/dir/x.db",
+            REDIS_URL="redis://127.0.0.1:1/0",
+        )
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["checks"]["database"]["ok"] is False

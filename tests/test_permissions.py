@@ -1,4 +1,5 @@
 """The permission table as a role x action matrix."""
+
 import pytest
 
 from civic.accounts.models import AnonymousUser, User, UserRole
@@ -7,8 +8,14 @@ from civic.permissions import RULES, can, ensure_can
 
 
 def person(*roles, user_id=1, two_factor=False):
-    user = User(id=user_id, display_name="P", email="p@example.org", email_normalized="p@example.org",
-                password_hash="x", session_token="t")
+    user = User(
+        id=user_id,
+        display_name="P",
+        email="p@example.org",
+        email_normalized="p@example.org",
+        password_hash="x",
+        session_token="t",
+    )
     user.roles = [UserRole(role=r) for r in roles]
     if two_factor:
         from civic.common.models import utcnow
@@ -33,8 +40,13 @@ def discussion(hidden=False, locked=False):
     from civic.common.models import utcnow
     from civic.discussions.models import Discussion
 
-    return Discussion(id=3, title="T", hidden_at=utcnow() if hidden else None,
-                      locked_at=utcnow() if locked else None, lock_reason="Cooling off" if locked else "")
+    return Discussion(
+        id=3,
+        title="T",
+        hidden_at=utcnow() if hidden else None,
+        locked_at=utcnow() if locked else None,
+        lock_reason="Cooling off" if locked else "",
+    )
 
 
 def category(open_to_citizens=True):
@@ -164,9 +176,14 @@ def consultation(published, *, closed=False, outcome=False, statements=False):
     from civic.common.models import utcnow
     from civic.consultations.models import Consultation
 
-    return Consultation(id=4, title="C", published_at=utcnow() if published else None,
-                        closes_at=utcnow() - timedelta(hours=1) if closed else None,
-                        outcome_published_at=utcnow() if outcome else None, statements_enabled=statements)
+    return Consultation(
+        id=4,
+        title="C",
+        published_at=utcnow() if published else None,
+        closes_at=utcnow() - timedelta(hours=1) if closed else None,
+        outcome_published_at=utcnow() if outcome else None,
+        statements_enabled=statements,
+    )
 
 
 def petition(state):

@@ -1,4 +1,5 @@
 """Socket.IO: the connection uses the signed-in person's session; rooms are named in one place."""
+
 import contextvars
 
 from civic.extensions import socketio

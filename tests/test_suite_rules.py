@@ -1,5 +1,6 @@
 """The test suite's own rules: a conftest holds fixtures, which pytest finds by itself; the plain
 helpers live in tests/support/ and every module imports them from there, never from a conftest."""
+
 import re
 
 from tests.support.apps import project_root

@@ -1,4 +1,5 @@
 """Every user-facing string is translated into every language Civic ships."""
+
 import re
 import subprocess
 import sys
@@ -17,9 +18,30 @@ def extracted(tmp_path_factory):
     """Extract the strings from the code and templates now, so that a new string fails the test."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     root = project_root()
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "pgettext:1c,2", "-o", str(pot), "."],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
+            "-k",
+            "pgettext:1c,2",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as handle:
         return {(m.id, m.context) for m in read_po(handle) if m.id}
 
@@ -37,8 +59,10 @@ def test_every_string_has_a_translation(extracted, language):
             missing.append(msgid)
         elif message.fuzzy:
             missing.append(msgid)
-    assert not missing, f"{len(missing)} strings lack a {language} translation (run `make extract-messages`):\n" + \
-        "\n".join(map(str, sorted(missing, key=str)[:30]))
+    assert not missing, (
+        f"{len(missing)} strings lack a {language} translation (run `make extract-messages`):\n"
+        + "\n".join(map(str, sorted(missing, key=str)[:30]))
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

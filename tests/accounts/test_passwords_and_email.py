@@ -1,4 +1,5 @@
 """Password reset, change of password, change of email and profile editing."""
+
 import re
 
 from civic.accounts.models import User
@@ -56,8 +57,7 @@ def test_change_password_needs_the_current_one_and_signs_out_other_sessions(app,
 
     wrong = web.post("/account/password", {"current_password": "nope", "new_password": NEW, "confirm": NEW})
     assert wrong.status_code == 422 and "current password is not right" in wrong.get_data(as_text=True)
-    done = web.post("/account/password", {"current_password": DEFAULT_PASSWORD, "new_password": NEW,
-                                          "confirm": NEW})
+    done = web.post("/account/password", {"current_password": DEFAULT_PASSWORD, "new_password": NEW, "confirm": NEW})
     assert done.status_code == 302
     assert web.get("/account").status_code == 200  # this session goes on
     assert other_device.get("/account").status_code == 302  # the other one ended
@@ -88,8 +88,7 @@ def test_change_email_to_an_address_in_use_reveals_nothing(web, login_as, make_u
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.email != "taken@example.org"
-    assert "already belongs to an account" in mail_to(outbox, "taken@example.org")[0].get_body(
-        ("plain",)).get_content()
+    assert "already belongs to an account" in mail_to(outbox, "taken@example.org")[0].get_body(("plain",)).get_content()
 
 
 def test_change_email_needs_the_password(web, login_as, outbox):
@@ -101,8 +100,9 @@ def test_change_email_needs_the_password(web, login_as, outbox):
 
 def test_edit_profile(web, login_as):
     user = login_as("citizen")
-    response = web.post("/account", {"display_name": "  Nuria   Soler ", "bio": "Neighbour", "language": "es",
-                                      "handle": "@Nuria_S"})
+    response = web.post(
+        "/account", {"display_name": "  Nuria   Soler ", "bio": "Neighbour", "language": "es", "handle": "@Nuria_S"}
+    )
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.display_name, user.bio, user.language, user.handle) == ("Nuria Soler", "Neighbour", "es", "nuria_s")
@@ -111,8 +111,11 @@ def test_edit_profile(web, login_as):
 def test_handles_are_unique_and_well_formed(web, login_as, make_user):
     make_user(name="Taken Name")
     user = login_as("citizen")
-    for handle, message in (("taken_name", "uses @taken_name already"), ("no spaces", "lower-case letters"),
-                            ("ab", "lower-case letters")):
+    for handle, message in (
+        ("taken_name", "uses @taken_name already"),
+        ("no spaces", "lower-case letters"),
+        ("ab", "lower-case letters"),
+    ):
         response = web.post("/account", {"display_name": "Me", "handle": handle})
         assert response.status_code == 422 and message in response.get_data(as_text=True)
     db.session.refresh(user)
@@ -139,8 +142,16 @@ def test_account_email_is_unique_in_the_database(app, make_user):
     from sqlalchemy.exc import IntegrityError
 
     make_user("same@example.org")
-    db.session.add(User(display_name="B", email="SAME@example.org", email_normalized="same@example.org",
-                        password_hash="x", session_token="y", bio=""))
+    db.session.add(
+        User(
+            display_name="B",
+            email="SAME@example.org",
+            email_normalized="same@example.org",
+            password_hash="x",
+            session_token="y",
+            bio="",
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

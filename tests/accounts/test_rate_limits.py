@@ -1,4 +1,5 @@
 """Rate limits on sign-in, registration, password reset and two-factor codes."""
+
 import time
 
 import pytest
@@ -60,15 +61,26 @@ def test_one_address_cannot_spray_many_accounts(web, make_user):
 def test_registration_is_rate_limited(web):
     statuses = []
     for n in range(8):
-        statuses.append(web.post("/register", {
-            "display_name": f"Bot {n}", "email": f"bot{n}@example.org", "password": "violet harbour lantern",
-            "confirm": "violet harbour lantern", "accept_privacy": "y"}, environ_base=ATTACKER).status_code)
+        statuses.append(
+            web.post(
+                "/register",
+                {
+                    "display_name": f"Bot {n}",
+                    "email": f"bot{n}@example.org",
+                    "password": "violet harbour lantern",
+                    "confirm": "violet harbour lantern",
+                    "accept_privacy": "y",
+                },
+                environ_base=ATTACKER,
+            ).status_code
+        )
     assert statuses[:5] == [302] * 5 and statuses[5:] == [429] * 3
 
 
 def test_password_reset_is_rate_limited(web):
-    statuses = [web.post("/password/forgot", {"email": "x@example.org"}, environ_base=ATTACKER).status_code
-                for _ in range(8)]
+    statuses = [
+        web.post("/password/forgot", {"email": "x@example.org"}, environ_base=ATTACKER).status_code for _ in range(8)
+    ]
     assert statuses[:5] == [200] * 5 and 429 in statuses
 
 
@@ -77,17 +89,25 @@ def test_two_factor_codes_are_rate_limited(web, make_user):
 
     user = make_user(two_factor_secret=pyotp.random_base32())
     assert attempt(web, user.email, DEFAULT_PASSWORD, ATTACKER).status_code == 302
-    statuses = [web.post("/sign-in/two-factor", {"code": f"{n:06d}"}, form_url="/sign-in/two-factor",
-                         environ_base=ATTACKER).status_code for n in range(15)]
+    statuses = [
+        web.post(
+            "/sign-in/two-factor", {"code": f"{n:06d}"}, form_url="/sign-in/two-factor", environ_base=ATTACKER
+        ).status_code
+        for n in range(15)
+    ]
     assert statuses[:10] == [422] * 10 and statuses[10:] == [429] * 5
 
 
 @pytest.mark.parametrize("status_page", ["/sign-in"])
 def test_rate_limit_page_is_json_for_json_clients(web, make_user, status_page):
     user = make_user()
-    for n in range(6):
-        response = web.post(status_page, {"email": user.email, "password": "x"}, environ_base=ATTACKER,
-                            headers={"Accept": "application/json"})
+    for _n in range(6):
+        response = web.post(
+            status_page,
+            {"email": user.email, "password": "x"},
+            environ_base=ATTACKER,
+            headers={"Accept": "application/json"},
+        )
     assert response.status_code == 429 and response.json["error"]["status"] == 429
 
 
@@ -100,6 +120,9 @@ def test_two_factor_codes_are_limited_per_account_across_addresses(app, make_use
         address = {"REMOTE_ADDR": f"192.0.2.{n + 1}"}
         web = Web(app.test_client())
         attempt(web, user.email, DEFAULT_PASSWORD, address)
-        statuses.append(web.post("/sign-in/two-factor", {"code": f"{n:06d}"}, form_url="/sign-in/two-factor",
-                                 environ_base=address).status_code)
+        statuses.append(
+            web.post(
+                "/sign-in/two-factor", {"code": f"{n:06d}"}, form_url="/sign-in/two-factor", environ_base=address
+            ).status_code
+        )
     assert statuses[:10] == [422] * 10 and statuses[10:] == [429] * 2

@@ -1,4 +1,5 @@
 """Registration, email verification, sign-in and sign-out."""
+
 import re
 
 from civic.accounts import services
@@ -7,8 +8,13 @@ from civic.extensions import db
 from tests.support.mail import link_in, mail_to, path_of
 from tests.support.users import DEFAULT_PASSWORD
 
-GOOD = {"display_name": "Lucía Pardo", "email": "Lucia@Example.org", "password": "violet harbour lantern",
-        "confirm": "violet harbour lantern", "accept_privacy": "y"}
+GOOD = {
+    "display_name": "Lucía Pardo",
+    "email": "Lucia@Example.org",
+    "password": "violet harbour lantern",
+    "confirm": "violet harbour lantern",
+    "accept_privacy": "y",
+}
 
 
 def register(web, **changes):
@@ -40,8 +46,9 @@ def test_newcomer_registers_verifies_and_signs_in(web, outbox):
 
 
 def test_registration_problems_are_shown_beside_fields_and_nothing_is_saved(web):
-    response = register(web, display_name="   ", email="not-an-email", password="short", confirm="other",
-                        accept_privacy="")
+    response = register(
+        web, display_name="   ", email="not-an-email", password="short", confirm="other", accept_privacy=""
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "There is a problem" in html
@@ -145,8 +152,10 @@ def test_remember_me_sets_a_long_lived_cookie(web, make_user):
     response = web.sign_in(user.email)
     session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Expires" not in session_cookie  # without "remember me" the session ends with the browser
-    assert not any(c.startswith("remember_token=") and "Expires=Thu, 01 Jan 1970" not in c
-                   for c in response.headers.getlist("Set-Cookie"))
+    assert not any(
+        c.startswith("remember_token=") and "Expires=Thu, 01 Jan 1970" not in c
+        for c in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_disabled_accounts_cannot_sign_in(web, make_user):

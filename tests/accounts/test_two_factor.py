@@ -1,4 +1,5 @@
 """Two-factor sign-in: enrolment, codes, recovery codes, staff enforcement."""
+
 import re
 import time
 
@@ -14,8 +15,9 @@ from tests.support.users import DEFAULT_PASSWORD
 def enrol(web):
     page = web.get("/account/security/two-factor").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
-    response = web.post("/account/security/two-factor", {"code": pyotp.TOTP(secret).now()},
-                        form_url="/account/security/two-factor")
+    response = web.post(
+        "/account/security/two-factor", {"code": pyotp.TOTP(secret).now()}, form_url="/account/security/two-factor"
+    )
     codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.get_data(as_text=True))
     return secret, codes, response
 
@@ -94,8 +96,9 @@ def test_turning_two_factor_off_needs_the_password(web, login_as, outbox):
     web.post("/account/security/two-factor/disable", {"disable-password": "wrong"}, form_url="/account/security")
     db.session.refresh(user)
     assert user.two_factor_enabled
-    web.post("/account/security/two-factor/disable", {"disable-password": DEFAULT_PASSWORD},
-             form_url="/account/security")
+    web.post(
+        "/account/security/two-factor/disable", {"disable-password": DEFAULT_PASSWORD}, form_url="/account/security"
+    )
     db.session.refresh(user)
     assert not user.two_factor_enabled and user.recovery_codes == []
 
@@ -103,8 +106,9 @@ def test_turning_two_factor_off_needs_the_password(web, login_as, outbox):
 def test_new_recovery_codes_replace_the_old_ones(web, login_as):
     user = login_as("citizen")
     _secret, old_codes, _ = enrol(web)
-    response = web.post("/account/security/recovery-codes", {"codes-password": DEFAULT_PASSWORD},
-                        form_url="/account/security")
+    response = web.post(
+        "/account/security/recovery-codes", {"codes-password": DEFAULT_PASSWORD}, form_url="/account/security"
+    )
     new_codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.get_data(as_text=True))
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     db.session.expire_all()

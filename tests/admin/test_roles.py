@@ -1,4 +1,5 @@
 """The admin page for people and roles, and the audit log of every grant and revoke."""
+
 import pytest
 
 from civic.accounts import services
@@ -24,14 +25,19 @@ def test_admin_grants_and_revokes_a_role_with_a_reason_in_the_audit_log(web, log
     admin = login_as("admin")
     person = make_user(name="Rosa Vidal")
     url = f"/admin/users/{person.id}"
-    response = web.post(url, {"role": "moderator", "action": "grant", "reason": "Volunteered at the assembly"},
-                        form_url=url)
+    response = web.post(
+        url, {"role": "moderator", "action": "grant", "reason": "Volunteered at the assembly"}, form_url=url
+    )
     assert response.status_code == 302
     db.session.refresh(person)
     assert person.has_role("moderator")
     entry = db.session.query(AuditEntry).one()
-    assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == (admin.id, "role.grant", "user",
-                                                                                 person.id)
+    assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == (
+        admin.id,
+        "role.grant",
+        "user",
+        person.id,
+    )
     assert entry.reason == "Volunteered at the assembly" and entry.details == {"role": "moderator"}
     assert entry.created_at is not None
 

@@ -5,6 +5,7 @@ tests/support/browser.py).
 Chromium is the Debian package at /usr/bin/chromium (or CIVIC_CHROMIUM); Playwright's own
 browser download is never used. A missing browser skips these tests, or fails them when CI is
 set or CIVIC_REQUIRE_SERVICES=1."""
+
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,18 +13,32 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.browser import (Journey, LiveServer, assert_accessible, assert_fits_narrow_screen,
-                                   assert_socketio_bound_to, axe_violations, format_violations, new_context)
+from tests.support.browser import (
+    Journey,
+    LiveServer,
+    assert_accessible,
+    assert_fits_narrow_screen,
+    assert_socketio_bound_to,
+    axe_violations,
+    format_violations,
+    new_context,
+)
 
 CHROMIUM = os.environ.get("CIVIC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 BROWSER_MUST_RUN = bool(os.environ.get("CI")) or os.environ.get("CIVIC_REQUIRE_SERVICES") == "1"
 
 
 # --- live servers ---------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def _socketio_bound_to_the_live_server(request):
@@ -51,6 +66,7 @@ def staff_server(tmp_path_factory):
 
 # --- browser --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).is_file():
@@ -74,11 +90,16 @@ def page(browser):
 
 # --- accessibility --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def a11y():
     """The accessibility helpers, for tests that call them directly."""
-    return SimpleNamespace(violations=axe_violations, format=format_violations, assert_accessible=assert_accessible,
-                           assert_fits_narrow_screen=assert_fits_narrow_screen)
+    return SimpleNamespace(
+        violations=axe_violations,
+        format=format_violations,
+        assert_accessible=assert_accessible,
+        assert_fits_narrow_screen=assert_fits_narrow_screen,
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -2,14 +2,15 @@
 (refused, explained beside the field), then a real PDF and a cover image; the consultation page
 lists the document with its type and size and shows the cover with its description; the document
 downloads under its own name. Every page passes axe-core's WCAG 2.x A/AA rules and fits 320px."""
+
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.support.browser import Journey, live_server_fixture, sign_in, user_by_email
 from tests.support import sample_files as files
+from tests.support.browser import Journey, live_server_fixture, sign_in, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +24,10 @@ def world(live_server):
 
     official = live_server.make_user("olga.docs@example.org", name="Olga Official", roles=("citizen", "official"))
     with live_server.app.app_context():
-        consultation = lifecycle.create_consultation(user_by_email(official["email"]), lifecycle.ConsultationFields(
-            title="Trees in the old town", summary="Which streets should get new trees?"))
+        consultation = lifecycle.create_consultation(
+            user_by_email(official["email"]),
+            lifecycle.ConsultationFields(title="Trees in the old town", summary="Which streets should get new trees?"),
+        )
         consultation_id = consultation.id
         db.session.remove()
     return official, consultation_id
@@ -53,14 +56,16 @@ def test_an_official_attaches_a_document_and_a_cover_image(page, live_server, wo
     expect(summary).to_be_focused()
     journey.check()
     expect(summary.get_by_role("link")).to_have_text(
-        "The content of “tree-plan.pdf” does not match its name: it is a ZIP archive, not a PDF.")
+        "The content of “tree-plan.pdf” does not match its name: it is a ZIP archive, not a PDF."
+    )
     expect(summary.get_by_role("link")).to_have_attribute("href", "#file")
     expect(main.get_by_label("File", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(main.get_by_label("Title (optional)")).to_have_value("Tree plan")
 
     # The real PDF.
     main.get_by_label("File", exact=True).set_input_files(
-        {"name": "tree-plan.pdf", "mimeType": "application/pdf", "buffer": files.PDF})
+        {"name": "tree-plan.pdf", "mimeType": "application/pdf", "buffer": files.PDF}
+    )
     main.get_by_role("button", name="Attach the document").click()
     page.wait_for_url(f"**/consultations/{consultation_id}/documents")
     journey.check()
@@ -73,13 +78,15 @@ def test_an_official_attaches_a_document_and_a_cover_image(page, live_server, wo
     # The cover image: a description is asked for first.
     cover = main.get_by_role("region", name="Cover image")
     cover.get_by_label("Image", exact=True).set_input_files(
-        {"name": "street.png", "mimeType": "image/png", "buffer": files.png(40, 20)})
+        {"name": "street.png", "mimeType": "image/png", "buffer": files.png(40, 20)}
+    )
     cover.get_by_role("button", name="Save the cover image").click()
     expect(summary).to_be_focused()
     journey.check()
     expect(summary.get_by_role("link")).to_have_attribute("href", "#alt_text")
     cover.get_by_label("Image", exact=True).set_input_files(
-        {"name": "street.png", "mimeType": "image/png", "buffer": files.png(40, 20)})
+        {"name": "street.png", "mimeType": "image/png", "buffer": files.png(40, 20)}
+    )
     cover.get_by_label("Description of the image").fill("Plane trees along Calle Mayor")
     cover.get_by_role("button", name="Save the cover image").click()
     page.wait_for_url(f"**/consultations/{consultation_id}/documents")

@@ -7,6 +7,7 @@ WCAG 2.x A/AA rules and fits a 320px-wide window.
 The consultation opens a minute ago and closes in thirty days (the live server's clock cannot be
 frozen). Nothing here creates another Flask app while the server runs (Socket.IO emits through
 the newest app)."""
+
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -56,16 +57,21 @@ def world(live_server):
     )
     with live_server.app.app_context():
         olga, earl = user_by_email(people.olga["email"]), user_by_email(people.earl["email"])
-        plan = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
-            title=TITLE, summary="Parking, zones and prices.", opens_local=local_now() - timedelta(minutes=1),
-            closes_local=local_now() + timedelta(days=30)))
+        plan = lifecycle.create_consultation(
+            olga,
+            lifecycle.ConsultationFields(
+                title=TITLE,
+                summary="Parking, zones and prices.",
+                opens_local=local_now() - timedelta(minutes=1),
+                closes_local=local_now() + timedelta(days=30),
+            ),
+        )
         lifecycle.publish_consultation(olga, plan)
         draft_text.set_draft_text(olga, plan, TEXT, correction_note="The draft text is up for comment.")
         first, second = [s for s in draft_text.draft_sections(plan) if s.kind == "paragraph"]
         for body in ("Does this include the new quarter?", "It should."):
             discussions.post_comment(earl, db.session.get(Discussion, first.discussion_id), body=body)
-        ids = SimpleNamespace(plan=plan.id, first=first.id, second=second.id,
-                              second_discussion=second.discussion_id)
+        ids = SimpleNamespace(plan=plan.id, first=first.id, second=second.id, second_discussion=second.discussion_id)
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
 

@@ -9,6 +9,7 @@ The data the journeys start from is written through the services inside the live
 context. The clock cannot be frozen in a live server, so the consultations open a minute ago and
 close in thirty days, in the site's time zone (UTC here). As in test_discussions, nothing here
 creates another Flask app while the server runs (Socket.IO emits through the newest app)."""
+
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -60,47 +61,95 @@ def world(live_server):
         olga, tina = user_by_email(people.olga["email"]), user_by_email(people.tina["email"])
 
         # Open now, with one question of every kind, a timeline and a body.
-        survey = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
-            title=OPEN_TITLE, summary="How do you travel in town, and what would make it better?",
-            body_markdown="The council is drawing up its **transport plan** for 2027–2030.\n\n"
-                          "- Buses\n- Bikes\n- Walking",
-            topic="Transport", area="Whole town", contact="transport@example.org",
-            opens_local=opens, closes_local=closes, anonymous_responses=True))
+        survey = lifecycle.create_consultation(
+            olga,
+            lifecycle.ConsultationFields(
+                title=OPEN_TITLE,
+                summary="How do you travel in town, and what would make it better?",
+                body_markdown="The council is drawing up its **transport plan** for 2027–2030.\n\n"
+                "- Buses\n- Bikes\n- Walking",
+                topic="Transport",
+                area="Whole town",
+                contact="transport@example.org",
+                opens_local=opens,
+                closes_local=closes,
+                anonymous_responses=True,
+            ),
+        )
         for data in (
             Q(kind="short_text", prompt=PROMPTS.short, section="About you"),
-            Q(kind="long_text", prompt=PROMPTS.long, help_text="A few sentences are enough.", required=True,
-              section="Your trips"),
-            Q(kind="single_choice", prompt=PROMPTS.single, options=("Bus", "Bike", "Car"), allow_other=True,
-              required=True),
+            Q(
+                kind="long_text",
+                prompt=PROMPTS.long,
+                help_text="A few sentences are enough.",
+                required=True,
+                section="Your trips",
+            ),
+            Q(
+                kind="single_choice",
+                prompt=PROMPTS.single,
+                options=("Bus", "Bike", "Car"),
+                allow_other=True,
+                required=True,
+            ),
             Q(kind="multiple_choice", prompt=PROMPTS.multiple, options=("Night bus", "Bike lanes", "Car share")),
-            Q(kind="scale", prompt=PROMPTS.scale, scale="0-10", scale_min_label="Not at all",
-              scale_max_label="Completely"),
+            Q(
+                kind="scale",
+                prompt=PROMPTS.scale,
+                scale="0-10",
+                scale_min_label="Not at all",
+                scale_max_label="Completely",
+            ),
             Q(kind="ranking", prompt=PROMPTS.ranking, options=("Safety", "Speed", "Cost")),
             Q(kind="yes_no", prompt=PROMPTS.yes_no, required=True),
         ):
             questions.save_question(olga, survey, data)
-        lifecycle.set_timeline(olga, survey, [
-            lifecycle.TimelineRow(name="Consultation", description="Tell us what you think.",
-                           starts_on=opens.date(), ends_on=closes.date()),
-            lifecycle.TimelineRow(name="Decision", description="The council votes on the plan."),
-        ])
+        lifecycle.set_timeline(
+            olga,
+            survey,
+            [
+                lifecycle.TimelineRow(
+                    name="Consultation",
+                    description="Tell us what you think.",
+                    starts_on=opens.date(),
+                    ends_on=closes.date(),
+                ),
+                lifecycle.TimelineRow(name="Decision", description="The council votes on the plan."),
+            ],
+        )
         lifecycle.publish_consultation(olga, survey)
         ids.survey = survey.id
         ids.questions = {q.kind: q.id for q in survey.questions}
 
         # Closed early with an outcome, after one response (Tina's).
-        library = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(
-            title=OUTCOME_TITLE, summary="Should the central library open on Sundays?",
-            body_markdown="We asked whether to open on Sundays.", topic="Culture",
-            opens_local=opens, closes_local=closes))
+        library = lifecycle.create_consultation(
+            olga,
+            lifecycle.ConsultationFields(
+                title=OUTCOME_TITLE,
+                summary="Should the central library open on Sundays?",
+                body_markdown="We asked whether to open on Sundays.",
+                topic="Culture",
+                opens_local=opens,
+                closes_local=closes,
+            ),
+        )
         sundays = questions.save_question(olga, library, Q(kind="yes_no", prompt="Open on Sundays?", required=True))
         lifecycle.publish_consultation(olga, library)
         responses.submit_response(tina, library, {sundays.id: ("yes", "")})
         lifecycle.close_early(olga, library, "The budget was agreed early, so we decided sooner.")
-        lifecycle.publish_outcome(olga, library, "**You said** you wanted Sunday opening.\n\n"
-                                          "**We did**: the library opens on Sundays from May, 11:00 to 17:00.",
-                           [lifecycle.OutcomeItemRow(question_id=str(sundays.id), you_said="Everyone who answered wants it.",
-                                              we_did="Sunday opening from May.")])
+        lifecycle.publish_outcome(
+            olga,
+            library,
+            "**You said** you wanted Sunday opening.\n\n"
+            "**We did**: the library opens on Sundays from May, 11:00 to 17:00.",
+            [
+                lifecycle.OutcomeItemRow(
+                    question_id=str(sundays.id),
+                    you_said="Everyone who answered wants it.",
+                    we_did="Sunday opening from May.",
+                )
+            ],
+        )
         ids.library = library.id
 
         # A draft, for the official to delete.
@@ -111,10 +160,14 @@ def world(live_server):
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def question(page, prompt):
     """A question of the response form: its fieldset (choices) or its text field's block."""
-    return page.locator(".field").filter(has=page.locator("legend, label").filter(
-        has_text=re.compile("^" + re.escape(prompt)))).first
+    return (
+        page.locator(".field")
+        .filter(has=page.locator("legend, label").filter(has_text=re.compile("^" + re.escape(prompt))))
+        .first
+    )
 
 
 def fact(page, name):
@@ -132,6 +185,7 @@ def answers_on_review(page):
 
 
 # --- a citizen responds ---------------------------------------------------------------------
+
 
 def test_a_citizen_answers_every_kind_of_question_puts_mistakes_right_and_submits(page, live_server, world):
     ids = world.ids
@@ -197,12 +251,14 @@ def test_a_citizen_answers_every_kind_of_question_puts_mistakes_right_and_submit
     journey.check()  # the error state passes too
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
     links = summary.get_by_role("link")
-    expect(links).to_have_text([
-        f"{PROMPTS.long}: Please answer this question.",
-        f"{PROMPTS.single}: Say what your other answer is, or choose another option.",
-        f"{PROMPTS.ranking}: Give each of the 3 options a different position, from 1 to 3.",
-        f"{PROMPTS.yes_no}: Please answer this question.",
-    ])
+    expect(links).to_have_text(
+        [
+            f"{PROMPTS.long}: Please answer this question.",
+            f"{PROMPTS.single}: Say what your other answer is, or choose another option.",
+            f"{PROMPTS.ranking}: Give each of the 3 options a different position, from 1 to 3.",
+            f"{PROMPTS.yes_no}: Please answer this question.",
+        ]
+    )
     for group, kind in ((long, "long_text"), (single, "single_choice"), (ranking, "ranking"), (yes_no, "yes_no")):
         qid = ids.questions[kind]
         expect(group).to_have_attribute("aria-describedby", re.compile(rf"\bq{qid}-error\b"))
@@ -299,7 +355,8 @@ def test_save_and_finish_later_keeps_the_answers(page, live_server, world):
     journey.check()
     main.get_by_role("textbox", name=PROMPTS.short).fill("Riverside")
     main.get_by_role("textbox", name=re.compile("^" + re.escape(PROMPTS.long))).fill(
-        "Safer crossings near the schools.\nAnd benches.")
+        "Safer crossings near the schools.\nAnd benches."
+    )
     single = question(page, PROMPTS.single)
     single.get_by_role("radio", name="Other", exact=True).check()
     single.get_by_role("textbox", name="Other, please say").fill("Scooter")
@@ -330,7 +387,8 @@ def test_save_and_finish_later_keeps_the_answers(page, live_server, world):
     expect(page.locator("[data-error-summary]")).to_have_count(0)
     expect(main.get_by_role("textbox", name=PROMPTS.short)).to_have_value("Riverside")
     expect(main.get_by_role("textbox", name=re.compile("^" + re.escape(PROMPTS.long)))).to_have_value(
-        "Safer crossings near the schools.\nAnd benches.")
+        "Safer crossings near the schools.\nAnd benches."
+    )
     expect(single.get_by_role("radio", name="Other", exact=True)).to_be_checked()
     expect(single.get_by_role("textbox", name="Other, please say")).to_have_value("Scooter")
     for option, checked in (("Night bus", True), ("Bike lanes", False), ("Car share", True)):
@@ -345,6 +403,7 @@ def test_save_and_finish_later_keeps_the_answers(page, live_server, world):
 
 
 # --- an official runs a consultation --------------------------------------------------------
+
 
 def test_an_official_drafts_builds_publishes_closes_and_reports_back(page, live_server, world):
     sign_in(page, live_server, world.people.olga)
@@ -410,19 +469,33 @@ def test_an_official_drafts_builds_publishes_closes_and_reports_back(page, live_
     expect(summary).to_be_focused()
     journey.check()
     expect(summary.get_by_role("link")).to_have_text(
-        "Give between 2 and 30 different options, one per line, each under 200 characters.")
+        "Give between 2 and 30 different options, one per line, each under 200 characters."
+    )
     expect(summary.get_by_role("link")).to_have_attribute("href", "#options")
     expect(main.get_by_label("Options, one per line")).to_have_attribute("aria-invalid", "true")
 
     builder = [
-        {"Kind of question": "Single choice", "Question": "Which streets should have paid parking?",
-         "Options, one per line": "Calle Mayor only\nCalle Mayor and side streets\nNone",
-         "required": True, "other": True, "section": "Where"},
-        {"Kind of question": "Rating scale", "Question": "How hard is it to park today?", "scale": "0 – 10",
-         "Label of the lowest value": "Very easy", "Label of the highest value": "Impossible"},
+        {
+            "Kind of question": "Single choice",
+            "Question": "Which streets should have paid parking?",
+            "Options, one per line": "Calle Mayor only\nCalle Mayor and side streets\nNone",
+            "required": True,
+            "other": True,
+            "section": "Where",
+        },
+        {
+            "Kind of question": "Rating scale",
+            "Question": "How hard is it to park today?",
+            "scale": "0 – 10",
+            "Label of the lowest value": "Very easy",
+            "Label of the highest value": "Impossible",
+        },
         {"Kind of question": "Yes or no", "Question": "Do you own a car?", "required": True},
-        {"Kind of question": "Long text", "Question": "Anything else?",
-         "Help text (optional)": "Tell us in your own words."},
+        {
+            "Kind of question": "Long text",
+            "Question": "Anything else?",
+            "Help text (optional)": "Tell us in your own words.",
+        },
     ]
     for spec in builder:
         main.get_by_label("Start a new section with this heading (optional)").fill(spec.get("section", ""))
@@ -551,6 +624,7 @@ def test_an_official_drafts_builds_publishes_closes_and_reports_back(page, live_
 
 # --- you said, we did -----------------------------------------------------------------------
 
+
 def test_a_closed_consultation_opens_with_what_was_decided(page, live_server, world):
     sign_in(page, live_server, world.people.tina)
     journey = Journey(page, live_server.url)
@@ -602,15 +676,15 @@ def test_someone_without_an_account_responds_and_confirms_by_email(page, live_se
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link").first).to_contain_text("Your email address")
     expect(main.get_by_role("textbox", name=re.compile("^" + re.escape(PROMPTS.long)))).to_have_value(
-        "Later buses, please.")
+        "Later buses, please."
+    )
     summary.get_by_role("link").first.click()
     expect(main.get_by_role("textbox", name="Your email address")).to_be_focused()
     journey.check()  # the link moved to #email
     page.keyboard.type("walker@example.org")
     single = main.get_by_role("group", name=re.compile("^" + re.escape(PROMPTS.single)))
     single.get_by_role("radio", name="Bus").check()
-    main.get_by_role("group", name=re.compile("^" + re.escape(PROMPTS.yes_no))).get_by_role(
-        "radio", name="Yes").check()
+    main.get_by_role("group", name=re.compile("^" + re.escape(PROMPTS.yes_no))).get_by_role("radio", name="Yes").check()
     main.get_by_role("button", name="Send my response").click()
     page.wait_for_url("**/respond/check-your-email")
     journey.check()

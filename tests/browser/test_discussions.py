@@ -6,6 +6,7 @@ The live server is the werkzeug server of tests.support.browser.LiveServer (it p
 simple-websocket, so the WebSocket transport works). Flask-SocketIO's `socketio` object is
 module-global and emits through the app created last, so nothing in this module creates another
 app while the server runs; conftest checks that before every test."""
+
 import re
 import time
 from types import SimpleNamespace
@@ -14,8 +15,15 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.support.browser import (Journey, account_nav, assert_accessible, live_server_fixture, new_context, sign_in,
-                                   user_by_email)
+from tests.support.browser import (
+    Journey,
+    account_nav,
+    assert_accessible,
+    live_server_fixture,
+    new_context,
+    sign_in,
+    user_by_email,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,18 +57,23 @@ def world(live_server):
         category = ds.save_category(alma, name="Transport", description="Buses, bikes and streets")
 
         # The discussion that Ana (A) and Ben (B) read together.
-        live = ds.start_discussion(ben, category, title="Night buses on the ring road",
-                                   body="Should the **N2** run all night at weekends?")
+        live = ds.start_discussion(
+            ben, category, title="Night buses on the ring road", body="Should the **N2** run all night at weekends?"
+        )
         ids.live = live.id
-        ids.ben_comment = ds.post_comment(ben, live, body="Every 20 minutes would be enough.",
-                                          stance="in_favour").id
+        ids.ben_comment = ds.post_comment(ben, live, body="Every 20 minutes would be enough.", stance="in_favour").id
 
         # A discussion with everything a thread can show, for the accessibility checks.
-        rich = ds.start_discussion(nora, category, title="Should Calle Mayor be car-free?",
-                                   body="The council is **considering** it. See the [plan](https://example.org/plan).")
+        rich = ds.start_discussion(
+            nora,
+            category,
+            title="Should Calle Mayor be car-free?",
+            body="The council is **considering** it. See the [plan](https://example.org/plan).",
+        )
         ids.rich = rich.id
-        pinned = ds.post_comment(iker, rich, body="Summary of the proposal:\n\n- buses stay\n- deliveries before 11",
-                                 stance="neutral")
+        pinned = ds.post_comment(
+            iker, rich, body="Summary of the proposal:\n\n- buses stay\n- deliveries before 11", stance="neutral"
+        )
         ds.pin_comment(moe, pinned, True)
         ds.post_comment(iker, rich, body="Yes, and thanks @nora_starter for starting this.", stance="in_favour")
         against = ds.post_comment(ana, rich, body="No: the shops need deliveries all day.", stance="against")
@@ -79,13 +92,15 @@ def world(live_server):
         parent = None
         for level in range(7):  # a top-level comment and replies six levels deep
             author = ana if level % 2 == 0 else iker
-            parent = ds.post_comment(author, rich, body=f"Level {level}: what about bicycles?",
-                                     parent_id=parent.id if parent else None)
+            parent = ds.post_comment(
+                author, rich, body=f"Level {level}: what about bicycles?", parent_id=parent.id if parent else None
+            )
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def open_live(page, server, discussion_id):
     """Open the discussion and wait until the page has joined its live room (the join's answer
@@ -132,8 +147,9 @@ class Clock:
 
 
 def transport(page):
-    return page.evaluate("() => window.Civic && Civic.socket && Civic.socket.io.engine "
-                         "&& Civic.socket.io.engine.transport.name")
+    return page.evaluate(
+        "() => window.Civic && Civic.socket && Civic.socket.io.engine && Civic.socket.io.engine.transport.name"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +165,7 @@ def pair(browser, live_server, world):
 
 
 # --- live updates ---------------------------------------------------------------------------
+
 
 def test_a_new_comment_waits_behind_a_button_that_the_keyboard_opens(pair, live_server, world):
     a, b = pair.a, pair.b
@@ -205,7 +222,8 @@ def test_a_new_comment_waits_behind_a_button_that_the_keyboard_opens(pair, live_
     b.keyboard.press("Enter")
     top_three = b.locator("[data-comment-list] > li").all_inner_texts()[:3]
     assert sorted(re.search(r"Quick thought number \d", text).group(0) for text in top_three) == [
-        f"Quick thought number {n}" for n in (1, 2, 3)], top_three
+        f"Quick thought number {n}" for n in (1, 2, 3)
+    ], top_three
     expect(b.locator("[data-comment-list] > li").first.locator(":scope > article")).to_be_focused()
     assert_accessible(b, "the discussion page after showing three live comments")
 
@@ -258,8 +276,9 @@ def test_votes_update_live_and_presence_counts_both_readers(pair, live_server, w
     expect(ups).to_have_text(str(before + 1), timeout=clock.left_ms())
     print(f"\nlive: vote count in B {clock.latency_ms(b, 'vote')} ms after A's click")
     a.wait_for_url(NEW_COMMENT)
-    expect(a.locator(f"#comment-{comment_id} > article").get_by_role("button", name=re.compile(r"^Agree"))
-           ).to_have_attribute("aria-pressed", "true")
+    expect(
+        a.locator(f"#comment-{comment_id} > article").get_by_role("button", name=re.compile(r"^Agree"))
+    ).to_have_attribute("aria-pressed", "true")
 
 
 def test_live_updates_fall_back_to_long_polling_when_websockets_are_blocked(browser, pair, live_server, world):
@@ -292,6 +311,7 @@ def test_live_updates_fall_back_to_long_polling_when_websockets_are_blocked(brow
 
 # --- accessibility --------------------------------------------------------------------------
 
+
 def test_discussion_pages_pass_axe(page, live_server, world):
     ids, people = world.ids, world.people
     sign_in(page, live_server, people.nora)  # sign-in pages are checked by test_onboarding
@@ -307,8 +327,9 @@ def test_discussion_pages_pass_axe(page, live_server, world):
     for stance in ("In favour", "Against", "Neutral"):
         expect(main.locator(".comment-meta .stance").filter(has_text=stance).first).to_be_visible()
     expect(main.locator(".comment-body .removed").filter(has_text="[deleted]")).to_be_visible()
-    expect(main.locator(".comment-body .removed").filter(has_text="Hidden by the moderators.")
-           ).to_contain_text("Reason: Advertising is not allowed here.")
+    expect(main.locator(".comment-body .removed").filter(has_text="Hidden by the moderators.")).to_contain_text(
+        "Reason: Advertising is not allowed here."
+    )
     expect(main.locator(".comment.level-4")).to_have_count(1)
     expect(main.get_by_role("link", name="@nora_starter")).to_be_visible()
     # The two replies below level 4 are offered once, at the deepest comment shown.
@@ -332,7 +353,9 @@ def test_discussion_pages_pass_axe(page, live_server, world):
     expect(page.get_by_role("heading", level=1)).to_have_text("Start a discussion")
 
     journey.goto(f"/discussions/{ids.rich}/comments/{ids.nora_comment}/edit")
-    expect(page.get_by_role("textbox", name="Your comment")).to_have_value("I would like a trial over the summer first.")
+    expect(page.get_by_role("textbox", name="Your comment")).to_have_value(
+        "I would like a trial over the summer first."
+    )
 
     journey.goto("/notifications/")
     items = page.locator(".notification-list > li")
@@ -362,6 +385,7 @@ def test_discussion_pages_pass_axe(page, live_server, world):
 
 
 # --- without JavaScript ---------------------------------------------------------------------
+
 
 def test_commenting_replying_and_voting_work_without_javascript(browser, live_server, world):
     context = new_context(browser, java_script_enabled=False)

@@ -1,6 +1,7 @@
 """Onboarding in a real browser: a newcomer registers, confirms their address and signs in; a
 staff member is made to set up two-factor sign-in and later signs in with a recovery code.
 Every page on the way must pass axe-core's WCAG 2.x A/AA rules."""
+
 import re
 
 import pyotp
@@ -81,8 +82,9 @@ def test_newcomer_registers_confirms_email_and_signs_in(newcomer_journey, page):
 
 def test_staff_sets_up_two_factor_then_signs_in_with_recovery_code(staff_journey, staff_server, page):
     journey = staff_journey
-    admin = staff_server.make_user("grace.admin@example.org", name="Grace Admin", password=PASSPHRASE,
-                                   roles=("citizen", "admin"))
+    admin = staff_server.make_user(
+        "grace.admin@example.org", name="Grace Admin", password=PASSPHRASE, roles=("citizen", "admin")
+    )
 
     sign_in(page, staff_server, admin, journey)
 
@@ -190,7 +192,9 @@ def test_journey_notices_a_page_that_was_not_checked(newcomer_journey, page):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="About").click()
     page.wait_for_url("**/about")
     page.goto(newcomer_journey.url("/privacy"))  # two pages, neither checked
-    with pytest.raises(AssertionError, match=r"never checked with axe: \['http://[^']+/about', 'http://[^']+/privacy'\]"):
+    with pytest.raises(
+        AssertionError, match=r"never checked with axe: \['http://[^']+/about', 'http://[^']+/privacy'\]"
+    ):
         newcomer_journey.assert_every_page_checked()
     newcomer_journey.check()  # /privacy is checked now; /about was missed for good
     with pytest.raises(AssertionError, match=r"never checked with axe: \['http://[^']+/about'\]"):

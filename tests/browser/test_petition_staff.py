@@ -7,6 +7,7 @@ fits a 320px-wide window.
 
 The petitions are written through the services inside the live server's app context; with no
 sponsors required they go straight to moderation."""
+
 import re
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -25,8 +26,12 @@ DUPLICATE = "Plant trees on Riverside Avenue"
 AFTER_POST = re.compile(r"/investigate(#[\w-]*)?$")  # the browser keeps the fragment through the redirect
 
 
-live_server = live_server_fixture("live-petition-staff", CIVIC_PETITION_SPONSORS=0,
-                                  CIVIC_LIMIT_PETITION_CREATE="100 per hour", CIVIC_TIMEZONE="Europe/Madrid")
+live_server = live_server_fixture(
+    "live-petition-staff",
+    CIVIC_PETITION_SPONSORS=0,
+    CIVIC_LIMIT_PETITION_CREATE="100 per hour",
+    CIVIC_TIMEZONE="Europe/Madrid",
+)
 
 
 def _confirm_token(outbox, address):
@@ -57,8 +62,9 @@ def world(live_server):
         carmen, mo = user_by_email(people.carmen["email"]), user_by_email(people.mo["email"])
 
         def start(title, background):
-            petition = lifecycle.create_petition(carmen, lifecycle.PetitionFields(title=title, background=background,
-                                                                                  area="Riverside"))
+            petition = lifecycle.create_petition(
+                carmen, lifecycle.PetitionFields(title=title, background=background, area="Riverside")
+            )
             assert petition.current_state.value == "pending"
             return petition
 
@@ -66,8 +72,11 @@ def world(live_server):
         moderation.approve_petition(mo, published)
         for n in range(12):
             email = f"bot{n}@spam.example"
-            signing.sign_petition(published, signing.SignatureFields(name=f"Bot {n}", email=email, area="Old Town",
-                                                                     consent=True), client=f"203.0.113.{n + 1}")
+            signing.sign_petition(
+                published,
+                signing.SignatureFields(name=f"Bot {n}", email=email, area="Old Town", consent=True),
+                client=f"203.0.113.{n + 1}",
+            )
             signing.confirm_signature(published, _confirm_token(outbox, email))
         ids.published = published.id
         ids.to_approve = start(TO_APPROVE, "Families and students need somewhere to read at weekends.").id

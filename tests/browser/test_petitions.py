@@ -1,6 +1,7 @@
 """Petitions in a real browser: a visitor signs with the keyboard alone, follows the emailed link,
 and the count on a second open page (another visitor's, not signed in) goes up live, with its
-progress bar, and so does the petition's card on the list in another tab; signing again with the same mailbox spelled differently changes nothing. A
+progress bar, and so does the petition's card on the list in another tab; signing again with the
+same mailbox spelled differently changes nothing. A
 signed-in citizen starting a petition is shown similar petitions while typing the title. Every
 page on the way passes axe-core's WCAG 2.x A/AA rules and fits a 320px-wide window.
 
@@ -8,6 +9,7 @@ The petition is written through the services inside the live server's app contex
 confirmed with the links from the outbox, then approved by a moderator). As in test_discussions,
 nothing here creates another Flask app while the server runs (Socket.IO emits through the newest
 app)."""
+
 import re
 import time
 from types import SimpleNamespace
@@ -16,8 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.extensions import db
-from tests.support.browser import (Journey, assert_accessible, live_server_fixture, new_context, sign_in,
-                                   user_by_email)
+from tests.support.browser import Journey, assert_accessible, live_server_fixture, new_context, sign_in, user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +32,12 @@ SIGNER = SimpleNamespace(name="Ada Signer", email="ada.signer@example.org", area
 
 # --- server and data ------------------------------------------------------------------------
 
-live_server = live_server_fixture("live-petitions", CIVIC_PETITION_SPONSORS=2,
-                                  CIVIC_PETITION_RESPONSE_THRESHOLD=RESPONSE_THRESHOLD,
-                                  CIVIC_PETITION_DEBATE_THRESHOLD=20)
+live_server = live_server_fixture(
+    "live-petitions",
+    CIVIC_PETITION_SPONSORS=2,
+    CIVIC_PETITION_RESPONSE_THRESHOLD=RESPONSE_THRESHOLD,
+    CIVIC_PETITION_DEBATE_THRESHOLD=20,
+)
 
 
 def _link_to(outbox, address, fragment):
@@ -65,14 +69,25 @@ def world(live_server):
 
         def sign_and_confirm(petition, n, area, **extra):
             email = f"early.signer{n}@example.org"
-            signing.sign_petition(petition, signing.SignatureFields(name=f"Early Signer {n}", email=email, area=area,
-                                                                    consent=True), client="192.0.2.10", **extra)
+            signing.sign_petition(
+                petition,
+                signing.SignatureFields(name=f"Early Signer {n}", email=email, area=area, consent=True),
+                client="192.0.2.10",
+                **extra,
+            )
             token = _link_to(outbox, email, "/confirm").rsplit("/signatures/", 1)[1].split("/")[0]
             signing.confirm_signature(petition, token)
 
-        petition = lifecycle.create_petition(carmen, lifecycle.PetitionFields(
-            title=TITLE, background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
-            details="Plane trees or limes, planted in the autumn.", topic="Environment", area="Riverside"))
+        petition = lifecycle.create_petition(
+            carmen,
+            lifecycle.PetitionFields(
+                title=TITLE,
+                background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
+                details="Plane trees or limes, planted in the autumn.",
+                topic="Environment",
+                area="Riverside",
+            ),
+        )
         for n in (1, 2):  # the sponsors, through the link the creator shares
             sign_and_confirm(petition, n, "Old Town", sponsor_token=petition.sponsor_token)
         moderation.approve_petition(mo, petition)
@@ -82,16 +97,28 @@ def world(live_server):
         assert petition.state == "open" and petition.signature_count == 5, (petition.state, petition.signature_count)
         ids.open = petition.id
 
-        rejected = lifecycle.create_petition(carmen, lifecycle.PetitionFields(
-            title=REJECTED_TITLE, background="Everyone needs a holiday, even the council.", area="Old Town"))
-        signing.sign_petition(rejected, signing.SignatureFields(name="Early Signer 5",
-                                                                email="early.signer5@example.org",
-                                                                area="Old Town", consent=True),
-                              client="192.0.2.10", sponsor_token=rejected.sponsor_token)
-        signing.sign_petition(rejected, signing.SignatureFields(name="Early Signer 6",
-                                                                email="early.signer6@example.org",
-                                                                area="Old Town", consent=True),
-                              client="192.0.2.10", sponsor_token=rejected.sponsor_token)
+        rejected = lifecycle.create_petition(
+            carmen,
+            lifecycle.PetitionFields(
+                title=REJECTED_TITLE, background="Everyone needs a holiday, even the council.", area="Old Town"
+            ),
+        )
+        signing.sign_petition(
+            rejected,
+            signing.SignatureFields(
+                name="Early Signer 5", email="early.signer5@example.org", area="Old Town", consent=True
+            ),
+            client="192.0.2.10",
+            sponsor_token=rejected.sponsor_token,
+        )
+        signing.sign_petition(
+            rejected,
+            signing.SignatureFields(
+                name="Early Signer 6", email="early.signer6@example.org", area="Old Town", consent=True
+            ),
+            client="192.0.2.10",
+            sponsor_token=rejected.sponsor_token,
+        )
         for n in (5, 6):
             email = f"early.signer{n}@example.org"
             token = _link_to(outbox, email, "/confirm").rsplit("/signatures/", 1)[1].split("/")[0]
@@ -103,6 +130,7 @@ def world(live_server):
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def watching_count(page, petition_id, timeout=10.0):
     """Wait until the page's own script has put its socket in the petition's tallies room (the
@@ -155,6 +183,7 @@ def newest_mail(page, journey, address):
 
 
 # --- signing ----------------------------------------------------------------------------------
+
 
 def test_a_visitor_signs_by_keyboard_confirms_and_another_page_counts_it_live(browser, page, live_server, world):
     petition_id = world.ids.open
@@ -241,7 +270,7 @@ def test_a_visitor_signs_by_keyboard_confirms_and_another_page_counts_it_live(br
         b.evaluate(WATCH, ["six", '[data-tally-value="signatures"]', "6"])
         clicked_at = time.time() * 1000
         started = time.monotonic()
-        journey.goto(match.group(0)[len(live_server.url):])
+        journey.goto(match.group(0)[len(live_server.url) :])
         expect(page.get_by_role("heading", level=1)).to_have_text("Your signature is confirmed")
 
         # Page B's count went up by itself, and the progress bar with it.
@@ -257,7 +286,7 @@ def test_a_visitor_signs_by_keyboard_confirms_and_another_page_counts_it_live(br
 
         # The same link again, then the same mailbox spelled differently: nothing more counts,
         # and the answer is polite (the email tells the rest).
-        journey.goto(match.group(0)[len(live_server.url):])
+        journey.goto(match.group(0)[len(live_server.url) :])
         expect(page.get_by_role("heading", level=1)).to_have_text("Your signature was confirmed already")
         journey.goto(f"/petitions/{petition_id}")
         main.get_by_role("textbox", name="Full name").fill(SIGNER.name)
@@ -300,6 +329,7 @@ def test_a_rejected_petition_is_listed_with_its_reason(page, live_server, world)
 
 # --- starting a petition ----------------------------------------------------------------------
 
+
 def test_similar_petitions_appear_while_a_citizen_types_the_title(page, live_server, world):
     sign_in(page, live_server, world.people.rita)
     journey = Journey(page, live_server.url)
@@ -323,7 +353,8 @@ def test_similar_petitions_appear_while_a_citizen_types_the_title(page, live_ser
     link = similar.get_by_role("link", name=TITLE)
     expect(link).to_be_visible()
     expect(similar.locator("li").filter(has=page.get_by_role("link", name=TITLE))).to_contain_text(
-        f"Open, {count_of(world.ids.open, live_server)} signatures")
+        f"Open, {count_of(world.ids.open, live_server)} signatures"
+    )
     assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded"
     expect(title).to_be_focused()  # typing goes on where it was
     journey.check()  # the page with the list that arrived

@@ -1,4 +1,5 @@
 """Error pages in HTML and JSON, and the domain error tree mapped to statuses in one place."""
+
 import pytest
 from flask import Blueprint
 
@@ -28,10 +29,19 @@ def raising_app(app):
     return app
 
 
-@pytest.mark.parametrize("kind,status", [
-    ("InvalidInput", 422), ("NotAllowed", 403), ("NotFound", 404), ("Conflict", 409),
-    ("ParticipationClosed", 409), ("RateLimited", 429), ("TokenInvalid", 400), ("ServiceUnavailable", 503),
-])
+@pytest.mark.parametrize(
+    "kind,status",
+    [
+        ("InvalidInput", 422),
+        ("NotAllowed", 403),
+        ("NotFound", 404),
+        ("Conflict", 409),
+        ("ParticipationClosed", 409),
+        ("RateLimited", 429),
+        ("TokenInvalid", 400),
+        ("ServiceUnavailable", 503),
+    ],
+)
 def test_domain_errors_map_to_statuses_in_html_and_json(raising_app, kind, status):
     client = raising_app.test_client()
     html = client.get(f"/boom/{kind}")
@@ -65,12 +75,15 @@ def test_unexpected_error_is_a_friendly_500_without_internals(raising_app):
     assert as_json.status_code == 500 and as_json.json["error"]["code"] == "internal_error"
 
 
-@pytest.mark.parametrize("method,path,status", [
-    ("get", "/no-such-page", 404),
-    ("delete", "/", 405),
-    ("get", "/boom/big", 413),
-    ("get", "/boom/limit", 429),
-])
+@pytest.mark.parametrize(
+    "method,path,status",
+    [
+        ("get", "/no-such-page", 404),
+        ("delete", "/", 405),
+        ("get", "/boom/big", 413),
+        ("get", "/boom/limit", 429),
+    ],
+)
 def test_http_errors_have_pages(raising_app, method, path, status):
     client = raising_app.test_client()
     response = getattr(client, method)(path)

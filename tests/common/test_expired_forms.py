@@ -1,5 +1,6 @@
 """A form refused because its session ended gives the person their text back and a way to send
 it again; a form from another site never gets that offer."""
+
 import re
 
 from civic.accounts.models import User
@@ -13,9 +14,17 @@ LONG_BIO = "I have lived on Calle Mayor for thirty years and I care about the bu
 def test_an_expired_form_shows_what_was_written_and_sends_it_again(web, login_as, app):
     user = login_as("citizen")
     web.get("/account")
-    response = web.client.post("/account", headers=ORIGIN, data={
-        "csrf_token": "stale", "display_name": "New Name", "handle": user.handle or "newname",
-        "bio": LONG_BIO, "language": ""})
+    response = web.client.post(
+        "/account",
+        headers=ORIGIN,
+        data={
+            "csrf_token": "stale",
+            "display_name": "New Name",
+            "handle": user.handle or "newname",
+            "bio": LONG_BIO,
+            "language": "",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Your form had expired" in page and "nothing was saved" in page
@@ -30,8 +39,11 @@ def test_an_expired_form_shows_what_was_written_and_sends_it_again(web, login_as
 
 
 def test_passwords_are_never_written_back_into_the_page(web):
-    response = web.client.post("/sign-in", headers=ORIGIN, data={
-        "csrf_token": "stale", "email": "someone@example.org", "password": "my secret password 123"})
+    response = web.client.post(
+        "/sign-in",
+        headers=ORIGIN,
+        data={"csrf_token": "stale", "email": "someone@example.org", "password": "my secret password 123"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "my secret password 123" not in page

@@ -1,4 +1,5 @@
 """Security headers, cookie flags and CSRF: each test fails if its protection is removed."""
+
 import pytest
 
 from civic import create_app
@@ -29,8 +30,14 @@ def test_pages_have_no_inline_scripts(client):
 
 
 def test_production_sends_hsts_and_secure_cookies(tmp_path):
-    config = base_config(tmp_path, CIVIC_ENV="production", CIVIC_HSTS=True, SESSION_COOKIE_SECURE=True,
-                         CIVIC_DEV_MAIL_PAGE=False, TESTING=False)
+    config = base_config(
+        tmp_path,
+        CIVIC_ENV="production",
+        CIVIC_HSTS=True,
+        SESSION_COOKIE_SECURE=True,
+        CIVIC_DEV_MAIL_PAGE=False,
+        TESTING=False,
+    )
     app = create_app(config)
     client = app.test_client()
     response = client.get("/", base_url="https://civic.example")
@@ -46,9 +53,20 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
 
 
 FORM_POSTS = [
-    "/register", "/sign-in", "/sign-in/two-factor", "/sign-out", "/password/forgot", "/verify/resend",
-    "/language", "/account", "/account/email", "/account/password", "/account/security/two-factor",
-    "/account/security/two-factor/disable", "/account/security/recovery-codes", "/admin/users/1",
+    "/register",
+    "/sign-in",
+    "/sign-in/two-factor",
+    "/sign-out",
+    "/password/forgot",
+    "/verify/resend",
+    "/language",
+    "/account",
+    "/account/email",
+    "/account/password",
+    "/account/security/two-factor",
+    "/account/security/two-factor/disable",
+    "/account/security/recovery-codes",
+    "/admin/users/1",
 ]
 
 

@@ -1,4 +1,5 @@
 """The shared text cleaner, the several-fields error, and service errors shown on forms."""
+
 import pytest
 from flask_wtf import FlaskForm
 from wtforms import StringField

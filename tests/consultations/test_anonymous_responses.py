@@ -1,15 +1,16 @@
 """Responding without an account: an emailed link makes the response count, once per mailbox."""
+
 from datetime import timedelta
 
 import pytest
 
-from civic.consultations.services import anonymous_responses, lifecycle, responses
 from civic.consultations.models import Response
+from civic.consultations.services import anonymous_responses, lifecycle, responses
 from civic.errors import InvalidInput, NotAllowed, ParticipationClosed, RateLimited, TokenInvalid
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
-from tests.support.mail import link_in, mail_to, path_of
 from tests.support.consultations import answers
+from tests.support.mail import link_in, mail_to, path_of
 
 
 @pytest.fixture
@@ -24,7 +25,9 @@ def _confirm_link(outbox, address):
 
 
 def test_a_response_counts_only_after_the_emailed_link(app, open_to_all, outbox):
-    response = anonymous_responses.request_anonymous_response(open_to_all, "Ana@Example.org", answers(open_to_all), client="1.2.3.4")
+    response = anonymous_responses.request_anonymous_response(
+        open_to_all, "Ana@Example.org", answers(open_to_all), client="1.2.3.4"
+    )
     assert response.submitted_at is None and open_to_all.response_count == 0
     body = mail_to(outbox, "ana@example.org")[-1].get_body(("plain",)).get_content()
     assert "Scooter" in body and "72 hours" in body
@@ -41,7 +44,9 @@ def test_a_response_counts_only_after_the_emailed_link(app, open_to_all, outbox)
 
 def test_one_response_per_mailbox_whatever_the_spelling(app, open_to_all, outbox):
     anonymous_responses.request_anonymous_response(open_to_all, "jane.doe@gmail.com", answers(open_to_all), client="a")
-    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "jane.doe@gmail.com").rsplit("/", 1)[1])
+    anonymous_responses.confirm_anonymous_response(
+        open_to_all, _confirm_link(outbox, "jane.doe@gmail.com").rsplit("/", 1)[1]
+    )
     changed = answers(open_to_all, **{"Where do you live?": ("Harbour", "")})
     anonymous_responses.request_anonymous_response(open_to_all, " JaneDoe+consult@GoogleMail.com ", changed, client="b")
     assert db.session.query(Response).count() == 1
@@ -56,8 +61,9 @@ def test_one_response_per_mailbox_whatever_the_spelling(app, open_to_all, outbox
 def test_sending_again_before_confirming_replaces_the_answers_and_the_old_link(app, open_to_all, outbox):
     anonymous_responses.request_anonymous_response(open_to_all, "luis@example.org", answers(open_to_all), client="a")
     old = _confirm_link(outbox, "luis@example.org").rsplit("/", 1)[1]
-    anonymous_responses.request_anonymous_response(open_to_all, "luis@example.org",
-                                  answers(open_to_all, **{"Where do you live?": ("Harbour", "")}), client="a")
+    anonymous_responses.request_anonymous_response(
+        open_to_all, "luis@example.org", answers(open_to_all, **{"Where do you live?": ("Harbour", "")}), client="a"
+    )
     new = _confirm_link(outbox, "luis@example.org").rsplit("/", 1)[1]
     with pytest.raises(TokenInvalid, match="replaced by a newer one"):
         anonymous_responses.confirm_anonymous_response(open_to_all, old)
@@ -80,6 +86,7 @@ def test_tampered_expired_and_foreign_links_are_refused(app, open_to_all, outbox
     with pytest.raises(TokenInvalid):
         anonymous_responses.confirm_anonymous_response(open_to_all, token[:-3] + "abc")
     import time as time_module
+
     real_time = time_module.time
     monkeypatch.setattr(time_module, "time", lambda: real_time() + anonymous_responses.ANONYMOUS_LINK_MAX_AGE + 60)
     with pytest.raises(TokenInvalid, match="expired"):
@@ -105,14 +112,21 @@ def test_only_where_the_officials_allow_it(app, survey, outbox):
 
 def test_an_address_with_an_account_is_told_to_sign_in(app, open_to_all, make_user, outbox):
     member = make_user("member@example.org")
-    assert anonymous_responses.request_anonymous_response(open_to_all, "Member@example.org", answers(open_to_all), client="a") is None
+    assert (
+        anonymous_responses.request_anonymous_response(
+            open_to_all, "Member@example.org", answers(open_to_all), client="a"
+        )
+        is None
+    )
     assert db.session.query(Response).count() == 0
     assert "sign in" in mail_to(outbox, member.email)[-1].get_body(("plain",)).get_content()
 
 
 def test_an_account_made_later_finds_its_response_counted_once(app, open_to_all, make_user, outbox):
     anonymous_responses.request_anonymous_response(open_to_all, "late@example.org", answers(open_to_all), client="a")
-    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "late@example.org").rsplit("/", 1)[1])
+    anonymous_responses.confirm_anonymous_response(
+        open_to_all, _confirm_link(outbox, "late@example.org").rsplit("/", 1)[1]
+    )
     member = make_user("late@example.org")
     assert responses.my_response(member, open_to_all) is None
     responses.submit_response(member, open_to_all, answers(open_to_all, **{"Where do you live?": ("Harbour", "")}))
@@ -125,17 +139,27 @@ def test_rate_limited_per_mailbox_and_per_network(app, open_to_all, outbox):
     app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE_EMAIL"] = "2 per hour"
     app.config["CIVIC_LIMIT_ANONYMOUS_RESPONSE"] = "3 per hour"
     for _ in range(2):
-        anonymous_responses.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
+        anonymous_responses.request_anonymous_response(
+            open_to_all, "busy@example.org", answers(open_to_all), client="net-1"
+        )
     with pytest.raises(RateLimited, match="several emails"):
-        anonymous_responses.request_anonymous_response(open_to_all, "busy@example.org", answers(open_to_all), client="net-1")
+        anonymous_responses.request_anonymous_response(
+            open_to_all, "busy@example.org", answers(open_to_all), client="net-1"
+        )
     with pytest.raises(RateLimited, match="your network"):
-        anonymous_responses.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-1")
-    anonymous_responses.request_anonymous_response(open_to_all, "other@example.org", answers(open_to_all), client="net-2")
+        anonymous_responses.request_anonymous_response(
+            open_to_all, "other@example.org", answers(open_to_all), client="net-1"
+        )
+    anonymous_responses.request_anonymous_response(
+        open_to_all, "other@example.org", answers(open_to_all), client="net-2"
+    )
 
 
 def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open_to_all, official, outbox, frozen):
     anonymous_responses.request_anonymous_response(open_to_all, "ana@example.org", answers(open_to_all), client="a")
-    anonymous_responses.confirm_anonymous_response(open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1])
+    anonymous_responses.confirm_anonymous_response(
+        open_to_all, _confirm_link(outbox, "ana@example.org").rsplit("/", 1)[1]
+    )
     anonymous_responses.request_anonymous_response(open_to_all, "never@example.org", answers(open_to_all), client="a")
     frozen.set(open_to_all.closes_at + timedelta(days=1))
     lifecycle.publish_outcome(official, open_to_all, "We are adding night buses.")
@@ -145,6 +169,7 @@ def test_outcome_is_emailed_to_people_who_responded_without_an_account(app, open
 
 
 # --- pages ----------------------------------------------------------------------------------
+
 
 def _form(survey, email="ana@example.org", **overrides):
     data = {"email": email}

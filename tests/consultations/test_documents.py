@@ -1,24 +1,25 @@
 """Documents and the cover image of a consultation: checked before anything is stored, stored by a
 random name under the uploads folder, downloaded with safe headers, listed publicly as corrections
 once published, and removed with their consultation."""
+
 import hashlib
 import io
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
 
 from civic.audit.models import AuditEntry
 from civic.config import load_config
-from civic.consultations.services import documents, lifecycle
 from civic.consultations.models import Correction, Document
+from civic.consultations.services import documents, lifecycle
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 from tests.support import sample_files as files
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -27,9 +28,15 @@ pytestmark = pytest.mark.usefixtures("frozen")  # at NOW
 
 @pytest.fixture
 def draft(official):
-    return lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title="Calle Mayor", summary="Should it close to cars?", opens_local=datetime(2027, 3, 1, 8, 0),
-        closes_local=datetime(2027, 4, 1, 8, 0)))
+    return lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title="Calle Mayor",
+            summary="Should it close to cars?",
+            opens_local=datetime(2027, 3, 1, 8, 0),
+            closes_local=datetime(2027, 4, 1, 8, 0),
+        ),
+    )
 
 
 @pytest.fixture
@@ -53,6 +60,7 @@ def file_of(app, document):
 
 # --- configuration ---------------------------------------------------------------------------
 
+
 def test_limits_have_defaults_and_the_request_limit_stays_above_them():
     config = load_config({"CIVIC_INSTANCE_PATH": "/srv/civic"})
     assert config["CIVIC_DOCUMENT_MAX_BYTES"] == 20 * 1024 * 1024
@@ -66,13 +74,21 @@ def test_limits_have_defaults_and_the_request_limit_stays_above_them():
 
 # --- services ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, name, content_type, filename", [
-    (files.PDF, "Plan de movilidad.pdf", "application/pdf", "Plan de movilidad.pdf"),
-    (files.odt(), "informe.odt", "application/vnd.oasis.opendocument.text", "informe.odt"),
-    (files.docx(), "C:\\docs\\Report.DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-     "Report.docx"),
-    (files.CSV, "answers.csv", "text/csv", "answers.csv"),
-])
+
+@pytest.mark.parametrize(
+    "data, name, content_type, filename",
+    [
+        (files.PDF, "Plan de movilidad.pdf", "application/pdf", "Plan de movilidad.pdf"),
+        (files.odt(), "informe.odt", "application/vnd.oasis.opendocument.text", "informe.odt"),
+        (
+            files.docx(),
+            "C:\\docs\\Report.DOCX",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Report.docx",
+        ),
+        (files.CSV, "answers.csv", "text/csv", "answers.csv"),
+    ],
+)
 def test_each_accepted_type_is_stored_under_a_random_name(app, official, draft, data, name, content_type, filename):
     document = documents.add_document(official, draft, upload(data, name), "  The document  ")
     assert document.title == "The document" and document.filename == filename
@@ -81,8 +97,10 @@ def test_each_accepted_type_is_stored_under_a_random_name(app, official, draft, 
     assert re.fullmatch(r"[0-9a-f]{32}\.\w+", document.stored_name)
     assert stored_files(app) == [document.stored_name]  # no temporary file left behind
     assert file_of(app, document) == data
-    assert db.session.query(AuditEntry).filter_by(action="consultation.add_document").one().details["sha256"] == \
-        document.sha256
+    assert (
+        db.session.query(AuditEntry).filter_by(action="consultation.add_document").one().details["sha256"]
+        == document.sha256
+    )
 
 
 def test_without_a_title_the_file_name_is_used(app, official, draft):
@@ -94,10 +112,16 @@ REFUSED = [
     (files.EXE, "setup.exe", "Documents must be PDF, ODT, DOCX or CSV files."),
     (files.HTML, "page.html", "Documents must be PDF, ODT, DOCX or CSV files."),
     (files.HTML, "data.csv", "does not match its name: it is a web page (HTML), not CSV text."),
-    (files.plain_zip(), "plan.pdf",
-     "The content of “plan.pdf” does not match its name: it is a ZIP archive, not a PDF."),
-    (files.odt(), "report.docx",
-     "does not match its name: it is an OpenDocument text (ODT), not a Word document (DOCX)."),
+    (
+        files.plain_zip(),
+        "plan.pdf",
+        "The content of “plan.pdf” does not match its name: it is a ZIP archive, not a PDF.",
+    ),
+    (
+        files.odt(),
+        "report.docx",
+        "does not match its name: it is an OpenDocument text (ODT), not a Word document (DOCX).",
+    ),
     (b"name,age\nAna,3\x00\x00\x01\n", "binary.csv", "it is not CSV text in UTF-8"),
     (b"", "empty.pdf", "“empty.pdf” is empty."),
 ]
@@ -128,8 +152,9 @@ def test_a_file_over_the_limit_is_refused_with_the_sizes(app, official, draft):
         documents.add_document(official, draft, upload(files.PDF, "plan.pdf"))
     app.config["CIVIC_DOCUMENT_MAX_BYTES"] = 1024 * 1024
     with pytest.raises(InvalidInput, match=r"This file is 1\.5 MB; a document can be at most 1 MB\."):
-        documents.add_document(official, draft, upload(files.PDF + b" " * (512 * 1024 + 1024 * 1024 - len(files.PDF)),
-                                                "plan.pdf"))
+        documents.add_document(
+            official, draft, upload(files.PDF + b" " * (512 * 1024 + 1024 * 1024 - len(files.PDF)), "plan.pdf")
+        )
     assert stored_files(app) == [] and db.session.query(Document).count() == 0
 
 
@@ -244,7 +269,10 @@ def test_replacing_the_cover_removes_the_old_file_and_the_description_can_change
     same = documents.set_cover_image(official, published, None, "The new square, from the fountain")
     assert same.id == new.id and same.alt_text == "The new square, from the fountain"
     assert [c.note for c in db.session.query(Correction).order_by(Correction.id)] == [
-        "Cover image added.", "Cover image replaced.", "The cover image's description was changed."]
+        "Cover image added.",
+        "Cover image replaced.",
+        "The cover image's description was changed.",
+    ]
 
 
 def test_open_document_checks_who_may_see_the_consultation(app, official, draft, make_user):
@@ -277,21 +305,32 @@ def test_descriptions_give_type_and_size(app, official, draft):
 
 # --- pages ---------------------------------------------------------------------------------------
 
+
 def page_url(consultation):
     return f"/consultations/{consultation.id}/documents"
 
 
 def post_file(web, consultation, data, name, title=""):
-    return web.post(page_url(consultation), {"file": (io.BytesIO(data), name), "title": title},
-                    form_url=page_url(consultation), content_type="multipart/form-data")
+    return web.post(
+        page_url(consultation),
+        {"file": (io.BytesIO(data), name), "title": title},
+        form_url=page_url(consultation),
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_official_attaches_a_document_and_everyone_downloads_it(app, web, login_as):
     client = app.test_client()  # not signed in
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title="Night buses", summary="Where?", opens_local=datetime(2027, 3, 1, 8, 0),
-        closes_local=datetime(2027, 4, 1, 8, 0)))
+    consultation = lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title="Night buses",
+            summary="Where?",
+            opens_local=datetime(2027, 3, 1, 8, 0),
+            closes_local=datetime(2027, 4, 1, 8, 0),
+        ),
+    )
     page = web.get(page_url(consultation))
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
     response = post_file(web, consultation, files.PDF, "Estudio de tráfico «2027».pdf", "Traffic study")
@@ -320,7 +359,7 @@ def test_an_official_attaches_a_document_and_everyone_downloads_it(app, web, log
 
     show = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert 'id="documents-title">Documents<' in show
-    assert f'href="{url}"' in show and f"Traffic study</a> <span class=\"muted\">(PDF, {len(files.PDF)} bytes)" in show
+    assert f'href="{url}"' in show and f'Traffic study</a> <span class="muted">(PDF, {len(files.PDF)} bytes)' in show
 
 
 def test_a_wrong_name_in_the_address_redirects_to_the_real_one(app, official, published, client):
@@ -333,8 +372,12 @@ def test_a_wrong_name_in_the_address_redirects_to_the_real_one(app, official, pu
 def test_citizens_cannot_see_the_documents_page_or_upload(app, web, login_as, official, published):
     login_as("citizen")
     assert web.get(page_url(published)).status_code == 403
-    response = web.post(page_url(published), {"file": (io.BytesIO(files.PDF), "plan.pdf")}, form_url="/",
-                        content_type="multipart/form-data")
+    response = web.post(
+        page_url(published),
+        {"file": (io.BytesIO(files.PDF), "plan.pdf")},
+        form_url="/",
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 403
     assert db.session.query(Document).count() == 0 and stored_files(app) == []
 
@@ -356,9 +399,11 @@ def test_a_request_over_the_site_limit_gets_a_clear_413(app, web, login_as):
     consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
     token = web.csrf_token(page_url(consultation))
     app.config["MAX_CONTENT_LENGTH"] = 2048
-    response = web.client.post(page_url(consultation), data={
-        "csrf_token": token, "file": (io.BytesIO(files.PDF + b" " * 4096), "big.pdf")},
-        content_type="multipart/form-data")
+    response = web.client.post(
+        page_url(consultation),
+        data={"csrf_token": token, "file": (io.BytesIO(files.PDF + b" " * 4096), "big.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "larger than the site accepts: at most 2 KB at a time" in response.get_data(as_text=True)
     assert stored_files(app) == []
@@ -367,16 +412,28 @@ def test_a_request_over_the_site_limit_gets_a_clear_413(app, web, login_as):
 def test_the_cover_image_is_shown_inline_with_its_description(app, web, login_as):
     client = app.test_client()  # not signed in
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title="Plaza", summary="A new square", opens_local=datetime(2027, 3, 1, 8, 0),
-        closes_local=datetime(2027, 4, 1, 8, 0)))
-    refused = web.post(page_url(consultation) + "/cover", {"image": (io.BytesIO(files.png()), "square.png"),
-                                                          "alt_text": ""},
-                       form_url=page_url(consultation), content_type="multipart/form-data")
+    consultation = lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title="Plaza",
+            summary="A new square",
+            opens_local=datetime(2027, 3, 1, 8, 0),
+            closes_local=datetime(2027, 4, 1, 8, 0),
+        ),
+    )
+    refused = web.post(
+        page_url(consultation) + "/cover",
+        {"image": (io.BytesIO(files.png()), "square.png"), "alt_text": ""},
+        form_url=page_url(consultation),
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 422 and 'href="#alt_text"' in refused.get_data(as_text=True)
-    saved = web.post(page_url(consultation) + "/cover", {"image": (io.BytesIO(files.png()), "square.png"),
-                                                        "alt_text": "Children playing by the fountain"},
-                     form_url=page_url(consultation), content_type="multipart/form-data")
+    saved = web.post(
+        page_url(consultation) + "/cover",
+        {"image": (io.BytesIO(files.png()), "square.png"), "alt_text": "Children playing by the fountain"},
+        form_url=page_url(consultation),
+        content_type="multipart/form-data",
+    )
     assert saved.status_code == 302
     cover = documents.cover_of(db.session.get(type(consultation), consultation.id))
     lifecycle.publish_consultation(official, cover.consultation)

@@ -1,10 +1,11 @@
 """A consultation's draft text put up for comment: split into passages, each with its own
 discussion; replacing the text keeps the threads of unchanged passages; corrections after
 publication; the reading page with its margin counts; uploads; commenting only while open."""
+
 import hashlib
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,15 +13,15 @@ from sqlalchemy import select
 from civic.audit.models import AuditEntry
 from civic.common import clock
 from civic.consultations import drafttext
-from civic.consultations.services import draft_text, lifecycle
 from civic.consultations.models import Consultation, Correction, DraftSection
+from civic.consultations.services import draft_text, lifecycle
 from civic.discussions import services as discussions
 from civic.discussions.models import Comment, Discussion
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.permissions import can
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 TEXT = """# Scope
@@ -40,6 +41,7 @@ Visitors pay from 9:00 to 20:00.
 
 # --- the splitter (pure) ----------------------------------------------------------------------
 
+
 def kinds(text):
     return [(block.kind, block.level) for block in drafttext.split_blocks(text)]
 
@@ -47,15 +49,22 @@ def kinds(text):
 def test_splitter_keeps_each_top_level_block_with_its_exact_source_lines():
     blocks = drafttext.split_blocks(TEXT)
     assert [(b.kind, b.level) for b in blocks] == [
-        ("heading", 1), ("paragraph", 0), ("heading", 2), ("paragraph", 0), ("list", 0)]
+        ("heading", 1),
+        ("paragraph", 0),
+        ("heading", 2),
+        ("paragraph", 0),
+        ("list", 0),
+    ]
     assert blocks[3].markdown == "Residents park for free.\nVisitors pay from 9:00 to 20:00."
     assert blocks[4].markdown == "- Blue zones\n  - near the market\n- Green zones"  # nested list: one block
     assert blocks[0].fingerprint == hashlib.sha256(b"# Scope").hexdigest()
 
 
 def test_splitter_recognises_quotes_tables_code_and_setext_headings():
-    text = ("Title\n=====\n\n> quoted\nlazy line\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n\nmore\n```\n\n"
-            "---\n\n    indented code\n\n1. one\n2. two\n")
+    text = (
+        "Title\n=====\n\n> quoted\nlazy line\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n\nmore\n```\n\n"
+        "---\n\n    indented code\n\n1. one\n2. two\n"
+    )
     assert kinds(text) == [("heading", 1), ("quote", 0), ("table", 0), ("code", 0), ("code", 0), ("list", 0)]
     code = drafttext.split_blocks(text)[3]
     assert code.markdown == "```\ncode\n\nmore\n```"  # the blank line inside the fence stays in the block
@@ -97,15 +106,18 @@ def test_page_heading_levels_start_under_the_h1_and_skip_none():
     assert drafttext.page_heading_levels([]) == []
 
 
-@pytest.mark.parametrize("name,data,problem", [
-    ("draft.pdf", b"# Title", "wrong_type"),
-    ("draft", b"# Title", "wrong_type"),
-    ("draft.md", b"", "empty"),
-    ("draft.md", b"x" * 11, "too_large"),
-    ("draft.txt", b"PK\x03\x04\x00\x00bin", "binary"),
-    ("draft.md", b"abc\x01def", "binary"),
-    ("draft.md", "Año".encode("latin-1"), "not_utf8"),
-])
+@pytest.mark.parametrize(
+    "name,data,problem",
+    [
+        ("draft.pdf", b"# Title", "wrong_type"),
+        ("draft", b"# Title", "wrong_type"),
+        ("draft.md", b"", "empty"),
+        ("draft.md", b"x" * 11, "too_large"),
+        ("draft.txt", b"PK\x03\x04\x00\x00bin", "binary"),
+        ("draft.md", b"abc\x01def", "binary"),
+        ("draft.md", "Año".encode("latin-1"), "not_utf8"),
+    ],
+)
 def test_uploads_that_are_not_utf8_text_are_refused(name, data, problem):
     assert drafttext.decode_upload(name, data, max_bytes=10).problem == problem
 
@@ -117,11 +129,17 @@ def test_upload_reads_utf8_and_drops_the_byte_order_mark():
 
 # --- the service --------------------------------------------------------------------------------
 
+
 def new_consultation(official, *, opens=NOW - timedelta(days=1), closes=NOW + timedelta(days=30), publish=True):
-    c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title="Parking in the Old Town", summary="Who parks where?",
-        opens_local=clock.utc_to_local(opens).replace(tzinfo=None),
-        closes_local=clock.utc_to_local(closes).replace(tzinfo=None)))
+    c = lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title="Parking in the Old Town",
+            summary="Who parks where?",
+            opens_local=clock.utc_to_local(opens).replace(tzinfo=None),
+            closes_local=clock.utc_to_local(closes).replace(tzinfo=None),
+        ),
+    )
     if publish:
         lifecycle.publish_consultation(official, c)
     return c
@@ -169,8 +187,9 @@ def test_replacing_keeps_the_threads_of_unchanged_passages(open_consultation, of
     before = {s.fingerprint: s for s in sections(c)}
     paragraph = sections(c)[3]  # "Residents park for free..."
     comment_on(make_user(), paragraph)
-    rewritten = TEXT.replace("# Scope\n", "# Scope\n\nA new first paragraph.\n") \
-                    .replace("Residents park for free.\nVisitors", "Residents park for free. Visitors")
+    rewritten = TEXT.replace("# Scope\n", "# Scope\n\nA new first paragraph.\n").replace(
+        "Residents park for free.\nVisitors", "Residents park for free. Visitors"
+    )
     change = draft_text.set_draft_text(official, c, rewritten, correction_note="Added an introduction.")
     assert (change.added, change.kept, change.retired, change.removed) == (1, 5, 0, 0)
     after = sections(c)
@@ -187,8 +206,9 @@ def test_removed_passages_are_retired_with_their_comments_or_deleted_without(ope
     commented, silent = sections(c)[1], sections(c)[3]
     comment_on(make_user(), commented)
     silent_discussion = silent.discussion_id
-    text = TEXT.replace("This plan covers **all streets** of the Old Town.\n\n", "") \
-               .replace("Residents park for free.\nVisitors pay from 9:00 to 20:00.\n\n", "")
+    text = TEXT.replace("This plan covers **all streets** of the Old Town.\n\n", "").replace(
+        "Residents park for free.\nVisitors pay from 9:00 to 20:00.\n\n", ""
+    )
     change = draft_text.set_draft_text(official, c, text, correction_note="Two paragraphs removed.")
     assert (change.added, change.kept, change.retired, change.removed) == (0, 3, 1, 1)
     [retired] = sections(c, retired=True)
@@ -256,6 +276,7 @@ def test_deleting_a_draft_consultation_removes_its_passages_and_their_discussion
 
 # --- commenting on a passage --------------------------------------------------------------------
 
+
 def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, frozen, official, make_user):
     c = new_consultation(official, opens=NOW + timedelta(days=2))  # scheduled
     draft_text.set_draft_text(official, c, TEXT, correction_note="Text added.")
@@ -283,8 +304,9 @@ def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, 
 def test_a_retired_passage_takes_no_new_comments(open_consultation, official, make_user):
     section = sections(open_consultation)[1]
     comment_on(make_user(), section)
-    draft_text.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
-                      correction_note="Scope narrowed.")
+    draft_text.set_draft_text(
+        official, open_consultation, TEXT.replace("all streets", "most streets"), correction_note="Scope narrowed."
+    )
     with pytest.raises(ParticipationClosed) as error:
         comment_on(make_user(), section)
     assert "replaced" in error.value.message
@@ -300,6 +322,7 @@ def test_a_draft_consultations_passage_discussions_are_for_officials_only(draft,
 
 
 # --- pages ----------------------------------------------------------------------------------------
+
 
 def test_the_reading_page_shows_each_passage_with_its_comment_count(client, open_consultation, make_user):
     c = open_consultation
@@ -328,8 +351,12 @@ def test_citizens_cannot_open_the_editor(web, login_as, open_consultation):
     login_as("citizen")
     url = f"/consultations/{open_consultation.id}/draft-text"
     assert web.get(url).status_code == 403
-    assert web.post(url, {"text": "Hacked.", "correction_note": "Mine now."},
-                    form_url=f"/consultations/{open_consultation.id}").status_code == 403
+    assert (
+        web.post(
+            url, {"text": "Hacked.", "correction_note": "Mine now."}, form_url=f"/consultations/{open_consultation.id}"
+        ).status_code
+        == 403
+    )
     assert len(sections(open_consultation)) == 5
 
 
@@ -379,21 +406,24 @@ def test_official_uploads_a_markdown_file(web, login_as, app, frozen):
     official = login_as("official")
     c = new_consultation(official, publish=False)
     url = editor(web, c)
-    data = {"text": "", "upload": (io.BytesIO(TEXT.encode("utf-8")), "plan.md"),
-            "csrf_token": web.csrf_token(url)}
+    data = {"text": "", "upload": (io.BytesIO(TEXT.encode("utf-8")), "plan.md"), "csrf_token": web.csrf_token(url)}
     response = web.client.post(url, data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     assert [s.kind for s in sections(c)] == ["heading", "paragraph", "heading", "paragraph", "list"]
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("plan.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not plain text"),
-    ("plan.md", "Año y señal".encode("latin-1"), "not in UTF-8"),
-    ("plan.md", b"a" * (200 * 1024 + 1), "too large"),
-    ("plan.docx", b"# Title", "Markdown or plain text file"),
-])
-def test_bad_uploads_are_refused_beside_the_field_and_nothing_changes(web, login_as, app, frozen, name, content,
-                                                                        message):
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("plan.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not plain text"),
+        ("plan.md", "Año y señal".encode("latin-1"), "not in UTF-8"),
+        ("plan.md", b"a" * (200 * 1024 + 1), "too large"),
+        ("plan.docx", b"# Title", "Markdown or plain text file"),
+    ],
+)
+def test_bad_uploads_are_refused_beside_the_field_and_nothing_changes(
+    web, login_as, app, frozen, name, content, message
+):
     official = login_as("official")
     c = new_consultation(official, publish=False)
     draft_text.set_draft_text(official, c, "Old text.")
@@ -437,12 +467,14 @@ def test_the_consultations_own_discussion_links_back(client, open_consultation):
     assert re.search(rf'<a href="/consultations/{open_consultation.id}">Parking in the Old Town</a>', page)
 
 
-def test_retired_passages_with_comments_are_listed_under_earlier_wording(client, open_consultation, official,
-                                                                          make_user):
+def test_retired_passages_with_comments_are_listed_under_earlier_wording(
+    client, open_consultation, official, make_user
+):
     section = sections(open_consultation)[1]
     comment_on(make_user(), section, "All of them?")
-    draft_text.set_draft_text(official, open_consultation, TEXT.replace("all streets", "most streets"),
-                      correction_note="Scope narrowed.")
+    draft_text.set_draft_text(
+        official, open_consultation, TEXT.replace("all streets", "most streets"), correction_note="Scope narrowed."
+    )
     html = client.get(f"/consultations/{open_consultation.id}/text").get_data(as_text=True)
     earlier = html.split("Comments on earlier wording", 1)[1]
     assert "<strong>all streets</strong>" in earlier and "1 comment on this earlier wording" in earlier

@@ -1,10 +1,11 @@
 """The outcome's "you said / we did" points, each linked to a question (with its results) or a theme."""
+
 from datetime import timedelta
 
 import pytest
 
-from civic.consultations.services import lifecycle, responses, results
 from civic.consultations.models import Correction, OutcomeItem
+from civic.consultations.services import lifecycle, responses, results
 from civic.errors import InvalidInput
 from civic.extensions import db
 from tests.support.consultations import answers
@@ -15,8 +16,11 @@ Row = lifecycle.OutcomeItemRow
 @pytest.fixture
 def closed(survey, make_user, frozen):
     for name in ("Ana", "Ben", "Cy"):
-        responses.submit_response(make_user(name=name), survey, answers(
-            survey, **{"Would you support a car-free Saturday?": ("no" if name == "Cy" else "yes", "")}))
+        responses.submit_response(
+            make_user(name=name),
+            survey,
+            answers(survey, **{"Would you support a car-free Saturday?": ("no" if name == "Cy" else "yes", "")}),
+        )
     frozen.set(survey.closes_at + timedelta(days=1))
     return survey
 
@@ -27,11 +31,16 @@ def _question(survey, prompt):
 
 def test_points_link_questions_and_themes_and_show_the_results(app, closed, official, web):
     saturday = _question(closed, "Would you support a car-free Saturday?")
-    lifecycle.publish_outcome(official, closed, "We will try it in June.", [
-        Row(question_id=str(saturday.id), you_said="Two in three of you want it.", we_did="A trial in June."),
-        Row(),  # an empty row is dropped
-        Row(theme="Night buses", you_said="Many asked for later buses.", we_did="Two more routes after midnight."),
-    ])
+    lifecycle.publish_outcome(
+        official,
+        closed,
+        "We will try it in June.",
+        [
+            Row(question_id=str(saturday.id), you_said="Two in three of you want it.", we_did="A trial in June."),
+            Row(),  # an empty row is dropped
+            Row(theme="Night buses", you_said="Many asked for later buses.", we_did="Two more routes after midnight."),
+        ],
+    )
     points = results.outcome_points(closed)
     assert [item.position for item, _s in points] == [0, 1]
     (first, summary), (second, none) = points
@@ -45,13 +54,23 @@ def test_points_link_questions_and_themes_and_show_the_results(app, closed, offi
 
 def test_bad_points_are_refused_row_by_row_and_nothing_changes(app, closed, official):
     with pytest.raises(InvalidInput) as info:
-        lifecycle.publish_outcome(official, closed, "", [
-            Row(you_said="Said", we_did=""),
-            Row(question_id="999999", you_said="x", we_did="y"),
-            Row(theme="T", you_said="x" * 2001, we_did="y"),
-        ])
-    assert set(info.value.errors) == {"outcome", "items-0-theme", "items-0-we_did", "items-1-question_id",
-                                      "items-2-you_said"}
+        lifecycle.publish_outcome(
+            official,
+            closed,
+            "",
+            [
+                Row(you_said="Said", we_did=""),
+                Row(question_id="999999", you_said="x", we_did="y"),
+                Row(theme="T", you_said="x" * 2001, we_did="y"),
+            ],
+        )
+    assert set(info.value.errors) == {
+        "outcome",
+        "items-0-theme",
+        "items-0-we_did",
+        "items-1-question_id",
+        "items-2-you_said",
+    }
     db.session.rollback()
     assert closed.outcome_published_at is None and db.session.query(OutcomeItem).count() == 0
 
@@ -70,11 +89,22 @@ def test_the_outcome_form_keeps_what_was_typed(app, closed, official, web):
     url = f"/consultations/{closed.id}/outcome"
     page = web.get(url).get_data(as_text=True)
     assert page.count("You said") >= 3 and "Would you support a car-free Saturday?" in page
-    bad = web.post(url, {"outcome": "Decided.", "items-0-theme": "Parking", "items-0-you_said": "Too little.",
-                         "items-0-we_did": ""}, form_url=url)
+    bad = web.post(
+        url,
+        {"outcome": "Decided.", "items-0-theme": "Parking", "items-0-you_said": "Too little.", "items-0-we_did": ""},
+        form_url=url,
+    )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "Point 1: Say what was decided about it." in text and "Too little." in text
-    good = web.post(url, {"outcome": "Decided.", "items-0-theme": "Parking", "items-0-you_said": "Too little.",
-                          "items-0-we_did": "More spaces."}, form_url=url)
+    good = web.post(
+        url,
+        {
+            "outcome": "Decided.",
+            "items-0-theme": "Parking",
+            "items-0-you_said": "Too little.",
+            "items-0-we_did": "More spaces.",
+        },
+        form_url=url,
+    )
     assert good.status_code == 302
     assert "More spaces." in web.get(f"/consultations/{closed.id}").get_data(as_text=True)

@@ -1,8 +1,13 @@
 """Each question type accepts what fits it and refuses the rest (pure functions, no app)."""
+
 import pytest
 
 from civic.consultations.questionnaire import (
-    OTHER, QuestionSpec, check_answer, check_options, ranking_from_positions,
+    OTHER,
+    QuestionSpec,
+    check_answer,
+    check_options,
+    ranking_from_positions,
 )
 
 CHOICES = ("Buses", "Bikes", "Walking")
@@ -55,8 +60,11 @@ def test_ranking():
     assert check_answer(spec, ["Walking", "Buses"]).problem == "rank_all"
     assert check_answer(spec, ["Walking", "Walking", "Bikes"]).problem == "rank_all"
     assert check_answer(spec, []).problem == "required"
-    assert ranking_from_positions(CHOICES, {"Buses": "2", "Bikes": "3", "Walking": "1"}) == \
-        ["Walking", "Buses", "Bikes"]
+    assert ranking_from_positions(CHOICES, {"Buses": "2", "Bikes": "3", "Walking": "1"}) == [
+        "Walking",
+        "Buses",
+        "Bikes",
+    ]
     assert ranking_from_positions(CHOICES, {"Buses": "1", "Bikes": "1", "Walking": "2"}) == ["?"]
     assert ranking_from_positions(CHOICES, {}) == []
 

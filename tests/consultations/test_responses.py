@@ -1,17 +1,17 @@
 """The questionnaire builder and responding: save, review, submit, change, and the closing time."""
+
 import re
 from datetime import timedelta
 
 import pytest
 
-from civic.consultations.services import follows, lifecycle, questions, responses, results
 from civic.consultations.models import Correction, Response
+from civic.consultations.services import follows, lifecycle, questions, responses, results
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
-from tests.support.mail import mail_to
-
 from tests.support.consultations import answers
+from tests.support.mail import mail_to
 
 
 def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey, make_user, outbox):
@@ -27,10 +27,15 @@ def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey,
 
 def test_answers_that_do_not_fit_are_refused_question_by_question(app, survey, make_user):
     citizen = make_user()
-    bad = answers(survey, **{"How do you usually travel?": ("Rocket", ""),
-                             "How safe do you feel cycling?": ("11", ""),
-                             "Would you support a car-free Saturday?": ("", ""),
-                             "What would make your trips better?": ("x" * 10_001, "")})
+    bad = answers(
+        survey,
+        **{
+            "How do you usually travel?": ("Rocket", ""),
+            "How safe do you feel cycling?": ("11", ""),
+            "Would you support a car-free Saturday?": ("", ""),
+            "What would make your trips better?": ("x" * 10_001, ""),
+        },
+    )
     with pytest.raises(InvalidInput) as info:
         responses.submit_response(citizen, survey, bad)
     messages = {key: value[0] for key, value in info.value.errors.items()}
@@ -65,24 +70,40 @@ def test_after_the_first_response_only_wording_can_change_and_it_is_listed(app, 
     responses.submit_response(make_user(), survey, answers(survey))
     question = survey.questions[2]
     with pytest.raises(Conflict):
-        questions.save_question(official, survey, questions.QuestionData(kind="single_choice", prompt=question.prompt,
-                                                           options=("Bus", "Tram"), required=True, allow_other=True))
+        questions.save_question(
+            official,
+            survey,
+            questions.QuestionData(
+                kind="single_choice", prompt=question.prompt, options=("Bus", "Tram"), required=True, allow_other=True
+            ),
+        )
     with pytest.raises(Conflict):
         questions.save_question(official, survey, questions.QuestionData(kind="short_text", prompt="New question"))
     with pytest.raises(Conflict):
         questions.delete_question(official, question)
-    questions.save_question(official, survey, questions.QuestionData(kind="single_choice", prompt="How do you usually get about?",
-                                                       options=("Bus", "Bike", "Car"), required=True,
-                                                       allow_other=True), question)
+    questions.save_question(
+        official,
+        survey,
+        questions.QuestionData(
+            kind="single_choice",
+            prompt="How do you usually get about?",
+            options=("Bus", "Bike", "Car"),
+            required=True,
+            allow_other=True,
+        ),
+        question,
+    )
     assert question.prompt == "How do you usually get about?"
     assert db.session.query(Correction).filter_by(fields="question").count() == 1
 
 
 def test_question_definitions_are_checked(app, survey, official):
-    bad = [questions.QuestionData(kind="single_choice", prompt="Pick", options=("Only",)),
-           questions.QuestionData(kind="scale", prompt="Rate", scale="1-7"),
-           questions.QuestionData(kind="essay", prompt="?"),
-           questions.QuestionData(kind="short_text", prompt="  ")]
+    bad = [
+        questions.QuestionData(kind="single_choice", prompt="Pick", options=("Only",)),
+        questions.QuestionData(kind="scale", prompt="Rate", scale="1-7"),
+        questions.QuestionData(kind="essay", prompt="?"),
+        questions.QuestionData(kind="short_text", prompt="  "),
+    ]
     for data in bad:
         with pytest.raises(InvalidInput):
             questions.save_question(official, survey, data)
@@ -96,6 +117,7 @@ def test_reordering_questions(app, survey, official):
 
 
 # --- pages ----------------------------------------------------------------------------------
+
 
 def form_data(survey, typed):
     data = {}
@@ -156,23 +178,23 @@ def test_builder_pages(web, login_as, survey, make_user):
     assert "Rank these priorities" in web.get(url).get_data(as_text=True)
     bad = web.post(url, {"kind": "single_choice", "prompt": "Pick one", "options": "Only one"}, form_url=url)
     assert bad.status_code == 422 and "between 2 and 30" in bad.get_data(as_text=True)
-    ok = web.post(url, {"kind": "multiple_choice", "prompt": "Which days?", "options": "Mon\nTue\nWed"},
-                  form_url=url)
+    ok = web.post(url, {"kind": "multiple_choice", "prompt": "Which days?", "options": "Mon\nTue\nWed"}, form_url=url)
     assert ok.status_code == 302
     assert re.search(r"Which days\?", web.get(url).get_data(as_text=True))
 
 
 # --- results and exports --------------------------------------------------------------------
 
+
 def test_results_count_each_question(app, survey, official, make_user):
-    for n, travel in enumerate(("Bus", "Bus", "Bike")):
+    for _n, travel in enumerate(("Bus", "Bus", "Bike")):
         responses.submit_response(make_user(), survey, answers(survey, **{"How do you usually travel?": (travel, "")}))
     responses.save_response(make_user(), survey, answers(survey))  # a draft does not count
     data = results.results(official, survey)
     assert data["total"] == 3 and sum(count for _day, count in data["per_day"]) == 3
     travel = dict((q.prompt, s) for q, s in data["questions"])["How do you usually travel?"]
     assert travel["rows"][:2] == [("Bus", 2, 66.7), ("Bike", 1, 33.3)]
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         results.results(make_user(), survey)
 
 
@@ -229,8 +251,10 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
 
 # --- follows and notifications ----------------------------------------------------------------
 
-def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(app, survey, official, make_user,
-                                                                                frozen, outbox):
+
+def test_followers_and_respondents_are_told_when_it_closes_and_of_the_outcome(
+    app, survey, official, make_user, frozen, outbox
+):
     from civic.notifications.models import Notification
 
     follower, respondent, both = make_user(), make_user(), make_user()

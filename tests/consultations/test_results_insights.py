@@ -1,4 +1,5 @@
 """Questionnaire results as pure functions."""
+
 from datetime import date
 
 from civic.insights.questionnaire_results import OTHER, per_day, summarise

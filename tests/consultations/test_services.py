@@ -1,21 +1,29 @@
 """Consultation lifecycle with frozen time, time zones, corrections, closing early and the outcome."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from civic.audit.models import AuditEntry
-from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction, Phase
+from civic.consultations.services import lifecycle
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def fields(**changes):
-    base = dict(title="Summer trial on Calle Mayor", summary="Should the street close to cars on Saturdays?",
-                body_markdown="Read the **plan**.", topic="Transport", area="Old Town", contact="transport@council",
-                opens_local=datetime(2027, 3, 10, 9, 0), closes_local=datetime(2027, 4, 10, 23, 59))
+    base = dict(
+        title="Summer trial on Calle Mayor",
+        summary="Should the street close to cars on Saturdays?",
+        body_markdown="Read the **plan**.",
+        topic="Transport",
+        area="Old Town",
+        contact="transport@council",
+        opens_local=datetime(2027, 3, 10, 9, 0),
+        closes_local=datetime(2027, 4, 10, 23, 59),
+    )
     base.update(changes)
     return lifecycle.ConsultationFields(**base)
 
@@ -60,8 +68,9 @@ def test_lifecycle_follows_the_clock_without_anyone_pressing_a_button(app, froze
 
 def test_dates_are_entered_in_the_site_time_zone(app, frozen, official):
     app.config["CIVIC_TIMEZONE"] = "Europe/Madrid"
-    c = lifecycle.create_consultation(official, fields(opens_local=datetime(2027, 3, 10, 9, 0),
-                                                closes_local=datetime(2027, 7, 10, 9, 0)))
+    c = lifecycle.create_consultation(
+        official, fields(opens_local=datetime(2027, 3, 10, 9, 0), closes_local=datetime(2027, 7, 10, 9, 0))
+    )
     assert c.opens_at == datetime(2027, 3, 10, 8, 0, tzinfo=UTC)  # CET, UTC+1
     assert c.closes_at == datetime(2027, 7, 10, 7, 0, tzinfo=UTC)  # CEST, UTC+2
 
@@ -99,8 +108,9 @@ def test_publishing_needs_a_summary_and_future_dates(app, frozen, official):
         lifecycle.publish_consultation(official, c)
     assert {"summary", "opens_local"} <= set(info.value.errors)
     assert c.published_at is None
-    past = lifecycle.create_consultation(official, fields(opens_local=datetime(2027, 1, 1, 9, 0),
-                                                   closes_local=datetime(2027, 2, 1, 9, 0)))
+    past = lifecycle.create_consultation(
+        official, fields(opens_local=datetime(2027, 1, 1, 9, 0), closes_local=datetime(2027, 2, 1, 9, 0))
+    )
     with pytest.raises(InvalidInput, match="passed"):
         lifecycle.publish_consultation(official, past)
 
@@ -122,8 +132,12 @@ def test_drafts_change_freely_but_published_changes_are_public_corrections(app, 
     with pytest.raises(InvalidInput) as info:
         lifecycle.update_consultation(official, c, fields(title="Saturday trial on Calle Mayor", summary="Fixed typo"))
     assert info.value.field == "correction_note"
-    lifecycle.update_consultation(official, c, fields(title="Saturday trial on Calle Mayor", summary="Fixed typo"),
-                           correction_note="Corrected a typo in the summary.")
+    lifecycle.update_consultation(
+        official,
+        c,
+        fields(title="Saturday trial on Calle Mayor", summary="Fixed typo"),
+        correction_note="Corrected a typo in the summary.",
+    )
     [correction] = db.session.query(Correction).all()
     assert correction.note == "Corrected a typo in the summary." and correction.fields == "summary"
 
@@ -133,10 +147,15 @@ def test_an_open_consultation_cannot_move_its_opening(app, frozen, official):
     lifecycle.publish_consultation(official, c)
     frozen.set(c.opens_at + timedelta(days=1))
     with pytest.raises(InvalidInput):
-        lifecycle.update_consultation(official, c, fields(opens_local=datetime(2027, 3, 20, 9, 0)),
-                               correction_note="Moved")
-    lifecycle.update_consultation(official, c, fields(closes_local=datetime(2027, 4, 20, 23, 59)),
-                           correction_note="Extended by ten days after requests.")
+        lifecycle.update_consultation(
+            official, c, fields(opens_local=datetime(2027, 3, 20, 9, 0)), correction_note="Moved"
+        )
+    lifecycle.update_consultation(
+        official,
+        c,
+        fields(closes_local=datetime(2027, 4, 20, 23, 59)),
+        correction_note="Extended by ten days after requests.",
+    )
     assert c.phase is Phase.OPEN
 
 
@@ -200,9 +219,11 @@ def test_timeline_rows(app, frozen, official):
     from datetime import date
 
     c = lifecycle.create_consultation(official, fields())
-    rows = [lifecycle.TimelineRow("Information", "Read the plan", date(2027, 3, 1), date(2027, 3, 9)),
-            lifecycle.TimelineRow("", "", None, None),
-            lifecycle.TimelineRow("Consultation", "", date(2027, 3, 10), date(2027, 4, 10))]
+    rows = [
+        lifecycle.TimelineRow("Information", "Read the plan", date(2027, 3, 1), date(2027, 3, 9)),
+        lifecycle.TimelineRow("", "", None, None),
+        lifecycle.TimelineRow("Consultation", "", date(2027, 3, 10), date(2027, 4, 10)),
+    ]
     lifecycle.set_timeline(official, c, rows)
     assert [p.name for p in c.timeline] == ["Information", "Consultation"]
     with pytest.raises(InvalidInput) as info:

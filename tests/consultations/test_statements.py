@@ -1,18 +1,19 @@
 """Statements: seeding, pre-moderation, votes (every vote kept, the last counts), and the Pol.is import."""
+
 import csv
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from civic.common import clock
-from civic.consultations.services import lifecycle, statements
 from civic.consultations.models import Consultation, Statement, StatementVote, StatementVoteEvent
+from civic.consultations.services import lifecycle, statements
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from civic.extensions import db
 
-UTC = timezone.utc
+UTC = UTC
 POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 
 
@@ -20,9 +21,15 @@ POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 def open_consultation(app, make_user, frozen):
     frozen.set(datetime(2027, 3, 1, tzinfo=UTC))
     official = make_user("seeder@example.org", roles=("citizen", "official"))
-    c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-        title="Parks", summary="Green spaces", opens_local=datetime(2027, 3, 2, 9, 0),
-        closes_local=datetime(2027, 4, 2, 9, 0)))
+    c = lifecycle.create_consultation(
+        official,
+        lifecycle.ConsultationFields(
+            title="Parks",
+            summary="Green spaces",
+            opens_local=datetime(2027, 3, 2, 9, 0),
+            closes_local=datetime(2027, 4, 2, 9, 0),
+        ),
+    )
     lifecycle.publish_consultation(official, c)
     statements.set_statement_options(official, c, enabled=True, premoderated=True)
     frozen.set(datetime(2027, 3, 5, tzinfo=UTC))
@@ -132,11 +139,17 @@ def test_import_polis_brings_statements_and_every_vote(app, make_user):
     # the final vote matrix matches participants-votes.csv exactly
     with (folder / "participants-votes.csv").open(newline="") as handle:
         matrix = list(csv.DictReader(handle))
-    expected = {(int(row["participant"]), int(col)): int(row[col]) for row in matrix
-                for col in row if col.isdigit() and row[col] != ""}
+    expected = {
+        (int(row["participant"]), int(col)): int(row[col])
+        for row in matrix
+        for col in row
+        if col.isdigit() and row[col] != ""
+    }
     ids = {s.id: s.external_id for s in db.session.query(Statement).filter_by(consultation_id=consultation.id)}
-    found = {(int(v.participant.split(":")[1]), ids[v.statement_id]): v.value
-             for v in db.session.query(StatementVote).filter(StatementVote.statement_id.in_(ids))}
+    found = {
+        (int(v.participant.split(":")[1]), ids[v.statement_id]): v.value
+        for v in db.session.query(StatementVote).filter(StatementVote.statement_id.in_(ids))
+    }
     assert found == expected
     rejected = sum(1 for row in comments if row["moderated"] == "-1")
     assert db.session.query(Statement).filter_by(consultation_id=consultation.id, status="rejected").count() == rejected

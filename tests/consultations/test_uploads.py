@@ -1,4 +1,5 @@
 """What an uploaded file is, told from its bytes: accepted types, refusals, pixel sizes, safe names."""
+
 import io
 
 import pytest
@@ -20,13 +21,21 @@ def refusal(data, name, allowed=DOCUMENT_KINDS, limit=20 * MB):
     return info.value
 
 
-@pytest.mark.parametrize("data, name, kind, content_type", [
-    (files.PDF, "plan.pdf", "pdf", "application/pdf"),
-    (files.odt(), "informe.odt", "odt", "application/vnd.oasis.opendocument.text"),
-    (files.docx(), "Report.DOCX", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    (files.CSV, "answers.csv", "csv", "text/csv"),
-    (files.CSV_WITH_BOM, "votos.csv", "csv", "text/csv"),
-])
+@pytest.mark.parametrize(
+    "data, name, kind, content_type",
+    [
+        (files.PDF, "plan.pdf", "pdf", "application/pdf"),
+        (files.odt(), "informe.odt", "odt", "application/vnd.oasis.opendocument.text"),
+        (
+            files.docx(),
+            "Report.DOCX",
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (files.CSV, "answers.csv", "csv", "text/csv"),
+        (files.CSV_WITH_BOM, "votos.csv", "csv", "text/csv"),
+    ],
+)
 def test_each_accepted_document_type_is_recognised_by_its_content(data, name, kind, content_type):
     checked = check(data, name)
     assert checked.kind.key == kind and checked.kind.content_type == content_type
@@ -34,14 +43,17 @@ def test_each_accepted_document_type_is_recognised_by_its_content(data, name, ki
     assert checked.width is None
 
 
-@pytest.mark.parametrize("data, name, kind, size", [
-    (files.png(3, 2), "cover.png", "png", (3, 2)),
-    (files.jpeg_header(640, 480), "photo.jpg", "jpeg", (640, 480)),
-    (files.jpeg_header(800, 600), "photo.JPEG", "jpeg", (800, 600)),
-    (files.webp_lossless(5, 7), "small.webp", "webp", (5, 7)),
-    (files.webp_extended(1200, 630), "wide.webp", "webp", (1200, 630)),
-    (files.webp_lossy(320, 200), "lossy.webp", "webp", (320, 200)),
-])
+@pytest.mark.parametrize(
+    "data, name, kind, size",
+    [
+        (files.png(3, 2), "cover.png", "png", (3, 2)),
+        (files.jpeg_header(640, 480), "photo.jpg", "jpeg", (640, 480)),
+        (files.jpeg_header(800, 600), "photo.JPEG", "jpeg", (800, 600)),
+        (files.webp_lossless(5, 7), "small.webp", "webp", (5, 7)),
+        (files.webp_extended(1200, 630), "wide.webp", "webp", (1200, 630)),
+        (files.webp_lossy(320, 200), "lossy.webp", "webp", (320, 200)),
+    ],
+)
 def test_cover_images_are_recognised_with_their_pixel_size(data, name, kind, size):
     checked = check(data, name, IMAGE_KINDS, 5 * MB)
     assert checked.kind.key == kind and checked.kind.image
@@ -53,39 +65,45 @@ def test_names_of_other_types_are_refused(name):
     assert refusal(files.EXE, name).reason == "wrong_type"
 
 
-@pytest.mark.parametrize("data, name, expected, found", [
-    (files.plain_zip(), "plan.pdf", "pdf", "zip"),
-    (files.docx(), "plan.pdf", "pdf", "docx"),
-    (files.odt(), "report.docx", "docx", "odt"),
-    (files.docx(), "report.odt", "odt", "docx"),
-    (files.odt(b"application/vnd.oasis.opendocument.spreadsheet"), "sheet.odt", "odt", "opendocument"),
-    (files.odt(compress_mimetype=True), "squeezed.odt", "odt", "opendocument"),
-    (files.HTML, "data.csv", "csv", "html"),
-    (files.EXE, "data.csv", "csv", "program"),
-    (files.EXE, "plan.pdf", "pdf", "program"),
-    (files.PDF, "data.csv", "csv", "pdf"),
-    (files.CSV, "plan.pdf", "pdf", "csv"),
-    (b"name,age\nAna,3\x00\x00\x01\n", "binary.csv", "csv", None),
-    (b"name,age\nAna,\x07 30\n", "bell.csv", "csv", "text"),
-    ("nombre\nMañana\n".encode("latin-1"), "latin1.csv", "csv", None),
-    (b'name,note\nAna,"unclosed\n', "broken.csv", "csv", "text"),
-    (b"PK\x03\x04 not really a zip at all", "broken.docx", "docx", None),
-])
+@pytest.mark.parametrize(
+    "data, name, expected, found",
+    [
+        (files.plain_zip(), "plan.pdf", "pdf", "zip"),
+        (files.docx(), "plan.pdf", "pdf", "docx"),
+        (files.odt(), "report.docx", "docx", "odt"),
+        (files.docx(), "report.odt", "odt", "docx"),
+        (files.odt(b"application/vnd.oasis.opendocument.spreadsheet"), "sheet.odt", "odt", "opendocument"),
+        (files.odt(compress_mimetype=True), "squeezed.odt", "odt", "opendocument"),
+        (files.HTML, "data.csv", "csv", "html"),
+        (files.EXE, "data.csv", "csv", "program"),
+        (files.EXE, "plan.pdf", "pdf", "program"),
+        (files.PDF, "data.csv", "csv", "pdf"),
+        (files.CSV, "plan.pdf", "pdf", "csv"),
+        (b"name,age\nAna,3\x00\x00\x01\n", "binary.csv", "csv", None),
+        (b"name,age\nAna,\x07 30\n", "bell.csv", "csv", "text"),
+        ("nombre\nMañana\n".encode("latin-1"), "latin1.csv", "csv", None),
+        (b'name,note\nAna,"unclosed\n', "broken.csv", "csv", "text"),
+        (b"PK\x03\x04 not really a zip at all", "broken.docx", "docx", None),
+    ],
+)
 def test_content_that_does_not_match_the_name_is_refused(data, name, expected, found):
     refused = refusal(data, name)
     assert refused.reason == "mismatch"
     assert refused.values == {"expected": expected, "found": found}
 
 
-@pytest.mark.parametrize("data, name, reason", [
-    (files.SVG, "logo.svg", "wrong_type"),
-    (files.SVG, "logo.png", "mismatch"),
-    (files.GIF, "anim.gif", "wrong_type"),
-    (files.GIF, "anim.png", "mismatch"),
-    (files.HTML, "page.webp", "mismatch"),
-    (files.PDF, "cover.pdf", "wrong_type"),
-    (files.png()[:20], "cut.png", "mismatch"),  # the header stops before the pixel size
-])
+@pytest.mark.parametrize(
+    "data, name, reason",
+    [
+        (files.SVG, "logo.svg", "wrong_type"),
+        (files.SVG, "logo.png", "mismatch"),
+        (files.GIF, "anim.gif", "wrong_type"),
+        (files.GIF, "anim.png", "mismatch"),
+        (files.HTML, "page.webp", "mismatch"),
+        (files.PDF, "cover.pdf", "wrong_type"),
+        (files.png()[:20], "cut.png", "mismatch"),  # the header stops before the pixel size
+    ],
+)
 def test_cover_images_other_than_png_jpeg_or_webp_are_refused(data, name, reason):
     assert refusal(data, name, IMAGE_KINDS, 5 * MB).reason == reason
 
@@ -101,8 +119,10 @@ def test_an_image_of_absurd_size_is_refused():
 
 
 def test_size_limit_and_empty_files():
-    assert refusal(files.PDF, "plan.pdf", limit=len(files.PDF) - 1).values == {"size": len(files.PDF),
-                                                                               "limit": len(files.PDF) - 1}
+    assert refusal(files.PDF, "plan.pdf", limit=len(files.PDF) - 1).values == {
+        "size": len(files.PDF),
+        "limit": len(files.PDF) - 1,
+    }
     assert check(files.PDF, "plan.pdf", limit=len(files.PDF)).size == len(files.PDF)
     assert refusal(b"", "empty.pdf").reason == "empty"
 
@@ -126,24 +146,27 @@ def test_checking_leaves_the_stream_at_its_start_and_open():
     assert not stream.closed and stream.tell() == 0
 
 
-@pytest.mark.parametrize("name, kind, expected", [
-    ("plan.pdf", "pdf", "plan.pdf"),
-    ("Informe Final.PDF", "pdf", "Informe Final.pdf"),
-    ("../../etc/passwd.pdf", "pdf", "passwd.pdf"),
-    ("C:\\Users\\ana\\Escritorio\\presupuesto.odt", "odt", "presupuesto.odt"),
-    ("résumé naïve — 2027.docx", "docx", "résumé naïve _ 2027.docx"),
-    ("Отчёт 計画 تقرير.csv", "csv", "Отчёт 計画 تقرير.csv"),
-    ("evil\u202efdp.exe.pdf", "pdf", "evilfdp.exe.pdf"),
-    ("line\nbreak\x00null\r.pdf", "pdf", "line breaknull.pdf"),
-    ('quote"semi;colon<script>.pdf', "pdf", "quote_semi_colon_script.pdf"),
-    ("   ...   .pdf", "pdf", "document.pdf"),
-    (".pdf", "pdf", "document.pdf"),
-    ("CON.pdf", "pdf", "CON_.pdf"),
-    ("photo.JPEG", "jpeg", "photo.jpeg"),
-    ("photo.jpg", "jpeg", "photo.jpg"),
-    ("no extension", "png", "no extension.png"),
-    ("tab\tand  spaces.csv", "csv", "tab and spaces.csv"),
-])
+@pytest.mark.parametrize(
+    "name, kind, expected",
+    [
+        ("plan.pdf", "pdf", "plan.pdf"),
+        ("Informe Final.PDF", "pdf", "Informe Final.pdf"),
+        ("../../etc/passwd.pdf", "pdf", "passwd.pdf"),
+        ("C:\\Users\\ana\\Escritorio\\presupuesto.odt", "odt", "presupuesto.odt"),
+        ("résumé naïve — 2027.docx", "docx", "résumé naïve _ 2027.docx"),
+        ("Отчёт 計画 تقرير.csv", "csv", "Отчёт 計画 تقرير.csv"),
+        ("evil\u202efdp.exe.pdf", "pdf", "evilfdp.exe.pdf"),
+        ("line\nbreak\x00null\r.pdf", "pdf", "line breaknull.pdf"),
+        ('quote"semi;colon<script>.pdf', "pdf", "quote_semi_colon_script.pdf"),
+        ("   ...   .pdf", "pdf", "document.pdf"),
+        (".pdf", "pdf", "document.pdf"),
+        ("CON.pdf", "pdf", "CON_.pdf"),
+        ("photo.JPEG", "jpeg", "photo.jpeg"),
+        ("photo.jpg", "jpeg", "photo.jpg"),
+        ("no extension", "png", "no extension.png"),
+        ("tab\tand  spaces.csv", "csv", "tab and spaces.csv"),
+    ],
+)
 def test_download_names_are_safe(name, kind, expected):
     assert uploads.safe_download_name(name, KINDS[kind]) == expected
 

@@ -1,24 +1,32 @@
 """Consultation pages: officials draft, publish and report back; everyone browses and reads."""
+
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from civic.common import clock
-from civic.consultations.services import lifecycle
 from civic.consultations.models import Consultation, Correction
+from civic.consultations.services import lifecycle
 from civic.extensions import db
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 pytestmark = pytest.mark.usefixtures("frozen")  # at NOW
 
 
-FORM = {"title": "Night buses", "summary": "Where should night buses run?", "body_markdown": "Read *this*.",
-        "topic": "Transport", "area": "Whole city", "contact": "buses@council.example",
-        "opens_local": "2027-03-05T09:00", "closes_local": "2027-04-05T18:00"}
+FORM = {
+    "title": "Night buses",
+    "summary": "Where should night buses run?",
+    "body_markdown": "Read *this*.",
+    "topic": "Transport",
+    "area": "Whole city",
+    "contact": "buses@council.example",
+    "opens_local": "2027-03-05T09:00",
+    "closes_local": "2027-04-05T18:00",
+}
 
 
 def test_official_drafts_and_publishes_a_consultation(app, web, login_as):
@@ -39,8 +47,9 @@ def test_official_drafts_and_publishes_a_consultation(app, web, login_as):
 
 def test_bad_dates_are_refused_beside_the_field_and_the_text_kept(web, login_as):
     login_as("official")
-    response = web.post("/consultations/new", {**FORM, "closes_local": "2027-03-01T09:00"},
-                        form_url="/consultations/new")
+    response = web.post(
+        "/consultations/new", {**FORM, "closes_local": "2027-03-01T09:00"}, form_url="/consultations/new"
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "closing time must be after" in html and 'href="#closes_local"' in html
@@ -67,8 +76,11 @@ def test_published_changes_need_a_public_correction_note(web, login_as):
     edit_url = f"/consultations/{consultation.id}/edit"
     refused = web.post(edit_url, {**FORM, "summary": "Where should night buses go?"}, form_url=edit_url)
     assert refused.status_code == 422 and "Say what you corrected" in refused.get_data(as_text=True)
-    ok = web.post(edit_url, {**FORM, "summary": "Where should night buses go?",
-                             "correction_note": "Clearer summary."}, form_url=edit_url)
+    ok = web.post(
+        edit_url,
+        {**FORM, "summary": "Where should night buses go?", "correction_note": "Clearer summary."},
+        form_url=edit_url,
+    )
     assert ok.status_code == 302
     assert db.session.query(Correction).count() == 1
     assert "Clearer summary." in web.get(f"/consultations/{consultation.id}").get_data(as_text=True)
@@ -77,9 +89,16 @@ def test_published_changes_need_a_public_correction_note(web, login_as):
 def test_open_list_shows_days_left_and_filters(web, login_as, make_user, client):
     official = make_user(roles=("citizen", "official"))
     for title, topic in (("Bins", "Waste"), ("Bikes", "Transport")):
-        c = lifecycle.create_consultation(official, lifecycle.ConsultationFields(
-            title=title, summary="s", topic=topic, opens_local=datetime(2027, 3, 1, 9, 0),
-            closes_local=datetime(2027, 3, 11, 9, 0)))
+        c = lifecycle.create_consultation(
+            official,
+            lifecycle.ConsultationFields(
+                title=title,
+                summary="s",
+                topic=topic,
+                opens_local=datetime(2027, 3, 1, 9, 0),
+                closes_local=datetime(2027, 3, 11, 9, 0),
+            ),
+        )
         lifecycle.publish_consultation(official, c)
     html = client.get("/consultations/").get_data(as_text=True)
     assert "Bins" in html and "Bikes" in html and "10 days left" in html
@@ -97,7 +116,9 @@ def test_close_early_outcome_and_delete_through_the_pages(web, login_as, frozen)
     assert web.post(f"{base}/close", {"reason": ""}, form_url=f"{base}/close").status_code == 422
     assert web.post(f"{base}/close", {"reason": "Plan withdrawn"}, form_url=f"{base}/close").status_code == 302
     frozen.set(NOW + timedelta(minutes=5))
-    assert web.post(f"{base}/outcome", {"outcome": "We will not go ahead."}, form_url=f"{base}/outcome").status_code == 302
+    assert (
+        web.post(f"{base}/outcome", {"outcome": "We will not go ahead."}, form_url=f"{base}/outcome").status_code == 302
+    )
     page = web.get(base).get_data(as_text=True)
     assert "You said, we did" in page and "We will not go ahead." in page and "Plan withdrawn" in page
     assert web.post(f"{base}/delete", {}, form_url=f"{base}/delete").status_code == 302
@@ -110,11 +131,17 @@ def test_timeline_page(web, login_as):
     consultation = db.session.query(Consultation).one()
     url = f"/consultations/{consultation.id}/timeline"
     assert web.get(url).status_code == 200
-    bad = web.post(url, {"phases-0-name": "Analysis", "phases-0-starts_on": "2027-05-01",
-                         "phases-0-ends_on": "2027-04-01"}, form_url=url)
+    bad = web.post(
+        url,
+        {"phases-0-name": "Analysis", "phases-0-starts_on": "2027-05-01", "phases-0-ends_on": "2027-04-01"},
+        form_url=url,
+    )
     assert bad.status_code == 422 and "cannot end before it starts" in bad.get_data(as_text=True)
-    ok = web.post(url, {"phases-0-name": "Information", "phases-1-name": "Consultation",
-                        "phases-1-starts_on": "2027-03-05"}, form_url=url)
+    ok = web.post(
+        url,
+        {"phases-0-name": "Information", "phases-1-name": "Consultation", "phases-1-starts_on": "2027-03-05"},
+        form_url=url,
+    )
     assert ok.status_code == 302
     page = web.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert re.search(r"Information.*Consultation", page, re.S)
@@ -128,9 +155,21 @@ def test_the_officials_tools_follow_the_phase(web, login_as, monkeypatch):
 
     def tools():
         page = web.get(url).get_data(as_text=True)
-        return {name for name in ("Publish", "Delete draft", "Close early", "Publish the outcome", "Update the outcome",
-                                  ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation")
-                if (f">{name}<" if not name.startswith(">") else name) in page}
+        return {
+            name
+            for name in (
+                "Publish",
+                "Delete draft",
+                "Close early",
+                "Publish the outcome",
+                "Update the outcome",
+                ">Edit<",
+                ">Draft text<",
+                ">Responses<",
+                "Follow this consultation",
+            )
+            if (f">{name}<" if not name.startswith(">") else name) in page
+        }
 
     assert tools() == {"Publish", "Delete draft", ">Edit<", ">Draft text<"}
     web.post(f"{url}/publish", {}, form_url=url)

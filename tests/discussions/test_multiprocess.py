@@ -1,4 +1,5 @@
 """Two server processes joined by Redis: a comment posted through A reaches a client on B."""
+
 import re
 import threading
 
@@ -21,9 +22,15 @@ CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 @pytest.fixture
 def two_servers(tmp_path, redis_url):
     prefix = unique_prefix("civic-mp")
-    config = base_config(tmp_path, REDIS_URL=redis_url, CIVIC_SOCKETIO_MESSAGE_QUEUE=redis_url,
-                         RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix,
-                         CIVIC_REDIS_KEY_PREFIX=prefix, TESTING=False)
+    config = base_config(
+        tmp_path,
+        REDIS_URL=redis_url,
+        CIVIC_SOCKETIO_MESSAGE_QUEUE=redis_url,
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=prefix,
+        CIVIC_REDIS_KEY_PREFIX=prefix,
+        TESTING=False,
+    )
     migrate_database({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     seed_app = create_app({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     with seed_app.app_context():
@@ -42,8 +49,11 @@ def two_servers(tmp_path, redis_url):
 def signed_in_session(server):
     session = requests.Session()
     token = CSRF.search(session.get(server.url + "/sign-in").text).group(1)
-    response = session.post(server.url + "/sign-in", allow_redirects=False,
-                            data={"csrf_token": token, "email": "admin@example.org", "password": DEFAULT_PASSWORD})
+    response = session.post(
+        server.url + "/sign-in",
+        allow_redirects=False,
+        data={"csrf_token": token, "email": "admin@example.org", "password": DEFAULT_PASSWORD},
+    )
     assert response.status_code == 302, response.text[:500]
     return session
 
@@ -66,8 +76,11 @@ def test_comment_posted_on_one_process_reaches_a_client_on_another(two_servers):
         session = signed_in_session(server_a)
         page = session.get(f"{server_a.url}/discussions/{discussion_id}").text
         token = CSRF.search(page).group(1)
-        response = session.post(f"{server_a.url}/discussions/{discussion_id}/comments", allow_redirects=False,
-                                data={"csrf_token": token, "body": "Sent through A, read on B"})
+        response = session.post(
+            f"{server_a.url}/discussions/{discussion_id}/comments",
+            allow_redirects=False,
+            data={"csrf_token": token, "body": "Sent through A, read on B"},
+        )
         assert response.status_code == 302
         assert received.wait(5), "the comment did not reach the client on server B"
         assert "Sent through A, read on B" in payloads[0]["html"]

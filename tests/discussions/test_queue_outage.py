@@ -1,5 +1,6 @@
 """With the message queue (Redis) down, posting still works and readers are told that live
 updates are paused; when Redis comes back, they are told that updates resumed."""
+
 import os
 import re
 import shutil
@@ -40,9 +41,23 @@ class OwnRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):
-        self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         deadline = time.time() + 10
@@ -65,8 +80,9 @@ class OwnRedis:
 def outage(tmp_path):
     own = OwnRedis(tmp_path)
     own.start()
-    config = base_config(tmp_path, REDIS_URL=own.url, CIVIC_SOCKETIO_MESSAGE_QUEUE=own.url,
-                         RATELIMIT_STORAGE_URI=own.url, TESTING=False)
+    config = base_config(
+        tmp_path, REDIS_URL=own.url, CIVIC_SOCKETIO_MESSAGE_QUEUE=own.url, RATELIMIT_STORAGE_URI=own.url, TESTING=False
+    )
     migrate_database({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     seed_app = create_app({**config, "CIVIC_SOCKETIO_MESSAGE_QUEUE": None})
     with seed_app.app_context():
@@ -102,16 +118,25 @@ def test_posting_survives_a_redis_outage_and_readers_see_paused_then_resumed(out
         assert client.call("join", {"kind": "discussion", "id": discussion_id}, timeout=10)["ok"]
         session = requests.Session()
         token = CSRF.search(session.get(server.url + "/sign-in").text).group(1)
-        assert session.post(server.url + "/sign-in", allow_redirects=False, data={
-            "csrf_token": token, "email": "poster@example.org", "password": DEFAULT_PASSWORD}).status_code == 302
+        assert (
+            session.post(
+                server.url + "/sign-in",
+                allow_redirects=False,
+                data={"csrf_token": token, "email": "poster@example.org", "password": DEFAULT_PASSWORD},
+            ).status_code
+            == 302
+        )
 
         own.stop()
         assert wait_for(True), f"readers were not told that live updates paused: {statuses}"
         page = session.get(f"{server.url}/discussions/{discussion_id}")
         assert page.status_code == 200
         token = CSRF.search(page.text).group(1)
-        response = session.post(f"{server.url}/discussions/{discussion_id}/comments", allow_redirects=False,
-                                data={"csrf_token": token, "body": "Written while Redis was down"})
+        response = session.post(
+            f"{server.url}/discussions/{discussion_id}/comments",
+            allow_redirects=False,
+            data={"csrf_token": token, "body": "Written while Redis was down"},
+        )
         assert response.status_code == 302
         assert "Written while Redis was down" in session.get(f"{server.url}/discussions/{discussion_id}").text
 

@@ -1,4 +1,5 @@
 """Live updates: events reach the clients in a discussion's room, and only them."""
+
 import contextvars
 
 import pytest

@@ -1,4 +1,5 @@
 """Discussion rules, checked through the services."""
+
 import pytest
 from sqlalchemy import select
 
@@ -45,8 +46,7 @@ def test_categories_are_managed_by_admins_and_audited(app, admin, make_user):
     assert housing.slug == "vivienda-y-barrios"
     with pytest.raises(InvalidInput):
         ds.save_category(admin, name="Vivienda y barrios")
-    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.target_type == "category")) == \
-        "category.create"
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.target_type == "category")) == "category.create"
 
 
 def test_comment_and_reply_at_any_depth_keep_the_tree(app, make_user, open_discussion):
@@ -77,9 +77,12 @@ def test_comment_text_is_checked(app, make_user, open_discussion):
 
 
 def test_markdown_is_rendered_and_sanitised(app, make_user, open_discussion):
-    comment = ds.post_comment(make_user(), open_discussion,
-                              body="**bold** [site](https://example.org) <script>alert(1)</script> "
-                                   "[x](javascript:alert(1))\n\n> quote\n\n- item")
+    comment = ds.post_comment(
+        make_user(),
+        open_discussion,
+        body="**bold** [site](https://example.org) <script>alert(1)</script> "
+        "[x](javascript:alert(1))\n\n> quote\n\n- item",
+    )
     html = comment.body_html
     assert "<strong>bold</strong>" in html and "<blockquote>" in html and "<li>item</li>" in html
     assert 'rel="nofollow ugc noopener"' in html
@@ -104,8 +107,7 @@ def test_a_lock_stops_moderators_too_and_edits_as_well(app, make_user, open_disc
     assert db.session.query(Comment).count() == 1
 
 
-def test_the_comment_limit_is_applied_by_the_service_and_says_when_to_post_again(app, make_user,
-                                                                               open_discussion):
+def test_the_comment_limit_is_applied_by_the_service_and_says_when_to_post_again(app, make_user, open_discussion):
     app.config["CIVIC_LIMIT_COMMENT"] = "2 per minute"
     author = make_user()
     ds.post_comment(author, open_discussion, body="one")

@@ -1,4 +1,5 @@
 """Discussion pages: every rule answers with a clear message, and the typed text is kept."""
+
 import re
 
 from civic.discussions import services as ds
@@ -48,8 +49,7 @@ def test_overlong_comment_is_refused_and_its_text_kept(web, login_as, open_discu
     assert db.session.query(Comment).count() == 0
 
 
-def test_reply_form_is_on_the_comment_page_and_a_failed_reply_keeps_its_text(web, login_as, make_user,
-                                                                             open_discussion):
+def test_reply_form_is_on_the_comment_page_and_a_failed_reply_keeps_its_text(web, login_as, make_user, open_discussion):
     parent = ds.post_comment(make_user(), open_discussion, body="parent")
     login_as("citizen")
     page = web.get(f"/discussions/{open_discussion.id}/comments/{parent.id}?reply_to={parent.id}")
@@ -160,7 +160,9 @@ def test_permalink_highlights_the_comment_and_continue_this_thread(client, make_
     parent = None
     chain = []
     for level in range(7):
-        parent = ds.post_comment(author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None)
+        parent = ds.post_comment(
+            author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None
+        )
         chain.append(parent)
     page = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
     assert "Continue this thread" in page and f"comment-{chain[5].id}" not in page.split("Continue this thread")[0]
@@ -218,8 +220,11 @@ def test_start_a_discussion_through_the_page(web, login_as, category):
     assert "Transport" in web.get("/discussions/new").get_data(as_text=True)
     missing = web.post("/discussions/new", {"title": "x", "body": "y"}, form_url="/discussions/new")
     assert missing.status_code == 422 and "Choose a category" in missing.get_data(as_text=True)
-    ok = web.post("/discussions/new", {"category": "transport", "title": "Night buses", "body": "More please"},
-                  form_url="/discussions/new")
+    ok = web.post(
+        "/discussions/new",
+        {"category": "transport", "title": "Night buses", "body": "More please"},
+        form_url="/discussions/new",
+    )
     assert ok.status_code == 302
     assert db.session.query(Discussion).filter_by(title="Night buses").one()
     assert "Night buses" in web.get("/discussions/").get_data(as_text=True)
@@ -253,8 +258,11 @@ def test_posting_is_rate_limited_with_a_message_and_the_text_kept(app, web, logi
 
 def test_admin_manages_categories(web, login_as):
     login_as("admin")
-    response = web.post("/admin/categories", {"name": "Parks", "description": "Green spaces",
-                                              "citizens_may_start": "y"}, form_url="/admin/categories")
+    response = web.post(
+        "/admin/categories",
+        {"name": "Parks", "description": "Green spaces", "citizens_may_start": "y"},
+        form_url="/admin/categories",
+    )
     assert response.status_code == 302
     assert "Parks" in web.get("/discussions/").get_data(as_text=True)
     empty = web.post("/admin/categories", {"name": ""}, form_url="/admin/categories")
@@ -265,8 +273,9 @@ def test_continue_this_thread_starts_at_the_comment(client, make_user, open_disc
     author = make_user()
     parent, chain = None, []
     for level in range(9):
-        parent = ds.post_comment(author, open_discussion, body=f"level {level}",
-                                 parent_id=parent.id if parent else None)
+        parent = ds.post_comment(
+            author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None
+        )
         chain.append(parent)
     page = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
     link = re.search(r'href="([^"]*from_here=1[^"]*)"', page).group(1).replace("&amp;", "&")

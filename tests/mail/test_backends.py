@@ -1,4 +1,5 @@
 """One contract for every mail backend: the outbox and SMTP (a real aiosmtpd server on loopback)."""
+
 import email
 import email.policy
 import socket
@@ -57,6 +58,7 @@ def mail_app(request, app, tmp_path):
             while not handler.messages and time.time() < deadline:
                 time.sleep(0.02)
             return handler.messages
+
     app.extensions["civic_mail"] = backend
     return app, delivered
 
@@ -99,9 +101,16 @@ def test_an_unreachable_smtp_server_is_a_clear_error(app):
 def test_registration_mail_goes_through_a_real_smtp_server(app, web, smtp_server):
     controller, handler = smtp_server
     app.extensions["civic_mail"] = SMTPBackend(controller.hostname, controller.port, use_tls=False)
-    web.post("/register", {"display_name": "Lucía", "email": "lucia@example.org",
-                           "password": "violet harbour lantern", "confirm": "violet harbour lantern",
-                           "accept_privacy": "y"})
+    web.post(
+        "/register",
+        {
+            "display_name": "Lucía",
+            "email": "lucia@example.org",
+            "password": "violet harbour lantern",
+            "confirm": "violet harbour lantern",
+            "accept_privacy": "y",
+        },
+    )
     deadline = time.time() + 5
     while not handler.messages and time.time() < deadline:
         time.sleep(0.02)

@@ -1,5 +1,6 @@
 """One generic batched mailing: recorded with the change, sent in batches by the periodic task,
 resumed after a mail server outage, finished when everyone has it."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -18,7 +19,11 @@ def test_kind(app):
     register_mailing_kind(
         "test_news",
         recipients=lambda mailing, after, limit: [p for p in PEOPLE if p.key > after][:limit],
-        message=lambda mailing: Message(lambda: "News", "verify_email", {"url": "http://x/", "hours": 1, "user": SimpleNamespace(display_name="Reader")}),
+        message=lambda mailing: Message(
+            lambda: "News",
+            "verify_email",
+            {"url": "http://x/", "hours": 1, "user": SimpleNamespace(display_name="Reader")},
+        ),
     )
     yield "test_news"
     mailings._KINDS.pop("test_news", None)
@@ -50,11 +55,13 @@ def test_a_mail_server_outage_resumes_where_it_stopped(app, outbox, test_kind, m
     monkeypatch.setattr(mailings, "send_mail", flaky)
     assert send_mailings(batch=10) == 2
     assert send_mailings(batch=10) == 3
-    assert [m["To"] for _id, m in reversed(outbox.messages())] == [p.email for p in PEOPLE]  # nobody twice, nobody left out
+    assert [m["To"] for _id, m in reversed(outbox.messages())] == [
+        p.email for p in PEOPLE
+    ]  # nobody twice, nobody left out
 
 
 def test_a_mailing_about_something_gone_finishes_without_sending(app, outbox):
-    register_mailing_kind("test_gone", recipients=lambda m, a, l: PEOPLE, message=lambda m: None)
+    register_mailing_kind("test_gone", recipients=lambda mailing, after, limit: PEOPLE, message=lambda m: None)
     try:
         start_mailing("test_gone", "thing", 1)
         db.session.commit()

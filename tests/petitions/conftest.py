@@ -1,4 +1,5 @@
 """Shared petition fixtures: the clock frozen at START, small thresholds, a creator, and an open petition."""
+
 import pytest
 
 from civic.petitions.services import lifecycle, moderation, signing
@@ -13,9 +14,13 @@ def frozen_at():
 @pytest.fixture
 def small(app):
     """Thresholds small enough to reach in a test."""
-    app.config.update(CIVIC_PETITION_SPONSORS=2, CIVIC_PETITION_RESPONSE_THRESHOLD=4,
-                      CIVIC_PETITION_DEBATE_THRESHOLD=6, CIVIC_TIMEZONE="Europe/Madrid",
-                      CIVIC_LIMIT_PETITION_CREATE="100 per hour")
+    app.config.update(
+        CIVIC_PETITION_SPONSORS=2,
+        CIVIC_PETITION_RESPONSE_THRESHOLD=4,
+        CIVIC_PETITION_DEBATE_THRESHOLD=6,
+        CIVIC_TIMEZONE="Europe/Madrid",
+        CIVIC_LIMIT_PETITION_CREATE="100 per hour",
+    )
     return app
 
 

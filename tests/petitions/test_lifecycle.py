@@ -1,5 +1,6 @@
 """Petition lifecycle: drafting, sponsors, moderation with each reason, opening, thresholds,
 closing on time, the official response and debate, and the mailings to signers."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -9,9 +10,9 @@ from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
 from civic.mail.models import Mailing
-from civic.petitions.services import lifecycle, moderation, queries, responses, signing
-from civic.petitions.models import HIDING_REASONS, TRANSITIONS, Petition, PetitionState, RejectionReason
 from civic.permissions import can
+from civic.petitions.models import HIDING_REASONS, TRANSITIONS, Petition, PetitionState, RejectionReason
+from civic.petitions.services import lifecycle, moderation, queries, responses, signing
 from tests.support.mail import mail_to
 from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
 
@@ -71,8 +72,9 @@ def test_rejection_with_each_reason(small, frozen, creator, moderator, outbox, r
         db.session.rollback()
     petition = lifecycle.create_petition(creator, fields())
     assert petition.state == "pending"
-    moderation.reject_petition(moderator, petition, reason, "See the standards.",
-                               duplicate_of_id=original.id if original else None)
+    moderation.reject_petition(
+        moderator, petition, reason, "See the standards.", duplicate_of_id=original.id if original else None
+    )
     hidden = RejectionReason(reason) in HIDING_REASONS
     assert petition.state == ("hidden" if hidden else "rejected")
     assert petition.rejection_reason == reason and petition.rejection_comment == "See the standards."
@@ -162,8 +164,9 @@ def test_it_closes_by_itself_on_time(open_petition, outbox, frozen):
     assert "has closed" in mail_to(outbox, "carmen@example.org")[-1]["Subject"]
 
 
-def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petition, official, outbox, frozen,
-                                                                       make_user):
+def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(
+    open_petition, official, outbox, frozen, make_user
+):
     petition = open_petition
     for n in range(1, 6):
         sign_and_confirm(petition, n, outbox, notify=n % 2 == 1)
@@ -188,8 +191,13 @@ def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petiti
     with pytest.raises(InvalidInput) as info:
         responses.publish_debate_outcome(official, petition, date(2027, 5, 1), "", transcript_url="javascript:alert(1)")
     assert set(info.value.errors) == {"overview", "transcript_url"}
-    responses.publish_debate_outcome(official, petition, date(2027, 5, 1), "The council agreed.",
-                                     transcript_url="https://council.example.org/minutes/12")
+    responses.publish_debate_outcome(
+        official,
+        petition,
+        date(2027, 5, 1),
+        "The council agreed.",
+        transcript_url="https://council.example.org/minutes/12",
+    )
     assert send_mailings() == 8
     assert [p.id for p in queries.list_petitions("debated").items] == [petition.id]
     assert [p.id for p in queries.list_petitions("with_response").items] == [petition.id]
@@ -198,8 +206,9 @@ def test_the_response_and_the_debate_are_mailed_to_signers_who_asked(open_petiti
 def test_similar_petitions_are_found_by_their_words(small, frozen, creator, moderator):
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     for title in ("Plant more trees in the Old Town", "Open the library on Sundays", "Fix the potholes on Hill Road"):
-        moderation.approve_petition(moderator,
-                                    lifecycle.create_petition(creator, fields(title=title, background="Because.")))
+        moderation.approve_petition(
+            moderator, lifecycle.create_petition(creator, fields(title=title, background="Because."))
+        )
     hidden = lifecycle.create_petition(creator, fields(title="Plant trees and ban the mayor", background="Because."))
     moderation.reject_petition(moderator, hidden, "offensive")
     found = queries.similar_petitions("Planting trees in the old town please")

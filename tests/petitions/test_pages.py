@@ -1,13 +1,14 @@
 """Petition pages for everyone: lists, the petition, signing through the page and its links,
 drafting with similar petitions, and the JSON; signers' details never appear."""
+
 import json
 from datetime import timedelta
 
 import pytest
 
 from civic.extensions import db
-from civic.petitions.services import lifecycle, moderation, signing
 from civic.petitions.models import Petition, Signature
+from civic.petitions.services import lifecycle, moderation, signing
 from tests.support.mail import link_in, mail_to, path_of
 from tests.support.petitions import fields, sign_and_confirm, signer, token_in
 
@@ -104,8 +105,11 @@ def test_drafting_shows_similar_petitions_first(small, frozen, web, login_as, mo
 
 def test_bad_drafts_are_refused_with_the_text_kept(small, frozen, web, login_as):
     login_as()
-    response = web.post("/petitions/new", {"title": "https://example.org", "background": "y" * 301,
-                                           "area": "Old Town", "action": "create"}, form_url="/petitions/new")
+    response = web.post(
+        "/petitions/new",
+        {"title": "https://example.org", "background": "y" * 301, "area": "Old Town", "action": "create"},
+        form_url="/petitions/new",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "only a link" in page and "y" * 301 in page
     assert db.session.query(Petition).count() == 0
@@ -142,8 +146,13 @@ def test_lists_and_json(open_petition, web, outbox, frozen, moderator, creator, 
 
 def test_signers_details_never_appear_in_public(open_petition, web, outbox, login_as):
     sign_and_confirm(open_petition, 1, outbox, email="secret.signer@example.org", name="Secret Signer")
-    pages = [f"/petitions/{open_petition.id}", f"/petitions/{open_petition.id}.json", "/petitions/",
-             "/petitions.json", f"/petitions/{open_petition.id}?x=1"]
+    pages = [
+        f"/petitions/{open_petition.id}",
+        f"/petitions/{open_petition.id}.json",
+        "/petitions/",
+        "/petitions.json",
+        f"/petitions/{open_petition.id}?x=1",
+    ]
     for viewer in ("anonymous", "official"):
         if viewer == "official":
             login_as("official")
@@ -151,7 +160,6 @@ def test_signers_details_never_appear_in_public(open_petition, web, outbox, logi
             text = web.get(url).get_data(as_text=True)
             assert "secret.signer" not in text and "Secret Signer" not in text, (viewer, url)
             assert "signer101" not in text  # the sponsors
-
 
 
 def test_the_petitions_discussion_links_back_and_closes_with_it(open_petition, web, frozen, login_as):

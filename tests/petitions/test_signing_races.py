@@ -1,11 +1,12 @@
 """Two signing requests for one new mailbox at the same moment (found by bench/petition_signing.py):
 the one whose insert loses on the unique key must not say "your signature already counts" while
 the winner's signature is not confirmed yet."""
+
 from sqlalchemy import select
 
 from civic.extensions import db
-from civic.petitions.services import signing
 from civic.petitions.models import Signature
+from civic.petitions.services import signing
 from tests.support.mail import mail_to
 from tests.support.petitions import signer, token_in
 
@@ -24,8 +25,9 @@ def _lose_the_race(monkeypatch):
     return calls
 
 
-def test_losing_the_race_for_an_unconfirmed_mailbox_sends_the_link_not_already_signed(open_petition, outbox,
-                                                                                      monkeypatch):
+def test_losing_the_race_for_an_unconfirmed_mailbox_sends_the_link_not_already_signed(
+    open_petition, outbox, monkeypatch
+):
     person = signer(7, email="twice@example.org")
     assert signing.sign_petition(open_petition, person, client="198.51.100.7").status == "check_email"
     count = open_petition.signature_count
@@ -60,8 +62,9 @@ def test_losing_the_race_for_a_confirmed_mailbox_still_says_already_signed(open_
     assert open_petition.signature_count == count
 
 
-def test_a_signed_in_person_losing_the_race_to_their_own_pending_row_is_counted_once(open_petition, make_user,
-                                                                                     outbox, monkeypatch):
+def test_a_signed_in_person_losing_the_race_to_their_own_pending_row_is_counted_once(
+    open_petition, make_user, outbox, monkeypatch
+):
     """A verified person whose own mailbox has a row not confirmed yet (signed earlier while
     signed out, or a double click caught between insert and count) counts at once, once."""
     user = make_user("vera@example.org", name="Vera Verified")
@@ -69,7 +72,9 @@ def test_a_signed_in_person_losing_the_race_to_their_own_pending_row_is_counted_
     count = open_petition.signature_count
     _lose_the_race(monkeypatch)
 
-    outcome = signing.sign_petition(open_petition, signer(9, email="vera@example.org"), user=user, client="198.51.100.7")
+    outcome = signing.sign_petition(
+        open_petition, signer(9, email="vera@example.org"), user=user, client="198.51.100.7"
+    )
 
     assert outcome.status == "counted"
     db.session.refresh(open_petition)

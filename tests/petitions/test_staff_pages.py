@@ -1,5 +1,6 @@
 """Petition pages for staff and creators: the moderation queue and decisions, the official
 response and debate, fraud investigation, exports, and the creator's own list."""
+
 import re
 from datetime import timedelta
 
@@ -47,8 +48,10 @@ def pending(small, frozen, creator, outbox):
 
 # --- the queue -------------------------------------------------------------------------------
 
-def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(pending, frozen, creator, moderator,
-                                                                             outbox, web, make_user, client):
+
+def test_the_moderation_queue_is_for_moderators_oldest_first_with_flag_notes(
+    pending, frozen, creator, moderator, outbox, web, make_user, client
+):
     frozen.advance(timedelta(hours=1))
     later = make_pending(creator, outbox, title="Open the library on Sundays", first=201)
     moderation.flag_petition(moderator, later, "Is the library the council's?")
@@ -78,16 +81,25 @@ def test_the_queue_says_when_it_is_empty(small, frozen, moderator, web):
 
 # --- deciding --------------------------------------------------------------------------------
 
+
 def test_the_moderation_page_shows_the_text_similar_petitions_and_three_prefixed_forms(
-        pending, creator, moderator, outbox, web):
+    pending, creator, moderator, outbox, web
+):
     earlier = make_pending(creator, outbox, title="Plant trees on Riverside Avenue now", first=301)
     moderation.approve_petition(moderator, earlier)
     web.sign_in(moderator.email)
     html = web.get(f"/petitions/{pending.id}/moderate").get_data(as_text=True)
     assert html.count("<h1") == 1 and "hottest street in summer" in html
     assert f'href="/petitions/{earlier.id}"' in html  # a similar published petition, with its number
-    for name in ("approve-csrf_token", "reject-csrf_token", "flag-csrf_token", "reject-reason",
-                 "reject-duplicate_of_id", "reject-comment", "flag-note"):
+    for name in (
+        "approve-csrf_token",
+        "reject-csrf_token",
+        "flag-csrf_token",
+        "reject-reason",
+        "reject-duplicate_of_id",
+        "reject-comment",
+        "flag-note",
+    ):
         assert f'name="{name}"' in html, name
     assert '<label for="reject-duplicate_of_id">' in html and '<label for="flag-note">' in html
     for action in ("approve", "reject", "flag"):
@@ -128,8 +140,9 @@ def test_a_post_without_a_choice_asks_what_to_do(pending, moderator, web):
 def test_rejecting_through_the_page_with_each_reason(pending, moderator, web, reason):
     web.sign_in(moderator.email)
     url = f"/petitions/{pending.id}/moderate"
-    response = post_form(web, url, "reject", {"action": "reject", "reason": reason.value,
-                                              "comment": "See the standards."})
+    response = post_form(
+        web, url, "reject", {"action": "reject", "reason": reason.value, "comment": "See the standards."}
+    )
     assert response.status_code == 302
     db.session.refresh(pending)
     assert pending.rejection_reason == reason.value and pending.rejection_comment == "See the standards."
@@ -141,8 +154,9 @@ def test_a_duplicate_needs_the_number_of_the_other_petition(pending, creator, mo
     moderation.approve_petition(moderator, other)
     web.sign_in(moderator.email)
     url = f"/petitions/{pending.id}/moderate"
-    refused = post_form(web, url, "reject", {"action": "reject", "reason": "duplicate",
-                                             "comment": "Sign the other one instead."})
+    refused = post_form(
+        web, url, "reject", {"action": "reject", "reason": "duplicate", "comment": "Sign the other one instead."}
+    )
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'href="#reject-duplicate_of_id"' in html and 'id="reject-duplicate_of_id-error"' in html
@@ -153,8 +167,9 @@ def test_a_duplicate_needs_the_number_of_the_other_petition(pending, creator, mo
     assert pending.state == "pending"
     wrong = post_form(web, url, "reject", {"action": "reject", "reason": "duplicate", "duplicate_of_id": "abc"})
     assert wrong.status_code == 422 and 'value="abc"' in wrong.get_data(as_text=True)
-    ok = post_form(web, url, "reject", {"action": "reject", "reason": "duplicate", "duplicate_of_id": str(other.id),
-                                        "comment": ""})
+    ok = post_form(
+        web, url, "reject", {"action": "reject", "reason": "duplicate", "duplicate_of_id": str(other.id), "comment": ""}
+    )
     assert ok.status_code == 302
     db.session.refresh(pending)
     assert pending.state == "rejected" and pending.duplicate_of_id == other.id
@@ -168,7 +183,7 @@ def test_rejecting_without_a_reason_is_refused_beside_the_field(pending, moderat
     html = response.get_data(as_text=True)
     assert 'id="reject-reason-error"' in html and "Choose a reason." in html
     assert 'id="reject-comment-error"' in html  # every problem at once
-    assert html.count('data-error-summary') == 1
+    assert html.count("data-error-summary") == 1
 
 
 def test_flagging_asks_a_second_moderator(pending, moderator, web):
@@ -189,6 +204,7 @@ def test_flagging_asks_a_second_moderator(pending, moderator, web):
 
 # --- the official response and the debate ----------------------------------------------------
 
+
 def test_only_officials_respond(open_petition, moderator, official, web, outbox):
     url = f"/petitions/{open_petition.id}/response"
     web.sign_in(moderator.email)
@@ -205,7 +221,12 @@ def test_only_officials_respond(open_petition, moderator, official, web, outbox)
     assert ok.status_code == 302 and ok.headers["Location"].endswith(f"/petitions/{open_petition.id}")
     db.session.refresh(open_petition)
     assert open_petition.response_summary == "We will plant 40 trees." and open_petition.responded_at
-    assert db.session.query(Mailing).filter_by(about_type="petition", about_id=open_petition.id, kind="petition_response").count() == 1
+    assert (
+        db.session.query(Mailing)
+        .filter_by(about_type="petition", about_id=open_petition.id, kind="petition_response")
+        .count()
+        == 1
+    )
     again = web.get(url).get_data(as_text=True)
     assert "A response was published" in again and "We will plant 40 trees." in again
 
@@ -218,8 +239,15 @@ def test_officials_schedule_the_debate_and_publish_its_outcome(open_petition, mo
     web.sign_in(official.email)
     html = web.get(url).get_data(as_text=True)
     assert html.count("<h1") == 1
-    for name in ("schedule-csrf_token", "schedule-debate_on", "outcome-csrf_token", "outcome-debated_on",
-                 "outcome-overview", "outcome-transcript_url", "outcome-video_url"):
+    for name in (
+        "schedule-csrf_token",
+        "schedule-debate_on",
+        "outcome-csrf_token",
+        "outcome-debated_on",
+        "outcome-overview",
+        "outcome-transcript_url",
+        "outcome-video_url",
+    ):
         assert f'name="{name}"' in html, name
     no_date = post_form(web, url, "schedule", {"action": "schedule", "debate_on": ""})
     assert no_date.status_code == 422 and 'id="schedule-debate_on-error"' in no_date.get_data(as_text=True)
@@ -227,10 +255,15 @@ def test_officials_schedule_the_debate_and_publish_its_outcome(open_petition, mo
     assert scheduled.status_code == 302
     db.session.refresh(open_petition)
     assert str(open_petition.debate_scheduled_on) == "2027-04-15"
-    assert "value=\"2027-04-15\"" in web.get(url).get_data(as_text=True)
+    assert 'value="2027-04-15"' in web.get(url).get_data(as_text=True)
 
-    outcome = {"action": "outcome", "debated_on": "2027-03-01", "overview": "Councillors agreed to **plant**.",
-               "transcript_url": "javascript:alert(1)", "video_url": ""}
+    outcome = {
+        "action": "outcome",
+        "debated_on": "2027-03-01",
+        "overview": "Councillors agreed to **plant**.",
+        "transcript_url": "javascript:alert(1)",
+        "video_url": "",
+    }
     refused = post_form(web, url, "outcome", outcome)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
@@ -239,8 +272,9 @@ def test_officials_schedule_the_debate_and_publish_its_outcome(open_petition, mo
     assert 'value="2027-04-15"' in html  # the other form still shows the stored date
     db.session.refresh(open_petition)
     assert open_petition.debated_on is None
-    future = post_form(web, url, "outcome", {**outcome, "debated_on": "2027-05-01",
-                                             "transcript_url": "https://council.example/t/1"})
+    future = post_form(
+        web, url, "outcome", {**outcome, "debated_on": "2027-05-01", "transcript_url": "https://council.example/t/1"}
+    )
     assert future.status_code == 422 and "once it has taken place" in future.get_data(as_text=True)
     ok = post_form(web, url, "outcome", {**outcome, "transcript_url": "https://council.example/t/1"})
     assert ok.status_code == 302
@@ -251,12 +285,12 @@ def test_officials_schedule_the_debate_and_publish_its_outcome(open_petition, mo
 
 # --- fraud -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def burst(open_petition, outbox):
     """Twelve signatures from one network range and one little-known domain, in one minute."""
     for n in range(12):
-        sign_and_confirm(open_petition, 500 + n, outbox, client=f"203.0.113.{n + 1}",
-                         email=f"bot{n}@spam.example")
+        sign_and_confirm(open_petition, 500 + n, outbox, client=f"203.0.113.{n + 1}", email=f"bot{n}@spam.example")
     for n in range(3):
         sign_and_confirm(open_petition, 600 + n, outbox, client=f"198.51.100.{n + 1}")
     db.session.refresh(open_petition)
@@ -324,8 +358,7 @@ def test_preview_invalidate_and_revert_through_the_page(burst, moderator, web):
     bad_range = web.post(url, {**rule, "ip_range": "203.0.113", "action": "preview"}, form_url=url)
     assert bad_range.status_code == 422 and 'id="ip_range-error"' in bad_range.get_data(as_text=True)
 
-    done = web.post(url, {**rule, "reason": "A script signed from one office.", "action": "invalidate"},
-                    form_url=url)
+    done = web.post(url, {**rule, "reason": "A script signed from one office.", "action": "invalidate"}, form_url=url)
     assert done.status_code == 302
     db.session.refresh(burst)
     assert burst.signature_count == before - 12
@@ -348,6 +381,7 @@ def test_preview_invalidate_and_revert_through_the_page(burst, moderator, web):
 
 
 # --- exports ---------------------------------------------------------------------------------
+
 
 def test_officials_download_counts_by_area_without_personal_data(burst, official, web):
     web.sign_in(official.email)
@@ -403,8 +437,10 @@ def test_staff_tools_follow_the_state(pending, moderator, official, web):
 
 # --- the creator's list ----------------------------------------------------------------------
 
-def test_creators_see_their_own_petitions_with_state_and_next_step(small, frozen, creator, moderator, outbox, web,
-                                                                  make_user, client):
+
+def test_creators_see_their_own_petitions_with_state_and_next_step(
+    small, frozen, creator, moderator, outbox, web, make_user, client
+):
     draft = lifecycle.create_petition(creator, fields(title="Safer crossings on the ring road"))
     opened = make_pending(creator, outbox, title="More benches in Hillcrest park", first=701)
     moderation.approve_petition(moderator, opened)

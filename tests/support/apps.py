@@ -1,5 +1,6 @@
 """Building a Civic app for a test: the base configuration, a migrated database, the services a
 test needs (PostgreSQL, Redis) and where this test process stands among pytest-xdist workers."""
+
 import os
 import uuid
 from pathlib import Path

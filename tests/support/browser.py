@@ -1,9 +1,10 @@
 """Browser-test helpers: a live Civic server in a thread, signing in through the form, the
 accessibility checks (axe-core, WCAG 2.x A/AA, and reflow at 320px) and the Journey that makes
 every page of a walk through the site pass them."""
+
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -25,6 +26,7 @@ NARROW_WIDTH = 320
 
 # --- live server ----------------------------------------------------------------------------
 
+
 class LiveServer:
     """A Civic app served by werkzeug in a daemon thread, on a fresh migrated SQLite database."""
 
@@ -38,10 +40,8 @@ class LiveServer:
         config = base_config(tmp_path, CIVIC_BASE_URL=self.url, **overrides)
         migrate_database(config)
         self.app = create_app(config)
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True,
-                                   request_handler=QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"civic-live-{self.port}",
-                                         daemon=True)
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"civic-live-{self.port}", daemon=True)
         self._thread.start()
 
     def stop(self):
@@ -51,8 +51,7 @@ class LiveServer:
         with self.app.app_context():
             db.engine.dispose()
 
-    def make_user(self, email=None, *, password=DEFAULT_PASSWORD, roles=("citizen",), verified=True,
-                  name=None):
+    def make_user(self, email=None, *, password=DEFAULT_PASSWORD, roles=("citizen",), verified=True, name=None):
         """The same user as tests/conftest.py's make_user, written straight to the database; returns
         what a person types to sign in (and their name)."""
         email = email or f"person-{uuid.uuid4().hex[:8]}@example.org"
@@ -68,7 +67,8 @@ def assert_socketio_bound_to(server):
     """Live events are published through `socketio`, which belongs to the app created last: a
     module whose server must push events checks that no other app was created since."""
     assert socketio.server is server.app.wsgi_app.engineio_app, (
-        "another Flask app was created after the live server: its Socket.IO events would go nowhere")
+        "another Flask app was created after the live server: its Socket.IO events would go nowhere"
+    )
 
 
 def user_by_email(email):
@@ -91,10 +91,11 @@ def live_server_fixture(folder, **overrides):
 
 # --- people and pages -----------------------------------------------------------------------
 
+
 def local_now():
     """Wall-clock time now in the site's zone (UTC in the live servers that use it), to the minute,
     as the forms take it: a live server's clock cannot be frozen."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def new_context(browser, **options):
@@ -131,6 +132,7 @@ def sign_in(page, server, person, journey=None):
 
 # --- accessibility --------------------------------------------------------------------------
 
+
 def axe_violations(page):
     """axe-core's violations of WCAG 2.x A/AA on the page as it is now."""
     return Axe().run(page, options=AXE_OPTIONS).response["violations"]
@@ -139,8 +141,9 @@ def axe_violations(page):
 def format_violations(violations, where):
     lines = [f"{len(violations)} accessibility violation(s) on {where}:"]
     for violation in violations:
-        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']}  "
-                     f"[{violation.get('helpUrl', '')}]")
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']}  [{violation.get('helpUrl', '')}]"
+        )
         for node in violation["nodes"]:
             target = " ".join(str(part) for part in node["target"])
             lines.append(f"    at {target}: {node.get('html', '').strip()[:160]}")
@@ -165,13 +168,17 @@ def assert_fits_narrow_screen(page, width=NARROW_WIDTH):
                   .filter(el => el.getBoundingClientRect().right > width + 1)
                   .slice(0, 5)
                   .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-                             + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
+                             + (el.className && typeof el.className === 'string'
+                                ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
                 return [document.documentElement.scrollWidth, wide];
-            }""", width)
+            }""",
+            width,
+        )
     finally:
         page.set_viewport_size(original)
     assert scroll_width <= width + 1, (
-        f"{page.url} scrolls sideways at {width}px: scrollWidth {scroll_width}; too wide: {culprits}")
+        f"{page.url} scrolls sideways at {width}px: scrollWidth {scroll_width}; too wide: {culprits}"
+    )
 
 
 class Journey:
@@ -181,9 +188,9 @@ class Journey:
     def __init__(self, page, base_url):
         self.page = page
         self.base_url = base_url
-        self.pending = []   # navigations since the last check
-        self.missed = []    # navigations that were replaced before they were checked
-        self.checked = []   # URLs checked, in order
+        self.pending = []  # navigations since the last check
+        self.missed = []  # navigations that were replaced before they were checked
+        self.checked = []  # URLs checked, in order
         page.on("framenavigated", self._navigated)
 
     def _navigated(self, frame):

@@ -1,8 +1,9 @@
 """The frozen clock behind the `frozen` fixture: civic.common.clock.now() returns the moment the
 test sets, on every thread, until the test moves it."""
-from datetime import datetime, timedelta, timezone
 
-UTC = timezone.utc
+from datetime import UTC, datetime, timedelta
+
+UTC = UTC
 FROZEN_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # where `frozen` starts unless a conftest says otherwise
 
 

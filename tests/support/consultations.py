@@ -1,4 +1,5 @@
 """Consultation test helpers: when the shared survey opens, and a filled-in answer to each of its questions."""
+
 from datetime import datetime
 
 from tests.support.clock import UTC

@@ -1,4 +1,5 @@
 """Reading forms out of rendered pages, as a browser would."""
+
 import html
 import re
 

@@ -1,4 +1,5 @@
 """Reading what the app sent: messages to an address, and the links in them."""
+
 import re
 from urllib.parse import urlsplit
 

@@ -1,13 +1,14 @@
 """Petition test helpers: the moment petitions open in tests, petition and signer details, and
 signing through the emailed link."""
+
 from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import select
 
 from civic.extensions import db
-from civic.petitions.services import lifecycle, signing
 from civic.petitions.models import AreaTally, HourTally, Signature
+from civic.petitions.services import lifecycle, signing
 from tests.support.clock import UTC
 from tests.support.mail import link_in, mail_to
 
@@ -15,9 +16,14 @@ START = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)  # the frozen clock's start in t
 
 
 def fields(**overrides):
-    data = dict(title="Plant more trees on Riverside Avenue",
-                background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
-                details="", topic="Environment", anonymous=False, area="Riverside")
+    data = dict(
+        title="Plant more trees on Riverside Avenue",
+        background="The avenue has lost 40 trees in ten years and is the hottest street in summer.",
+        details="",
+        topic="Environment",
+        anonymous=False,
+        area="Riverside",
+    )
     data.update(overrides)
     return lifecycle.PetitionFields(**data)
 
@@ -42,15 +48,28 @@ def sign_and_confirm(petition, n, outbox, client="198.51.100.7", **overrides):
 
 def assert_tallies_match(petition):
     """The kept counts per area and per hour equal a count of the signatures themselves."""
-    counted = [Signature.petition_id == petition.id, Signature.validated_at.isnot(None),
-               Signature.invalidated_at.is_(None)]
+    counted = [
+        Signature.petition_id == petition.id,
+        Signature.validated_at.isnot(None),
+        Signature.invalidated_at.is_(None),
+    ]
     rows = db.session.execute(select(Signature.area, Signature.validated_at).where(*counted)).all()
     areas = Counter(area for area, _at in rows)
     hours = Counter(at.replace(minute=0, second=0, microsecond=0) for _area, at in rows)
-    kept_areas = {a: n for a, n in db.session.execute(select(AreaTally.area, AreaTally.count).where(
-        AreaTally.petition_id == petition.id)) if n}
-    kept_hours = {h: n for h, n in db.session.execute(select(HourTally.hour, HourTally.count).where(
-        HourTally.petition_id == petition.id)) if n}
+    kept_areas = {
+        a: n
+        for a, n in db.session.execute(
+            select(AreaTally.area, AreaTally.count).where(AreaTally.petition_id == petition.id)
+        )
+        if n
+    }
+    kept_hours = {
+        h: n
+        for h, n in db.session.execute(
+            select(HourTally.hour, HourTally.count).where(HourTally.petition_id == petition.id)
+        )
+        if n
+    }
     assert kept_areas == dict(areas)
     assert kept_hours == dict(hours)
     assert sum(areas.values()) == petition.signature_count

@@ -1,4 +1,5 @@
 """Start and stop real Civic server processes on loopback."""
+
 import json
 import os
 import socket
@@ -27,8 +28,13 @@ class ServerProcess:
         config_file.write_text(json.dumps(config))
         self.log = open(tmp_path / f"{name}.log", "w")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen([sys.executable, str(SERVE), str(config_file), str(self.port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        self.process = subprocess.Popen(
+            [sys.executable, str(SERVE), str(config_file), str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
         self._wait_until_ready(tmp_path / f"{name}.log")
 
     def _wait_until_ready(self, log_path, timeout=20):

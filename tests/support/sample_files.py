@@ -1,31 +1,47 @@
 """Small but real files of every kind a consultation accepts or refuses, built in memory."""
+
 import io
 import struct
 import zipfile
 import zlib
 
-PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-       b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-       b"trailer << /Root 1 0 R >>\n%%EOF\n")
-CSV = "name,street,opinion\nAna,Calle Mayor,\"Yes, on Saturdays\"\nLuis,Plaza Nueva,No\n".encode()
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+CSV = b'name,street,opinion\nAna,Calle Mayor,"Yes, on Saturdays"\nLuis,Plaza Nueva,No\n'
 CSV_WITH_BOM = b"\xef\xbb\xbf" + "barrio;votos\nCentro;12\nSan José;7\n".encode()
 HTML = b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"
-SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-       b"<script>alert(1)</script></svg>")
-EXE = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
-       + b"This program cannot be run in DOS mode.")
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00" \
-      b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+SVG = (
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b"<script>alert(1)</script></svg>"
+)
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"This program cannot be run in DOS mode."
+)
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"
+    b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 
 
 def odt(media_type=b"application/vnd.oasis.opendocument.text", compress_mimetype=False):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), media_type,
-                         compress_type=zipfile.ZIP_DEFLATED if compress_mimetype else zipfile.ZIP_STORED)
-        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content '
-                                        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            media_type,
+            compress_type=zipfile.ZIP_DEFLATED if compress_mimetype else zipfile.ZIP_STORED,
+        )
+        archive.writestr(
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
         archive.writestr("META-INF/manifest.xml", "<manifest/>", compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
@@ -33,8 +49,10 @@ def odt(media_type=b"application/vnd.oasis.opendocument.text", compress_mimetype
 def docx():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                                                'package/2006/content-types"/>')
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         archive.writestr("_rels/.rels", "<Relationships/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
@@ -54,8 +72,12 @@ def _png_chunk(kind, data):
 def png(width=3, height=2):
     """A real, decodable PNG: 8-bit RGB, every pixel blue."""
     rows = b"".join(b"\x00" + b"\x1d\x4f\x91" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(rows))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def png_header(width, height):
@@ -79,8 +101,13 @@ def webp_lossless(width=5, height=7):
 
 
 def webp_extended(width=1200, height=630):
-    payload = (b"VP8X" + struct.pack("<I", 10) + b"\x00\x00\x00\x00" + (width - 1).to_bytes(3, "little")
-               + (height - 1).to_bytes(3, "little"))
+    payload = (
+        b"VP8X"
+        + struct.pack("<I", 10)
+        + b"\x00\x00\x00\x00"
+        + (width - 1).to_bytes(3, "little")
+        + (height - 1).to_bytes(3, "little")
+    )
     return b"RIFF" + struct.pack("<I", 4 + len(payload)) + b"WEBP" + payload
 
 

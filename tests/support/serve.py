@@ -1,4 +1,5 @@
 """Run one Civic server process for tests that need real processes: `python serve.py CONFIG.json PORT`."""
+
 import json
 import sys
 
@@ -11,8 +12,7 @@ def main():
     from civic.extensions import socketio
 
     app = create_app(config)
-    socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """People for tests: the one password they all share and the User row a test writes for them."""
+
 import uuid
 
 from civic.accounts import passwords
@@ -12,8 +13,12 @@ def new_user(email, *, name, password=DEFAULT_PASSWORD, roles=("citizen",), veri
     """A User with these roles, not yet added to the session (tests, live servers and server
     processes each write it their own way)."""
     user = User(
-        display_name=name, email=email, email_normalized=email.lower(),
-        password_hash=passwords.hash_password(password), session_token=uuid.uuid4().hex, bio="",
+        display_name=name,
+        email=email,
+        email_normalized=email.lower(),
+        password_hash=passwords.hash_password(password),
+        session_token=uuid.uuid4().hex,
+        bio="",
         email_verified_at=utcnow() if verified else None,
     )
     user.roles = [UserRole(role=role) for role in roles]

@@ -1,4 +1,5 @@
 """A test client that fills in the CSRF token the way a browser form does."""
+
 import re
 
 from tests.support.users import DEFAULT_PASSWORD
