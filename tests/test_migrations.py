@@ -30,6 +30,50 @@ def empty_database_url(request, tmp_path):
     engine.dispose()
 
 
+def _insert_a_user_and_an_open_petition(connection, moment):
+    """Rows as an old revision's schema holds them: user 1 and their open petition 1."""
+    from civic.petitions.models import Petition
+
+    connection.execute(
+        text(
+            'INSERT INTO "user" (id, email, email_normalized, display_name, handle, bio, password_hash, '
+            "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
+            "'x', 't', :now, :now)"
+        ),
+        {"now": moment},
+    )
+    connection.execute(
+        Petition.__table__.insert(),
+        [
+            dict(
+                id=1,
+                title="T",
+                background="B",
+                details="",
+                topic="",
+                state="open",
+                creator_id=1,
+                creator_name="A",
+                creator_anonymous=False,
+                sponsor_token="s",
+                sponsor_count=0,
+                flag_note="",
+                rejection_comment="",
+                signature_count=3,
+                response_summary="",
+                response_details_markdown="",
+                response_details_html="",
+                debate_overview_markdown="",
+                debate_overview_html="",
+                debate_transcript_url="",
+                debate_video_url="",
+                created_at=moment,
+                updated_at=moment,
+            )
+        ],
+    )
+
+
 def schema_differences(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -84,51 +128,14 @@ def test_upgrading_a_database_with_signatures_counts_them_by_area_and_hour(empty
     """0008 -> 0009 on a database with signatures: the new tallies hold their counts."""
     from datetime import datetime
 
-    from civic.petitions.models import Petition, Signature
+    from civic.petitions.models import Signature
     from civic.petitions.services.queries import rebuild_tallies
 
     app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
     with app.app_context():
         upgrade(revision="0008_petitions")
         with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    'INSERT INTO "user" (id, email, email_normalized, display_name, handle, bio, password_hash, '
-                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
-                    "'x', 't', :now, :now)"
-                ),
-                {"now": datetime(2027, 1, 1, tzinfo=UTC)},
-            )
-            connection.execute(
-                Petition.__table__.insert(),
-                [
-                    dict(
-                        id=1,
-                        title="T",
-                        background="B",
-                        details="",
-                        topic="",
-                        state="open",
-                        creator_id=1,
-                        creator_name="A",
-                        creator_anonymous=False,
-                        sponsor_token="s",
-                        sponsor_count=0,
-                        flag_note="",
-                        rejection_comment="",
-                        signature_count=3,
-                        response_summary="",
-                        response_details_markdown="",
-                        response_details_html="",
-                        debate_overview_markdown="",
-                        debate_overview_html="",
-                        debate_transcript_url="",
-                        debate_video_url="",
-                        created_at=datetime(2027, 1, 1, tzinfo=UTC),
-                        updated_at=datetime(2027, 1, 1, tzinfo=UTC),
-                    )
-                ],
-            )
+            _insert_a_user_and_an_open_petition(connection, datetime(2027, 1, 1, tzinfo=UTC))
             moments = [
                 datetime(2027, 3, 1, 10, 5, tzinfo=UTC),
                 datetime(2027, 3, 1, 10, 55, tzinfo=UTC),
@@ -176,51 +183,12 @@ def test_petition_mailings_become_generic_mailings_and_back(empty_database_url, 
     """0009 -> 0010: a half-sent petition mailing keeps its cursor; the downgrade puts it back."""
     from datetime import datetime
 
-    from civic.petitions.models import Petition
-
     moment = datetime(2027, 1, 1, tzinfo=UTC)
     app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
     with app.app_context():
         upgrade(revision="0009_petition_tallies")
         with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    'INSERT INTO "user" (id, email, email_normalized, display_name, handle, bio, password_hash, '
-                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', 'a@example.org', 'A', 'a', '', "
-                    "'x', 't', :now, :now)"
-                ),
-                {"now": moment},
-            )
-            connection.execute(
-                Petition.__table__.insert(),
-                [
-                    dict(
-                        id=1,
-                        title="T",
-                        background="B",
-                        details="",
-                        topic="",
-                        state="open",
-                        creator_id=1,
-                        creator_name="A",
-                        creator_anonymous=False,
-                        sponsor_token="s",
-                        sponsor_count=0,
-                        flag_note="",
-                        rejection_comment="",
-                        signature_count=3,
-                        response_summary="",
-                        response_details_markdown="",
-                        response_details_html="",
-                        debate_overview_markdown="",
-                        debate_overview_html="",
-                        debate_transcript_url="",
-                        debate_video_url="",
-                        created_at=moment,
-                        updated_at=moment,
-                    )
-                ],
-            )
+            _insert_a_user_and_an_open_petition(connection, moment)
             connection.execute(
                 text(
                     "INSERT INTO petition_mailing (petition_id, kind, created_at, last_signature_id, sent_count) "
