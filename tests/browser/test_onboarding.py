@@ -200,3 +200,27 @@ def test_journey_notices_a_page_that_was_not_checked(newcomer_journey, page):
     with pytest.raises(AssertionError, match=r"never checked with axe: \['http://[^']+/about'\]"):
         newcomer_journey.assert_every_page_checked()
     newcomer_journey.missed.clear()  # so that the fixture's own check at teardown passes
+
+
+def test_a_form_whose_session_ended_gives_the_text_back_and_sends_it_again(newcomer_journey, newcomer_server, page):
+    """Someone writes a long text, their form's token no longer matches (as when the session ended
+    while they typed): the page keeps what they wrote, passes axe, and sends it again in one click."""
+    journey = newcomer_journey
+    person = newcomer_server.make_user(name="Rosa Writer")
+    sign_in(page, newcomer_server, person, journey)
+    journey.goto("/account")
+    about = "I have cycled to work along the river for twenty years, and the new lane changed everything."
+    page.get_by_label("About you (optional)").fill(about)
+    page.locator("main form input[name=csrf_token]").first.evaluate("input => { input.value = 'stale' }")
+    page.get_by_role("button", name="Save").first.click()
+    page.wait_for_load_state("load")
+    journey.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form had expired")
+    kept = page.get_by_role("textbox", name=re.compile(r"Text \d of \d")).evaluate_all(
+        "boxes => boxes.map(b => b.value)"
+    )
+    assert about in kept, kept
+    page.get_by_role("button", name="Send it again").click()
+    page.wait_for_url("**/account")
+    journey.check()
+    expect(page.get_by_label("About you (optional)")).to_have_value(about)
