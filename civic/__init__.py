@@ -1,5 +1,7 @@
 """Civic: create_app() reads like a table of contents of the application."""
 
+import logging
+import sys
 from pathlib import Path
 
 from flask import Flask
@@ -40,6 +42,8 @@ from civic.petitions import templating as petitions_templating
 from civic.petitions.services.queries import load_petition, petition_context
 from civic.petitions.services.responses import register_petition_mailings
 from civic.petitions.views import bp as petitions_bp
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config=None):
@@ -90,12 +94,25 @@ def _init_extensions(app):
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
-        async_mode="threading",  # explicit: an installed gevent or eventlet must not change it
+        # From configuration: an installed gevent or eventlet must not change it by itself.
+        async_mode=app.config["CIVIC_ASYNC_MODE"],
         message_queue=app.config["CIVIC_SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=[app.config["CIVIC_BASE_URL"]] if app.config["CIVIC_ENV"] == "production" else None,
         manage_session=False,
     )
     app.extensions["civic_mail"] = backend_from_config(app.config)
+    if app.config["CIVIC_ASYNC_MODE"] == "gevent" and not _gevent_patched():
+        log.warning(
+            "CIVIC_ASYNC_MODE=gevent but the standard library is not monkey-patched: run under "
+            "`gunicorn -c deploy/gunicorn.conf.py wsgi:app` (or patch before importing civic), "
+            "or database and Redis calls block every other connection of this process."
+        )
+
+
+def _gevent_patched():
+    """True when gevent has patched this process before psycopg chose its wait function."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket") and monkey.is_module_patched("select"))
 
 
 def _tune_sqlite(app):

@@ -9,6 +9,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
 DEVELOPMENT_SECRET_KEY = "civic-development-key-not-for-production"
 ENVIRONMENTS = ("development", "production", "testing")
+ASYNC_MODES = ("threading", "gevent")
+# gunicorn's default --worker-connections; deploy/gunicorn.conf.py passes the real figure on.
+DEFAULT_WORKER_CONNECTIONS = 1000
 
 
 class ConfigurationError(RuntimeError):
@@ -51,6 +54,11 @@ def load_config(environ=None):
     instance_path = Path(environ.get("CIVIC_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH)
     redis_url = environ.get("REDIS_URL") or None
     secret_key = environ.get("SECRET_KEY") or ("" if production else DEVELOPMENT_SECRET_KEY)
+    async_mode = environ.get("CIVIC_ASYNC_MODE", "threading").strip().lower() or "threading"
+    if async_mode not in ASYNC_MODES:
+        raise ConfigurationError(f"CIVIC_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
+    worker_connections = _int(environ, "CIVIC_WORKER_CONNECTIONS", DEFAULT_WORKER_CONNECTIONS)
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.sqlite3'}"
     document_max = _int(environ, "CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
     image_max = _int(environ, "CIVIC_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     return {
@@ -59,8 +67,8 @@ def load_config(environ=None):
         "TESTING": env == "testing",
         "SECRET_KEY": secret_key,
         "INSTANCE_PATH": str(instance_path),
-        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(environ, database_url),
         "REDIS_URL": redis_url,
         "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
         "CIVIC_BASE_URL": environ.get("CIVIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -127,10 +135,33 @@ def load_config(environ=None):
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": environ.get("CIVIC_RATELIMIT_PREFIX", "civic"),
         "CIVIC_SOCKETIO_MESSAGE_QUEUE": redis_url,
+        # threading for `make run` and the tests; gevent under deploy/gunicorn.conf.py, which sets it.
+        "CIVIC_ASYNC_MODE": async_mode,
+        "CIVIC_WORKER_CONNECTIONS": worker_connections,
+        # Live (Socket.IO) connections one process accepts; past it new ones are refused politely
+        # and pages say "refresh for updates". The rest of the worker's connections stay for HTTP.
+        "CIVIC_MAX_LIVE_CONNECTIONS": _int(environ, "CIVIC_MAX_LIVE_CONNECTIONS", worker_connections * 4 // 5),
         # Prefix of Civic's own Redis keys (presence), so that several sites can share a server.
         "CIVIC_REDIS_KEY_PREFIX": environ.get("CIVIC_REDIS_KEY_PREFIX", "civic"),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
+
+
+def _engine_options(environ, database_url):
+    """SQLAlchemy engine options. The pool matters under gevent, where one process runs as many
+    requests at once as it has worker connections: a request beyond the pool waits for a
+    connection (CIVIC_DB_POOL_TIMEOUT seconds) rather than failing. See docs/scaling.md."""
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        return options
+    options["pool_size"] = _int(environ, "CIVIC_DB_POOL_SIZE", 10)
+    options["max_overflow"] = _int(environ, "CIVIC_DB_MAX_OVERFLOW", 10)
+    options["pool_timeout"] = _int(environ, "CIVIC_DB_POOL_TIMEOUT", 60)
+    if _flag(environ.get("CIVIC_DB_PGBOUNCER"), False):
+        # PgBouncer in transaction mode hands each transaction to any server connection:
+        # no server-side prepared statements (psycopg 3 prepares repeated queries by default).
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 def check_config(config):

@@ -12,7 +12,7 @@ import time
 import redis
 from flask import current_app, request
 from flask_login import current_user
-from flask_socketio import emit, join_room, leave_room, rooms
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room, rooms
 
 from civic.extensions import socketio
 from civic.permissions import can
@@ -190,6 +190,42 @@ def _queue_monitor():
     return monitor
 
 
+# --- the live connection limit -------------------------------------------------------------
+
+# The reason a refused client receives (static/js/civic.js shows "live updates are off").
+LIVE_CONNECTIONS_FULL = "live_connections_full"
+
+
+class LiveConnections:
+    """The Socket.IO connections this process holds, against CIVIC_MAX_LIVE_CONNECTIONS: past
+    the limit new ones are refused, so that open pages never take every worker connection and
+    the process keeps answering HTTP."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def try_open(self):
+        with self._lock:
+            if self.count >= self.limit:
+                return False
+            self.count += 1
+            return True
+
+    def close(self):
+        with self._lock:
+            self.count = max(0, self.count - 1)
+
+
+def live_connections(app=None):
+    app = app or current_app._get_current_object()
+    live = app.extensions.get("civic_live_connections")
+    if live is None:
+        live = app.extensions["civic_live_connections"] = LiveConnections(app.config["CIVIC_MAX_LIVE_CONNECTIONS"])
+    return live
+
+
 # --- socket handlers -----------------------------------------------------------------------
 
 
@@ -203,9 +239,16 @@ def _load(kind, object_id):
 def register_socket_handlers(app):
     @socketio.on("connect")
     def on_connect(auth=None):
-        # The connection carries the Flask session cookie, so current_user is the signed-in person.
-        if current_user.is_authenticated:
-            join_room(room_for("user", current_user.id))
+        live = live_connections()
+        if not live.try_open():
+            raise ConnectionRefusedError(LIVE_CONNECTIONS_FULL)
+        try:
+            # The connection carries the Flask session cookie, so current_user is the signed-in person.
+            if current_user.is_authenticated:
+                join_room(room_for("user", current_user.id))
+        except Exception:
+            live.close()  # a refused connection gets no disconnect event
+            raise
         monitor = _queue_monitor()
         if monitor is not None:
             monitor.start()
@@ -261,6 +304,7 @@ def register_socket_handlers(app):
 
     @socketio.on("disconnect")
     def on_disconnect(reason=None):
+        live_connections().close()
         for room in rooms():
             if ":" in room and not room.startswith(("user:", "tally:")):
                 _leave_presence(room, request.sid)

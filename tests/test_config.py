@@ -98,3 +98,23 @@ def test_socketio_uses_redis_as_message_queue_when_configured(tmp_path, redis_ur
         assert isinstance(socketio.server.manager, python_socketio.RedisManager)
     finally:
         create_app(base_config(tmp_path))  # leave the shared extension without a queue
+
+
+def test_async_mode_comes_from_configuration():
+    assert load_config({})["CIVIC_ASYNC_MODE"] == "threading"
+    assert load_config({"CIVIC_ASYNC_MODE": "gevent"})["CIVIC_ASYNC_MODE"] == "gevent"
+    with pytest.raises(ConfigurationError, match="CIVIC_ASYNC_MODE"):
+        load_config({"CIVIC_ASYNC_MODE": "eventlet"})
+
+
+def test_database_pool_is_configurable_and_pgbouncer_turns_prepared_statements_off():
+    url = "postgresql+psycopg://civic@db/civic"
+    options = load_config({"DATABASE_URL": url})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (10, 10, 60)
+    assert "connect_args" not in options
+    options = load_config(
+        {"DATABASE_URL": url, "CIVIC_DB_POOL_SIZE": "30", "CIVIC_DB_POOL_TIMEOUT": "120", "CIVIC_DB_PGBOUNCER": "1"}
+    )["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["pool_timeout"]) == (30, 120)
+    assert options["connect_args"] == {"prepare_threshold": None}
+    assert "pool_size" not in load_config({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite keeps its defaults

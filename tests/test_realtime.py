@@ -2,6 +2,9 @@
 
 import contextvars
 
+import pytest
+
+from civic.config import load_config
 from civic.extensions import socketio
 from civic.realtime import room_for
 
@@ -35,3 +38,28 @@ def test_signed_in_person_joins_their_own_room(app, make_user, web):
     assert other.get_received() == []
     client.disconnect()
     other.disconnect()
+
+
+@pytest.mark.app_config(CIVIC_MAX_LIVE_CONNECTIONS=2)
+def test_past_the_limit_new_live_connections_are_refused_and_healthz_reports_them(app, web):
+    first, second = connect(app), connect(app)
+    assert first.is_connected() and second.is_connected()
+    third = connect(app)
+    assert not third.is_connected()  # refused politely: the page falls back to "refresh for updates"
+    live = web.client.get("/healthz").get_json()["live"]
+    assert live == {"connections": 2, "limit": 2}
+
+    first.disconnect()
+    assert web.client.get("/healthz").get_json()["live"]["connections"] == 1
+    fourth = connect(app)
+    assert fourth.is_connected()  # a freed place is taken again
+    second.disconnect()
+    fourth.disconnect()
+    assert web.client.get("/healthz").get_json()["live"] == {"connections": 0, "limit": 2}
+
+
+def test_the_live_limit_leaves_worker_connections_for_http():
+    assert load_config({})["CIVIC_MAX_LIVE_CONNECTIONS"] == 800  # gunicorn's default 1,000 workers' connections
+    config = load_config({"CIVIC_WORKER_CONNECTIONS": "5000"})
+    assert config["CIVIC_MAX_LIVE_CONNECTIONS"] == 4000
+    assert load_config({"CIVIC_MAX_LIVE_CONNECTIONS": "10"})["CIVIC_MAX_LIVE_CONNECTIONS"] == 10

@@ -8,6 +8,7 @@ from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions import services as discussions
 from civic.extensions import db
+from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
 
@@ -69,7 +70,15 @@ def healthz():
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _check_redis(current_app.config["REDIS_URL"])
     healthy = all(check["ok"] for check in checks.values())
-    response = jsonify({"status": "ok" if healthy else "unavailable", "checks": checks})
+    live = live_connections()
+    response = jsonify(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": checks,
+            # This process's open live pages and its limit (past it new ones are refused).
+            "live": {"connections": live.count, "limit": live.limit},
+        }
+    )
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -55,6 +55,16 @@
       });
     });
     socket.on("live_status", function (data) { setLiveStatus(Boolean(data && data.paused)); });
+    // The server holds as many live pages as it can and refuses the rest politely: this page
+    // still works, it just does not update by itself (the client does not retry a refusal).
+    socket.on("connect_error", function (err) {
+      if (!err || err.message !== "live_connections_full") { return; }
+      document.querySelectorAll("[data-live-status]").forEach(function (el) {
+        el.hidden = false;
+        el.classList.add("is-paused");
+        el.textContent = text("liveOff");
+      });
+    });
 
     socket.on("notifications", function (data) {
       document.querySelectorAll("[data-unread-count]").forEach(function (el) {
