@@ -7,7 +7,7 @@ from sqlalchemy import text
 from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions import services as discussions
-from civic.extensions import db
+from civic.extensions import db, socketio
 from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
@@ -76,7 +76,7 @@ def healthz():
             "status": "ok" if healthy else "unavailable",
             "checks": checks,
             # This process's open live pages and its limit (past it new ones are refused).
-            "live": {"connections": live.count, "limit": live.limit},
+            "live": {"connections": live.count, "limit": live.limit, "async_mode": socketio.async_mode},
         }
     )
     response.status_code = 200 if healthy else 503

@@ -1,4 +1,6 @@
-"""Two server processes joined by Redis: a comment posted through A reaches a client on B."""
+"""Two server processes joined by Redis: a comment posted through A reaches a client on B.
+
+Both run as production does: gunicorn with deploy/gunicorn.conf.py (gevent workers)."""
 
 import re
 import threading
@@ -60,6 +62,8 @@ def signed_in_session(server):
 
 def test_comment_posted_on_one_process_reaches_a_client_on_another(two_servers):
     (server_a, server_b), discussion_id = two_servers
+    for server in (server_a, server_b):
+        assert requests.get(server.url + "/healthz", timeout=5).json()["live"]["async_mode"] == "gevent"
     received = threading.Event()
     payloads = []
     client = python_socketio.Client(reconnection=False)

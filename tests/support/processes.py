@@ -1,7 +1,9 @@
-"""Start and stop real Civic server processes on loopback."""
+"""Start and stop real Civic server processes on loopback, each under gunicorn with production's
+settings (deploy/gunicorn.conf.py: one gevent worker)."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,8 +12,8 @@ from pathlib import Path
 
 import requests
 
-SERVE = Path(__file__).with_name("serve.py")
 ROOT = Path(__file__).resolve().parents[2]
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 def free_port():
@@ -21,15 +23,22 @@ def free_port():
 
 
 class ServerProcess:
-    def __init__(self, config, tmp_path, name):
+    def __init__(self, config, tmp_path, name, environ=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config_file = tmp_path / f"{name}.json"
         config_file.write_text(json.dumps(config))
         self.log = open(tmp_path / f"{name}.log", "w")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CIVIC_TEST_SERVER_CONFIG": str(config_file),
+            "CIVIC_BIND": f"127.0.0.1:{self.port}",
+            "CIVIC_WORKERS": "1",
+            **{key: str(value) for key, value in (environ or {}).items()},
+        }
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVE), str(config_file), str(self.port)],
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "tests.support.serve:app_from_file()"],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -50,7 +59,7 @@ class ServerProcess:
         raise RuntimeError(f"server did not start in {timeout}s:\n{log_path.read_text()}")
 
     def stop(self):
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (TERM waits for open sockets)
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -1,19 +1,15 @@
-"""Run one Civic server process for tests that need real processes: `python serve.py CONFIG.json PORT`."""
+"""The app that tests' real server processes serve, run as production runs it (gevent workers):
+`gunicorn -c deploy/gunicorn.conf.py "tests.support.serve:app_from_file()"` with
+CIVIC_TEST_SERVER_CONFIG naming a JSON file of configuration overrides (see processes.py).
+
+Imported by the gunicorn worker after its monkey-patching, like wsgi.py in production."""
 
 import json
-import sys
+import os
+
+from civic import create_app
 
 
-def main():
-    config_path, port = sys.argv[1], int(sys.argv[2])
-    with open(config_path) as handle:
-        config = json.load(handle)
-    from civic import create_app
-    from civic.extensions import socketio
-
-    app = create_app(config)
-    socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
-
-
-if __name__ == "__main__":
-    main()
+def app_from_file():
+    with open(os.environ["CIVIC_TEST_SERVER_CONFIG"]) as handle:
+        return create_app(json.load(handle))
