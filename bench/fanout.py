@@ -140,6 +140,14 @@ def start_server(workdir, n, env, python, args):
             f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}",
             "wsgi:app",
         ]
+    elif args.server == "gevent":
+        # Production's command: gevent workers (the live-connection limit is four fifths of these).
+        env = {
+            **env,
+            "CIVIC_BIND": f"{env['CIVIC_HOST']}:{env['CIVIC_PORT']}",
+            "CIVIC_WORKER_CONNECTIONS": str(args.worker_connections),
+        }
+        command = [python, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
     else:
         command = [python, str(_common.PROJECT_ROOT / "wsgi.py")]
     process = subprocess.Popen(
@@ -495,11 +503,10 @@ def _run(args, workdir, python, database_uri):
             urls.append(f"http://127.0.0.1:{port}")
         for n, url in enumerate(urls):
             wait_until_serving(url, servers[n][0], Path(workdir) / f"server{n}.log")
-        kind = (
-            f"gunicorn -w 1 --threads {args.gunicorn_threads} wsgi:app"
-            if args.server == "gunicorn"
-            else "python wsgi.py: socketio.run, threading, Werkzeug"
-        )
+        kind = {
+            "gunicorn": f"gunicorn -w 1 --threads {args.gunicorn_threads} wsgi:app",
+            "gevent": f"gunicorn -c deploy/gunicorn.conf.py wsgi:app, {args.worker_connections} worker connections",
+        }.get(args.server, "python wsgi.py: socketio.run, threading, Werkzeug")
         print(
             f"{args.processes} server process(es) ({kind}) at "
             f"{', '.join(urls)}; message queue: {redis_url or 'none'}; database: SQLite file in "
@@ -678,12 +685,14 @@ def main():
     )
     parser.add_argument(
         "--server",
-        choices=("werkzeug", "gunicorn"),
+        choices=("werkzeug", "gunicorn", "gevent"),
         default="werkzeug",
-        help="werkzeug: python wsgi.py (default, as the issue asks); gunicorn: the production "
-        "command of wsgi.py's docstring, gunicorn -w 1 --threads N wsgi:app",
+        help="werkzeug: python wsgi.py (default, as the issue asks); gunicorn: the former production "
+        "command, gunicorn -w 1 --threads N wsgi:app; gevent: the production command, "
+        "gunicorn -c deploy/gunicorn.conf.py wsgi:app",
     )
     parser.add_argument("--gunicorn-threads", type=int, default=100)
+    parser.add_argument("--worker-connections", type=int, default=6500, help="with --server gevent")
     parser.add_argument(
         "--client-kind",
         choices=("socketio", "light"),
