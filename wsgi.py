@@ -1,4 +1,5 @@
-"""Entry point: `gunicorn -w 1 --threads 500 wsgi:app` (see README), or `python wsgi.py` for development."""
+"""Entry point: `gunicorn -c deploy/gunicorn.conf.py wsgi:app` in production (gevent workers, which
+monkey-patch the standard library before importing this module), or `python wsgi.py` for development."""
 
 import os
 
