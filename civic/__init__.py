@@ -171,12 +171,17 @@ def _register_page_cache_sources():
         lambda s: [("consultation", s.consultation_id)],
         quiet=("agree_count", "disagree_count", "pass_count"),
     )
-    caching.watch(Discussion, lambda d: [("discussion", d.id), (d.context_type, d.context_id)])
+    caching.watch(Discussion, _pages_of_discussion)
     caching.watch(
         Comment,
-        lambda c: [("discussion", c.discussion_id)],
+        lambda c: _pages_of_discussion(db.session.get(Discussion, c.discussion_id)),
         quiet=("upvotes", "downvotes", "best_score", "controversy"),
     )
+
+
+def _pages_of_discussion(discussion):
+    """A discussion's page, and the page of what it is about (which counts its comments)."""
+    return [("discussion", discussion.id), (discussion.context_type, discussion.context_id)]
 
 
 def _register_socket_namespaces(app):

@@ -38,9 +38,8 @@ PUBLIC_PAGES = {
     "pages.privacy": (),
     "consultations.index": (("consultation", ALL),),
     "consultations.show": (("consultation", "consultation_id"),),
-    "consultations.read_text": (("consultation", "consultation_id"),),
-    "consultations.timeline": (("consultation", "consultation_id"),),
-    "consultations.documents": (("consultation", "consultation_id"),),
+    # The margin counts comments on each passage: any passage's discussion (they are few).
+    "consultations.read_text": (("consultation", "consultation_id"), ("draft_section", ALL)),
     "petitions.index": (("petition", ALL),),
     "petitions.index_json": (("petition", ALL),),
     "petitions.show": (("petition", "petition_id"),),

@@ -111,6 +111,15 @@ def test_a_page_that_sets_a_cookie_is_not_public(client):
     assert "Set-Cookie" in response.headers and response.headers["Cache-Control"] == PRIVATE
 
 
+def test_a_visitor_holding_a_session_cookie_still_gets_public_pages(client):
+    client.get("/sign-in")  # a session with a CSRF token
+    for _ in range(3):
+        response = client.get("/about")
+        # Flask-Login marks the session once ("_fresh"): that answer sets the cookie, so it is private.
+        assert ("Set-Cookie" in response.headers) is (response.headers["Cache-Control"] == PRIVATE)
+    assert response.headers["Cache-Control"] == PUBLIC
+
+
 def test_the_language_form_needs_no_token_but_this_sites_origin(client):
     refused = client.post("/language", data={"language": "es"}, headers={"Origin": "https://evil.example"})
     assert refused.status_code == 400
