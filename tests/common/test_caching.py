@@ -202,6 +202,16 @@ def test_a_quiet_counter_does_not_empty_the_cache_but_an_edit_does(stack, client
     assert client.get("/discussions/").headers["X-Civic-Page-Cache"] == "miss"
 
 
+@PAGE_CACHE
+def test_bump_renders_an_objects_pages_afresh(stack, client, open_discussion):
+    _services_only(stack)
+    path = f"/discussions/{open_discussion.id}"
+    client.get(path)
+    assert client.get(path).headers["X-Civic-Page-Cache"] == "hit"
+    caching.bump("discussion", open_discussion.id)
+    assert client.get(path).headers["X-Civic-Page-Cache"] == "miss"
+
+
 def test_with_redis_down_the_page_cache_is_bypassed_and_writes_still_commit(app, client, open_discussion, make_user):
     app.extensions["civic_page_cache"] = caching.PageCache("redis://127.0.0.1:1/0", "civic-test-down", 15)
     path = f"/discussions/{open_discussion.id}"
