@@ -18,18 +18,30 @@ from civic.accounts.services import load_user_for_session
 from civic.accounts.views import bp as accounts_bp
 from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
+from civic.common import caching
 from civic.common import templating as common_templating
 from civic.common.http import register_error_handlers
 from civic.common.i18n import select_locale, select_timezone
 from civic.common.security import init_security_headers
 from civic.config import PROJECT_ROOT, check_config, load_config
 from civic.consultations import templating as consultations_templating
+from civic.consultations.models import (
+    Consultation,
+    Correction,
+    Document,
+    DraftSection,
+    OutcomeItem,
+    Question,
+    Statement,
+    TimelinePhase,
+)
 from civic.consultations.services.draft_text import draft_section_context
 from civic.consultations.services.follows import register_consultation_mailings
 from civic.consultations.services.lifecycle import consultation_context, load_consultation
 from civic.consultations.views.blueprint import bp as consultations_bp
 from civic.discussions import templating as discussions_templating
 from civic.discussions.contexts import register_context_kind
+from civic.discussions.models import Comment, Discussion
 from civic.discussions.services import load_discussion
 from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -39,6 +51,7 @@ from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
 from civic.pages.views import bp as pages_bp
 from civic.petitions import templating as petitions_templating
+from civic.petitions.models import Petition
 from civic.petitions.services.queries import load_petition, petition_context
 from civic.petitions.services.responses import register_petition_mailings
 from civic.petitions.views import bp as petitions_bp
@@ -68,6 +81,7 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_discussion_contexts()
     _register_mailings()
+    _register_page_cache_sources()
     _register_socket_namespaces(app)
     _register_cli(app)
     _register_error_handlers_and_headers(app)
@@ -161,6 +175,32 @@ def _register_mailings():
     register_petition_mailings()
 
 
+def _register_page_cache_sources():
+    """Which pages a committed write makes stale (the Redis page cache renders them afresh).
+    Counters that change constantly are quiet: those pages may be a few seconds behind, and the
+    live tally on the page corrects them."""
+    caching.watch(Petition, lambda p: [("petition", p.id)], quiet=("signature_count", "last_signed_at", "updated_at"))
+    caching.watch(Consultation, lambda c: [("consultation", c.id)], quiet=("response_count", "updated_at"))
+    for part in (TimelinePhase, Correction, Question, Document, DraftSection, OutcomeItem):
+        caching.watch(part, lambda row: [("consultation", row.consultation_id)])
+    caching.watch(
+        Statement,
+        lambda s: [("consultation", s.consultation_id)],
+        quiet=("agree_count", "disagree_count", "pass_count"),
+    )
+    caching.watch(Discussion, _pages_of_discussion)
+    caching.watch(
+        Comment,
+        lambda c: _pages_of_discussion(db.session.get(Discussion, c.discussion_id)),
+        quiet=("upvotes", "downvotes", "best_score", "controversy"),
+    )
+
+
+def _pages_of_discussion(discussion):
+    """A discussion's page, and the page of what it is about (which counts its comments)."""
+    return [("discussion", discussion.id), (discussion.context_type, discussion.context_id)]
+
+
 def _register_socket_namespaces(app):
     """Sockets join rooms only after can(user, "<kind>.view", obj) on the object each domain loads."""
     realtime.register_socket_handlers(app)
@@ -177,6 +217,7 @@ def _register_cli(app):
 def _register_error_handlers_and_headers(app):
     register_error_handlers(app)
     init_security_headers(app)
+    caching.init_caching(app)
 
 
 def _register_template_helpers(app):

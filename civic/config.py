@@ -143,6 +143,11 @@ def load_config(environ=None):
         "CIVIC_MAX_LIVE_CONNECTIONS": _int(environ, "CIVIC_MAX_LIVE_CONNECTIONS", worker_connections * 4 // 5),
         # Prefix of Civic's own Redis keys (presence), so that several sites can share a server.
         "CIVIC_REDIS_KEY_PREFIX": environ.get("CIVIC_REDIS_KEY_PREFIX", "civic"),
+        # Anonymous public pages (see civic/common/caching.py): how long a proxy or CDN may keep
+        # them, and the optional Redis page cache (needs REDIS_URL) and how long it keeps a page.
+        "CIVIC_PUBLIC_CACHE_SECONDS": _int(environ, "CIVIC_PUBLIC_CACHE_SECONDS", 10),
+        "CIVIC_PAGE_CACHE": _flag(environ.get("CIVIC_PAGE_CACHE"), False),
+        "CIVIC_PAGE_CACHE_SECONDS": _int(environ, "CIVIC_PAGE_CACHE_SECONDS", 15),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 

@@ -107,7 +107,7 @@ def _too_large_message():
 _SECRET_FIELDS = re.compile(r"password|^code$|recovery|totp|token", re.IGNORECASE)
 
 
-def _sent_from_this_site():
+def sent_from_this_site():
     """Did the refused form come from one of our own pages? Browsers send Origin (or at least
     Referer) with a POST; a form from another site must never be offered for sending again, or
     the expired-form page would turn a cross-site request into a one-click one."""
@@ -129,7 +129,7 @@ def expired_form_page():
         if name != "csrf_token" and not _SECRET_FIELDS.search(name)
     ]
     readable = [value for _name, value in fields if len(value.strip()) > 20 or " " in value.strip()]
-    back = request.referrer if _sent_from_this_site() and request.referrer else url_for("pages.home")
+    back = request.referrer if sent_from_this_site() and request.referrer else url_for("pages.home")
     page = render_template(
         "errors/expired_form.html",
         fields=fields,
@@ -171,7 +171,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if not wants_json() and request.method == "POST" and _sent_from_this_site():
+        if not wants_json() and request.method == "POST" and sent_from_this_site():
             return expired_form_page()
         return error_response(
             400,

@@ -66,7 +66,8 @@ def _render_thread(
     context = dict(
         discussion=discussion,
         thread=thread,
-        form=form or forms.CommentForm(formdata=None),
+        # No form (and so no CSRF token) for someone who cannot comment: the page stays cacheable.
+        form=form or (forms.CommentForm(formdata=None) if can(viewer, "comment.create", discussion) else None),
         reply_form=reply_form,
         reply_to=reply_to,
         viewer=viewer,

@@ -2,12 +2,14 @@
 
 import redis
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
+from civic.common.http import sent_from_this_site
 from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions import services as discussions
-from civic.extensions import db, socketio
+from civic.extensions import csrf, db, socketio
 from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
@@ -38,7 +40,13 @@ def privacy():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
+    # The language form is on every page and carries no CSRF token, so that anonymous pages can
+    # be shared by caches (civic/common/caching.py); the browser's Origin (or Referer) header
+    # stands in for it: a form posted from another site changes nothing.
+    if not sent_from_this_site():
+        raise CSRFError()
     language = request.form.get("language", "")
     if language in current_app.config["CIVIC_LANGUAGES"]:
         session["language"] = language

@@ -40,7 +40,7 @@ def test_production_sends_hsts_and_secure_cookies(tmp_path):
     )
     app = create_app(config)
     client = app.test_client()
-    response = client.get("/", base_url="https://civic.example")
+    response = client.get("/sign-in", base_url="https://civic.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=63072000")
     cookie = response.headers.get("Set-Cookie", "")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -86,5 +86,5 @@ def test_a_forged_csrf_token_is_refused(web):
 def test_csrf_token_from_another_session_is_refused(app, web):
     token = web.csrf_token()
     other = app.test_client()
-    response = other.post("/language", data={"csrf_token": token, "language": "es"})
+    response = other.post("/sign-in", data={"csrf_token": token, "email": "a@b.org", "password": "x"})
     assert response.status_code == 400

@@ -61,7 +61,6 @@ def show(consultation_id):
         "consultations/show.html",
         consultation=consultation,
         Phase=Phase,
-        publish_form=FlaskForm(),
         my_response=my_response(current_user, consultation),
         following=is_following(current_user, consultation),
         outcome_points=outcome_points(consultation),
