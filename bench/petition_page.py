@@ -31,7 +31,7 @@ def _timed(call, repeat):
     return statistics.median(times), max(times)
 
 
-def _write_petition(signatures):
+def write_petition(signatures):
     """One open petition with `signatures` counted signatures; returns it and the seconds taken."""
     from sqlalchemy import insert
 
@@ -100,7 +100,7 @@ def run(args, workdir, database_url, description):
     _common.migrate(config)
     app = create_app(config)
     with app.app_context():
-        petition, written = _write_petition(args.signatures)
+        petition, written = write_petition(args.signatures)
         began = time.perf_counter()
         queries.rebuild_tallies(petition.id)
         db.session.commit()
