@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 
+from civic.consultations.services import draft_text, statements
 from civic.consultations.services import lifecycle as consultations
 from civic.discussions import services as discussions
 from civic.petitions.services import lifecycle as petitions
@@ -21,6 +22,7 @@ def frozen_at():
 
 
 def _consultation(official, n):
+    """Open since a month before START; statements on, and a draft text of one passage."""
     c = consultations.create_consultation(
         official,
         consultations.ConsultationFields(
@@ -30,8 +32,18 @@ def _consultation(official, n):
             closes_local=datetime(2027, 6, 1, 9, 0),
         ),
     )
+    statements.set_statement_options(official, c, enabled=True, premoderated=False)
+    draft_text.set_draft_text(official, c, "# The plan\n\nA first passage.")
     consultations.publish_consultation(official, c)
     return c
+
+
+def _grow_consultation(official, c, authors, start, n):
+    """Statements and passages of the draft text up to n (a published text changes by correction)."""
+    for k in range(start, n):
+        statements.add_statement(authors[k % len(authors)], c, f"Statement number {k} about buses")
+    passages = "\n\n".join(f"Passage number {k} of the plan." for k in range(n))
+    draft_text.set_draft_text(official, c, f"# The plan\n\n{passages}", correction_note="More passages")
 
 
 def _petition(creator, moderator, outbox, n):
@@ -84,6 +96,7 @@ def site(app, frozen, official, moderator, make_user, category, outbox):
                 discussions.start_discussion(authors[k % 4], category, title=f"Topic {k}", body="What now?")
             )
         _comments(discussion, authors, n * 2, start=state["n"] * 2)  # twice as many comments
+        _grow_consultation(official, state["consultations"][0], authors, state["n"], n)
         state["n"] = n
         return state
 
@@ -98,6 +111,8 @@ def _public_paths(state, authors_profile):
         "/",
         "/consultations/",
         f"/consultations/{c.id}",
+        f"/consultations/{c.id}/text",
+        f"/consultations/{c.id}/statements",
         "/petitions/",
         f"/petitions/{p.id}",
         "/discussions/",
@@ -116,11 +131,12 @@ def test_public_pages_run_as_many_queries_with_more_data(client, site):
     _assert_same(few, many)
 
 
-def test_signed_in_discussion_page_runs_as_many_queries_with_more_data(web, login_as, site):
+def test_signed_in_pages_run_as_many_queries_with_more_data(web, login_as, site):
     state = site(FEW)
     login_as("citizen")
     d = state["discussions"][0]
-    paths = [f"/discussions/{d.id}", "/"]
+    c = state["consultations"][0]
+    paths = [f"/discussions/{d.id}", "/", "/account", f"/consultations/{c.id}/statements", "/consultations/"]
     few = _counts(web, paths)
     site(MANY)
     many = _counts(web, paths)
