@@ -1,8 +1,9 @@
 """How a page shows its comments: the reader's abilities, URLs, labels and dates worked out once per
 page (not once per comment), for templates/discussions/_comment.html."""
 
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -51,6 +52,26 @@ class _UrlPattern:
         return f"{self.head}{value}{self.tail}"
 
 
+class _ShortDates:
+    """format_datetime(value, "short") in the reader's language and time zone, with the locale's
+    patterns looked up once (as babel.dates.format_datetime combines them), each value once."""
+
+    def __init__(self):
+        self.locale = get_locale()
+        self.combined = get_datetime_format("short", self.locale).replace("'", "")
+        self.date = get_date_format("short", self.locale)
+        self.time = get_time_format("short", self.locale)
+        self.done = {}
+
+    def __call__(self, value):
+        text = self.done.get(value)
+        if text is None:
+            local = to_user_timezone(value)
+            text = self.combined.replace("{0}", self.time.apply(local, self.locale))
+            text = self.done[value] = text.replace("{1}", self.date.apply(local, self.locale))
+        return text
+
+
 class ShownComment:
     """What the template shows for one comment beyond its own columns."""
 
@@ -93,7 +114,7 @@ class CommentPage:
         self.csrf = "" if self.generic else generate_csrf()
         self.labels = {key: Markup(str(label)) for key, label in LABELS.items()}
         self.stances = {key: str(label) for key, label in STANCE_LABELS.items()}
-        self._dates = {}
+        self._date = _ShortDates()
         self._shown_counts = {}
         ids = {"discussion_id": discussion_id}
         self._perma = _UrlPattern("discussions.permalink", "comment_id", **ids)
@@ -104,13 +125,6 @@ class CommentPage:
         self._pin = _UrlPattern("discussions.pin", "comment_id", **ids)
         self._history = _UrlPattern("discussions.comment_history", "comment_id", **ids)
         self._profile = _UrlPattern("accounts.public_profile", "user_id")
-
-    def _date(self, value):
-        """A date formatted once per distinct value on the page."""
-        text = self._dates.get(value)
-        if text is None:
-            text = self._dates[value] = format_datetime(value, "short")
-        return text
 
     def show(self, c):
         shown = ShownComment()
