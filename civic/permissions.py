@@ -281,7 +281,6 @@ def ensure_can(user, action, obj=None):
 
 
 def register_template_helpers(app):
-    """Templates ask can(action, obj) about the person reading, and can_as(user, action, obj) about
-    someone else (None for the generic reader of a comment pushed live)."""
+    """Templates ask can(action, obj) about the person reading (a page of comments asks through
+    civic.discussions.presenting, which works the reader's roles out once)."""
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
-    app.jinja_env.globals["can_as"] = can
