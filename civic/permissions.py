@@ -254,6 +254,19 @@ def can(user, action, obj=None):
     return bool(rule(user, obj, effective_roles(user)))
 
 
+class Abilities:
+    """can() for one person with their effective roles worked out once, for a page that asks the
+    same questions about many objects (the comments of a discussion). The rules stay in RULES."""
+
+    def __init__(self, user):
+        self.user = user
+        self.roles = effective_roles(user)
+
+    def __call__(self, action, obj=None):
+        rule = RULES.get(action)
+        return rule is not None and bool(rule(self.user, obj, self.roles))
+
+
 def ensure_can(user, action, obj=None):
     """Raise the error that explains why the user may not do this action."""
     if can(user, action, obj):
@@ -268,7 +281,6 @@ def ensure_can(user, action, obj=None):
 
 
 def register_template_helpers(app):
-    """Templates ask can(action, obj) about the person reading, and can_as(user, action, obj) about
-    someone else (None for the generic reader of a comment pushed live)."""
+    """Templates ask can(action, obj) about the person reading (a page of comments asks through
+    civic.discussions.presenting, which works the reader's roles out once)."""
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
-    app.jinja_env.globals["can_as"] = can

@@ -5,18 +5,18 @@ token and shows the controls that the reader's role and authorship allow."""
 
 from flask import current_app, has_request_context, render_template
 
+from civic.discussions.presenting import CommentPage
 from civic.realtime import publish, publish_tally, room_for
 
 
-def _render(template, **context):
-    if has_request_context():
-        return render_template(template, **context)
-    with current_app.test_request_context(base_url=current_app.config["CIVIC_BASE_URL"]):
-        return render_template(template, **context)
-
-
 def render_comment(comment):
-    return _render("discussions/_comment_live.html", comment=comment)
+    """The comment's HTML for a generic reader, inside a request or outside one (a background job)."""
+    if not has_request_context():
+        with current_app.test_request_context(base_url=current_app.config["CIVIC_BASE_URL"]):
+            return render_comment(comment)
+    return render_template(
+        "discussions/_comment_live.html", comment=comment, comment_page=CommentPage(comment.discussion_id)
+    )
 
 
 def _counts(discussion):

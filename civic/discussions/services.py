@@ -149,16 +149,20 @@ def load_discussion(discussion_id):
     return db.session.get(Discussion, discussion_id)
 
 
-def list_discussions(*, category=None, page=1, per_page=20):
+def _listed_discussions(category=None):
     query = select(Discussion).where(Discussion.hidden_at.is_(None), Discussion.context_type.is_(None))
     if category is not None:
         query = query.where(Discussion.category_id == category.id)
-    query = query.order_by(Discussion.last_activity_at.desc(), Discussion.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return query.order_by(Discussion.last_activity_at.desc(), Discussion.id.desc())
+
+
+def list_discussions(*, category=None, page=1, per_page=20):
+    return db.paginate(_listed_discussions(category), page=page, per_page=per_page, error_out=False)
 
 
 def recent_discussions(limit=5):
-    return list_discussions(per_page=limit).items
+    """The latest active discussions, without counting them all (the home page)."""
+    return list(db.session.scalars(_listed_discussions().limit(limit)))
 
 
 def start_discussion(actor, category, *, title, body):

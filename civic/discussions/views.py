@@ -10,6 +10,7 @@ from civic.common.urls import is_safe_redirect
 from civic.discussions import forms
 from civic.discussions import services as discussions
 from civic.discussions.contexts import context_of
+from civic.discussions.presenting import CommentPage
 from civic.errors import NotFound
 from civic.permissions import can, ensure_can
 
@@ -62,7 +63,7 @@ def _render_thread(
     template="discussions/show.html",
     **extra,
 ):
-    viewer = current_user
+    viewer = _me()
     context = dict(
         discussion=discussion,
         thread=thread,
@@ -70,8 +71,12 @@ def _render_thread(
         form=form or (forms.CommentForm(formdata=None) if can(viewer, "comment.create", discussion) else None),
         reply_form=reply_form,
         reply_to=reply_to,
-        viewer=viewer,
-        my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
+        comment_page=CommentPage(
+            discussion.id,
+            discussion,
+            viewer=viewer,
+            my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
+        ),
         following=discussions.is_following(viewer, discussion),
         stances=discussions.stance_counts(discussion),
         about=context_of(discussion),

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
 
 from civic.audit.services import record_staff_action
 from civic.common import clock
@@ -107,6 +108,15 @@ def _visible_filter(kind, now):
     }[kind]
 
 
+_LIST_ORDER = {
+    "open": (Consultation.closes_at.asc(),),
+    "upcoming": (Consultation.opens_at.asc(),),
+    "closed": (Consultation.closes_at.desc(),),
+    "outcome": (Consultation.outcome_published_at.desc(),),
+    "draft": (Consultation.updated_at.desc(),),
+}
+
+
 def list_consultations(kind="open", *, topic=None, area=None, page=1, per_page=20, now=None):
     now = now or clock.now()
     if kind not in LIST_FILTERS + ("draft",):
@@ -116,18 +126,16 @@ def list_consultations(kind="open", *, topic=None, area=None, page=1, per_page=2
         query = query.where(Consultation.topic == topic)
     if area:
         query = query.where(Consultation.area == area)
-    order = {
-        "open": (Consultation.closes_at.asc(),),
-        "upcoming": (Consultation.opens_at.asc(),),
-        "closed": (Consultation.closes_at.desc(),),
-        "outcome": (Consultation.outcome_published_at.desc(),),
-        "draft": (Consultation.updated_at.desc(),),
-    }[kind]
-    return db.paginate(query.order_by(*order, Consultation.id.desc()), page=page, per_page=per_page, error_out=False)
+    query = query.order_by(*_LIST_ORDER[kind], Consultation.id.desc()).options(selectinload(Consultation.documents))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def open_consultations(limit=5):
-    return list_consultations("open", per_page=limit).items
+def open_consultations(limit=5, *, now=None):
+    """The first open consultations in the list's order, without counting them all (the home page)."""
+    now = now or clock.now()
+    query = select(Consultation).where(_visible_filter("open", now))
+    query = query.order_by(*_LIST_ORDER["open"], Consultation.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
 
 
 def filter_values():

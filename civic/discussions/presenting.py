@@ -1,0 +1,174 @@
+"""How a page shows its comments: the reader's abilities, URLs, labels and dates worked out once per
+page (not once per comment), for templates/discussions/_comment.html."""
+
+from babel.dates import get_date_format, get_datetime_format, get_time_format
+from flask import url_for
+from flask_babel import get_locale, to_user_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from civic.discussions.models import STANCE_LABELS
+from civic.permissions import Abilities
+
+# An id that no comment or user has: each URL is built once with it, then it is replaced by ids.
+_PLACEHOLDER = "9876543210"
+
+# The words repeated on every comment, translated once per page (Markup, as the template's _() gives).
+LABELS = {
+    "deleted": _l("[deleted]"),
+    "former_member": _l("Former member"),
+    "pinned": _l("Pinned"),
+    "link_to_comment": _l("(link to this comment)"),
+    "edited": _l("edited"),
+    "hidden": _l("Hidden by the moderators."),
+    "reason": _l("Reason:"),
+    "votes": _l("Votes"),
+    "agree_button": _l("Agree"),
+    "disagree_button": _l("Disagree"),
+    "agree": _l("agree"),
+    "disagree": _l("disagree"),
+    "reply": _l("Reply"),
+    "to_this_comment": _l("to this comment"),
+    "edit": _l("Edit"),
+    "delete": _l("Delete"),
+    "hide": _l("Hide"),
+    "unpin": _l("Unpin"),
+    "pin": _l("Pin to top"),
+    "earlier_versions": _l("Earlier versions"),
+}
+
+
+class _UrlPattern:
+    """One endpoint's URL for any id, built with url_for once: f(id) -> URL."""
+
+    def __init__(self, endpoint, key, **values):
+        head, found, tail = url_for(endpoint, **{key: _PLACEHOLDER}, **values).partition(_PLACEHOLDER)
+        if not found:
+            raise ValueError(f"{endpoint} does not put {key} in its URL")
+        self.head, self.tail = head, tail
+
+    def __call__(self, value):
+        return f"{self.head}{value}{self.tail}"
+
+
+class _ShortDates:
+    """format_datetime(value, "short") in the reader's language and time zone, with the locale's
+    patterns looked up once (as babel.dates.format_datetime combines them), each value once."""
+
+    def __init__(self):
+        self.locale = get_locale()
+        self.combined = get_datetime_format("short", self.locale).replace("'", "")
+        self.date = get_date_format("short", self.locale)
+        self.time = get_time_format("short", self.locale)
+        self.done = {}
+
+    def __call__(self, value):
+        text = self.done.get(value)
+        if text is None:
+            local = to_user_timezone(value)
+            text = self.combined.replace("{0}", self.time.apply(local, self.locale))
+            text = self.done[value] = text.replace("{1}", self.date.apply(local, self.locale))
+        return text
+
+
+class ShownComment:
+    """What the template shows for one comment beyond its own columns."""
+
+    __slots__ = (
+        "at",
+        "author_url",
+        "created",
+        "created_iso",
+        "delete_url",
+        "edit_url",
+        "hide_url",
+        "history_url",
+        "may_edit",
+        "may_hide",
+        "may_pin",
+        "may_reply",
+        "may_vote",
+        "may_view_history",
+        "my_vote",
+        "perma",
+        "pin_url",
+        "stance",
+        "vote_url",
+    )
+
+
+class CommentPage:
+    """The comments of one page as one reader sees them.
+
+    `viewer` None is the generic reader of a comment pushed live: every control is rendered, marked
+    with data-needs, and the page's script removes those the reader may not use. Otherwise each
+    control is the answer of can() for the viewer (civic.permissions.Abilities: roles worked out
+    once per page; the rules themselves are asked per comment)."""
+
+    def __init__(self, discussion_id, discussion=None, *, viewer=None, my_votes=None):
+        self.generic = viewer is None
+        self.my_votes = my_votes or {}
+        self.can = None if self.generic else Abilities(viewer)
+        self.may_reply = self.generic or self.can("comment.create", discussion)
+        self.csrf = "" if self.generic else generate_csrf()
+        self.labels = {key: Markup(str(label)) for key, label in LABELS.items()}
+        self.stances = {key: str(label) for key, label in STANCE_LABELS.items()}
+        self._date = _ShortDates()
+        self._shown_counts = {}
+        ids = {"discussion_id": discussion_id}
+        self._perma = _UrlPattern("discussions.permalink", "comment_id", **ids)
+        self._vote = _UrlPattern("discussions.vote", "comment_id", **ids)
+        self._edit = _UrlPattern("discussions.edit_comment", "comment_id", **ids)
+        self._delete = _UrlPattern("discussions.delete_comment", "comment_id", **ids)
+        self._hide = _UrlPattern("discussions.hide_comment", "comment_id", **ids)
+        self._pin = _UrlPattern("discussions.pin", "comment_id", **ids)
+        self._history = _UrlPattern("discussions.comment_history", "comment_id", **ids)
+        self._profile = _UrlPattern("accounts.public_profile", "user_id")
+
+    def show(self, c):
+        shown = ShownComment()
+        cid = c.id
+        shown.perma = perma = self._perma(cid)
+        shown.at = f"{perma}#comment-{cid}"
+        shown.author_url = self._profile(c.author_id) if c.author_id is not None else ""
+        shown.created = self._date(c.created_at) if c.created_at else ""
+        shown.created_iso = c.created_at.isoformat()
+        shown.stance = self.stances.get(c.stance, c.stance)
+        shown.vote_url = self._vote(cid)
+        shown.edit_url = self._edit(cid)
+        shown.delete_url = self._delete(cid)
+        shown.hide_url = self._hide(cid)
+        shown.pin_url = self._pin(cid)
+        shown.history_url = self._history(cid)
+        shown.my_vote = self.my_votes.get(cid, 0)
+        shown.may_reply = self.may_reply
+        if self.generic:
+            shown.may_vote = shown.may_edit = shown.may_hide = shown.may_pin = True
+            shown.may_view_history = False
+        else:
+            can = self.can
+            shown.may_vote = can("comment.vote", c)
+            shown.may_edit = can("comment.edit", c)
+            shown.may_hide = can("comment.hide", c)
+            shown.may_pin = can("comment.pin", c)
+            shown.may_view_history = can("comment.view_history", c)
+        return shown
+
+    def _shown_under(self, thread, comment):
+        """Replies shown under a comment on this page, at any depth (counted once per comment)."""
+        count = self._shown_counts.get(comment.id)
+        if count is None:
+            count = sum(1 + self._shown_under(thread, reply) for reply in thread.replies(comment))
+            self._shown_counts[comment.id] = count
+        return count
+
+    def unshown_replies(self, thread, comment):
+        """Replies not loaded under this comment, less those that a shown reply already offers, so
+        that each missing reply is offered once, by its nearest shown ancestor (not by every one)."""
+        if thread is None:
+            return 0
+        more = comment.reply_count - self._shown_under(thread, comment)
+        for reply in thread.replies(comment):
+            more -= reply.reply_count - self._shown_under(thread, reply)
+        return more
