@@ -111,7 +111,10 @@ class CommentPage:
         self.my_votes = my_votes or {}
         self.can = None if self.generic else Abilities(viewer)
         self.may_reply = self.generic or self.can("comment.create", discussion)
-        self.csrf = "" if self.generic else generate_csrf()
+        # Only someone signed in has a control to post with; a token on an anonymous page would stop
+        # caches from sharing it (civic.common.caching).
+        signed_in = not self.generic and getattr(viewer, "is_authenticated", False)
+        self.csrf = generate_csrf() if signed_in else ""
         self.labels = {key: Markup(str(label)) for key, label in LABELS.items()}
         self.stances = {key: str(label) for key, label in STANCE_LABELS.items()}
         self._date = _ShortDates()
