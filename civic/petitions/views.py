@@ -8,12 +8,14 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from civic.common import clock
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.common.http import sent_from_this_site
 from civic.errors import Conflict, InvalidInput
-from civic.extensions import client_address
+from civic.extensions import client_address, csrf
 from civic.permissions import can, ensure_can
 from civic.petitions import forms
 from civic.petitions.models import PetitionState
@@ -88,7 +90,11 @@ def mine():
 
 
 def _sign_form(*, sponsor_token="", formdata=None):
-    form = forms.SignForm(formdata=formdata) if formdata is not None else forms.SignForm()
+    # Someone not signed in gets the form without a CSRF token, so that the petition page is the
+    # same for every such visitor and caches may share it (civic.common.caching); `sign` checks
+    # where their form came from instead. A signed-in person's form carries its token.
+    meta = {} if current_user.is_authenticated else {"csrf": False}
+    form = forms.SignForm(formdata=formdata, meta=meta) if formdata is not None else forms.SignForm(meta=meta)
     form.area.choices = forms.area_choices(queries.areas())
     if formdata is None and request.method == "GET":
         form.sponsor_token.data = sponsor_token
@@ -133,7 +139,14 @@ def sponsor(petition_id, token):
 
 
 @bp.post("/petitions/<int:petition_id>/sign")
+@csrf.exempt
 def sign(petition_id):
+    if current_user.is_authenticated:
+        csrf.protect()  # a signed-in person's signature counts at once: their form's token is checked
+    elif not sent_from_this_site():
+        # Without an account a signature counts only through the emailed link; the browser's
+        # Origin (or Referer) stands in for the token the shared page cannot carry.
+        raise CSRFError()
     token = request.form.get("sponsor_token") or None
     petition = get_petition(petition_id, current_user, sponsor_token=token)
     # The form has no validators of its own (CSRFProtect has checked the token): the service checks it all.

@@ -3,17 +3,40 @@
 import pytest
 
 from civic.petitions.services import responses
+from tests.support.mail import mail_to
 from tests.support.petitions import sign_and_confirm
 
 PAGE_CACHE = pytest.mark.app_config(CIVIC_PAGE_CACHE=True)
 
 
-def test_an_open_petitions_page_holds_the_signing_form_and_stays_private(open_petition, app, client):
+def test_an_open_petitions_page_is_shared_by_visitors_and_its_form_checks_where_it_came_from(
+    open_petition, app, client, outbox
+):
     page = client.get(f"/petitions/{open_petition.id}")
-    assert 'name="csrf_token"' in page.get_data(as_text=True)
-    assert page.headers["Cache-Control"] == "private, no-store" and "Set-Cookie" in page.headers
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "public, max-age=10" and "Set-Cookie" not in page.headers
     data = app.test_client().get(f"/petitions/{open_petition.id}.json")
     assert data.headers["Cache-Control"] == "public, max-age=10" and "Set-Cookie" not in data.headers
+    person = {"name": "Ines", "email": "ines@example.org", "area": "Old Town", "consent": "y"}
+    path = f"/petitions/{open_petition.id}/sign"
+    for foreign in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/x"}, {}):
+        refused = app.test_client().post(path, data=person, headers=foreign)
+        assert refused.status_code == 400 and "form had expired" in refused.get_data(as_text=True)
+    assert not mail_to(outbox, "ines@example.org")
+    sent = app.test_client().post(path, data=person, headers={"Origin": "http://localhost"})
+    assert sent.status_code == 302 and "/signed" in sent.headers["Location"]
+    assert mail_to(outbox, "ines@example.org")  # the confirmation link: without an account a signature counts only then
+
+
+def test_a_signed_in_persons_signing_form_carries_and_needs_its_token(open_petition, web, login_as):
+    login_as("citizen")
+    path = f"/petitions/{open_petition.id}"
+    page = web.get(path)
+    assert 'name="csrf_token"' in page.get_data(as_text=True) and page.headers["Cache-Control"] == "private, no-store"
+    data = {"name": "Carla", "email": "other@example.org", "area": "Old Town", "consent": "y"}
+    refused = web.client.post(f"{path}/sign", data=data, headers={"Origin": "http://localhost"})
+    assert refused.status_code == 400
+    assert web.post(f"{path}/sign", data, form_url=path).status_code == 302
 
 
 @PAGE_CACHE
