@@ -127,14 +127,13 @@ def seed_discussion(app, *, starter, category, authors, viewer, total, top_level
     """One discussion with `total` comments inserted in bulk; counters as post_comment keeps them."""
     from sqlalchemy import func, insert, select, update
 
-    from civic.discussions import services as discussions
     from civic.discussions.models import PATH_SEGMENT_WIDTH, Comment, CommentVote, Discussion
     from civic.discussions.scoring import controversy, wilson_lower_bound
+    from civic.discussions.services._shared import render_comment_body
+    from civic.discussions.services.discussions import start_discussion
     from civic.extensions import db
 
-    discussion = discussions.start_discussion(
-        starter, category, title=title, body="What should the council do? " + _sentence(rng)
-    )
+    discussion = start_discussion(starter, category, title=title, body="What should the council do? " + _sentence(rng))
     start = datetime.now(UTC) - timedelta(days=11)
     first_id = (db.session.scalar(select(func.max(Comment.id))) or 0) + 1
     nodes = plan_tree(rng, total, top_level, max_depth)
@@ -149,7 +148,7 @@ def seed_discussion(app, *, starter, category, authors, viewer, total, top_level
         node["path"] = f"{parent['path']}{segment}/" if parent else f"{segment}/"
         body = _body(rng)
         if body not in html_cache:
-            html_cache[body] = discussions.render_comment_body(body)
+            html_cache[body] = render_comment_body(body)
         stance = rng.choices((None, "in_favour", "against", "neutral"), weights=(4, 3, 3, 1))[0]
         if stance:
             stances[stance] += 1
@@ -435,17 +434,17 @@ def main():
         "--what-if-replies-per-thread",
         type=int,
         metavar="N",
-        help="what-if: set services.REPLIES_SHOWN_PER_THREAD (30) to N in this process only",
+        help="what-if: set threads.REPLIES_SHOWN_PER_THREAD (30) to N in this process only",
     )
     parser.add_argument(
         "--what-if-visible-depth",
         type=int,
         metavar="N",
-        help="what-if: set services.MAX_VISIBLE_DEPTH (4) to N in this process only",
+        help="what-if: set threads.MAX_VISIBLE_DEPTH (4) to N in this process only",
     )
     args = parser.parse_args()
 
-    from civic.discussions import services
+    from civic.discussions.services import threads
 
     for option, name in (
         ("what_if_replies_per_thread", "REPLIES_SHOWN_PER_THREAD"),
@@ -453,8 +452,8 @@ def main():
     ):
         value = getattr(args, option)
         if value is not None:
-            print(f"WHAT-IF: services.{name} = {value} (was {getattr(services, name)}); not the shipped setting")
-            setattr(services, name, value)
+            print(f"WHAT-IF: threads.{name} = {value} (was {getattr(threads, name)}); not the shipped setting")
+            setattr(threads, name, value)
 
     from civic import create_app
     from civic.extensions import db

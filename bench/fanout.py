@@ -64,8 +64,8 @@ def prepare_database(workdir, database_uri):
     """Migrate, then seed one category, one discussion (with an unusual id, so that its room and
     presence keys cannot meet another Civic on the same Redis) and its poster."""
     from civic import create_app
-    from civic.discussions import services as discussions
     from civic.discussions.models import Discussion, DiscussionFollow
+    from civic.discussions.services._shared import render_comment_body
     from civic.extensions import db
 
     config = _common.bench_config(workdir, SQLALCHEMY_DATABASE_URI=database_uri)
@@ -75,7 +75,7 @@ def prepare_database(workdir, database_uri):
         admin = _common.make_users(1, prefix="fanoutadmin", roles=("citizen", "admin"))[0]
         poster = _common.make_users(1, prefix="fanoutposter")[0]
         category = _common.make_category(admin)
-        # What discussions.start_discussion does, with an explicit id.
+        # What start_discussion does, with an explicit id.
         new_id = 7_000_000 + random.randrange(1_000_000)
         body = "Comments posted here are pushed to every reader."
         db.session.add(
@@ -84,7 +84,7 @@ def prepare_database(workdir, database_uri):
                 category_id=category.id,
                 title="Fan-out benchmark",
                 body_markdown=body,
-                body_html=discussions.render_comment_body(body),
+                body_html=render_comment_body(body),
                 author_id=poster.id,
             )
         )

@@ -42,7 +42,7 @@ from civic.consultations.views.blueprint import bp as consultations_bp
 from civic.discussions import templating as discussions_templating
 from civic.discussions.contexts import register_context_kind
 from civic.discussions.models import Comment, Discussion
-from civic.discussions.services import load_discussion
+from civic.discussions.services.discussions import load_discussion
 from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config

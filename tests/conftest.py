@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 
 from civic import create_app
 from civic.common import clock
-from civic.discussions import services as discussions
+from civic.discussions.services.categories import save_category
+from civic.discussions.services.discussions import lock_discussion, start_discussion
 from civic.extensions import db, limiter
 from tests.support.apps import (
     REQUIRE_SERVICES,
@@ -249,17 +250,17 @@ def outbox(app):
 
 @pytest.fixture
 def category(app, admin):
-    return discussions.save_category(admin, name="Transport", description="Buses, bikes and streets")
+    return save_category(admin, name="Transport", description="Buses, bikes and streets")
 
 
 @pytest.fixture
 def open_discussion(app, category, make_user):
     starter = make_user("starter@example.org", name="Nora Starter")
-    return discussions.start_discussion(
+    return start_discussion(
         starter, category, title="Should Calle Mayor be car-free?", body="The council is **considering** it."
     )
 
 
 @pytest.fixture
 def locked_discussion(open_discussion, moderator):
-    return discussions.lock_discussion(moderator, open_discussion, "Consultation closed")
+    return lock_discussion(moderator, open_discussion, "Consultation closed")

@@ -7,7 +7,9 @@ import pytest
 
 from civic.consultations.services import draft_text, statements
 from civic.consultations.services import lifecycle as consultations
-from civic.discussions import services as discussions
+from civic.discussions.services.comments import post_comment
+from civic.discussions.services.discussions import start_discussion
+from civic.discussions.services.threads import thread_page
 from civic.petitions.services import lifecycle as petitions
 from civic.petitions.services import moderation, signing
 from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
@@ -61,11 +63,11 @@ def _comments(discussion, authors, count, start=0):
         parent = None
         if n % 3 == 2:  # some replies, so that the page shows threads
             parent = discussion_comments(discussion)[-1].id
-        discussions.post_comment(authors[n % len(authors)], discussion, body=f"Comment {n}", parent_id=parent)
+        post_comment(authors[n % len(authors)], discussion, body=f"Comment {n}", parent_id=parent)
 
 
 def discussion_comments(discussion):
-    return discussions.thread_page(discussion).roots
+    return thread_page(discussion).roots
 
 
 def _counts(client, paths):
@@ -82,7 +84,7 @@ def site(app, frozen, official, moderator, make_user, category, outbox):
     """Builds the site's content in two steps: `grow(n)` brings every list and page to n items."""
     app.config.update(CIVIC_PETITION_SPONSORS=2, RATELIMIT_ENABLED=False)  # many items from one "person"
     authors = [make_user(f"author{n}@example.org", name=f"Author {n}") for n in range(4)]
-    discussion = discussions.start_discussion(authors[0], category, title="Buses at night", body="Shall we?")
+    discussion = start_discussion(authors[0], category, title="Buses at night", body="Shall we?")
     state = {"n": 0, "consultations": [], "petitions": [], "discussions": [discussion]}
 
     def grow(n):
@@ -93,7 +95,7 @@ def site(app, frozen, official, moderator, make_user, category, outbox):
             frozen.advance(hours=1)
             sign_and_confirm(petition, k, outbox, client=f"198.51.100.{k % 250}")
             state["discussions"].append(
-                discussions.start_discussion(authors[k % 4], category, title=f"Topic {k}", body="What now?")
+                start_discussion(authors[k % 4], category, title=f"Topic {k}", body="What now?")
             )
         _comments(discussion, authors, n * 2, start=state["n"] * 2)  # twice as many comments
         _grow_consultation(official, state["consultations"][0], authors, state["n"], n)

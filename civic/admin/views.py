@@ -8,7 +8,7 @@ from civic.accounts import services as accounts
 from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
 from civic.audit.services import list_audit_entries
 from civic.common.forms import errors_on, render_form
-from civic.discussions import services as discussions
+from civic.discussions.services.categories import get_category, list_categories, save_category
 from civic.errors import InvalidInput
 from civic.permissions import ensure_can
 
@@ -68,7 +68,7 @@ def categories():
     form = CategoryForm()
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.save_category(
+            save_category(
                 current_user._get_current_object(),
                 name=form.name.data,
                 description=form.description.data,
@@ -77,17 +77,17 @@ def categories():
         if attempt.succeeded:
             flash(_("Category created."), "success")
             return redirect(url_for("admin.categories"))
-    return render_form("admin/categories.html", form, categories=discussions.list_categories())
+    return render_form("admin/categories.html", form, categories=list_categories())
 
 
 @bp.route("/categories/<slug>", methods=["GET", "POST"])
 def edit_category(slug):
     ensure_can(current_user, "category.manage")
-    category = discussions.get_category(slug)
+    category = get_category(slug)
     form = CategoryForm(obj=category if request.method == "GET" else None)
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.save_category(
+            save_category(
                 current_user._get_current_object(),
                 name=form.name.data,
                 description=form.description.data,

@@ -14,8 +14,11 @@ from civic.common.models import utcnow
 from civic.consultations.models import Consultation
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.consultations.services import questions, statements
-from civic.discussions import services as discussions
 from civic.discussions.models import Category
+from civic.discussions.services.categories import save_category
+from civic.discussions.services.comments import pin_comment, post_comment
+from civic.discussions.services.discussions import create_attached_discussion, lock_discussion, start_discussion
+from civic.discussions.services.votes import vote_on_comment
 from civic.extensions import db
 from civic.permissions import Role
 from civic.petitions.models import Petition, Signature
@@ -100,11 +103,11 @@ def _seed_discussions():
     ana, tomas, grace = (_person(f"{n}@demo.civic.localhost") for n in ("ana", "tomas", "grace"))
     moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
     categories = {
-        name: discussions.save_category(admin, name=name, description=description, citizens_may_start=open_)
+        name: save_category(admin, name=name, description=description, citizens_may_start=open_)
         for name, description, open_ in DEMO_CATEGORIES
     }
 
-    street = discussions.start_discussion(
+    street = start_discussion(
         ana,
         categories["Transport"],
         title="Should Calle Mayor be closed to cars on Saturdays?",
@@ -112,46 +115,46 @@ def _seed_discussions():
         "overflow. Other towns close their high street to traffic once a week. **Should we try it "
         "for a summer?**",
     )
-    first = discussions.post_comment(
+    first = post_comment(
         grace,
         street,
         stance="in_favour",
         body="Yes. I walk to the library every Saturday and the crossing by the fountain is frightening. "
         "A summer trial costs little and we would learn a lot.",
     )
-    bakery = discussions.post_comment(
+    bakery = post_comment(
         tomas,
         street,
         stance="against",
         body="My bakery gets its flour delivered on Saturday mornings, and half my customers come by car "
         "from the villages. A closure would need a delivery window and parking nearby.",
     )
-    discussions.post_comment(
+    post_comment(
         ana,
         street,
         parent_id=bakery.id,
         stance="neutral",
         body="That is fair, @tomas_ibarra. Would deliveries before 10:00 work for you?",
     )
-    reply = discussions.post_comment(
+    reply = post_comment(
         tomas,
         street,
         parent_id=bakery.id,
         body="Before 10:00 would work, yes. And the car park behind the market is empty on Saturdays.",
     )
-    discussions.post_comment(
+    post_comment(
         grace,
         street,
         parent_id=reply.id,
         body="Then a trial with a delivery window sounds like something we could all live with.",
     )
-    answer = discussions.post_comment(
+    answer = post_comment(
         official,
         street,
         body="Thank you all. The transport team is preparing a consultation on a **summer trial** with "
         "deliveries until 10:00. We will publish it here in the spring.",
     )
-    discussions.pin_comment(official, answer)
+    pin_comment(official, answer)
     for voter, comment, value in (
         (tomas, first, 1),
         (ana, first, 1),
@@ -161,40 +164,38 @@ def _seed_discussions():
         (grace, answer, 1),
         (ana, answer, 1),
     ):
-        discussions.vote_on_comment(voter, comment, value)
+        vote_on_comment(voter, comment, value)
 
-    lanes = discussions.start_discussion(
+    lanes = start_discussion(
         grace,
         categories["Transport"],
         title="Where do we need safe cycle lanes first?",
         body="The council has money for two kilometres of protected lanes this year. Which streets should get them?",
     )
-    discussions.post_comment(
-        ana, lanes, body="The school run on Avenida del Río: children cycle among buses.", stance="neutral"
-    )
+    post_comment(ana, lanes, body="The school run on Avenida del Río: children cycle among buses.", stance="neutral")
 
-    homes = discussions.start_discussion(
+    homes = start_discussion(
         tomas,
         categories["Housing"],
         title="Empty flats above the shops",
         body="Many flats above shops on the high street have stood empty for years. Could the council help "
         "owners bring them back into use?",
     )
-    discussions.post_comment(
+    post_comment(
         grace,
         homes,
         stance="in_favour",
         body="Grants for repairs in exchange for five years at an affordable rent have worked elsewhere.",
     )
 
-    benches = discussions.start_discussion(
+    benches = start_discussion(
         ana,
         categories["Parks and public space"],
         title="More benches and shade in Plaza Nueva",
         body="Older neighbours tell me they cannot cross the square in summer without a place to rest.",
     )
-    discussions.post_comment(grace, benches, body="And a drinking fountain, please.", stance="in_favour")
-    discussions.lock_discussion(moderator, benches, "The council agreed to add benches and shade; work starts in May.")
+    post_comment(grace, benches, body="And a drinking fountain, please.", stance="in_favour")
+    lock_discussion(moderator, benches, "The council agreed to add benches and shade; work starts in May.")
 
 
 def _seed_consultations():
@@ -354,7 +355,7 @@ def _seed_petitions():
         if count >= response:
             petition.response_threshold_reached_at = opened + timedelta(days=days // 2)
         # Opened weeks ago, so written directly rather than through approve_petition (which opens now).
-        petition.discussion_id = discussions.create_attached_discussion("petition", petition.id, petition.title).id
+        petition.discussion_id = create_attached_discussion("petition", petition.id, petition.title).id
         first_open = first_open or petition
         db.session.commit()
         if state == "responded":

@@ -8,9 +8,10 @@ from flask_wtf import FlaskForm
 from civic.common.forms import errors_on, render_form
 from civic.common.urls import is_safe_redirect
 from civic.discussions import forms
-from civic.discussions import services as discussions
 from civic.discussions.contexts import context_of
 from civic.discussions.presenting import CommentPage
+from civic.discussions.services import comments, discussions, threads, votes
+from civic.discussions.services.categories import get_category, list_categories
 from civic.errors import NotFound
 from civic.permissions import can, ensure_can
 
@@ -24,11 +25,11 @@ def _me():
 @bp.get("/")
 def index():
     slug = request.args.get("category") or None
-    category = discussions.get_category(slug) if slug else None
+    category = get_category(slug) if slug else None
     page = request.args.get("page", 1, type=int) or 1
     return render_template(
         "discussions/index.html",
-        categories=discussions.list_categories(),
+        categories=list_categories(),
         category=category,
         results=discussions.list_discussions(category=category, page=page),
     )
@@ -37,7 +38,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def start():
-    categories = [c for c in discussions.list_categories() if can(current_user, "discussion.start", c)]
+    categories = [c for c in list_categories() if can(current_user, "discussion.start", c)]
     slug = request.values.get("category", "")
     category = next((c for c in categories if c.slug == slug), None)
     form = forms.StartDiscussionForm()
@@ -75,10 +76,10 @@ def _render_thread(
             discussion.id,
             discussion,
             viewer=viewer,
-            my_votes=discussions.votes_of(viewer, [c.id for c in thread.all_comments()]),
+            my_votes=votes.votes_of(viewer, [c.id for c in thread.all_comments()]),
         ),
         following=discussions.is_following(viewer, discussion),
-        stances=discussions.stance_counts(discussion),
+        stances=comments.stance_counts(discussion),
         about=context_of(discussion),
         **extra,
     )
@@ -91,7 +92,7 @@ def _render_thread(
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    thread = discussions.thread_page(
+    thread = threads.thread_page(
         discussion, sort=request.args.get("sort"), page=request.args.get("page", 1, type=int) or 1
     )
     return _render_thread(discussion, thread)
@@ -106,7 +107,7 @@ def post_comment(discussion_id):
     if not form.validate_on_submit():
         return _respond_with_form(discussion, form, is_reply, status=422)
     with errors_on(form) as attempt:
-        comment = discussions.post_comment(
+        comment = comments.post_comment(
             _me(), discussion, body=form.body.data, stance=form.stance.data, parent_id=form.parent_id.data or None
         )
     if not attempt.succeeded:  # refused input 422, a closed discussion 409, posting too quickly 429
@@ -130,7 +131,7 @@ def _respond_with_form(discussion, form, is_reply, *, status):
     """Show the thread again with the refused comment's text kept in its form."""
     if is_reply:
         try:
-            parent = discussions.get_comment(discussion, int(form.parent_id.data))
+            parent = comments.get_comment(discussion, int(form.parent_id.data))
         except (TypeError, ValueError, NotFound):
             parent = None
         if parent is not None:
@@ -139,7 +140,7 @@ def _respond_with_form(discussion, form, is_reply, *, status):
         plain = forms.CommentForm(formdata=None, body=form.body.data, stance=form.stance.data)
         plain.form_errors = form.form_errors
         form = plain
-    thread = discussions.thread_page(discussion, sort=request.args.get("sort"))
+    thread = threads.thread_page(discussion, sort=request.args.get("sort"))
     return _render_thread(discussion, thread, form=form, status=status)
 
 
@@ -148,7 +149,7 @@ def permalink(discussion_id, comment_id):
     """A comment in its thread; the page scrolls to it and highlights it (#comment-N).
     With ?reply_to=N it also shows the form to reply to it."""
     discussion = discussions.get_discussion(discussion_id, current_user)
-    comment = discussions.get_comment(discussion, comment_id)
+    comment = comments.get_comment(discussion, comment_id)
     reply_form = None
     if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
         reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id)
@@ -158,10 +159,10 @@ def permalink(discussion_id, comment_id):
 def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_here=False):
     """from_here: start the shown thread at this comment ("continue this thread"); otherwise
     show it with up to three levels above it for context."""
-    chain = discussions.ancestors_of(comment)
-    anchor_depth = comment.depth if from_here else max(0, comment.depth - discussions.MAX_VISIBLE_DEPTH + 1)
+    chain = threads.ancestors_of(comment)
+    anchor_depth = comment.depth if from_here else max(0, comment.depth - threads.MAX_VISIBLE_DEPTH + 1)
     anchor = comment if comment.depth == anchor_depth else chain[anchor_depth]
-    thread = discussions.sub_thread(discussion, anchor)
+    thread = threads.sub_thread(discussion, anchor)
     return _render_thread(
         discussion,
         thread,
@@ -176,7 +177,7 @@ def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_he
 
 def _own_comment_action(discussion_id, comment_id, action):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    comment = discussions.get_comment(discussion, comment_id)
+    comment = comments.get_comment(discussion, comment_id)
     ensure_can(current_user, action, comment)
     return discussion, comment
 
@@ -190,7 +191,7 @@ def edit_comment(discussion_id, comment_id):
     )
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
+            comments.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
         if attempt.succeeded:
             flash(_("Your comment is updated."), "success")
             return redirect(
@@ -210,7 +211,7 @@ def delete_comment(discussion_id, comment_id):
     discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.delete")
     form = FlaskForm()
     if form.validate_on_submit():
-        discussions.delete_comment(_me(), comment)
+        comments.delete_comment(_me(), comment)
         flash(_("Your comment is deleted. Replies to it stay in place."), "success")
         return redirect(
             url_for(
@@ -230,7 +231,7 @@ def hide_comment(discussion_id, comment_id):
     form = forms.ReasonForm()
     if form.validate_on_submit():
         with errors_on(form) as attempt:
-            discussions.hide_comment(_me(), comment, form.reason.data)
+            comments.hide_comment(_me(), comment, form.reason.data)
         if attempt.succeeded:
             flash(_("The comment is hidden and the reason is shown in its place."), "success")
             return redirect(
@@ -252,7 +253,7 @@ def comment_history(discussion_id, comment_id):
         "discussions/history.html",
         discussion=discussion,
         comment=comment,
-        revisions=discussions.comment_history(_me(), comment),
+        revisions=comments.comment_history(_me(), comment),
     )
 
 
@@ -276,8 +277,8 @@ def _back(discussion, comment=None):
 @login_required
 def vote(discussion_id, comment_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    comment = discussions.get_comment(discussion, comment_id)
-    discussions.vote_on_comment(_me(), comment, request.form.get("value"))
+    comment = comments.get_comment(discussion, comment_id)
+    votes.vote_on_comment(_me(), comment, request.form.get("value"))
     return _back(discussion, comment)
 
 
@@ -285,9 +286,9 @@ def vote(discussion_id, comment_id):
 @login_required
 def pin(discussion_id, comment_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    comment = discussions.get_comment(discussion, comment_id)
+    comment = comments.get_comment(discussion, comment_id)
     pinned = request.form.get("pinned") == "1"
-    discussions.pin_comment(_me(), comment, pinned)
+    comments.pin_comment(_me(), comment, pinned)
     flash(_("The comment is pinned to the top.") if pinned else _("The comment is no longer pinned."), "success")
     return _back(discussion)
 

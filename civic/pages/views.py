@@ -8,7 +8,7 @@ from sqlalchemy import text
 from civic.common.http import sent_from_this_site
 from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
-from civic.discussions import services as discussions
+from civic.discussions.services.discussions import recent_discussions
 from civic.extensions import csrf, db, socketio
 from civic.realtime import live_connections
 
@@ -19,7 +19,7 @@ bp = Blueprint("pages", __name__)
 def home():
     return render_template(
         "pages/home.html",
-        recent_discussions=discussions.recent_discussions(5),
+        recent_discussions=recent_discussions(5),
         open_consultations=open_consultations(5),
     )
 

@@ -46,8 +46,8 @@ live_server = live_server_fixture("live-draft-text", CIVIC_TIMEZONE="UTC")
 @pytest.fixture(scope="module")
 def world(live_server):
     from civic.consultations.services import draft_text, lifecycle
-    from civic.discussions import services as discussions
     from civic.discussions.models import Discussion
+    from civic.discussions.services.comments import post_comment
 
     make = live_server.make_user
     people = SimpleNamespace(
@@ -70,7 +70,7 @@ def world(live_server):
         draft_text.set_draft_text(olga, plan, TEXT, correction_note="The draft text is up for comment.")
         first, second = [s for s in draft_text.draft_sections(plan) if s.kind == "paragraph"]
         for body in ("Does this include the new quarter?", "It should."):
-            discussions.post_comment(earl, db.session.get(Discussion, first.discussion_id), body=body)
+            post_comment(earl, db.session.get(Discussion, first.discussion_id), body=body)
         ids = SimpleNamespace(plan=plan.id, first=first.id, second=second.id, second_discussion=second.discussion_id)
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)

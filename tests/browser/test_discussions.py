@@ -39,7 +39,16 @@ live_server = live_server_fixture("live-discussions", CIVIC_LIMIT_COMMENT="100 p
 @pytest.fixture(scope="module")
 def world(live_server):
     """People and discussions, written through the services as the app itself would."""
-    from civic.discussions import services as ds
+    from civic.discussions.services.categories import save_category
+    from civic.discussions.services.comments import (
+        delete_comment,
+        edit_comment,
+        hide_comment,
+        pin_comment,
+        post_comment,
+    )
+    from civic.discussions.services.discussions import start_discussion
+    from civic.discussions.services.votes import vote_on_comment
 
     make = live_server.make_user
     people = SimpleNamespace(
@@ -54,45 +63,45 @@ def world(live_server):
     ids = SimpleNamespace()
     with live_server.app.app_context():
         alma, moe, ana, ben, nora, cris, iker = (user_by_email(p["email"]) for p in vars(people).values())
-        category = ds.save_category(alma, name="Transport", description="Buses, bikes and streets")
+        category = save_category(alma, name="Transport", description="Buses, bikes and streets")
 
         # The discussion that Ana (A) and Ben (B) read together.
-        live = ds.start_discussion(
+        live = start_discussion(
             ben, category, title="Night buses on the ring road", body="Should the **N2** run all night at weekends?"
         )
         ids.live = live.id
-        ids.ben_comment = ds.post_comment(ben, live, body="Every 20 minutes would be enough.", stance="in_favour").id
+        ids.ben_comment = post_comment(ben, live, body="Every 20 minutes would be enough.", stance="in_favour").id
 
         # A discussion with everything a thread can show, for the accessibility checks.
-        rich = ds.start_discussion(
+        rich = start_discussion(
             nora,
             category,
             title="Should Calle Mayor be car-free?",
             body="The council is **considering** it. See the [plan](https://example.org/plan).",
         )
         ids.rich = rich.id
-        pinned = ds.post_comment(
+        pinned = post_comment(
             iker, rich, body="Summary of the proposal:\n\n- buses stay\n- deliveries before 11", stance="neutral"
         )
-        ds.pin_comment(moe, pinned, True)
-        ds.post_comment(iker, rich, body="Yes, and thanks @nora_starter for starting this.", stance="in_favour")
-        against = ds.post_comment(ana, rich, body="No: the shops need deliveries all day.", stance="against")
+        pin_comment(moe, pinned, True)
+        post_comment(iker, rich, body="Yes, and thanks @nora_starter for starting this.", stance="in_favour")
+        against = post_comment(ana, rich, body="No: the shops need deliveries all day.", stance="against")
         ids.against = against.id
-        ds.vote_on_comment(ben, against, 1)
-        ds.vote_on_comment(nora, against, -1)
-        mine = ds.post_comment(nora, rich, body="I would like a trial first.")
-        ds.edit_comment(nora, mine, body="I would like a trial over the summer first.", stance="neutral")
+        vote_on_comment(ben, against, 1)
+        vote_on_comment(nora, against, -1)
+        mine = post_comment(nora, rich, body="I would like a trial first.")
+        edit_comment(nora, mine, body="I would like a trial over the summer first.", stance="neutral")
         ids.nora_comment = mine.id
-        ds.post_comment(iker, rich, body="A summer trial sounds fair.", parent_id=mine.id)
-        deleted = ds.post_comment(ben, rich, body="Wrong thread, sorry.")
-        ds.post_comment(iker, rich, body="No worries.", parent_id=deleted.id)
-        ds.delete_comment(ben, deleted)
-        hidden = ds.post_comment(cris, rich, body="Cheap watches at example.com!")
-        ds.hide_comment(moe, hidden, "Advertising is not allowed here.")
+        post_comment(iker, rich, body="A summer trial sounds fair.", parent_id=mine.id)
+        deleted = post_comment(ben, rich, body="Wrong thread, sorry.")
+        post_comment(iker, rich, body="No worries.", parent_id=deleted.id)
+        delete_comment(ben, deleted)
+        hidden = post_comment(cris, rich, body="Cheap watches at example.com!")
+        hide_comment(moe, hidden, "Advertising is not allowed here.")
         parent = None
         for level in range(7):  # a top-level comment and replies six levels deep
             author = ana if level % 2 == 0 else iker
-            parent = ds.post_comment(
+            parent = post_comment(
                 author, rich, body=f"Level {level}: what about bicycles?", parent_id=parent.id if parent else None
             )
         db.session.remove()

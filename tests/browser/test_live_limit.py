@@ -4,7 +4,8 @@ updates are off and that a refresh brings what is new (static/js/civic.js, "live
 import pytest
 from playwright.sync_api import expect
 
-from civic.discussions import services as ds
+from civic.discussions.services.categories import save_category
+from civic.discussions.services.discussions import start_discussion
 from tests.support.browser import live_server_fixture, user_by_email
 
 pytestmark = pytest.mark.browser
@@ -16,8 +17,8 @@ def test_a_page_past_the_limit_says_live_updates_are_off(page, live_server):
     admin = live_server.make_user("alma.admin@example.org", roles=("citizen", "admin"))
     with live_server.app.app_context():
         alma = user_by_email(admin["email"])
-        category = ds.save_category(alma, name="Transport")
-        discussion_id = ds.start_discussion(alma, category, title="A busy evening", body="Many readers").id
+        category = save_category(alma, name="Transport")
+        discussion_id = start_discussion(alma, category, title="A busy evening", body="Many readers").id
     page.goto(f"{live_server.url}/discussions/{discussion_id}")
     status = page.locator("[data-live-status]").first
     expect(status).to_be_visible()

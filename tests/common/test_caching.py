@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from civic.common import caching
-from civic.discussions import services as discussions
+from civic.discussions.services.comments import post_comment
 from civic.extensions import db
 
 PUBLIC = "public, max-age=10"
@@ -160,7 +160,7 @@ def test_page_cache_serves_the_second_load_and_renders_afresh_after_a_comment(
     assert second.headers["Cache-Control"] == PUBLIC and "Set-Cookie" not in second.headers
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
-    discussions.post_comment(make_user(), open_discussion, body="A fresh thought about buses")
+    post_comment(make_user(), open_discussion, body="A fresh thought about buses")
     after = client.get(path)
     assert after.headers["X-Civic-Page-Cache"] == "miss"
     assert "A fresh thought about buses" in after.get_data(as_text=True)
@@ -191,7 +191,7 @@ def test_page_cache_never_serves_signed_in_people(stack, web, login_as, open_dis
 @PAGE_CACHE
 def test_a_quiet_counter_does_not_empty_the_cache_but_an_edit_does(stack, client, open_discussion, make_user):
     _services_only(stack)
-    comment = discussions.post_comment(make_user(), open_discussion, body="Votes will not change this page")
+    comment = post_comment(make_user(), open_discussion, body="Votes will not change this page")
     path = f"/discussions/{open_discussion.id}"
     client.get(path)
     comment.upvotes += 1  # a vote's counters: quiet, the live page shows them
@@ -220,7 +220,7 @@ def test_with_redis_down_the_page_cache_is_bypassed_and_writes_still_commit(app,
     response = client.get(path)
     assert response.status_code == 200 and response.headers["Cache-Control"] == PUBLIC
     assert "X-Civic-Page-Cache" not in response.headers
-    discussions.post_comment(make_user(), open_discussion, body="Written while Redis sleeps")
+    post_comment(make_user(), open_discussion, body="Written while Redis sleeps")
     assert "Written while Redis sleeps" in client.get(path).get_data(as_text=True)
 
 

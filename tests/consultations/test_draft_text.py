@@ -15,8 +15,9 @@ from civic.common import clock
 from civic.consultations import drafttext
 from civic.consultations.models import Consultation, Correction, DraftSection
 from civic.consultations.services import draft_text, lifecycle
-from civic.discussions import services as discussions
 from civic.discussions.models import Comment, Discussion
+from civic.discussions.services.comments import edit_comment, post_comment
+from civic.discussions.services.discussions import get_discussion
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.permissions import can
@@ -162,7 +163,7 @@ def sections(c, retired=False):
 
 
 def comment_on(user, section, body="I agree."):
-    return discussions.post_comment(user, db.session.get(Discussion, section.discussion_id), body=body)
+    return post_comment(user, db.session.get(Discussion, section.discussion_id), body=body)
 
 
 def test_setting_the_text_creates_a_passage_and_a_discussion_for_each_block(draft, official):
@@ -296,7 +297,7 @@ def test_commenting_on_a_passage_works_only_while_the_consultation_is_open(app, 
         comment_on(citizen, section, "Too late?")
     assert "closed on" in late.value.message
     with pytest.raises(ParticipationClosed):
-        discussions.edit_comment(citizen, comment, body="Changed after closing.")
+        edit_comment(citizen, comment, body="Changed after closing.")
     assert db.session.query(Comment).count() == 1
     assert can(make_user(), "discussion.view", discussion)  # still there to read
 
@@ -318,7 +319,7 @@ def test_a_draft_consultations_passage_discussions_are_for_officials_only(draft,
     assert not can(make_user(), "discussion.view", discussion)
     assert can(official, "discussion.view", discussion)
     with pytest.raises(NotAllowed):
-        discussions.get_discussion(discussion.id, make_user())
+        get_discussion(discussion.id, make_user())
 
 
 # --- pages ----------------------------------------------------------------------------------------

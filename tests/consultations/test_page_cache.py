@@ -2,8 +2,8 @@
 
 import pytest
 
-from civic.discussions import services as discussions
 from civic.discussions.models import Discussion
+from civic.discussions.services.comments import post_comment
 from civic.extensions import db
 
 PAGE_CACHE = pytest.mark.app_config(CIVIC_PAGE_CACHE=True)
@@ -23,6 +23,6 @@ def test_a_comment_on_its_discussion_renders_the_consultation_afresh(stack, surv
     assert client.get(path).headers["X-Civic-Page-Cache"] == "miss"
     assert client.get(path).headers["X-Civic-Page-Cache"] == "hit"
     discussion = db.session.get(Discussion, survey.discussion_id)
-    discussions.post_comment(citizen, discussion, body="Night buses, please")
+    post_comment(citizen, discussion, body="Night buses, please")
     assert client.get(path).headers["X-Civic-Page-Cache"] == "miss"
     assert client.get(f"/discussions/{discussion.id}").headers["X-Civic-Page-Cache"] == "miss"

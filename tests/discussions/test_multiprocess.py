@@ -10,7 +10,8 @@ import requests
 import socketio as python_socketio
 
 from civic import create_app
-from civic.discussions import services as ds
+from civic.discussions.services.categories import save_category
+from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db
 from tests.support.apps import base_config, migrate_database, unique_prefix
 from tests.support.processes import ServerProcess
@@ -39,8 +40,8 @@ def two_servers(tmp_path, redis_url):
         admin = new_user("admin@example.org", name="Admin", roles=("citizen", "admin"))
         db.session.add(admin)
         db.session.commit()
-        category = ds.save_category(admin, name="Transport")
-        discussion_id = ds.start_discussion(admin, category, title="Across processes", body="x").id
+        category = save_category(admin, name="Transport")
+        discussion_id = start_discussion(admin, category, title="Across processes", body="x").id
         db.engine.dispose()
     servers = [ServerProcess(config, tmp_path, "a"), ServerProcess(config, tmp_path, "b")]
     yield servers, discussion_id

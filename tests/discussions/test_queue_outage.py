@@ -13,7 +13,8 @@ import requests
 import socketio as python_socketio
 
 from civic import create_app
-from civic.discussions import services as ds
+from civic.discussions.services.categories import save_category
+from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db
 from tests.support.apps import REQUIRE_SERVICES, base_config, migrate_database
 from tests.support.processes import ServerProcess, free_port
@@ -89,7 +90,7 @@ def outage(tmp_path):
         user = new_user("poster@example.org", name="Poster", roles=("citizen", "admin"))
         db.session.add(user)
         db.session.commit()
-        discussion_id = ds.start_discussion(user, ds.save_category(user, name="Parks"), title="Outage", body="x").id
+        discussion_id = start_discussion(user, save_category(user, name="Parks"), title="Outage", body="x").id
         db.engine.dispose()
     server = ServerProcess(config, tmp_path, "server")
     yield own, server, discussion_id

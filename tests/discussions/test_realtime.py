@@ -4,7 +4,9 @@ import contextvars
 
 import pytest
 
-from civic.discussions import services as ds
+from civic.discussions.services.comments import delete_comment, edit_comment, hide_comment, post_comment
+from civic.discussions.services.discussions import start_discussion
+from civic.discussions.services.votes import vote_on_comment
 from civic.extensions import db, socketio
 from civic.realtime import MemoryPresence, RedisPresence, room_for
 from tests.support.apps import unique_prefix
@@ -25,11 +27,11 @@ def join(client, discussion_id):
 
 def test_a_new_comment_reaches_clients_in_the_room_and_no_one_else(app, make_user, open_discussion, category):
     inside, outside = connect(app), connect(app)
-    other = ds.start_discussion(make_user(), category, title="Elsewhere", body="x")
+    other = start_discussion(make_user(), category, title="Elsewhere", body="x")
     assert join(inside, open_discussion.id)["ok"]
     assert join(outside, other.id)["ok"]
     inside.get_received(), outside.get_received()
-    comment = ds.post_comment(make_user(name="Live Poster"), open_discussion, body="Hello live")
+    comment = post_comment(make_user(name="Live Poster"), open_discussion, body="Hello live")
     [posted] = events(inside, "comment_posted")
     assert posted["comment_id"] == comment.id and "Hello live" in posted["html"]
     assert posted["counts"]["comments"] == 1 and posted["parent_id"] is None
@@ -40,7 +42,7 @@ def test_live_html_is_generic_and_marks_controls_for_the_script(app, make_user, 
     client = connect(app)
     join(client, open_discussion.id)
     client.get_received()
-    ds.post_comment(make_user(), open_discussion, body="generic")
+    post_comment(make_user(), open_discussion, body="generic")
     html = events(client, "comment_posted")[0]["html"]
     assert 'data-needs="author"' in html and 'data-needs="voter"' in html and "data-csrf" in html
     assert 'value=""' in html  # no CSRF token of anyone's leaks into a broadcast
@@ -49,13 +51,13 @@ def test_live_html_is_generic_and_marks_controls_for_the_script(app, make_user, 
 def test_edits_deletions_hiding_votes_and_stances_are_pushed(app, make_user, open_discussion):
     author, voter = make_user(), make_user()
     moderator = make_user(roles=("citizen", "moderator"))
-    comment = ds.post_comment(author, open_discussion, body="before", stance="in_favour")
+    comment = post_comment(author, open_discussion, body="before", stance="in_favour")
     client = connect(app)
     join(client, open_discussion.id)
     client.get_received()
-    ds.edit_comment(author, comment, body="after", stance="against")
-    ds.vote_on_comment(voter, comment, 1)
-    ds.hide_comment(moderator, comment, "Off topic")
+    edit_comment(author, comment, body="after", stance="against")
+    vote_on_comment(voter, comment, 1)
+    hide_comment(moderator, comment, "Off topic")
     received = client.get_received()
     names = [m["name"] for m in received]
     assert names.count("comment_edited") == 1 and names.count("votes_changed") == 1
@@ -66,9 +68,9 @@ def test_edits_deletions_hiding_votes_and_stances_are_pushed(app, make_user, ope
     assert votes == {"discussion_id": open_discussion.id, "comment_id": comment.id, "up": 1, "down": 0}
     hidden = next(m["args"][0] for m in received if m["name"] == "comment_hidden")
     assert "Off topic" in hidden["html"] and "after" not in hidden["html"]
-    other = ds.post_comment(author, open_discussion, body="to delete")
+    other = post_comment(author, open_discussion, body="to delete")
     client.get_received()
-    ds.delete_comment(author, other)
+    delete_comment(author, other)
     deleted = events(client, "comment_deleted")
     assert deleted and "[deleted]" in deleted[0]["html"]
 
@@ -81,7 +83,7 @@ def test_a_client_cannot_join_a_discussion_it_may_not_view(app, make_user, open_
     client = connect(app)
     assert join(client, open_discussion.id) == {"ok": False, "error": "not_allowed"}
     client.get_received()
-    ds.post_comment(make_user(roles=("citizen", "moderator")), open_discussion, body="staff only")
+    post_comment(make_user(roles=("citizen", "moderator")), open_discussion, body="staff only")
     assert events(client, "comment_posted") == []
 
 
@@ -140,7 +142,7 @@ def test_signed_in_reader_is_told_of_a_mention_live(app, web, make_user, open_di
     web.sign_in(reader.email)
     client = connect(app, flask_test_client=web.client)
     client.get_received()
-    ds.post_comment(make_user(), open_discussion, body=f"Hi @{reader.handle}")
+    post_comment(make_user(), open_discussion, body=f"Hi @{reader.handle}")
     assert events(client, "notifications")[-1] == {"unread": 1}
 
 
@@ -148,7 +150,7 @@ def test_tallies_channel_pushes_counts_to_watchers(app, make_user, open_discussi
     watcher, stranger = connect(app), connect(app)
     assert watcher.emit("watch_tally", {"kind": "discussion", "id": open_discussion.id}, callback=True)["ok"]
     watcher.get_received(), stranger.get_received()
-    ds.post_comment(make_user(), open_discussion, body="count me")
+    post_comment(make_user(), open_discussion, body="count me")
     assert events(watcher, "tally") == [{"kind": "discussion", "id": open_discussion.id, "counts": {"comments": 1}}]
     assert events(stranger, "tally") == []
 
@@ -158,7 +160,7 @@ def test_posting_works_when_publishing_fails(app, make_user, open_discussion, mo
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(socketio, "emit", broken)
-    comment = ds.post_comment(make_user(), open_discussion, body="still saved")
+    comment = post_comment(make_user(), open_discussion, body="still saved")
     assert comment.id and db.session.get(type(comment), comment.id).body_markdown == "still saved"
 
 

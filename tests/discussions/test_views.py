@@ -2,8 +2,9 @@
 
 import re
 
-from civic.discussions import services as ds
 from civic.discussions.models import Comment, CommentVote, Discussion
+from civic.discussions.services.comments import delete_comment, post_comment
+from civic.discussions.services.discussions import lock_discussion, start_discussion
 from civic.extensions import db
 
 
@@ -12,7 +13,7 @@ def comment_url(d):
 
 
 def test_anyone_reads_a_discussion_without_javascript(client, make_user, open_discussion):
-    ds.post_comment(make_user(name="Ana"), open_discussion, body="First *view*", stance="in_favour")
+    post_comment(make_user(name="Ana"), open_discussion, body="First *view*", stance="in_favour")
     html = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
     assert "Should Calle Mayor be car-free?" in html and "<em>view</em>" in html
     assert "In favour" in html and 'data-count="in_favour">1<' in html
@@ -50,7 +51,7 @@ def test_overlong_comment_is_refused_and_its_text_kept(web, login_as, open_discu
 
 
 def test_reply_form_is_on_the_comment_page_and_a_failed_reply_keeps_its_text(web, login_as, make_user, open_discussion):
-    parent = ds.post_comment(make_user(), open_discussion, body="parent")
+    parent = post_comment(make_user(), open_discussion, body="parent")
     login_as("citizen")
     page = web.get(f"/discussions/{open_discussion.id}/comments/{parent.id}?reply_to={parent.id}")
     assert f'id="reply-{parent.id}"' in page.get_data(as_text=True)
@@ -63,8 +64,8 @@ def test_reply_form_is_on_the_comment_page_and_a_failed_reply_keeps_its_text(web
 
 
 def test_forged_parent_from_another_discussion_changes_nothing(web, login_as, make_user, open_discussion, category):
-    other = ds.start_discussion(make_user(), category, title="Other", body="x")
-    foreign = ds.post_comment(make_user(), other, body="foreign")
+    other = start_discussion(make_user(), category, title="Other", body="x")
+    foreign = post_comment(make_user(), other, body="foreign")
     login_as("citizen")
     response = web.post(comment_url(open_discussion), {"reply-body": "sneaky", "reply-parent_id": foreign.id})
     assert response.status_code == 422
@@ -74,8 +75,8 @@ def test_forged_parent_from_another_discussion_changes_nothing(web, login_as, ma
 
 def test_reply_to_a_deleted_comment_is_refused_with_a_message(web, login_as, make_user, open_discussion):
     author = make_user()
-    gone = ds.post_comment(author, open_discussion, body="gone")
-    ds.delete_comment(author, gone)
+    gone = post_comment(author, open_discussion, body="gone")
+    delete_comment(author, gone)
     login_as("citizen")
     response = web.post(comment_url(open_discussion), {"reply-body": "hello?", "reply-parent_id": gone.id})
     assert response.status_code == 409
@@ -103,12 +104,12 @@ def test_the_live_script_is_told_what_the_reader_may_do(web, login_as, open_disc
     web.post("/sign-out")
     login_as("moderator")
     assert abilities() == {"participant", "voter", "moderator", "pinner"}
-    ds.lock_discussion(make_user(roles=("citizen", "moderator")), open_discussion, "Cooling off")
+    lock_discussion(make_user(roles=("citizen", "moderator")), open_discussion, "Cooling off")
     assert abilities() == {"voter", "moderator", "pinner"}  # a lock stops everyone's comments, not votes
 
 
 def test_anonymous_posts_and_votes_go_to_sign_in(client, web, make_user, open_discussion):
-    comment = ds.post_comment(make_user(), open_discussion, body="x")
+    comment = post_comment(make_user(), open_discussion, body="x")
     response = web.post(comment_url(open_discussion), {"body": "anon"})
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     vote = web.post(f"/discussions/{open_discussion.id}/comments/{comment.id}/vote", {"value": "1"})
@@ -117,7 +118,7 @@ def test_anonymous_posts_and_votes_go_to_sign_in(client, web, make_user, open_di
 
 
 def test_voting_through_the_page(web, login_as, make_user, open_discussion):
-    comment = ds.post_comment(make_user(), open_discussion, body="vote")
+    comment = post_comment(make_user(), open_discussion, body="vote")
     login_as("citizen")
     url = f"/discussions/{open_discussion.id}/comments/{comment.id}/vote"
     assert web.post(url, {"value": "1"}).status_code == 302
@@ -130,7 +131,7 @@ def test_voting_through_the_page(web, login_as, make_user, open_discussion):
 
 def test_author_cannot_vote_on_own_comment(web, login_as, open_discussion):
     me = login_as("citizen")
-    mine = ds.post_comment(me, open_discussion, body="mine")
+    mine = post_comment(me, open_discussion, body="mine")
     response = web.post(f"/discussions/{open_discussion.id}/comments/{mine.id}/vote", {"value": "1"})
     assert response.status_code == 403
     page = web.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
@@ -138,7 +139,7 @@ def test_author_cannot_vote_on_own_comment(web, login_as, open_discussion):
 
 
 def test_sort_choice_is_kept_in_the_url(client, make_user, open_discussion):
-    ds.post_comment(make_user(), open_discussion, body="x")
+    post_comment(make_user(), open_discussion, body="x")
     html = client.get(f"/discussions/{open_discussion.id}?sort=controversial").get_data(as_text=True)
     assert re.search(r'href="[^"]*sort=controversial"\s*aria-current="true"', html)
 
@@ -146,7 +147,7 @@ def test_sort_choice_is_kept_in_the_url(client, make_user, open_discussion):
 def test_show_more_link_pages_top_level_comments(client, make_user, open_discussion):
     author = make_user()
     for n in range(55):
-        ds.post_comment(author, open_discussion, body=f"c{n}")
+        post_comment(author, open_discussion, body=f"c{n}")
     first = client.get(f"/discussions/{open_discussion.id}?sort=oldest").get_data(as_text=True)
     assert "Show more comments" in first and "page=2" in first
     second = client.get(f"/discussions/{open_discussion.id}?sort=oldest&page=2").get_data(as_text=True)
@@ -160,9 +161,7 @@ def test_permalink_highlights_the_comment_and_continue_this_thread(client, make_
     parent = None
     chain = []
     for level in range(7):
-        parent = ds.post_comment(
-            author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None
-        )
+        parent = post_comment(author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None)
         chain.append(parent)
     page = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
     assert "Continue this thread" in page and f"comment-{chain[5].id}" not in page.split("Continue this thread")[0]
@@ -174,7 +173,7 @@ def test_permalink_highlights_the_comment_and_continue_this_thread(client, make_
 
 def test_edit_and_delete_own_comment(web, login_as, open_discussion):
     me = login_as("citizen")
-    comment = ds.post_comment(me, open_discussion, body="typo")
+    comment = post_comment(me, open_discussion, body="typo")
     base = f"/discussions/{open_discussion.id}/comments/{comment.id}"
     assert "typo" in web.get(f"{base}/edit").get_data(as_text=True)
     assert web.post(f"{base}/edit", {"body": "fixed"}, form_url=f"{base}/edit").status_code == 302
@@ -188,7 +187,7 @@ def test_edit_and_delete_own_comment(web, login_as, open_discussion):
 
 
 def test_others_cannot_edit_delete_or_hide(web, login_as, make_user, open_discussion):
-    comment = ds.post_comment(make_user(), open_discussion, body="not yours")
+    comment = post_comment(make_user(), open_discussion, body="not yours")
     login_as("citizen")
     base = f"/discussions/{open_discussion.id}/comments/{comment.id}"
     for path in ("edit", "delete", "hide", "history"):
@@ -196,7 +195,7 @@ def test_others_cannot_edit_delete_or_hide(web, login_as, make_user, open_discus
 
 
 def test_moderator_hides_with_a_reason_shown_to_readers(web, login_as, make_user, open_discussion):
-    comment = ds.post_comment(make_user(), open_discussion, body="insulting text")
+    comment = post_comment(make_user(), open_discussion, body="insulting text")
     login_as("moderator")
     base = f"/discussions/{open_discussion.id}/comments/{comment.id}"
     refused = web.post(f"{base}/hide", {"reason": ""}, form_url=f"{base}/hide")
@@ -235,7 +234,7 @@ def test_follow_and_notifications_page(web, login_as, make_user, open_discussion
     me = login_as("citizen")
     url = f"/discussions/{open_discussion.id}/follow"
     assert web.post(url, {"follow": "1"}, form_url=f"/discussions/{open_discussion.id}").status_code == 302
-    ds.post_comment(make_user(name="Berta"), open_discussion, body=f"hello @{me.handle}")
+    post_comment(make_user(name="Berta"), open_discussion, body=f"hello @{me.handle}")
     home = web.get("/").get_data(as_text=True)
     assert re.search(r"data-unread-count\s*>1<", home)
     page = web.get("/notifications/").get_data(as_text=True)
@@ -273,9 +272,7 @@ def test_continue_this_thread_starts_at_the_comment(client, make_user, open_disc
     author = make_user()
     parent, chain = None, []
     for level in range(9):
-        parent = ds.post_comment(
-            author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None
-        )
+        parent = post_comment(author, open_discussion, body=f"level {level}", parent_id=parent.id if parent else None)
         chain.append(parent)
     page = client.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
     link = re.search(r'href="([^"]*from_here=1[^"]*)"', page).group(1).replace("&amp;", "&")

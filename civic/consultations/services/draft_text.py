@@ -18,7 +18,7 @@ from civic.consultations import drafttext
 from civic.consultations.models import CHANGEABLE, Consultation, Correction, DraftSection, Phase
 from civic.consultations.services._shared import clean_correction_note
 from civic.discussions.contexts import DiscussionContext
-from civic.discussions.services import create_attached_discussion, delete_attached_discussion
+from civic.discussions.services.discussions import create_attached_discussion, delete_attached_discussion
 from civic.errors import Conflict, InvalidInput
 from civic.extensions import db
 from civic.permissions import ensure_can

@@ -39,7 +39,7 @@ from civic.consultations.services.documents import remove_files
 from civic.consultations.services.draft_text import remove_draft_text
 from civic.consultations.services.follows import record_outcome_news
 from civic.discussions.contexts import DiscussionContext
-from civic.discussions.services import create_attached_discussion
+from civic.discussions.services.discussions import create_attached_discussion
 from civic.errors import Conflict, InvalidInput, NotFound
 from civic.extensions import db
 from civic.notifications import services as notifications

@@ -11,7 +11,7 @@ from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.validation import FieldErrors, clean_text
-from civic.discussions.services import create_attached_discussion
+from civic.discussions.services.discussions import create_attached_discussion
 from civic.extensions import db
 from civic.permissions import allowed_but_for_state, ensure_can
 from civic.petitions.models import COMMENT_MAX_LENGTH, HIDING_REASONS, Petition, PetitionState, RejectionReason

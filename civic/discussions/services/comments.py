@@ -1,0 +1,287 @@
+"""Comments: posting (rate limit, notifications), editing, deleting, hiding, pinning, history, stance counts."""
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select, update
+
+from civic.accounts.models import User
+from civic.audit.services import record_staff_action
+from civic.common.db import commit as _commit
+from civic.common.markdown import mentioned_handles
+from civic.common.models import utcnow
+from civic.common.ratelimit import seconds_until_allowed
+from civic.common.validation import clean_text
+from civic.discussions import live
+from civic.discussions.models import (
+    COMMENT_MAX_LENGTH,
+    PATH_SEGMENT_WIDTH,
+    Comment,
+    CommentRevision,
+    Discussion,
+    DiscussionFollow,
+    Stance,
+)
+from civic.discussions.services._shared import clean_reason, render_comment_body
+from civic.discussions.services.discussions import is_following
+from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited
+from civic.extensions import db
+from civic.notifications import services as notifications
+from civic.permissions import ensure_can
+
+
+def get_comment(discussion, comment_id):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.discussion_id != discussion.id:
+        raise NotFound(_("There is no such comment in this discussion."))
+    return comment
+
+
+def _parse_stance(stance):
+    if stance in (None, ""):
+        return None
+    try:
+        return Stance(stance).value
+    except ValueError as exc:
+        raise InvalidInput(_("Choose in favour, against or neutral."), field="stance") from exc
+
+
+def _clean_comment(body):
+    return clean_text(
+        body,
+        field="body",
+        max_length=COMMENT_MAX_LENGTH,
+        required=_("Write your comment first."),
+        too_long=_(
+            "A comment has at most %(n)d characters; yours has %(len)d.",
+            n=COMMENT_MAX_LENGTH,
+            len=len((body or "").strip()),
+        ),
+    )
+
+
+_STANCE_COLUMNS = {
+    Stance.IN_FAVOUR.value: Discussion.in_favour_count,
+    Stance.AGAINST.value: Discussion.against_count,
+    Stance.NEUTRAL.value: Discussion.neutral_count,
+}
+
+
+def _change_stance_count(discussion, stance, delta):
+    if stance in _STANCE_COLUMNS:
+        column = _STANCE_COLUMNS[stance]
+        db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values({column: column + delta}))
+
+
+def stance_counts(discussion):
+    return {
+        "in_favour": discussion.in_favour_count,
+        "against": discussion.against_count,
+        "neutral": discussion.neutral_count,
+    }
+
+
+def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
+    """Add a comment (or a reply to parent_id). Refused in a locked discussion, under a
+    removed comment, or with a parent from another discussion; nothing is written then."""
+    _require_open(discussion)  # first, so that the person is told why (not just "not allowed")
+    ensure_can(actor, "comment.create", discussion)
+    body = _clean_comment(body)
+    stance = _parse_stance(stance)
+    parent = None
+    if parent_id not in (None, ""):
+        try:
+            parent = db.session.get(Comment, int(parent_id))
+        except (TypeError, ValueError):
+            parent = None
+        if parent is None or parent.discussion_id != discussion.id:
+            raise InvalidInput(_("The comment you are replying to is not in this discussion."), field="parent_id")
+        if parent.is_removed:
+            raise ParticipationClosed(_("You cannot reply to a comment that was deleted or hidden."))
+    _count_against_comment_limit(actor)
+    comment = Comment(
+        discussion_id=discussion.id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=actor.id,
+        body_markdown=body,
+        body_html=render_comment_body(body),
+        stance=stance,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    segment = str(comment.id).zfill(PATH_SEGMENT_WIDTH)
+    comment.path = f"{parent.path}{segment}/" if parent else f"{segment}/"
+    comment.root_id = parent.root_id if parent else comment.id
+    if parent is not None:
+        ancestor_ids = [int(part) for part in parent.path.strip("/").split("/")]
+        db.session.execute(
+            update(Comment).where(Comment.id.in_(ancestor_ids)).values(reply_count=Comment.reply_count + 1)
+        )
+    values = {Discussion.comment_count: Discussion.comment_count + 1, Discussion.last_activity_at: utcnow()}
+    if parent is None:
+        values[Discussion.top_level_count] = Discussion.top_level_count + 1
+    db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values(values))
+    _change_stance_count(discussion, stance, +1)
+    recipients = _notify_about(comment, discussion, parent, actor)
+    if not is_following(actor, discussion):
+        db.session.add(DiscussionFollow(discussion_id=discussion.id, user_id=actor.id))
+    _commit()
+    db.session.refresh(discussion)
+    live.comment_posted(discussion, comment)
+    notifications.push_unread_counts(recipients)
+    return comment
+
+
+def _count_against_comment_limit(actor):
+    """A burst of comments, then a wait (CIVIC_LIMIT_COMMENT per person); the refusal says how long."""
+    wait = seconds_until_allowed("comment", actor.id, current_app.config["CIVIC_LIMIT_COMMENT"])
+    if not wait:
+        return
+    if wait < 120:
+        message = ngettext(
+            "You are posting quickly. You can post again in %(num)d second.",
+            "You are posting quickly. You can post again in %(num)d seconds.",
+            wait,
+        )
+    else:
+        message = ngettext(
+            "You are posting quickly. You can post again in %(num)d minute.",
+            "You are posting quickly. You can post again in %(num)d minutes.",
+            -(-wait // 60),
+        )
+    raise RateLimited(message, retry_after=wait)
+
+
+def _notify_about(comment, discussion, parent, actor):
+    """Mentions, a reply to someone's comment, and followers; each person told once, best reason first."""
+    told = {actor.id}
+    handles = mentioned_handles(comment.body_markdown)
+    if handles:
+        for user in db.session.scalars(select(User).where(User.handle.in_(handles))):
+            if user.id not in told:
+                notifications.add(user.id, "mention", actor, discussion, comment)
+                told.add(user.id)
+    if parent is not None and parent.author_id and parent.author_id not in told:
+        notifications.add(parent.author_id, "reply", actor, discussion, comment)
+        told.add(parent.author_id)
+    followers = db.session.scalars(
+        select(DiscussionFollow.user_id).where(DiscussionFollow.discussion_id == discussion.id)
+    )
+    for user_id in followers:
+        if user_id not in told:
+            notifications.add(user_id, "followed_comment", actor, discussion, comment)
+            told.add(user_id)
+    return told - {actor.id}
+
+
+def edit_comment(actor, comment, *, body, stance=None):
+    ensure_can(actor, "comment.edit", comment)
+    _require_open(comment.discussion)
+    body = _clean_comment(body)
+    stance = _parse_stance(stance)
+    if body == comment.body_markdown and stance == comment.stance:
+        return comment
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_markdown=comment.body_markdown,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
+    if stance != comment.stance:
+        _change_stance_count(comment.discussion, comment.stance, -1)
+        _change_stance_count(comment.discussion, stance, +1)
+    comment.body_markdown, comment.body_html, comment.stance = body, render_comment_body(body), stance
+    comment.edited_at = utcnow()
+    _commit()
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_edited")
+    return comment
+
+
+def _remove_from_counts(comment):
+    _change_stance_count(comment.discussion, comment.stance, -1)
+    db.session.execute(
+        update(Discussion)
+        .where(Discussion.id == comment.discussion_id)
+        .values(comment_count=Discussion.comment_count - 1)
+    )
+
+
+def delete_comment(actor, comment):
+    """The author removes their comment: its text becomes "[deleted]" and replies stay in place.
+    The text is kept as a revision that only moderators can read."""
+    ensure_can(actor, "comment.delete", comment)
+    if comment.is_deleted:
+        return comment
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_markdown=comment.body_markdown,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
+    if not comment.is_hidden:
+        _remove_from_counts(comment)
+    comment.deleted_at = utcnow()
+    comment.body_markdown, comment.body_html = "", ""
+    _commit()
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_deleted")
+    return comment
+
+
+def hide_comment(actor, comment, reason):
+    """A moderator hides a comment with a stated reason, shown in its place; audited."""
+    ensure_can(actor, "comment.hide", comment)
+    reason = clean_reason(reason)
+    if comment.is_hidden:
+        raise Conflict(_("This comment is hidden already."))
+    if not comment.is_deleted:
+        _remove_from_counts(comment)
+    comment.hidden_at, comment.hidden_reason = utcnow(), reason
+    record_staff_action(
+        actor, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
+    )
+    _commit()
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_hidden")
+    return comment
+
+
+def pin_comment(actor, comment, pinned=True):
+    ensure_can(actor, "comment.pin", comment)
+    if comment.depth != 0:
+        raise InvalidInput(_("Only top-level comments can be pinned."))
+    if comment.is_removed and pinned:
+        raise Conflict(_("A deleted or hidden comment cannot be pinned."))
+    comment.pinned_at = utcnow() if pinned else None
+    record_staff_action(
+        actor,
+        "comment.pin" if pinned else "comment.unpin",
+        "comment",
+        comment.id,
+        f"#{comment.id} in {comment.discussion.title}"[:200],
+    )
+    _commit()
+    return comment
+
+
+def comment_history(actor, comment):
+    ensure_can(actor, "comment.view_history", comment)
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.replaced_at.desc())
+        )
+    )
+
+
+def _require_open(discussion):
+    """Refuse, saying why, a comment or an edit where the discussion takes none now (it is locked, or
+    its object takes none: Discussion.why_closed, which comment.create asks too)."""
+    reason = discussion.why_closed
+    if reason is not None:
+        raise ParticipationClosed(reason)

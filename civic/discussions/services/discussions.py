@@ -1,0 +1,162 @@
+"""Discussions: loading, listing, starting, attached ones (created and removed by other domains), locks and follows."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from civic.audit.services import record_staff_action
+from civic.common.db import commit as _commit
+from civic.common.models import utcnow
+from civic.common.validation import clean_text
+from civic.discussions import live
+from civic.discussions.models import (
+    BODY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Comment,
+    Discussion,
+    DiscussionFollow,
+)
+from civic.discussions.services._shared import clean_reason, render_comment_body
+from civic.errors import Conflict, NotFound
+from civic.extensions import db
+from civic.permissions import ensure_can
+
+
+def get_discussion(discussion_id, viewer):
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is None:
+        raise NotFound(_("There is no such discussion."))
+    ensure_can(viewer, "discussion.view", discussion)
+    return discussion
+
+
+def load_discussion(discussion_id):
+    """For the socket layer: the discussion or None, without permission checks."""
+    return db.session.get(Discussion, discussion_id)
+
+
+def _listed_discussions(category=None):
+    query = select(Discussion).where(Discussion.hidden_at.is_(None), Discussion.context_type.is_(None))
+    if category is not None:
+        query = query.where(Discussion.category_id == category.id)
+    return query.order_by(Discussion.last_activity_at.desc(), Discussion.id.desc())
+
+
+def list_discussions(*, category=None, page=1, per_page=20):
+    return db.paginate(_listed_discussions(category), page=page, per_page=per_page, error_out=False)
+
+
+def recent_discussions(limit=5):
+    """The latest active discussions, without counting them all (the home page)."""
+    return list(db.session.scalars(_listed_discussions().limit(limit)))
+
+
+def start_discussion(actor, category, *, title, body):
+    ensure_can(actor, "discussion.start", category)
+    title = clean_text(
+        title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        required=_("Give the discussion a title."),
+        too_long=_("A title has at most %(n)d characters.", n=TITLE_MAX_LENGTH),
+    )
+    body = clean_text(
+        body,
+        field="body",
+        max_length=BODY_MAX_LENGTH,
+        required=_("Say what you would like to discuss."),
+        too_long=_("Write at most %(n)d characters.", n=BODY_MAX_LENGTH),
+    )
+    discussion = Discussion(
+        category_id=category.id,
+        title=title,
+        body_markdown=body,
+        body_html=render_comment_body(body),
+        author_id=actor.id,
+    )
+    db.session.add(discussion)
+    db.session.flush()
+    db.session.add(DiscussionFollow(discussion_id=discussion.id, user_id=actor.id))
+    _commit()
+    return discussion
+
+
+def create_attached_discussion(context_type, context_id, title):
+    """A discussion for another participatory object (a consultation, a paragraph, a petition...).
+    The caller stores the discussion's id on its object; nothing is committed here."""
+    discussion = Discussion(context_type=context_type, context_id=context_id, title=title[:TITLE_MAX_LENGTH])
+    db.session.add(discussion)
+    db.session.flush()
+    return discussion
+
+
+def lock_discussion(actor, discussion, reason):
+    ensure_can(actor, "discussion.lock", discussion)
+    reason = clean_reason(reason)
+    if discussion.is_locked:
+        raise Conflict(_("This discussion is locked already."))
+    discussion.locked_at, discussion.lock_reason = utcnow(), reason
+    record_staff_action(actor, "discussion.lock", "discussion", discussion.id, discussion.title, reason)
+    _commit()
+    live.discussion_locked(discussion)
+    return discussion
+
+
+def unlock_discussion(actor, discussion, reason):
+    ensure_can(actor, "discussion.lock", discussion)
+    reason = clean_reason(reason)
+    if not discussion.is_locked:
+        raise Conflict(_("This discussion is not locked."))
+    discussion.locked_at, discussion.lock_reason = None, ""
+    record_staff_action(actor, "discussion.unlock", "discussion", discussion.id, discussion.title, reason)
+    _commit()
+    live.discussion_locked(discussion)
+    return discussion
+
+
+def is_following(user, discussion):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(DiscussionFollow.id).where(
+                DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def follow_discussion(user, discussion):
+    ensure_can(user, "discussion.follow", discussion)
+    if is_following(user, discussion):
+        return
+    db.session.add(DiscussionFollow(discussion_id=discussion.id, user_id=user.id))
+    try:
+        _commit()
+    except IntegrityError:
+        pass  # followed in a concurrent request
+
+
+def unfollow_discussion(user, discussion):
+    ensure_can(user, "discussion.follow", discussion)
+    db.session.execute(
+        DiscussionFollow.__table__.delete().where(
+            DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id
+        )
+    )
+    _commit()
+
+
+def delete_attached_discussion(discussion_id):
+    """Remove an attached discussion that nobody commented on (its object went away), with its
+    follows. The caller commits. A discussion with comments is kept: they stay on record."""
+    if discussion_id is None:
+        return False
+    if db.session.scalar(select(Comment.id).where(Comment.discussion_id == discussion_id).limit(1)) is not None:
+        return False
+    db.session.execute(DiscussionFollow.__table__.delete().where(DiscussionFollow.discussion_id == discussion_id))
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is not None:
+        db.session.delete(discussion)
+    return True
