@@ -47,8 +47,8 @@ SERIAL_TESTS := browser or serial
 
 # The layering and the style, checked before any test runs (see docs/architecture.md, "Imports").
 lint: install-test
-	$(BIN)/ruff check civic tests bench deploy wsgi.py
-	$(BIN)/ruff format --check civic tests bench deploy wsgi.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 test: install-test translations lint

@@ -104,7 +104,7 @@ def _too_large_message():
 
 
 # Never written back into a page: what a person types to prove who they are.
-_SECRET_FIELDS = re.compile(r"password|^code$|recovery|totp|token", re.IGNORECASE)
+_SECRET_FIELDS = re.compile(r"password|^code$|recovery|totp", re.IGNORECASE)
 
 
 def sent_from_this_site():
@@ -117,6 +117,14 @@ def sent_from_this_site():
     ours = urlsplit(request.host_url)
     theirs = urlsplit(source)
     return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+
+
+def require_sent_from_this_site():
+    """For a form that carries no CSRF token because its page is shared by caches (the language
+    switch; signing a petition without an account): the browser's Origin (or Referer) stands in
+    for the token, and a form posted from another site is refused like a bad token."""
+    if not sent_from_this_site():
+        raise CSRFError()
 
 
 def expired_form_page():

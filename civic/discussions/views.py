@@ -114,14 +114,7 @@ def post_comment(discussion_id):
         return _respond_with_form(discussion, form, is_reply, status=attempt.status)
     flash(_("Your comment is published."), "success")
     if comment.parent_id:
-        return redirect(
-            url_for(
-                "discussions.permalink",
-                discussion_id=discussion.id,
-                comment_id=comment.id,
-                _anchor=f"comment-{comment.id}",
-            )
-        )
+        return redirect(_comment_url(discussion, comment))
     return redirect(
         url_for("discussions.show", discussion_id=discussion.id, sort="newest", _anchor=f"comment-{comment.id}")
     )
@@ -194,14 +187,7 @@ def edit_comment(discussion_id, comment_id):
             comments.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
         if attempt.succeeded:
             flash(_("Your comment is updated."), "success")
-            return redirect(
-                url_for(
-                    "discussions.permalink",
-                    discussion_id=discussion.id,
-                    comment_id=comment.id,
-                    _anchor=f"comment-{comment.id}",
-                )
-            )
+            return redirect(_comment_url(discussion, comment))
     return render_form("discussions/edit_comment.html", form, discussion=discussion, comment=comment)
 
 
@@ -213,14 +199,7 @@ def delete_comment(discussion_id, comment_id):
     if form.validate_on_submit():
         comments.delete_comment(_me(), comment)
         flash(_("Your comment is deleted. Replies to it stay in place."), "success")
-        return redirect(
-            url_for(
-                "discussions.permalink",
-                discussion_id=discussion.id,
-                comment_id=comment.id,
-                _anchor=f"comment-{comment.id}",
-            )
-        )
+        return redirect(_comment_url(discussion, comment))
     return render_template("discussions/delete_comment.html", form=form, discussion=discussion, comment=comment)
 
 
@@ -234,14 +213,7 @@ def hide_comment(discussion_id, comment_id):
             comments.hide_comment(_me(), comment, form.reason.data)
         if attempt.succeeded:
             flash(_("The comment is hidden and the reason is shown in its place."), "success")
-            return redirect(
-                url_for(
-                    "discussions.permalink",
-                    discussion_id=discussion.id,
-                    comment_id=comment.id,
-                    _anchor=f"comment-{comment.id}",
-                )
-            )
+            return redirect(_comment_url(discussion, comment))
     return render_form("discussions/hide_comment.html", form, discussion=discussion, comment=comment)
 
 
@@ -257,19 +229,19 @@ def comment_history(discussion_id, comment_id):
     )
 
 
+def _comment_url(discussion, comment):
+    """The comment on its own page, scrolled to it."""
+    return url_for(
+        "discussions.permalink", discussion_id=discussion.id, comment_id=comment.id, _anchor=f"comment-{comment.id}"
+    )
+
+
 def _back(discussion, comment=None):
     target = request.form.get("next", "")
     if is_safe_redirect(target):
         return redirect(target)
     if comment is not None:
-        return redirect(
-            url_for(
-                "discussions.permalink",
-                discussion_id=discussion.id,
-                comment_id=comment.id,
-                _anchor=f"comment-{comment.id}",
-            )
-        )
+        return redirect(_comment_url(discussion, comment))
     return redirect(url_for("discussions.show", discussion_id=discussion.id))
 
 

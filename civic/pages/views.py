@@ -2,10 +2,9 @@
 
 import redis
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
-from civic.common.http import sent_from_this_site
+from civic.common.http import require_sent_from_this_site
 from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions.services.discussions import recent_discussions
@@ -43,10 +42,8 @@ def privacy():
 @csrf.exempt
 def set_language():
     # The language form is on every page and carries no CSRF token, so that anonymous pages can
-    # be shared by caches (civic/common/caching.py); the browser's Origin (or Referer) header
-    # stands in for it: a form posted from another site changes nothing.
-    if not sent_from_this_site():
-        raise CSRFError()
+    # be shared by caches (civic/common/caching.py).
+    require_sent_from_this_site()
     language = request.form.get("language", "")
     if language in current_app.config["CIVIC_LANGUAGES"]:
         session["language"] = language

@@ -8,12 +8,11 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
 
 from civic.common import clock
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
-from civic.common.http import sent_from_this_site
+from civic.common.http import require_sent_from_this_site
 from civic.errors import Conflict, InvalidInput
 from civic.extensions import client_address, csrf
 from civic.permissions import can, ensure_can
@@ -143,13 +142,11 @@ def sponsor(petition_id, token):
 def sign(petition_id):
     if current_user.is_authenticated:
         csrf.protect()  # a signed-in person's signature counts at once: their form's token is checked
-    elif not sent_from_this_site():
-        # Without an account a signature counts only through the emailed link; the browser's
-        # Origin (or Referer) stands in for the token the shared page cannot carry.
-        raise CSRFError()
+    else:  # without an account a signature counts only through the emailed link
+        require_sent_from_this_site()
     token = request.form.get("sponsor_token") or None
     petition = get_petition(petition_id, current_user, sponsor_token=token)
-    # The form has no validators of its own (CSRFProtect has checked the token): the service checks it all.
+    # The form has no validators of its own (the token or the origin is checked above): the service checks it all.
     form = _sign_form(formdata=request.form)
     fields = signing.SignatureFields(
         name=form.name.data,
