@@ -148,6 +148,9 @@ def load_config(environ=None):
         "CIVIC_PUBLIC_CACHE_SECONDS": _int(environ, "CIVIC_PUBLIC_CACHE_SECONDS", 10),
         "CIVIC_PAGE_CACHE": _flag(environ.get("CIVIC_PAGE_CACHE"), False),
         "CIVIC_PAGE_CACHE_SECONDS": _int(environ, "CIVIC_PAGE_CACHE_SECONDS", 15),
+        # Rendered comment cards each process keeps (civic/discussions/presenting.py; ~3 KiB each
+        # with its key); 0 keeps none.
+        "CIVIC_COMMENT_CARDS_KEPT": _int(environ, "CIVIC_COMMENT_CARDS_KEPT", 5000),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 

@@ -79,3 +79,16 @@ def test_translations_keep_their_placeholders(language):
         for string in strings:
             if string:
                 assert set(PLACEHOLDER.findall(string)) <= wanted | {"num"}, (message.id, string)
+
+
+def test_templates_follow_the_language_of_the_moment_within_one_request(app):
+    """Templates translate through a catalog kept per request (civic.common.i18n); it must follow
+    force_locale (emails in the recipient's language) and go back afterwards."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"
+        with force_locale("es"):
+            assert render_template_string("{{ _('Sign in') }}") == "Entrar"
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"
