@@ -2,7 +2,7 @@
 
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 
@@ -46,6 +46,15 @@ def current_translations():
     if locale is not None:
         state.civic_translations = (locale, translations)
     return translations
+
+
+def current_locale():
+    """flask_babel.get_locale() without its lookups through context proxies once the request's
+    locale is known (forced or refreshed locales included: it reads the same state)."""
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    locale = getattr(state, "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def install_template_gettext(app):
