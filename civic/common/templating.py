@@ -39,8 +39,23 @@ def date_time(value, fmt="medium"):
     return _kept(("datetime", value, fmt, current_locale(), zone), lambda: format_datetime(value, fmt))
 
 
+def kept(macro, *arguments):
+    """A macro of templates/_chrome.html rendered once per app, process and language for its
+    arguments (the layout's navigation, footer and texts for the page's script: ~40 translations
+    and URLs that are the same on every page). Such a macro may depend on nothing else."""
+    parts = current_app.extensions.setdefault("civic_kept_layout", {})
+    key = (macro.name, current_locale(), arguments)
+    html = parts.get(key)
+    if html is None:
+        if len(parts) >= FORMATTED_KEPT:
+            parts.clear()
+        html = parts[key] = macro(*arguments)
+    return html
+
+
 def register_template_helpers(app):
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["kept"] = kept
     app.jinja_env.filters["datetime"] = date_time
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["number"] = number
