@@ -326,3 +326,13 @@ def test_a_response_row_created_meanwhile_by_another_window_is_reused(app, surve
     monkeypatch.setattr(responses, "my_response", stale)
     response = responses.submit_response(citizen, survey, answers(survey))
     assert response.submitted_at and db.session.query(Response).count() == 1
+
+
+def test_required_questions_are_marked_as_words_not_as_escaped_markup(web, login_as, survey):
+    """Issue 12: the "(required)" marker showed as `<span class="muted">(required)</span>` text."""
+    login_as("citizen")
+    for language, word in (("en", "required"), ("es", "obligatoria")):
+        web.post("/language", {"language": language, "next": "/"})
+        html = web.get(f"/consultations/{survey.id}/respond").get_data(as_text=True)
+        assert "&lt;span" not in html
+        assert html.count(f'<span class="muted">({word})</span>') == 3  # three required questions
