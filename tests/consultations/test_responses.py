@@ -11,6 +11,7 @@ from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
 from tests.support.consultations import answers
+from tests.support.downloads import csv_rows, formula_cells
 from tests.support.mail import mail_to
 
 
@@ -247,6 +248,23 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
     assert "More frequent buses at night." in reading.get_data(as_text=True)
     none = web.get(f"/consultations/{survey.id}/results/{survey.questions[1].id}?contains=zebra")
     assert "More frequent buses" not in none.get_data(as_text=True)
+
+
+def test_answers_and_names_that_look_like_formulas_are_text_in_both_csv_exports(web, login_as, survey, make_user):
+    person = make_user(name="@SUM(1+1)*cmd|' /C calc'!A0")
+    typed = {
+        "Where do you live?": ("=cmd|' /C calc'!A0", ""),
+        "What would make your trips better?": ("-2+3+cmd|' /C calc'!A0", ""),
+        "How safe do you feel cycling?": ("0", ""),
+    }
+    responses.submit_response(person, survey, answers(survey, **typed))
+    login_as("official")
+    for personal in ("0", "1"):
+        rows = csv_rows(web.get(f"/consultations/{survey.id}/export.csv?personal={personal}"))
+        assert "'=cmd|' /C calc'!A0" in rows[1] and "'-2+3+cmd|' /C calc'!A0" in rows[1]
+        assert rows[1][rows[0].index(f"q{survey.questions[4].id}: How safe do you feel cycling?")] == "0"
+        assert formula_cells(rows) == []
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in rows[1] and person.email in rows[1]
 
 
 # --- follows and notifications ----------------------------------------------------------------
