@@ -74,6 +74,6 @@ def stream_csv(header, rows, filename, *, bom=False):
     `neutralised`."""
     return Response(
         stream_with_context(_chunks(header, rows, bom)),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",  # as is: a mimetype would get a second charset
         headers=attachment_headers(filename),
     )

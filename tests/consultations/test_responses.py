@@ -354,3 +354,21 @@ def test_required_questions_are_marked_as_words_not_as_escaped_markup(web, login
         html = web.get(f"/consultations/{survey.id}/respond").get_data(as_text=True)
         assert "&lt;span" not in html
         assert html.count(f'<span class="muted">({word})</span>') == 3  # three required questions
+
+
+def test_the_two_exports_have_their_own_file_names_and_one_charset(web, login_as, survey, make_user):
+    """Issue 12: the anonymised and the personal export downloaded under one name, and CSV responses
+    said `charset=utf-8` twice in Content-Type."""
+    responses.submit_response(make_user(), survey, answers(survey))
+    login_as("official")
+    names = {}
+    for personal in ("0", "1"):
+        for fmt in ("csv", "json"):
+            response = web.get(f"/consultations/{survey.id}/export.{fmt}?personal={personal}")
+            assert response.status_code == 200
+            names[personal, fmt] = response.headers["Content-Disposition"]
+            content_type = response.headers["Content-Type"]
+            assert content_type.count("charset") <= 1, content_type
+    assert names["0", "csv"] != names["1", "csv"] and names["0", "json"] != names["1", "json"]
+    assert "anonymised" in names["0", "csv"] and "personal-data" in names["1", "csv"]
+    assert web.get(f"/consultations/{survey.id}/export.csv").headers["Content-Type"] == "text/csv; charset=utf-8"
