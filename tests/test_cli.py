@@ -120,8 +120,24 @@ def test_a_demo_resident_signs_a_demo_petition_with_the_form_as_prefilled(app, w
     prefilled = dict(re.findall(r'<input[^>]*name="(name|email)"[^>]*value="([^"]*)"', form))
     assert prefilled["email"] == "grace@demo.example.org" and prefilled["name"]
     area = re.search(r'<option value="([^"]+)"', form).group(1)
-    response = web.post(
-        f"/petitions/{petition.id}/sign", {**prefilled, "area": area, "consent": "y"}, form_url=f"/petitions/{petition.id}"
-    )
+    filled = {**prefilled, "area": area, "consent": "y"}
+    response = web.post(f"/petitions/{petition.id}/sign", filled, form_url=f"/petitions/{petition.id}")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert db.session.query(Signature).filter_by(petition_id=petition.id, user_id=grace.id).count() == 1
+
+
+def test_seed_demo_works_where_staff_need_two_factor_and_they_enrol_at_first_sign_in(app, web):
+    """Issue 12: in production (staff two-factor required) seeding stopped at the first staff action,
+    so a council could not fill a staging site with demo content."""
+    from civic.cli.demo import DEMO_PASSWORD
+    from civic.petitions.models import Petition
+
+    app.config["CIVIC_REQUIRE_STAFF_2FA"] = True
+    result = app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "two-factor" in result.output
+    assert app.config["CIVIC_REQUIRE_STAFF_2FA"] is True
+    assert db.session.query(Petition).count() > 0
+    web.sign_in("moderator@demo.example.org", DEMO_PASSWORD)
+    response = web.get("/admin/")  # sent to enrol first
+    assert response.status_code == 302 and "/account/security/two-factor" in response.headers["Location"]

@@ -50,6 +50,8 @@ def seed_demo_command(if_empty):
         click.echo(f"Demo content seeded. Sign in at {sign_in} with:")
     for role, email, password in accounts:
         click.echo(f"  {role:<10} {email:<32} {password}")
+    if accounts and current_app.config["CIVIC_REQUIRE_STAFF_2FA"]:
+        click.echo("Staff accounts set up two-factor sign-in the first time they sign in.")
 
 
 @civic_cli.command("tick")

@@ -4,6 +4,7 @@ import random
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from civic.accounts import passwords
@@ -92,9 +93,17 @@ def seed_demo():
                     )
         rows.append((roles[-1].value, email, DEMO_PASSWORD))
     db.session.commit()
-    _seed_discussions()
-    _seed_consultations()
-    _seed_petitions()
+    # The demo staff act here through the services (categories, moderation, responses). Where staff
+    # need two-factor sign-in (production, a staging site), the script acts for them before they
+    # have enrolled; they enrol at their first sign-in like any new staff member.
+    config = current_app.config
+    required, config["CIVIC_REQUIRE_STAFF_2FA"] = config["CIVIC_REQUIRE_STAFF_2FA"], False
+    try:
+        _seed_discussions()
+        _seed_consultations()
+        _seed_petitions()
+    finally:
+        config["CIVIC_REQUIRE_STAFF_2FA"] = required
     return rows
 
 
