@@ -312,3 +312,13 @@ def test_signatures_per_day_follow_the_site_calendar(open_petition, outbox, froz
     # the creator and sponsors on 1 March (11:00 in Madrid), one more that day, none on the 2nd
     assert days[date(2027, 3, 1)] == 4 and days[date(2027, 3, 2)] == 0
     assert days[date(2027, 3, 3)] == 1 and days[date(2027, 3, 4)] == 1
+
+
+def test_network_ranges_are_the_slash_24_and_slash_48_of_the_address():
+    from civic.petitions.services.signing import network_of
+
+    assert network_of("192.0.2.77") == "192.0.2.0/24"
+    assert network_of("10.0.0.0") == "10.0.0.0/24"
+    assert network_of("2001:db8:abcd:12:1::5") == "2001:db8:abcd::/48"
+    assert network_of("2001:db8:abcd:ffff:ffff:ffff:ffff:ffff") == "2001:db8:abcd::/48"
+    assert network_of("not an address") == "not an address" and network_of("") == "unknown"
