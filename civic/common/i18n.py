@@ -1,8 +1,9 @@
 """Language choice and localised formatting."""
 
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, to_user_timezone
 from flask_login import current_user
 
 
@@ -66,3 +67,34 @@ def install_template_gettext(app):
         pgettext=lambda c, s: current_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
     )
+
+
+class MomentFormat:
+    """The site's one way to write a moment: the medium date and the short time ("Dec 1, 2026,
+    2:06 PM", "1 dic 2026, 14:06"), never seconds, in the site's time zone; the locale's patterns
+    looked up once, as babel.dates.format_datetime combines them."""
+
+    def __init__(self, locale):
+        self.locale = locale
+        self.combined = get_datetime_format("medium", locale).replace("'", "")
+        self.date = get_date_format("medium", locale)
+        self.time = get_time_format("short", locale)
+
+    def __call__(self, value):
+        local = to_user_timezone(value)
+        text = self.combined.replace("{0}", self.time.apply(local, self.locale))
+        return text.replace("{1}", self.date.apply(local, self.locale))
+
+
+_moment_formats = {}
+
+
+def format_moment(value):
+    """A date and time as the site writes them everywhere (pages, emails, services' messages)."""
+    if not value:
+        return ""
+    locale = current_locale()
+    moment_format = _moment_formats.get(locale)
+    if moment_format is None:
+        moment_format = _moment_formats[locale] = MomentFormat(locale)
+    return moment_format(value)

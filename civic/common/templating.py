@@ -1,9 +1,9 @@
 """Template helpers that belong to no domain: the site's name, languages, localised formatting."""
 
 from flask import current_app, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 
-from civic.common.i18n import LANGUAGE_NAMES, current_locale
+from civic.common.i18n import LANGUAGE_NAMES, current_locale, format_moment
 
 # Formatted dates and numbers, kept per process: a page such as a petition's per-day table formats
 # hundreds, and Babel takes tens of microseconds for each. The key holds everything the text
@@ -32,11 +32,12 @@ def date(value, fmt="medium"):
     return _kept(("date", type(value), value, fmt, current_locale(), zone), lambda: format_date(value, fmt))
 
 
-def date_time(value, fmt="medium"):
+def date_time(value):
+    """The `datetime` filter: civic.common.i18n.format_moment, the site's one format for a moment."""
     if not value:
         return ""
     zone = current_app.config["CIVIC_TIMEZONE"]
-    return _kept(("datetime", value, fmt, current_locale(), zone), lambda: format_datetime(value, fmt))
+    return _kept(("datetime", value, current_locale(), zone), lambda: format_moment(value))
 
 
 def kept(macro, *arguments):

@@ -4,13 +4,13 @@ templates/discussions/_comment.html."""
 
 import secrets
 
-from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import current_app, url_for
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from civic.common.i18n import MomentFormat
 from civic.discussions.models import STANCE_LABELS
 from civic.permissions import Abilities
 
@@ -58,23 +58,17 @@ class _UrlPattern:
         return f"{self.head}{value}{self.tail}"
 
 
-class _ShortDates:
-    """format_datetime(value, "short") in the reader's language and time zone, with the locale's
-    patterns looked up once (as babel.dates.format_datetime combines them), each value once."""
+class _Moments:
+    """civic.common.i18n.format_moment for the comments of one page, each value formatted once."""
 
     def __init__(self):
-        self.locale = get_locale()
-        self.combined = get_datetime_format("short", self.locale).replace("'", "")
-        self.date = get_date_format("short", self.locale)
-        self.time = get_time_format("short", self.locale)
+        self.format = MomentFormat(get_locale())
         self.done = {}
 
     def __call__(self, value):
         text = self.done.get(value)
         if text is None:
-            local = to_user_timezone(value)
-            text = self.combined.replace("{0}", self.time.apply(local, self.locale))
-            text = self.done[value] = text.replace("{1}", self.date.apply(local, self.locale))
+            text = self.done[value] = self.format(value)
         return text
 
 
@@ -127,7 +121,7 @@ class CommentPage:
         self._limit = current_app.config["CIVIC_COMMENT_CARDS_KEPT"]
         self._kept = current_app.extensions.setdefault("civic_comment_cards", {})
         self.stances = {key: str(label) for key, label in STANCE_LABELS.items()}
-        self._date = _ShortDates()
+        self._date = _Moments()
         self._shown_counts = {}
         ids = {"discussion_id": discussion_id}
         self._perma = _UrlPattern("discussions.permalink", "comment_id", **ids)

@@ -33,7 +33,29 @@
     });
   }
 
+  // <time data-relative> (templates/macros/dates.html): within a week, "3 minutes ago" in the page's
+  // language, with the exact time the server wrote kept as the title. Refreshed every minute.
+  var WEEK = 7 * 24 * 3600;
+  var UNITS = [["day", 86400], ["hour", 3600], ["minute", 60]];
+  function relativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat) { return; }
+    var words = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
+    (root || document).querySelectorAll("time[data-relative][datetime]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) { return; }
+      if (!el.dataset.exact) { el.dataset.exact = el.textContent; }
+      var seconds = Math.round((at - Date.now()) / 1000);
+      if (Math.abs(seconds) >= WEEK) { el.textContent = el.dataset.exact; el.removeAttribute("title"); return; }
+      var unit = UNITS.find(function (u) { return Math.abs(seconds) >= u[1]; });
+      el.textContent = unit ? words.format(Math.round(seconds / unit[1]), unit[0]) : words.format(0, "second");
+      el.title = el.dataset.exact;
+    });
+  }
+  Civic.relativeTimes = relativeTimes;
+
   document.addEventListener("DOMContentLoaded", function () {
+    relativeTimes(document);
+    window.setInterval(function () { relativeTimes(document); }, 60000);
     // Move focus to the error summary so that keyboard and screen reader users hear it first.
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }

@@ -23,6 +23,7 @@
   function fragment(html) {
     var holder = document.createElement("ol");
     holder.innerHTML = html.trim();
+    if (Civic.relativeTimes) { Civic.relativeTimes(holder); }
     return holder.firstElementChild;
   }
 
@@ -200,6 +201,7 @@
       if (html === null) { return; }
       var holder = document.createElement("ol");
       holder.innerHTML = html;
+      if (Civic.relativeTimes) { Civic.relativeTimes(holder); }
       var firstNew = null;
       Array.prototype.slice.call(holder.children).forEach(function (item) {
         if (findComment(item.dataset.commentId)) { return; }

@@ -33,7 +33,28 @@ def test_dates_follow_the_language_the_format_and_the_site_time_zone(app):
     assert render(app, "{{ m|date }}", "es", m=moment) == "1 mar 2026"
     app.config["CIVIC_TIMEZONE"] = "Europe/Madrid"  # already 2 March there
     assert render(app, "{{ m|date }}", m=moment) == "Mar 2, 2026"
-    assert render(app, "{{ m|datetime('short') }}", "es", m=moment) == "2/3/26, 0:30"
+    assert render(app, "{{ m|datetime }}", "es", m=moment) == "2 mar 2026, 0:30"
+    assert render(app, "{{ m|datetime }}", m=moment) == "Mar 2, 2026, 12:30\u202fAM"
+
+
+def test_one_format_for_every_moment_without_seconds(app):
+    """Issue 12: one page mixed "12/1/26, 2:06 PM" with "Dec 26, 2026, 1:59:00 PM"."""
+    import re
+
+    from civic.common.i18n import format_moment
+    from civic.discussions.presenting import CommentPage
+
+    moment = datetime(2026, 12, 1, 14, 6, 59, tzinfo=UTC)
+    app.config["CIVIC_TIMEZONE"] = "UTC"
+
+    def in_request():
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+            page = CommentPage(1)
+            return format_moment(moment), render_template_string("{{ m|datetime }}", m=moment), page._date(moment)
+
+    texts = contextvars.Context().run(in_request)
+    assert len(set(texts)) == 1 and not re.search(r"\d:\d\d:\d\d", texts[0]), texts
+    assert texts[0].startswith("Dec 1, 2026, 2:06")
 
 
 def test_a_forced_language_is_obeyed_within_a_request(app):

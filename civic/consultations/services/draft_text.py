@@ -5,7 +5,7 @@ reading page shows them, and what each passage's discussion is about."""
 import html
 from dataclasses import dataclass
 
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit
+from civic.common.i18n import format_moment
 from civic.common.sanitize import plain_text
 from civic.consultations import drafttext
 from civic.consultations.models import CHANGEABLE, Consultation, Correction, DraftSection, Phase
@@ -257,7 +258,7 @@ def draft_section_context(section_id):
         about.summary = _(
             "This discussion is about an earlier wording of the draft text of “%(title)s”, replaced on %(date)s:",
             title=consultation.title,
-            date=format_datetime(section.retired_at),
+            date=format_moment(section.retired_at),
         )
         about.link_text = _("Read the current draft text")
         about.closed_message = _(
@@ -268,11 +269,11 @@ def draft_section_context(section_id):
     elif phase is Phase.SCHEDULED:
         about.closed_message = _(
             "The draft text takes comments once the consultation opens, on %(date)s.",
-            date=format_datetime(consultation.opens_at),
+            date=format_moment(consultation.opens_at),
         )
     elif not about.accepts_comments:
         about.closed_message = _(
             "The consultation closed on %(date)s, so the draft text takes no new comments.",
-            date=format_datetime(consultation.closes_at),
+            date=format_moment(consultation.closes_at),
         )
     return about

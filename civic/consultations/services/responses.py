@@ -1,7 +1,6 @@
 """Responding with an account: answers saved as the person goes, checked question by question,
 submitted (and counted once), changeable until closing; the receipt by email."""
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from civic.common import clock
 from civic.common.db import commit
 from civic.common.emails import mailbox_key
+from civic.common.i18n import format_moment
 from civic.common.urls import external_url
 from civic.common.validation import raise_first
 from civic.consultations import questionnaire
@@ -84,13 +84,13 @@ def require_open(consultation):
             raise ParticipationClosed(
                 _(
                     "This consultation is not open yet. It opens on %(date)s.",
-                    date=format_datetime(consultation.opens_at),
+                    date=format_moment(consultation.opens_at),
                 )
             )
         raise ParticipationClosed(
             _(
                 "This consultation closed on %(date)s, so it no longer takes responses.",
-                date=format_datetime(consultation.closes_at),
+                date=format_moment(consultation.closes_at),
             )
         )
 

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from civic.accounts.services import normalize_email
 from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
+from civic.common.i18n import format_moment
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
@@ -61,7 +61,7 @@ def _refuse_signing(petition):
         return ParticipationClosed(
             _(
                 "This petition closed on %(date)s, so it cannot be signed any more.",
-                date=format_datetime(petition.closes_at),
+                date=format_moment(petition.closes_at),
             )
         )
     if petition.is_rejected:
