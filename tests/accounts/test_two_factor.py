@@ -6,7 +6,7 @@ import time
 import pyotp
 import pytest
 
-from civic.accounts import services
+from civic.accounts.services import two_factor
 from civic.errors import InvalidCredentials
 from civic.extensions import db
 from tests.support.users import DEFAULT_PASSWORD
@@ -65,9 +65,9 @@ def test_a_totp_code_cannot_be_replayed(app, make_user):
     secret = pyotp.random_base32()
     user = make_user(two_factor_secret=secret)
     code = pyotp.TOTP(secret).now()
-    assert services.verify_second_factor(user, code) == "totp"
+    assert two_factor.verify_second_factor(user, code) == "totp"
     with pytest.raises(InvalidCredentials):
-        services.verify_second_factor(user, code)
+        two_factor.verify_second_factor(user, code)
 
 
 def test_recovery_codes_work_once_each(web, login_as):
@@ -82,7 +82,7 @@ def test_recovery_codes_work_once_each(web, login_as):
     again = web.post("/sign-in/two-factor", {"code": codes[0]}, form_url="/sign-in/two-factor")
     assert again.status_code == 422
     db.session.expire_all()
-    assert services.remaining_recovery_codes(db.session.get(type(user), user.id)) == 9
+    assert two_factor.remaining_recovery_codes(db.session.get(type(user), user.id)) == 9
 
 
 def test_two_factor_page_without_a_password_step_goes_back_to_sign_in(web):
@@ -113,7 +113,7 @@ def test_new_recovery_codes_replace_the_old_ones(web, login_as):
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     db.session.expire_all()
     with pytest.raises(InvalidCredentials):
-        services.verify_second_factor(db.session.get(type(user), user.id), old_codes[0])
+        two_factor.verify_second_factor(db.session.get(type(user), user.id), old_codes[0])
 
 
 def test_staff_must_enrol_before_using_staff_pages_when_required(app, web, login_as):

@@ -2,7 +2,6 @@
 many requests race, thresholds stamped as they are reached, limits per network, domain and
 mailbox, and withdrawing through the link in every email."""
 
-import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -12,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from civic.accounts.services import normalize_email
+from civic.accounts.services.people import normalize_email
 from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
-from civic.common.ratelimit import seconds_until_allowed
+from civic.common.ratelimit import network_of, seconds_until_allowed
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
@@ -93,15 +92,6 @@ def _clean_signature(fields):
         )
     problems.raise_if_any()
     return name, typed, key
-
-
-def network_of(address):
-    """The range an address belongs to for rate limits: /24 for IPv4, /48 for IPv6."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address or "unknown"
-    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
 def _check_limits(petition, key, client):
