@@ -43,9 +43,13 @@ def _safe_next(target):
     return target if is_safe_redirect(target) else url_for("accounts.security")
 
 
-def _finish_sign_in(user, remember, next_url):
+def _start_session(user, remember):
     sessions.start_session(user, user_agent=request.user_agent.string, client=client_address())
     login_user(user, remember=remember)
+
+
+def _finish_sign_in(user, remember, next_url):
+    _start_session(user, remember)
     flash(_("Welcome, %(name)s. You are signed in.", name=user.display_name), "success")
     return redirect(next_url if is_safe_redirect(next_url) else url_for("pages.home"))
 
@@ -277,9 +281,10 @@ def change_password():
                 current_user._get_current_object(),
                 form.current_password.data,
                 form.new_password.data,
-                session_key=current_user.session_key,
             )
         if attempt.succeeded:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _start_session(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
     return render_form("accounts/change_password.html", form, section="password")

@@ -69,15 +69,16 @@ def reset_password(token, new_password):
     return user
 
 
-def change_password(user, current_password, new_password, *, session_key=None):
-    """Change the password; every session but `session_key` (the one asking) ends."""
+def change_password(user, current_password, new_password):
+    """Change the password. Every session ends, the asking one too (a copy of its cookie may
+    be what someone else is using): the view starts a new one for the person asking."""
     ensure_can(user, "account.edit", user)
     if not passwords.verify_password(user.password_hash, current_password or ""):
         raise InvalidInput(_("Your current password is not right."), field="current_password")
     check_password(new_password, email=user.email, display_name=user.display_name, field="new_password")
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
-    forget_sessions(user, keep=session_key)
+    forget_sessions(user)
     _commit()
     send_mail(
         user.email,
