@@ -72,7 +72,7 @@ def register():
         if attempt.succeeded:
             return redirect(url_for("accounts.check_email"))
         if attempt.status == 429:
-            return render_template("accounts/register.html", form=form), 429
+            return render_template("accounts/register.html", form=form), 429, attempt.headers
     return render_form("accounts/register.html", form)
 
 
@@ -133,7 +133,7 @@ def sign_in():
             return _finish_sign_in(user, bool(form.remember.data), next_url)
         if attempt.status == 429:
             form.password.data = ""
-            return render_template("accounts/sign_in.html", form=form), 429
+            return render_template("accounts/sign_in.html", form=form), 429, attempt.headers
     form.password.data = ""
     return render_form("accounts/sign_in.html", form)
 

@@ -63,11 +63,13 @@ def _limit_key(scope, identity):
 
 
 def _wait(strategy, items, key):
-    for item in items:
-        if not strategy.test(item, *key):
-            reset_at, _remaining = strategy.get_window_stats(item, *key)
-            return max(1, math.ceil(reset_at - time.time()))
-    return None
+    """Seconds until every limit of `items` allows one more (the longest wait), or None."""
+    waits = [
+        max(1, math.ceil(strategy.get_window_stats(item, *key)[0] - time.time()))
+        for item in items
+        if not strategy.test(item, *key)
+    ]
+    return max(waits, default=None)
 
 
 def seconds_until_allowed(scope, identity, limit_string):

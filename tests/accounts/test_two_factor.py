@@ -1,11 +1,13 @@
 """Two-factor sign-in: enrolment, codes, recovery codes, staff enforcement."""
 
 import re
+import threading
 import time
 
 import pyotp
 import pytest
 
+from civic.accounts.models import User
 from civic.accounts.services import two_factor
 from civic.errors import InvalidCredentials
 from civic.extensions import db
@@ -130,3 +132,44 @@ def test_staff_pages_open_without_enrolment_when_not_required(app, web, login_as
     app.config["CIVIC_REQUIRE_STAFF_2FA"] = False
     login_as("admin")
     assert web.get("/admin/users").status_code == 200
+
+
+def _race(app, attempt, threads=6):
+    """Run attempt() on `threads` threads at once, each with its own app context and database
+    session, as parallel sign-in requests are; returns what each returned."""
+    start = threading.Barrier(threads)
+    results = []
+
+    def run():
+        with app.app_context():
+            try:
+                start.wait(timeout=10)
+                results.append(attempt())
+            except InvalidCredentials:
+                results.append("refused")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion
+                results.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    return sorted(results)
+
+
+def test_one_totp_code_signs_in_one_of_six_parallel_sign_ins(app, make_user):
+    secret = pyotp.random_base32()
+    user_id = make_user(two_factor_secret=secret).id
+    code = pyotp.TOTP(secret).now()
+    results = _race(app, lambda: two_factor.verify_second_factor(db.session.get(User, user_id), code))
+    assert results == ["refused"] * 5 + ["totp"]
+
+
+def test_one_recovery_code_signs_in_one_of_six_parallel_sign_ins(app, web, login_as):
+    user = login_as("citizen")
+    _secret, codes, _ = enrol(web)
+    results = _race(app, lambda: two_factor.verify_second_factor(db.session.get(User, user.id), codes[3]))
+    assert results == ["recovery_code"] + ["refused"] * 5
