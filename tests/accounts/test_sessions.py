@@ -259,3 +259,15 @@ def test_last_seen_moves_at_most_once_a_minute(app, make_user, frozen):
 )
 def test_a_device_is_summarised_from_the_user_agent(user_agent, device):
     assert sessions.describe_device(user_agent) == device
+
+
+def test_a_session_unseen_for_longer_than_the_remember_cookie_lasts_is_over(app, make_user, frozen):
+    user = make_user()
+    browser = sign_in_remembered(app, user)
+    stolen = copy_of(app, browser, "remember_token")
+    frozen.advance(days=29)
+    assert signed_in(stolen)  # seen: the 30 days start again
+    frozen.advance(days=31)
+    assert not signed_in(stolen) and not signed_in(browser)
+    Web(app.test_client()).sign_in(user.email)  # the next sign-in prunes the old row
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1

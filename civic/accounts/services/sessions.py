@@ -56,12 +56,29 @@ def _hash(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _idle_limit():
+    """A session unseen for longer than its longest-lived cookie is over, whatever a copy says
+    (Flask-Login's remember cookie is checked by nobody else)."""
+    remember = current_app.config.get("REMEMBER_COOKIE_DURATION", 0)
+    remember = remember if isinstance(remember, timedelta) else timedelta(seconds=remember)
+    return max(remember, current_app.permanent_session_lifetime)
+
+
+def _live(now):
+    return UserSession.last_seen_at > now - _idle_limit()
+
+
 def start_session(user, *, user_agent="", client=""):
     """Record a new signed-in session for `user` (who has just proved who they are) and return
     its key, which user.get_id() now gives Flask-Login for the cookies."""
     key = secrets.token_urlsafe(32)
     now = clock.now()
     network = network_of(client) if client else ""
+    db.session.execute(  # the person's sessions that have run out, pruned as they start another
+        delete(UserSession)
+        .where(UserSession.user_id == user.id, ~_live(now))
+        .execution_options(synchronize_session=False)
+    )
     db.session.add(
         UserSession(
             user_id=user.id,
@@ -86,7 +103,7 @@ def load_user_for_session(session_key):
     row = db.session.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(session_key))
+        .where(UserSession.key_hash == _hash(session_key), _live(clock.now()))
     ).first()
     if row is None or not row.User.is_active:
         return None
@@ -118,7 +135,7 @@ def list_sessions(user):
     ensure_can(user, "account.edit", user)
     return db.session.scalars(
         select(UserSession)
-        .where(UserSession.user_id == user.id)
+        .where(UserSession.user_id == user.id, _live(clock.now()))
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     ).all()
 
