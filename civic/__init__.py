@@ -14,7 +14,7 @@ import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata
 from civic import permissions, realtime
 from civic.accounts import templating as accounts_templating
 from civic.accounts.models import AnonymousUser
-from civic.accounts.services import load_user_for_session
+from civic.accounts.services.sessions import load_user_for_session
 from civic.accounts.views import bp as accounts_bp
 from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli

@@ -42,7 +42,7 @@ def test_seed_demo_creates_people_of_every_role_once(app):
 
 def test_every_start_prints_the_demo_accounts_at_the_configured_address(app, web):
     """Issue 12: the accounts were printed only on the first start, and always with port 5000."""
-    from civic.accounts.services import change_password
+    from civic.accounts.services.password_changes import change_password
     from civic.cli.demo import DEMO_PASSWORD
 
     app.config["CIVIC_BASE_URL"] = "http://127.0.0.1:8123"
@@ -99,7 +99,7 @@ def test_a_demo_resident_signs_a_demo_petition_with_the_form_as_prefilled(app, w
     domain was *.localhost). What the form pre-fills must pass its own checks."""
     import re
 
-    from civic.accounts.services import normalize_email
+    from civic.accounts.services.people import normalize_email
     from civic.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE
     from civic.petitions.models import Petition, PetitionState, Signature
 

@@ -1,4 +1,4 @@
-"""Accounts tables: users, their roles and their two-factor recovery codes."""
+"""Accounts tables: users, their roles, their signed-in sessions and their two-factor recovery codes."""
 
 import re
 import unicodedata
@@ -17,6 +17,8 @@ BIO_MAX_LENGTH = 1000
 HANDLE_MAX_LENGTH = 30
 HANDLE_PATTERN = rf"[a-z0-9_]{{3,{HANDLE_MAX_LENGTH}}}"
 REASON_MAX_LENGTH = 500  # why a role was granted or revoked, kept in the audit log
+DEVICE_MAX_LENGTH = 80
+NETWORK_MAX_LENGTH = 50  # "2001:db8:1234::/48"
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -33,13 +35,16 @@ class User(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Changes whenever the password changes, which signs out every other session.
+    # Changes whenever the password changes: a sign-in waiting for its second factor then fails.
     session_token: Mapped[str] = mapped_column(String(64), nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Last accepted TOTP time step: a code is accepted once only.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The network range (/24, /48) of the last sign-in: the owner's usual place, which the
+    # per-account throttle lets through while strangers' guesses are slowed down.
+    last_sign_in_network: Mapped[str | None] = mapped_column(String(NETWORK_MAX_LENGTH))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list["UserRole"]] = relationship(
@@ -51,8 +56,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     recovery_codes: Mapped[list["RecoveryCode"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    # The key of the signed-in session this object was loaded for (or just started), which
+    # Flask-Login keeps in the session cookie and the remember cookie: see UserSession.
+    session_key = None
+    session_id = None  # that session's row, once loaded from the cookie
+
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        if not self.session_key:
+            raise RuntimeError("start a UserSession (accounts.services.sessions) before signing someone in")
+        return self.session_key
 
     @property
     def is_active(self):
@@ -88,6 +100,23 @@ class UserRole(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookies carry a random key whose hash is kept here: deleting
+    the row signs out every copy of the session cookie and of the remember cookie."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # "Firefox · Windows": a summary of the user agent, never the whole string.
+    device: Mapped[str] = mapped_column(String(DEVICE_MAX_LENGTH), nullable=False, default="")
+    network: Mapped[str] = mapped_column(String(NETWORK_MAX_LENGTH), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # Moved at most once a minute, so that reading a page rarely writes.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class RecoveryCode(db.Model):

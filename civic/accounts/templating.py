@@ -1,6 +1,6 @@
 """Template helpers of accounts: the label of a role."""
 
-from civic.accounts.services import ROLE_LABELS
+from civic.accounts.services.roles import ROLE_LABELS
 from civic.permissions import Role
 
 

@@ -1,4 +1,4 @@
-"""Account pages: register, verify, sign in (with two-factor), passwords, email, profile."""
+"""Account pages: register, verify, sign in (with two-factor), sign out, passwords, email, profile, sessions."""
 
 import time
 
@@ -7,13 +7,27 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from civic.accounts import forms, services
+from civic.accounts import forms
+from civic.accounts.services import (
+    email_changes,
+    password_changes,
+    people,
+    registration,
+    sessions,
+    two_factor,
+)
+from civic.accounts.services import (
+    profile as profiles,
+)
+from civic.accounts.services import (
+    sign_in as signing_in,
+)
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import is_safe_redirect
-from civic.errors import InvalidInput, NotFound
-from civic.extensions import limiter
+from civic.errors import InvalidInput, NotFound, RateLimited
+from civic.extensions import client_address, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,9 +43,13 @@ def _safe_next(target):
     return target if is_safe_redirect(target) else url_for("accounts.security")
 
 
-def _finish_sign_in(user, remember, next_url):
+def _start_session(user, remember):
+    sessions.start_session(user, user_agent=request.user_agent.string, client=client_address())
     login_user(user, remember=remember)
-    services.record_sign_in(user)
+
+
+def _finish_sign_in(user, remember, next_url):
+    _start_session(user, remember)
     flash(_("Welcome, %(name)s. You are signed in.", name=user.display_name), "success")
     return redirect(next_url if is_safe_redirect(next_url) else url_for("pages.home"))
 
@@ -43,12 +61,18 @@ def register():
         return redirect(url_for("pages.home"))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        with errors_on(form, only=InvalidInput) as attempt:
-            services.register_user(
-                form.display_name.data, form.email.data, form.password.data, language=session.get("language")
+        with errors_on(form, only=(InvalidInput, RateLimited)) as attempt:
+            registration.register_user(
+                form.display_name.data,
+                form.email.data,
+                form.password.data,
+                language=session.get("language"),
+                client=client_address(),
             )
         if attempt.succeeded:
             return redirect(url_for("accounts.check_email"))
+        if attempt.status == 429:
+            return render_template("accounts/register.html", form=form), 429, attempt.headers
     return render_form("accounts/register.html", form)
 
 
@@ -59,7 +83,7 @@ def check_email():
 
 @bp.get("/verify/<token>")
 def verify_email(token):
-    user = services.verify_email(token)
+    user = registration.verify_email(token)
     flash(_("Thank you, your email address is confirmed. You can sign in now."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("pages.home"))
@@ -71,7 +95,7 @@ def verify_email(token):
 def resend_verification():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
-        services.resend_verification(form.email.data)
+        registration.resend_verification(form.email.data)
         return redirect(url_for("accounts.check_email"))
     return render_form("accounts/resend_verification.html", form)
 
@@ -93,8 +117,8 @@ def sign_in():
         form.email.data = request.args.get("email", "")
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        with errors_on(form, only=InvalidInput) as attempt:
-            user = services.authenticate(form.email.data, form.password.data)
+        with errors_on(form, only=(InvalidInput, RateLimited)) as attempt:
+            user = signing_in.authenticate(form.email.data, form.password.data, client=client_address())
         if attempt.succeeded:
             next_url = form.next.data or ""
             if user.two_factor_enabled:
@@ -107,6 +131,9 @@ def sign_in():
                 }
                 return redirect(url_for("accounts.sign_in_two_factor"))
             return _finish_sign_in(user, bool(form.remember.data), next_url)
+        if attempt.status == 429:
+            form.password.data = ""
+            return render_template("accounts/sign_in.html", form=form), 429, attempt.headers
     form.password.data = ""
     return render_form("accounts/sign_in.html", form)
 
@@ -116,7 +143,7 @@ def _pending_two_factor_user():
     if not pending or time.time() - pending.get("at", 0) > PENDING_TWO_FACTOR_SECONDS:
         session.pop("pending_two_factor", None)
         return None, None
-    user = services.load_user_for_session(f"{pending['uid']}:{pending['token']}")
+    user = signing_in.pending_two_factor_user(pending.get("uid"), pending.get("token"))
     return user, pending
 
 
@@ -136,12 +163,12 @@ def sign_in_two_factor():
     form = forms.TwoFactorForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            method = services.verify_second_factor(user, form.code.data)
+            method = two_factor.verify_second_factor(user, form.code.data)
         if attempt.succeeded:
             session.pop("pending_two_factor", None)
             if method == "recovery_code":
                 flash(
-                    _("You used a recovery code. %(n)d remain.", n=services.remaining_recovery_codes(user)), "warning"
+                    _("You used a recovery code. %(n)d remain.", n=two_factor.remaining_recovery_codes(user)), "warning"
                 )
             return _finish_sign_in(user, pending["remember"], pending["next"])
     form.code.data = ""
@@ -150,6 +177,8 @@ def sign_in_two_factor():
 
 @bp.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        sessions.end_session(current_user, current_user.session_key)
     logout_user()
     session.pop("pending_two_factor", None)
     flash(_("You are signed out."), "success")
@@ -161,7 +190,7 @@ def sign_out():
 def forgot_password():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        password_changes.request_password_reset(form.email.data)
         return render_template("accounts/reset_sent.html")
     return render_form("accounts/forgot_password.html", form)
 
@@ -169,11 +198,11 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(limit_from_config("CIVIC_LIMIT_PASSWORD_RESET"), methods=["POST"])
 def reset_password(token):
-    services.user_for_reset_token(token)
+    password_changes.user_for_reset_token(token)
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            user = services.reset_password(token, form.password.data)
+            user = password_changes.reset_password(token, form.password.data)
         if attempt.succeeded:
             logout_user()
             flash(_("Your password is changed. Sign in with your new password."), "success")
@@ -199,7 +228,7 @@ def profile():
         form.language.data = current_user.language or ""
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            services.update_profile(
+            profiles.update_profile(
                 current_user,
                 display_name=form.display_name.data,
                 bio=form.bio.data,
@@ -221,7 +250,7 @@ def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            services.request_email_change(current_user, form.password.data, form.new_email.data)
+            email_changes.request_email_change(current_user, form.password.data, form.new_email.data)
         if attempt.succeeded:
             flash(
                 _(
@@ -236,7 +265,7 @@ def change_email():
 
 @bp.get("/account/email/confirm/<token>")
 def confirm_email_change(token):
-    user = services.confirm_email_change(token)
+    user = email_changes.confirm_email_change(token)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))
 
@@ -248,11 +277,14 @@ def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            user = services.change_password(
-                current_user._get_current_object(), form.current_password.data, form.new_password.data
+            password_changes.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
             )
         if attempt.succeeded:
-            login_user(user)  # this session continues with the new session token; others end
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _start_session(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
     return render_form("accounts/change_password.html", form, section="password")
@@ -264,10 +296,31 @@ def security():
     return render_template(
         "accounts/security.html",
         section="security",
-        remaining=services.remaining_recovery_codes(current_user),
+        remaining=two_factor.remaining_recovery_codes(current_user),
         disable_form=forms.PasswordConfirmForm(prefix="disable"),
         codes_form=forms.PasswordConfirmForm(prefix="codes"),
+        sessions=sessions.list_sessions(current_user._get_current_object()),
     )
+
+
+@bp.post("/account/security/sessions/<int:session_id>/sign-out")
+@login_required
+def sign_out_session(session_id):
+    if session_id == current_user.session_id:
+        return sign_out()
+    with errors_flashed() as attempt:
+        sessions.end_session_by_id(current_user._get_current_object(), session_id)
+    if attempt.succeeded:
+        flash(_("That session is signed out."), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/account/security/sessions/sign-out-others")
+@login_required
+def sign_out_other_sessions():
+    sessions.end_other_sessions(current_user._get_current_object(), current_user.session_key)
+    flash(_("You are signed out everywhere else."), "success")
+    return redirect(url_for("accounts.security"))
 
 
 @bp.route("/account/security/two-factor", methods=["GET", "POST"])
@@ -278,11 +331,11 @@ def two_factor_setup():
         return redirect(url_for("accounts.security"))
     secret = session.get("totp_setup_secret")
     if not secret or request.method == "GET" and request.args.get("restart"):
-        secret = session["totp_setup_secret"] = services.new_totp_secret()
+        secret = session["totp_setup_secret"] = two_factor.new_totp_secret()
     form = forms.EnableTwoFactorForm()
     if form.validate_on_submit():
         with errors_on(form, only=InvalidInput) as attempt:
-            codes = services.enable_two_factor(current_user, secret, form.code.data)
+            codes = two_factor.enable_two_factor(current_user, secret, form.code.data)
         if attempt.succeeded:
             session.pop("totp_setup_secret", None)
             flash(_("Two-factor sign-in is on."), "success")
@@ -293,7 +346,7 @@ def two_factor_setup():
                 next_url=_safe_next(request.args.get("next", "")),
             )
     form.code.data = ""
-    details = services.totp_setup_details(current_user, secret)
+    details = two_factor.totp_setup_details(current_user, secret)
     return render_form("accounts/two_factor_setup.html", form, details=details, section="security")
 
 
@@ -303,7 +356,7 @@ def two_factor_disable():
     form = forms.PasswordConfirmForm(prefix="disable")
     if form.validate_on_submit():
         with errors_flashed(only=InvalidInput) as attempt:
-            services.disable_two_factor(current_user, form.password.data)
+            two_factor.disable_two_factor(current_user, form.password.data)
         if attempt.succeeded:
             flash(_("Two-factor sign-in is off."), "success")
     else:
@@ -317,7 +370,7 @@ def recovery_codes():
     form = forms.PasswordConfirmForm(prefix="codes")
     if form.validate_on_submit():
         with errors_flashed(only=InvalidInput) as attempt:
-            codes = services.regenerate_recovery_codes(current_user, form.password.data)
+            codes = two_factor.regenerate_recovery_codes(current_user, form.password.data)
         if attempt.succeeded:
             return render_template(
                 "accounts/recovery_codes.html", codes=codes, section="security", next_url=url_for("accounts.security")
@@ -329,7 +382,7 @@ def recovery_codes():
 
 @bp.get("/people/<int:user_id>")
 def public_profile(user_id):
-    person = services.get_user(user_id)
+    person = people.get_user(user_id)
     if not person.is_active:
         raise NotFound(_("There is no such person."))
     return render_template("accounts/public_profile.html", person=person)

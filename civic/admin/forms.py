@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from civic.accounts.models import REASON_MAX_LENGTH
-from civic.accounts.services import ROLE_LABELS
+from civic.accounts.services.roles import ROLE_LABELS
 from civic.common.forms import too_long
 from civic.discussions.models import CATEGORY_DESCRIPTION_MAX_LENGTH, CATEGORY_NAME_MAX_LENGTH
 from civic.permissions import ALL_ROLES

@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from civic.accounts import services as accounts
+from civic.accounts.services import roles
+from civic.accounts.services.people import get_user
 from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
 from civic.audit.services import list_audit_entries
 from civic.common.forms import errors_on, render_form
@@ -31,20 +32,20 @@ def users():
     query = request.args.get("q", "")[:200]
     role = request.args.get("role") or None
     try:
-        results = accounts.find_users(query, role=role, page=_page())
+        results = roles.find_users(query, role=role, page=_page())
     except InvalidInput:
-        role, results = None, accounts.find_users(query, page=_page())
+        role, results = None, roles.find_users(query, page=_page())
     return render_template("admin/users.html", results=results, query=query, role=role, roles=role_choices())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_detail(user_id):
     ensure_can(current_user, "users.list")
-    person = accounts.get_user(user_id)
+    person = get_user(user_id)
     form = RoleChangeForm()
     form.role.choices = role_choices()
     if form.validate_on_submit():
-        change = accounts.grant_role if form.action.data == "grant" else accounts.revoke_role
+        change = roles.grant_role if form.action.data == "grant" else roles.revoke_role
         with errors_on(form) as attempt:
             change(current_user, person, form.role.data, form.reason.data)
         if attempt.succeeded:

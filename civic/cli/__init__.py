@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from civic.accounts.models import User, UserRole
-from civic.accounts.services import create_admin
+from civic.accounts.services.roles import create_admin
 from civic.cli.demo import database_is_empty, demo_accounts, seed_demo
 from civic.consultations.services.statements import import_polis
 from civic.errors import CivicError

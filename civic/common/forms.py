@@ -47,6 +47,12 @@ class _Attempt:
         """The HTTP status for the page that shows the error (200 when there was none)."""
         return self.error.status if self.error is not None else 200
 
+    @property
+    def headers(self):
+        """Headers for that page: a refused write says when to try again."""
+        retry_after = getattr(self.error, "retry_after", None)
+        return {"Retry-After": str(int(retry_after))} if retry_after else {}
+
     def __enter__(self):
         return self
 

@@ -2,8 +2,8 @@
 
 import re
 
-from civic.accounts import services
 from civic.accounts.models import User
+from civic.accounts.services import sign_in
 from civic.extensions import db
 from tests.support.mail import link_in, mail_to, path_of
 from tests.support.users import DEFAULT_PASSWORD
@@ -171,7 +171,7 @@ def test_password_hash_is_upgraded_when_parameters_change(app, make_user):
     user = make_user()
     old = user.password_hash
     app.config["CIVIC_ARGON2_TIME_COST"] = 2
-    services.authenticate(user.email, DEFAULT_PASSWORD)
+    sign_in.authenticate(user.email, DEFAULT_PASSWORD)
     assert user.password_hash != old and "t=2" in user.password_hash
 
 

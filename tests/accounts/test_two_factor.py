@@ -1,12 +1,14 @@
 """Two-factor sign-in: enrolment, codes, recovery codes, staff enforcement."""
 
 import re
+import threading
 import time
 
 import pyotp
 import pytest
 
-from civic.accounts import services
+from civic.accounts.models import User
+from civic.accounts.services import two_factor
 from civic.errors import InvalidCredentials
 from civic.extensions import db
 from tests.support.users import DEFAULT_PASSWORD
@@ -65,9 +67,9 @@ def test_a_totp_code_cannot_be_replayed(app, make_user):
     secret = pyotp.random_base32()
     user = make_user(two_factor_secret=secret)
     code = pyotp.TOTP(secret).now()
-    assert services.verify_second_factor(user, code) == "totp"
+    assert two_factor.verify_second_factor(user, code) == "totp"
     with pytest.raises(InvalidCredentials):
-        services.verify_second_factor(user, code)
+        two_factor.verify_second_factor(user, code)
 
 
 def test_recovery_codes_work_once_each(web, login_as):
@@ -82,7 +84,7 @@ def test_recovery_codes_work_once_each(web, login_as):
     again = web.post("/sign-in/two-factor", {"code": codes[0]}, form_url="/sign-in/two-factor")
     assert again.status_code == 422
     db.session.expire_all()
-    assert services.remaining_recovery_codes(db.session.get(type(user), user.id)) == 9
+    assert two_factor.remaining_recovery_codes(db.session.get(type(user), user.id)) == 9
 
 
 def test_two_factor_page_without_a_password_step_goes_back_to_sign_in(web):
@@ -113,7 +115,7 @@ def test_new_recovery_codes_replace_the_old_ones(web, login_as):
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     db.session.expire_all()
     with pytest.raises(InvalidCredentials):
-        services.verify_second_factor(db.session.get(type(user), user.id), old_codes[0])
+        two_factor.verify_second_factor(db.session.get(type(user), user.id), old_codes[0])
 
 
 def test_staff_must_enrol_before_using_staff_pages_when_required(app, web, login_as):
@@ -130,3 +132,44 @@ def test_staff_pages_open_without_enrolment_when_not_required(app, web, login_as
     app.config["CIVIC_REQUIRE_STAFF_2FA"] = False
     login_as("admin")
     assert web.get("/admin/users").status_code == 200
+
+
+def _race(app, attempt, threads=6):
+    """Run attempt() on `threads` threads at once, each with its own app context and database
+    session, as parallel sign-in requests are; returns what each returned."""
+    start = threading.Barrier(threads)
+    results = []
+
+    def run():
+        with app.app_context():
+            try:
+                start.wait(timeout=10)
+                results.append(attempt())
+            except InvalidCredentials:
+                results.append("refused")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion
+                results.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    return sorted(results)
+
+
+def test_one_totp_code_signs_in_one_of_six_parallel_sign_ins(app, make_user):
+    secret = pyotp.random_base32()
+    user_id = make_user(two_factor_secret=secret).id
+    code = pyotp.TOTP(secret).now()
+    results = _race(app, lambda: two_factor.verify_second_factor(db.session.get(User, user_id), code))
+    assert results == ["refused"] * 5 + ["totp"]
+
+
+def test_one_recovery_code_signs_in_one_of_six_parallel_sign_ins(app, web, login_as):
+    user = login_as("citizen")
+    _secret, codes, _ = enrol(web)
+    results = _race(app, lambda: two_factor.verify_second_factor(db.session.get(User, user.id), codes[3]))
+    assert results == ["recovery_code"] + ["refused"] * 5

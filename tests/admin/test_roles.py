@@ -2,7 +2,7 @@
 
 import pytest
 
-from civic.accounts import services
+from civic.accounts.services import roles
 from civic.audit.models import AuditEntry
 from civic.errors import Conflict, InvalidInput, NotAllowed
 from civic.extensions import db
@@ -70,9 +70,9 @@ def test_granting_a_role_held_already_is_a_clear_message(web, login_as, make_use
 def test_the_last_admin_cannot_lose_the_role(app, make_user):
     admin = make_user(roles=("citizen", "admin"))
     with pytest.raises(Conflict):
-        services.revoke_role(admin, admin, "admin", "leaving")
+        roles.revoke_role(admin, admin, "admin", "leaving")
     other = make_user(roles=("citizen", "admin"))
-    services.revoke_role(other, admin, "admin", "handing over")
+    roles.revoke_role(other, admin, "admin", "handing over")
     assert not admin.has_role("admin")
 
 
@@ -81,7 +81,7 @@ def test_only_admins_may_change_roles(app, make_user, role):
     actor = make_user(roles=("citizen", role) if role != "citizen" else ("citizen",))
     target = make_user()
     with pytest.raises(NotAllowed):
-        services.grant_role(actor, target, "admin", "promote myself")
+        roles.grant_role(actor, target, "admin", "promote myself")
     db.session.rollback()
     assert not target.has_role("admin") and db.session.query(AuditEntry).count() == 0
 
@@ -89,7 +89,7 @@ def test_only_admins_may_change_roles(app, make_user, role):
 def test_unknown_role_is_refused(app, make_user):
     admin = make_user(roles=("citizen", "admin"))
     with pytest.raises(InvalidInput):
-        services.grant_role(admin, make_user(), "emperor", "why not")
+        roles.grant_role(admin, make_user(), "emperor", "why not")
 
 
 @pytest.mark.parametrize("role,status", [("citizen", 403), ("moderator", 403), ("official", 403), ("admin", 200)])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
-from civic.accounts.services import normalize_email
+from civic.accounts.services.people import normalize_email
 from civic.common import clock
 from civic.common.db import commit
 from civic.common.emails import mailbox_key

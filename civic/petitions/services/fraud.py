@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit as _commit
+from civic.common.ratelimit import network_of
 from civic.common.validation import FieldErrors, clean_text
 from civic.errors import Conflict, InvalidInput, NotFound
 from civic.extensions import db
@@ -20,7 +21,6 @@ from civic.insights.bursts import busiest_windows
 from civic.permissions import ensure_can
 from civic.petitions.models import COMMENT_MAX_LENGTH, Invalidation, Petition, Signature
 from civic.petitions.services.queries import rebuild_tallies
-from civic.petitions.services.signing import network_of
 from civic.realtime import publish_tally
 
 

@@ -2,8 +2,6 @@
 many requests race, thresholds stamped as they are reached, limits per network, domain and
 mailbox, and withdrawing through the link in every email."""
 
-import functools
-import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -12,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from civic.accounts.services import normalize_email
+from civic.accounts.services.people import normalize_email
 from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
 from civic.common.i18n import format_moment
-from civic.common.ratelimit import seconds_until_allowed
+from civic.common.ratelimit import network_of, seconds_until_allowed
 from civic.common.tokens import make_token, read_token
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
@@ -94,19 +92,6 @@ def _clean_signature(fields):
         )
     problems.raise_if_any()
     return name, typed, key
-
-
-@functools.lru_cache(maxsize=65_536)
-def network_of(address):
-    """The range an address belongs to for rate limits: /24 for IPv4, /48 for IPv6. Kept per
-    address: the investigation page asks it for every signature of a petition."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address or "unknown"
-    if ip.version == 4:
-        return f"{ipaddress.IPv4Address(int(ip) & 0xFFFFFF00)}/24"
-    return f"{ipaddress.IPv6Address(int(ip) & ~((1 << 80) - 1))}/48"
 
 
 def _check_limits(petition, key, client):

@@ -1,0 +1,179 @@
+"""Signed-in sessions kept on the server: started at sign-in, checked on every request with the
+user's own load, listed in the security settings, and ended by signing out (one, the others, or
+all of them on a password change, a reset or a revoked role)."""
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from civic.accounts.models import DEVICE_MAX_LENGTH, User, UserSession
+from civic.common import clock
+from civic.common.db import commit as _commit
+from civic.common.ratelimit import network_of
+from civic.errors import NotFound
+from civic.extensions import db
+from civic.permissions import ensure_can
+
+# How stale "last seen" may be: a signed-in page writes at most once a minute, not every time.
+LAST_SEEN_EVERY = timedelta(minutes=1)
+SESSION_KEY_MAX_LENGTH = 100
+
+# (pattern in the user agent, name shown), first match wins: Edge and Opera say "Chrome" too.
+_BROWSERS = (
+    (r"Edg(e|A|iOS)?/", "Edge"),
+    (r"OPR/|Opera", "Opera"),
+    (r"SamsungBrowser/", "Samsung Internet"),
+    (r"Firefox/|FxiOS/", "Firefox"),
+    (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+    (r"Safari/", "Safari"),
+)
+_SYSTEMS = (
+    (r"iPhone", "iPhone"),
+    (r"iPad", "iPad"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"Mac OS X|Macintosh", "macOS"),
+    (r"CrOS", "ChromeOS"),
+    (r"Linux", "Linux"),
+)
+
+
+def describe_device(user_agent):
+    """'Firefox · Windows' from a user agent: enough to recognise a session, nothing more kept."""
+    user_agent = user_agent or ""
+    browser = next((name for pattern, name in _BROWSERS if re.search(pattern, user_agent)), "")
+    system = next((name for pattern, name in _SYSTEMS if re.search(pattern, user_agent)), "")
+    return " · ".join(part for part in (browser, system) if part)[:DEVICE_MAX_LENGTH]
+
+
+def _hash(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _idle_limit():
+    """A session unseen for longer than its longest-lived cookie is over, whatever a copy says
+    (Flask-Login's remember cookie is checked by nobody else)."""
+    remember = current_app.config.get("REMEMBER_COOKIE_DURATION", 0)
+    remember = remember if isinstance(remember, timedelta) else timedelta(seconds=remember)
+    return max(remember, current_app.permanent_session_lifetime)
+
+
+def _live(now):
+    return UserSession.last_seen_at > now - _idle_limit()
+
+
+def start_session(user, *, user_agent="", client=""):
+    """Record a new signed-in session for `user` (who has just proved who they are) and return
+    its key, which user.get_id() now gives Flask-Login for the cookies."""
+    key = secrets.token_urlsafe(32)
+    now = clock.now()
+    network = network_of(client) if client else ""
+    db.session.execute(  # the person's sessions that have run out, pruned as they start another
+        delete(UserSession)
+        .where(UserSession.user_id == user.id, ~_live(now))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            key_hash=_hash(key),
+            device=describe_device(user_agent),
+            network=network,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    user.last_sign_in_at = now
+    user.last_sign_in_network = network or user.last_sign_in_network
+    _commit()
+    user.session_key = key
+    return key
+
+
+def load_user_for_session(session_key):
+    """Flask-Login's loader: the user of a live session, in one query (with the roles' own), or None."""
+    if not session_key or len(session_key) > SESSION_KEY_MAX_LENGTH:
+        return None
+    row = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _hash(session_key), _live(clock.now()))
+    ).first()
+    if row is None or not row.User.is_active:
+        return None
+    user_session, user = row
+    user.session_key = session_key
+    user.session_id = user_session.id
+    _note_seen(user_session)
+    return user
+
+
+def _note_seen(user_session):
+    now = clock.now()
+    if now - user_session.last_seen_at < LAST_SEEN_EVERY:
+        return
+    # On a connection of its own: committing the request's session would expire what it loaded.
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(UserSession)
+                .where(UserSession.id == user_session.id, UserSession.last_seen_at < now - LAST_SEEN_EVERY)
+                .values(last_seen_at=now)
+            )
+    except SQLAlchemyError:
+        current_app.logger.warning("could not note when session %s was last seen", user_session.id)
+
+
+def list_sessions(user):
+    """The person's signed-in sessions, the most recently seen first."""
+    ensure_can(user, "account.edit", user)
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, _live(clock.now()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+
+
+def forget_sessions(user, *, keep=None):
+    """Delete every session of `user` but the one with key `keep`, in the caller's transaction."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        statement = statement.where(UserSession.key_hash != _hash(keep))
+    db.session.execute(statement.execution_options(synchronize_session=False))
+
+
+def end_session(user, session_key):
+    """Sign out this session: every copy of its cookies stops working."""
+    if session_key:
+        db.session.execute(
+            delete(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.key_hash == _hash(session_key))
+            .execution_options(synchronize_session=False)
+        )
+        _commit()
+
+
+def end_session_by_id(user, session_id):
+    """Sign out one of the person's own sessions from the list."""
+    ensure_can(user, "account.edit", user)
+    result = db.session.execute(
+        delete(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.id == session_id)
+        .execution_options(synchronize_session=False)
+    )
+    _commit()
+    if result.rowcount == 0:
+        raise NotFound(_("That session has ended already."))
+
+
+def end_other_sessions(user, session_key):
+    """Sign out everywhere else: every session but this one."""
+    ensure_can(user, "account.edit", user)
+    forget_sessions(user, keep=session_key)
+    _commit()
