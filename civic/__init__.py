@@ -22,6 +22,7 @@ from civic.common import caching
 from civic.common import templating as common_templating
 from civic.common.http import register_error_handlers
 from civic.common.i18n import select_locale, select_timezone
+from civic.common.inputs import guard_inputs
 from civic.common.security import init_security_headers
 from civic.config import PROJECT_ROOT, check_config, load_config
 from civic.consultations import templating as consultations_templating
@@ -72,6 +73,7 @@ def create_app(config=None):
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    guard_inputs(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["CIVIC_TRUSTED_PROXIES"]:
         hops = app.config["CIVIC_TRUSTED_PROXIES"]

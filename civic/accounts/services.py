@@ -1,7 +1,6 @@
 """Account services: registration, verification, sign-in, passwords, email, profile, 2FA, roles."""
 
 import hashlib
-import hmac
 import re
 import secrets
 import time
@@ -29,7 +28,8 @@ from civic.accounts.models import (
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
-from civic.common.tokens import make_token, read_token
+from civic.common.pagination import paginate
+from civic.common.tokens import make_token, read_token, same_secret
 from civic.common.urls import external_url
 from civic.common.validation import clean_text
 from civic.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, TokenInvalid
@@ -101,7 +101,7 @@ def load_user_for_session(session_id):
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
+    if user is None or not user.is_active or not same_secret(token, user.session_token):
         return None
     return user
 
@@ -244,7 +244,7 @@ def request_password_reset(email):
 def user_for_reset_token(token):
     data = read_token("reset-password", token, current_app.config["CIVIC_RESET_TOKEN_MAX_AGE"])
     user = db.session.get(User, data.get("uid"))
-    if user is None or not hmac.compare_digest(_password_fingerprint(user), str(data.get("fp", ""))):
+    if user is None or not same_secret(data.get("fp", ""), _password_fingerprint(user)):
         raise TokenInvalid(_("This link has already been used. Ask for a new one if you need it."))
     return user
 
@@ -394,7 +394,7 @@ def _totp_step_matching(secret, code, *, now=None, window=1):
     totp = pyotp.TOTP(secret)
     step = int(now // totp.interval)
     for candidate in range(step - window, step + window + 1):
-        if hmac.compare_digest(totp.generate_otp(candidate), code):
+        if same_secret(code, totp.generate_otp(candidate)):
             return candidate
     return None
 
@@ -443,7 +443,7 @@ def verify_second_factor(user, code):
         else:
             digest = _hash_recovery_code(entered)
             for recovery in user.recovery_codes:
-                if recovery.used_at is None and hmac.compare_digest(recovery.code_hash, digest):
+                if recovery.used_at is None and same_secret(digest, recovery.code_hash):
                     recovery.used_at = utcnow()
                     _commit()
                     return "recovery_code"
@@ -519,7 +519,7 @@ def find_users(query="", *, role=None, page=1, per_page=25):
         )
     if role:
         statement = statement.where(User.roles.any(UserRole.role == _parse_role(role).value))
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return paginate(statement, page=page, per_page=per_page)
 
 
 def grant_role(actor, user, role, reason):
