@@ -20,6 +20,7 @@ from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
+from civic.common.db import end_request_session
 from civic.common.http import register_error_handlers
 from civic.common.i18n import select_locale, select_timezone
 from civic.common.inputs import guard_inputs
@@ -95,6 +96,9 @@ def _init_extensions(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     db.init_app(app)
+    # Teardowns run last-registered first: this one ends the session before Flask-SQLAlchemy's own,
+    # which would fail on a connection the database closed during the request.
+    app.teardown_appcontext(end_request_session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from civic.common.db import roll_back
 from civic.common.filesize import format_size
 from civic.errors import AuthenticationRequired, CivicError, TwoFactorEnrolmentRequired
-from civic.extensions import db, limiter, login_manager
+from civic.extensions import limiter, login_manager
 
 # What a 503 for a database that went away asks the client to wait (Retry-After), in seconds: a
 # restarted PostgreSQL takes a few seconds to accept connections again.
@@ -230,23 +231,16 @@ def database_went_away(error):
     return isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError)
 
 
-def _discard_session():
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001 - the database may be the thing that failed
-        pass
-
-
 def failure_response(status, code, *, extra_headers=None):
     """The page for a request that failed on our side, which must never fail in turn: the session
     is rolled back (its connection, if dead, is dropped from the pool), and if the page still
     cannot be drawn (drawing it reads the signed-in person from the database), it is drawn as for a
     visitor, without the header, and at worst as plain text."""
-    _discard_session()
+    roll_back()
     try:
         return error_response(status, code, _messages()[status], extra_headers=extra_headers)
     except Exception:  # noqa: BLE001
-        _discard_session()
+        roll_back()
     g._login_user = login_manager.anonymous_user()  # who is signed in cannot be read now
     try:
         return error_response(status, code, _messages()[status], extra_headers=extra_headers, bare=True)

@@ -1,0 +1,105 @@
+"""A database connection that drops (PostgreSQL restarted, a backend terminated): a fresh connection
+where that is safe, otherwise a 503 that says when to try again; never a traceback."""
+
+import pytest
+from flask import Blueprint
+from sqlalchemy import create_engine, text
+
+from civic.extensions import csrf, db
+
+
+@pytest.fixture
+def postgres(stack, app):
+    """A connection of the test's own, outside the app's pool, to terminate the app's backends."""
+    if stack != "services":
+        pytest.skip("terminating a server's backends is a PostgreSQL matter")
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        yield Terminator(connection)
+    engine.dispose()
+
+
+class Terminator:
+    def __init__(self, connection):
+        self.connection = connection
+
+    def terminate(self, pid=None):
+        """End one backend, or every backend of the database but this one, as a restart would."""
+        if pid is not None:
+            self.connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            return
+        self.connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
+@pytest.fixture
+def dropping_app(app, postgres):
+    """Routes that lose their connection half-way through, as a request does when PostgreSQL
+    restarts under it."""
+    bp = Blueprint("dropping", __name__)
+    csrf.exempt(bp)
+
+    def own_backend():
+        return db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    @bp.get("/drop/between-queries")
+    def between_queries():
+        postgres.terminate(own_backend())
+        return str(db.session.execute(text("SELECT 1")).scalar_one())
+
+    @bp.post("/drop/before-commit")
+    def before_commit():
+        db.session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS scratch (n integer)"))
+        postgres.terminate(own_backend())
+        db.session.commit()
+        return "committed"
+
+    @bp.get("/drop/after-the-last-query")
+    def after_the_last_query():
+        postgres.terminate(own_backend())
+        return "answered"  # the dead connection is only found when the request ends
+
+    app.register_blueprint(bp)
+    return app
+
+
+def test_a_connection_terminated_between_requests_is_replaced_without_the_person_noticing(app, postgres, web, citizen):
+    name = citizen.display_name
+    web.sign_in(citizen.email)
+    assert web.get("/account").status_code == 200
+    db.session.close()  # the test's own session keeps no connection to be terminated
+    postgres.terminate()
+    again = web.get("/account")
+    assert again.status_code == 200 and name in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/drop/between-queries"), ("POST", "/drop/before-commit")])
+def test_a_connection_lost_during_a_request_answers_503_with_when_to_retry(dropping_app, method, path):
+    client = dropping_app.test_client()
+    lost = client.open(path, method=method)
+    assert lost.status_code == 503
+    assert lost.headers["Retry-After"] == "5"
+    page = lost.get_data(as_text=True)
+    assert "Traceback" not in page and "psycopg" not in page
+    assert "Please try again shortly" in page
+    as_json = client.open(path, method=method, headers={"Accept": "application/json"})
+    assert as_json.status_code == 503 and as_json.json["error"]["code"] == "database_unavailable"
+    assert client.get("/").status_code == 200  # the next request gets a working connection
+
+
+def test_a_signed_in_persons_lost_connection_still_gets_the_page_that_explains(dropping_app, web, citizen):
+    web.sign_in(citizen.email)
+    lost = web.get("/drop/between-queries")
+    assert lost.status_code == 503 and "Please try again shortly" in lost.get_data(as_text=True)
+    assert web.get("/account").status_code == 200
+
+
+def test_a_connection_that_dies_after_the_last_query_does_not_break_the_answer(dropping_app):
+    client = dropping_app.test_client()
+    answered = client.get("/drop/after-the-last-query")
+    assert answered.status_code == 200 and answered.get_data(as_text=True) == "answered"
+    assert client.get("/").status_code == 200
