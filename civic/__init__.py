@@ -20,7 +20,7 @@ from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
-from civic.common.db import end_request_session
+from civic.common.db import end_request_session, retry_reads_once
 from civic.common.http import register_error_handlers
 from civic.common.i18n import select_locale, select_timezone
 from civic.common.inputs import guard_inputs
@@ -82,6 +82,7 @@ def create_app(config=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    retry_reads_once(app)
     _register_discussion_contexts()
     _register_mailings()
     _register_page_cache_sources()

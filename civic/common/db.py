@@ -1,6 +1,13 @@
-"""Transaction helpers shared by every domain's services, and the end of each request's session."""
+"""Transaction helpers shared by every domain's services, and what a request does when the
+database connection under it is lost."""
 
+import functools
 import logging
+
+from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from civic.extensions import db
 
@@ -44,3 +51,39 @@ def _invalidate():
         db.session.invalidate()
     except Exception:  # noqa: BLE001 - invalidating a dead connection can only fail the same way
         pass
+
+
+# Methods that change nothing, so running the view again is what the person would do themselves.
+SAFE_METHODS = {"GET", "HEAD"}
+
+
+def retry_reads_once(app):
+    """Every view of a read (GET, HEAD) runs once more, on a fresh connection, when the database
+    dropped its connection under it (a restart, a terminated backend), provided nothing was committed
+    yet. Writes are never repeated: they get the 503 with Retry-After (civic.common.http)."""
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
+    for endpoint, view in app.view_functions.items():
+        if not getattr(view, "retries_reads", False):  # routes added later are wrapped by a new call
+            app.view_functions[endpoint] = _retrying(view)
+
+
+def _note_commit(_session):
+    if has_request_context():
+        g.civic_committed = True
+
+
+def _retrying(view):
+    @functools.wraps(view)
+    def run(**kwargs):
+        try:
+            return view(**kwargs)
+        except DBAPIError as error:
+            if not error.connection_invalidated or request.method not in SAFE_METHODS or g.get("civic_committed"):
+                raise
+            log.warning("database connection lost during %s %s; trying once more", request.method, request.path)
+            roll_back()
+            return view(**kwargs)
+
+    run.retries_reads = True
+    return run

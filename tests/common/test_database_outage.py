@@ -5,6 +5,7 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import create_engine, text
 
+from civic.common.db import retry_reads_once
 from civic.extensions import csrf, db
 
 
@@ -46,8 +47,25 @@ def dropping_app(app, postgres):
     def own_backend():
         return db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
-    @bp.get("/drop/between-queries")
-    def between_queries():
+    attempts = []
+
+    @bp.get("/drop/once")
+    def once():
+        attempts.append(own_backend())
+        if len(attempts) == 1:
+            postgres.terminate(attempts[0])
+        return str(db.session.execute(text("SELECT 0")).scalar_one())
+
+    @bp.get("/drop/every-time")
+    def every_time():
+        postgres.terminate(own_backend())
+        return str(db.session.execute(text("SELECT 1")).scalar_one())
+
+    @bp.get("/drop/after-a-commit")
+    def after_a_commit():
+        attempts.append("commit")
+        db.session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS scratch (n integer)"))
+        db.session.commit()
         postgres.terminate(own_backend())
         return str(db.session.execute(text("SELECT 1")).scalar_one())
 
@@ -64,6 +82,8 @@ def dropping_app(app, postgres):
         return "answered"  # the dead connection is only found when the request ends
 
     app.register_blueprint(bp)
+    retry_reads_once(app)  # as create_app does for the site's own routes
+    app.extensions["test_attempts"] = attempts
     return app
 
 
@@ -77,7 +97,19 @@ def test_a_connection_terminated_between_requests_is_replaced_without_the_person
     assert again.status_code == 200 and name in again.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method,path", [("GET", "/drop/between-queries"), ("POST", "/drop/before-commit")])
+def test_a_read_whose_connection_is_lost_runs_once_more_on_a_new_one(dropping_app):
+    answered = dropping_app.test_client().get("/drop/once")
+    assert answered.status_code == 200 and answered.get_data(as_text=True) == "0"
+    first, second = dropping_app.extensions["test_attempts"]
+    assert first != second  # another backend: a new connection
+
+
+def test_a_read_is_not_run_again_once_it_has_committed(dropping_app):
+    assert dropping_app.test_client().get("/drop/after-a-commit").status_code == 503
+    assert dropping_app.extensions["test_attempts"] == ["commit"]
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/drop/every-time"), ("POST", "/drop/before-commit")])
 def test_a_connection_lost_during_a_request_answers_503_with_when_to_retry(dropping_app, method, path):
     client = dropping_app.test_client()
     lost = client.open(path, method=method)
@@ -93,7 +125,7 @@ def test_a_connection_lost_during_a_request_answers_503_with_when_to_retry(dropp
 
 def test_a_signed_in_persons_lost_connection_still_gets_the_page_that_explains(dropping_app, web, citizen):
     web.sign_in(citizen.email)
-    lost = web.get("/drop/between-queries")
+    lost = web.get("/drop/every-time")
     assert lost.status_code == 503 and "Please try again shortly" in lost.get_data(as_text=True)
     assert web.get("/account").status_code == 200
 
