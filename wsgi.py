@@ -1,8 +1,6 @@
 """Entry point: `gunicorn -c deploy/gunicorn.conf.py wsgi:app` in production (gevent workers, which
 monkey-patch the standard library before importing this module), or `python wsgi.py` for development."""
 
-import os
-
 from civic import create_app
 from civic.extensions import socketio
 from civic.tasks import run_forever
@@ -13,7 +11,7 @@ if __name__ == "__main__":
     socketio.start_background_task(run_forever, app)
     socketio.run(
         app,
-        host=os.environ.get("CIVIC_HOST", "127.0.0.1"),
-        port=int(os.environ.get("CIVIC_PORT", "5000")),
+        host=app.config["CIVIC_HOST"],
+        port=app.config["CIVIC_PORT"],
         allow_unsafe_werkzeug=True,  # the development server; production uses gunicorn
     )

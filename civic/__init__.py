@@ -22,7 +22,7 @@ from civic.common import caching
 from civic.common import templating as common_templating
 from civic.common.db import end_request_session, retry_reads_once
 from civic.common.http import register_error_handlers
-from civic.common.i18n import select_locale, select_timezone
+from civic.common.i18n import install_template_gettext, select_locale, select_timezone
 from civic.common.inputs import guard_inputs
 from civic.common.security import init_security_headers
 from civic.config import PROJECT_ROOT, check_config, load_config
@@ -110,6 +110,7 @@ def _init_extensions(app):
     login_manager.user_loader(load_user_for_session)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     # Flask-SocketIO keeps the previous app's queue manager when the new one has no queue;
     # drop it so that each app gets exactly the queue its config names (matters in tests).
     socketio.server_options.pop("client_manager", None)

@@ -58,6 +58,10 @@ def load_config(environ=None):
     if async_mode not in ASYNC_MODES:
         raise ConfigurationError(f"CIVIC_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {async_mode!r}")
     worker_connections = _int(environ, "CIVIC_WORKER_CONNECTIONS", DEFAULT_WORKER_CONNECTIONS)
+    host = environ.get("CIVIC_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    port = _int(environ, "CIVIC_PORT", 5000)
+    if not 0 < port < 65536:
+        raise ConfigurationError(f"CIVIC_PORT must be a TCP port (1-65535), not {port}")
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.sqlite3'}"
     document_max = _int(environ, "CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
     image_max = _int(environ, "CIVIC_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
@@ -71,7 +75,10 @@ def load_config(environ=None):
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(environ, database_url),
         "REDIS_URL": redis_url,
         "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
-        "CIVIC_BASE_URL": environ.get("CIVIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Where `python wsgi.py` (make run) listens, and the address links in emails use by default.
+        "CIVIC_HOST": host,
+        "CIVIC_PORT": port,
+        "CIVIC_BASE_URL": (environ.get("CIVIC_BASE_URL") or f"http://{_host_in_links(host)}:{port}").rstrip("/"),
         "CIVIC_DEFAULT_LANGUAGE": environ.get("CIVIC_DEFAULT_LANGUAGE", "en"),
         "CIVIC_LANGUAGES": ("en", "es"),
         "CIVIC_TIMEZONE": environ.get("CIVIC_TIMEZONE", "UTC"),
@@ -148,8 +155,18 @@ def load_config(environ=None):
         "CIVIC_PUBLIC_CACHE_SECONDS": _int(environ, "CIVIC_PUBLIC_CACHE_SECONDS", 10),
         "CIVIC_PAGE_CACHE": _flag(environ.get("CIVIC_PAGE_CACHE"), False),
         "CIVIC_PAGE_CACHE_SECONDS": _int(environ, "CIVIC_PAGE_CACHE_SECONDS", 15),
+        # Rendered comment cards each process keeps (civic/discussions/presenting.py; ~3 KiB each
+        # with its key); 0 keeps none.
+        "CIVIC_COMMENT_CARDS_KEPT": _int(environ, "CIVIC_COMMENT_CARDS_KEPT", 5000),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
+
+
+def _host_in_links(host):
+    """A server listening on every address is reached at 127.0.0.1 from this machine."""
+    if host in ("0.0.0.0", "::", "[::]"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _engine_options(environ, database_url):

@@ -44,6 +44,16 @@ def publish(room, event, payload):
 
     Called after the commit. A message queue that is down must not undo or fail the write:
     the failure is logged and readers are told that live updates are paused."""
+    if current_app.config["CIVIC_ASYNC_MODE"] == "gevent" and not current_app.config["CIVIC_SOCKETIO_MESSAGE_QUEUE"]:
+        # Without a queue this process writes to every socket in the room itself: in a greenlet
+        # of its own, so that the request that caused the event answers first (with a queue,
+        # emit only hands the message to Redis and each process's listener does the writing).
+        socketio.start_background_task(_emit, event, payload, room)
+    else:
+        _emit(event, payload, room)
+
+
+def _emit(event, payload, room):
     try:
         socketio.emit(event, payload, to=room)
     except Exception:  # noqa: BLE001 - publishing is best effort; the data is safely stored

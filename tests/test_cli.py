@@ -40,6 +40,25 @@ def test_seed_demo_creates_people_of_every_role_once(app):
     assert db.session.query(User).count() == count
 
 
+def test_every_start_prints_the_demo_accounts_at_the_configured_address(app, web):
+    """Issue 12: the accounts were printed only on the first start, and always with port 5000."""
+    from civic.accounts.services import change_password
+    from civic.cli.demo import DEMO_PASSWORD
+
+    app.config["CIVIC_BASE_URL"] = "http://127.0.0.1:8123"
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
+    assert "Sign in at http://127.0.0.1:8123/sign-in" in first.output and ":5000" not in first.output
+    again = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
+    assert "nothing seeded" in again.output
+    assert "http://127.0.0.1:8123/sign-in" in again.output and "official@demo.civic.localhost" in again.output
+    official = db.session.query(User).filter_by(email_normalized="official@demo.civic.localhost").one()
+    change_password(official, DEMO_PASSWORD, "a brand new passphrase 42")
+    later = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
+    assert "official@demo.civic.localhost" not in later.output  # its password is no longer the demo one
+    assert "admin@demo.civic.localhost" in later.output
+
+
 def test_demo_people_can_sign_in(app, web):
     app.test_cli_runner().invoke(args=["civic", "seed-demo"])
     from civic.cli.demo import DEMO_PASSWORD

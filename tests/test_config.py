@@ -118,3 +118,18 @@ def test_database_pool_is_configurable_and_pgbouncer_turns_prepared_statements_o
     assert (options["pool_size"], options["pool_timeout"]) == (30, 120)
     assert options["connect_args"] == {"prepare_threshold": None}
     assert "pool_size" not in load_config({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite keeps its defaults
+
+
+def test_the_port_and_host_set_the_address_links_use():
+    """Issue 12: with CIVIC_PORT set, the banner and the seeded emails still linked to port 5000."""
+    assert load_config({})["CIVIC_BASE_URL"] == "http://127.0.0.1:5000"
+    config = load_config({"CIVIC_PORT": "8123"})
+    assert (config["CIVIC_HOST"], config["CIVIC_PORT"]) == ("127.0.0.1", 8123)
+    assert config["CIVIC_BASE_URL"] == "http://127.0.0.1:8123"
+    assert load_config({"CIVIC_HOST": "0.0.0.0", "CIVIC_PORT": "8080"})["CIVIC_BASE_URL"] == "http://127.0.0.1:8080"
+    assert load_config({"CIVIC_HOST": "::1", "CIVIC_PORT": "8080"})["CIVIC_BASE_URL"] == "http://[::1]:8080"
+    explicit = {"CIVIC_PORT": "8123", "CIVIC_BASE_URL": "https://civic.example.org/"}
+    assert load_config(explicit)["CIVIC_BASE_URL"] == "https://civic.example.org"
+    for bad in ("0", "70000", "eighty"):
+        with pytest.raises(ConfigurationError, match="CIVIC_PORT"):
+            load_config({"CIVIC_PORT": bad})

@@ -90,3 +90,51 @@ def test_healthz_reports_unreachable_services_as_503(tmp_path):
     assert response.status_code == 503
     assert response.json["checks"]["database"]["ok"] is False
     assert response.json["checks"]["redis"]["ok"] is False
+
+
+def test_the_kept_layout_follows_the_page_the_reader_and_the_language(web, login_as):
+    """The navigation, footer and script texts are rendered once per key (civic.common.templating.kept):
+    the current section, the staff link and the language must still be right on every page."""
+
+    def nav(path):
+        html = web.get(path).get_data(as_text=True)
+        start = html.index('<nav class="site-nav"')
+        return html[start : html.index("</nav>", start)]
+
+    assert 'href="/petitions/" aria-current="page"' in nav("/petitions/")
+    assert 'aria-current="page">Consultations' in nav("/consultations/")
+    assert 'href="/petitions/" aria-current' not in nav("/consultations/")
+    assert "Staff" not in nav("/about")
+    login_as("admin")
+    assert "Staff</a>" in nav("/about")
+    web.post("/sign-out")
+    assert "Staff" not in nav("/about")
+    web.post("/language", {"language": "es", "next": "/about"})
+    spanish = web.get("/about").get_data(as_text=True)
+    assert ">Peticiones</a>" in spanish and 'lang="es"' in spanish
+    assert "Accessibility statement" not in spanish
+
+
+# Words for what Civic cannot do yet (issue 12: the pages promised them). When one of these
+# features lands, it takes its word off this list in the same change.
+NOT_YET = {
+    "en": ("proposal", "appeal", "summar", "theme", "search"),
+    "es": ("propuesta", "recurr", "resumen", "tema", "buscar", "búsqueda"),
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/about"])
+def test_pages_promise_only_what_works(web, path):
+    for language, words in NOT_YET.items():
+        web.post("/language", {"language": language, "next": "/"})
+        html = web.get(path).get_data(as_text=True).lower()
+        text = html[html.index("<main") : html.index("</main>")]
+        assert [word for word in words if word in text] == [], (language, path)
+
+
+def test_the_readme_intro_promises_only_what_works():
+    from tests.support.apps import project_root
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    intro = readme[: readme.index("What works today")].lower()
+    assert [word for word in NOT_YET["en"] if word in intro] == []

@@ -65,6 +65,29 @@ def test_the_live_limit_leaves_worker_connections_for_http():
     assert load_config({"CIVIC_MAX_LIVE_CONNECTIONS": "10"})["CIVIC_MAX_LIVE_CONNECTIONS"] == 10
 
 
+def test_without_a_queue_gevent_writes_to_the_sockets_after_the_request_not_in_it(app, monkeypatch):
+    """Under gevent with no message queue, this process writes to every socket of the room itself:
+    publish() hands that to a greenlet, so the request that caused the event answers first."""
+    from civic import realtime
+
+    started, emitted = [], []
+    monkeypatch.setattr(socketio, "start_background_task", lambda target, *args: started.append((target, args)))
+    monkeypatch.setattr(socketio, "emit", lambda event, payload, to: emitted.append((event, payload, to)))
+    app.config.update(CIVIC_ASYNC_MODE="gevent", CIVIC_SOCKETIO_MESSAGE_QUEUE=None)
+    realtime.publish("discussion:7", "comment_posted", {"id": 1})
+    assert emitted == [] and len(started) == 1
+    target, args = started[0]
+    target(*args)
+    assert emitted == [("comment_posted", {"id": 1}, "discussion:7")]
+
+    started.clear()
+    emitted.clear()
+    for mode, queue in (("threading", None), ("gevent", "redis://127.0.0.1:6379/0")):
+        app.config.update(CIVIC_ASYNC_MODE=mode, CIVIC_SOCKETIO_MESSAGE_QUEUE=queue)
+        realtime.publish("discussion:7", "comment_posted", {"id": 2})
+    assert started == [] and len(emitted) == 2
+
+
 @pytest.mark.parametrize(
     "payload",
     [

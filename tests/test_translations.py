@@ -79,3 +79,48 @@ def test_translations_keep_their_placeholders(language):
         for string in strings:
             if string:
                 assert set(PLACEHOLDER.findall(string)) <= wanted | {"num"}, (message.id, string)
+
+
+FORMAT_OK = re.compile(r"%%|%\(\w+\)[sd]")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_template_strings_write_a_percent_sign_as_two(language):
+    """A template's _() always formats its string (Jinja's newstyle gettext), even with no
+    variables: a lone % is read as a directive ("400% and" became "400{}nd", and the Spanish
+    "400 % y" a 500). Only %% and %(name)s / %(name)d may appear, in the source and in each
+    translation; a string used only from Python is formatted only when given variables."""
+    path = project_root() / "civic" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    wrong = []
+    for message in catalog:
+        if not message.id or not any(where.startswith("templates/") for where, _line in message.locations):
+            continue
+        texts = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts += message.string if isinstance(message.string, tuple) else (message.string,)
+        wrong += [text for text in texts if text and "%" in FORMAT_OK.sub("", text)]
+    assert wrong == []
+
+
+def test_a_page_with_a_percent_sign_renders_in_every_language(web):
+    for language in ["en", *LANGUAGES]:
+        web.post("/language", {"language": language, "next": "/"})
+        response = web.get("/accessibility")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "400%" in html or "400 %" in html
+        assert "{}" not in html
+
+
+def test_templates_follow_the_language_of_the_moment_within_one_request(app):
+    """Templates translate through a catalog kept per request (civic.common.i18n); it must follow
+    force_locale (emails in the recipient's language) and go back afterwards."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"
+        with force_locale("es"):
+            assert render_template_string("{{ _('Sign in') }}") == "Entrar"
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"

@@ -1,12 +1,13 @@
 """Command-line tools: `flask users ...` and `flask civic ...`."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from civic.accounts.models import User, UserRole
 from civic.accounts.services import create_admin
-from civic.cli.demo import database_is_empty, seed_demo
+from civic.cli.demo import database_is_empty, demo_accounts, seed_demo
 from civic.consultations.services.statements import import_polis
 from civic.errors import CivicError
 from civic.extensions import db
@@ -38,11 +39,15 @@ def create_admin_command(email, display_name, password):
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def seed_demo_command(if_empty):
     """Fill the database with the project's demo content and print the demo sign-in details."""
+    sign_in = f"{current_app.config['CIVIC_BASE_URL']}/sign-in"
     if if_empty and not database_is_empty():
+        accounts = demo_accounts()
         click.echo("Demo content: the database already has accounts; nothing seeded.")
-        return
-    accounts = seed_demo()
-    click.echo("Demo content seeded. Sign in at http://127.0.0.1:5000/sign-in with:")
+        if accounts:
+            click.echo(f"The demo accounts are still there. Sign in at {sign_in} with:")
+    else:
+        accounts = seed_demo()
+        click.echo(f"Demo content seeded. Sign in at {sign_in} with:")
     for role, email, password in accounts:
         click.echo(f"  {role:<10} {email:<32} {password}")
 

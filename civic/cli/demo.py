@@ -45,6 +45,17 @@ def database_is_empty():
     return not db.session.scalar(select(func.count()).select_from(User))
 
 
+def demo_accounts():
+    """(role, email, password) of the demo people who exist and still have the demo password:
+    printed each time the development server starts, so nobody has to remember them."""
+    rows = []
+    for _name, email, roles, _bio in DEMO_PEOPLE:
+        user = db.session.scalar(select(User).where(User.email_normalized == email))
+        if user is not None and passwords.verify_password(user.password_hash, DEMO_PASSWORD):
+            rows.append((roles[-1].value, email, DEMO_PASSWORD))
+    return rows
+
+
 def seed_demo():
     """Add the demo people (skipping any that exist). Returns (role, email, password) rows."""
     rows = []

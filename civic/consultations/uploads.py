@@ -1,6 +1,7 @@
 """What an uploaded file really is, read from its bytes (not its name): the documents and cover
-images a consultation accepts, their pixel size, and a safe name to offer on download.
-Pure: no Flask and no database, so the rules are tested on plain bytes."""
+images a consultation accepts, their pixel size, what a ZIP-based document (DOCX, ODT) unpacks to,
+and a safe name to offer on download. Pure: no Flask and no database, so the rules are tested on
+plain bytes."""
 
 import codecs
 import csv
@@ -9,6 +10,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 
@@ -40,6 +42,12 @@ OTHER_CONTENT = ("zip", "opendocument", "gif", "svg", "html", "program", "text")
 ODT_MEDIA_TYPE = b"application/vnd.oasis.opendocument.text"
 MAX_IMAGE_SIDE = 10_000  # pixels; a larger picture is refused rather than sent to every browser
 FILENAME_MAX_LENGTH = 120
+# A ZIP-based document is unpacked by whoever opens it (and a few kilobytes can unpack to
+# gigabytes: a zip bomb), so every ZIP upload is measured before anything else reads it. A long
+# report with pictures is a few hundred entries and tens of megabytes unpacked.
+ARCHIVE_MAX_ENTRIES = 1_000
+ARCHIVE_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MARKUP_START = re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body|script|iframe|svg|\?xml)[\s>/]", re.IGNORECASE)
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
@@ -50,7 +58,7 @@ class UploadRefused(ValueError):
 
     Reasons: empty, too_large (size, limit), wrong_type (extension), mismatch (expected,
     found: a kind key, one of OTHER_CONTENT, or None when the content is not recognised),
-    image_too_big (width, height)."""
+    image_too_big (width, height), archive_too_many_entries (limit), archive_too_large (limit)."""
 
     def __init__(self, reason, **values):
         super().__init__(reason)
@@ -217,6 +225,95 @@ def _jpeg_size(data):
     return None
 
 
+# --- ZIP archives: measured before anything unpacks them -------------------------------------------
+
+
+class _Unreadable(Exception):
+    """The archive is not one that can be measured: broken, encrypted, or lying about its sizes."""
+
+
+def _declared_entry_count(stream):
+    """The number of entries the end of a ZIP file announces, read before any listing is built
+    (a listing of a million entries is itself the attack), or None when there is no such end."""
+    size = _size_of(stream)
+    stream.seek(max(0, size - (22 + 0xFFFF)))  # the end record, after at most a 64 KiB comment
+    tail = stream.read()
+    stream.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    return struct.unpack("<H", tail[at + 10 : at + 12])[0]  # 0xFFFF: a ZIP64 archive, more than we allow
+
+
+def _unpack_entry(stream, entry):
+    """Unpack one entry's bytes as its reader would, a chunk at a time and never more than the
+    entry declares, and check that they are exactly what it declares (size, packed size, CRC)."""
+    if entry.flag_bits & 0x1:
+        raise _Unreadable("encrypted")
+    stream.seek(entry.header_offset)
+    local = stream.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise _Unreadable("no local header")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    stream.seek(entry.header_offset + 30 + name_length + extra_length)
+    produced = read = 0
+    crc = 0
+    if entry.compress_type == zipfile.ZIP_STORED:
+        while read < entry.compress_size:
+            chunk = stream.read(min(_READ_CHUNK, entry.compress_size - read))
+            if not chunk:
+                raise _Unreadable("truncated")
+            read += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+        produced = read
+    elif entry.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        while not inflater.eof:
+            pending = stream.read(_READ_CHUNK)
+            if not pending:
+                raise _Unreadable("truncated")
+            read += len(pending)
+            while pending and not inflater.eof:
+                # Bounded output: a bomb is stopped one chunk past what the entry declared.
+                data = inflater.decompress(pending, _READ_CHUNK)
+                produced += len(data)
+                if produced > entry.file_size:
+                    raise _Unreadable("unpacks to more than it declares")
+                crc = zlib.crc32(data, crc)
+                pending = inflater.unconsumed_tail
+        read -= len(inflater.unused_data)
+    else:  # DOCX and ODT use only stored and deflated entries
+        raise _Unreadable("compression method")
+    if (produced, read, crc) != (entry.file_size, entry.compress_size, entry.CRC):
+        raise _Unreadable("sizes or CRC differ from the declared ones")
+
+
+def _check_archive(stream, expected):
+    """Refuse a ZIP with too many entries or too much to unpack before anything else reads it: the
+    count from the end record, then the declared sizes, then every entry unpacked a chunk at a time
+    (nothing is kept) and stopped as soon as it gives more than it declared, so the real total is
+    the declared one, within the limit. A ZIP that cannot be measured so (broken, encrypted, sizes
+    that lie) is not a document of the expected kind."""
+    count = _declared_entry_count(stream)
+    if count is not None and count > ARCHIVE_MAX_ENTRIES:
+        raise UploadRefused("archive_too_many_entries", limit=ARCHIVE_MAX_ENTRIES)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+            if len(entries) > ARCHIVE_MAX_ENTRIES:
+                raise UploadRefused("archive_too_many_entries", limit=ARCHIVE_MAX_ENTRIES)
+            if sum(entry.file_size for entry in entries) > ARCHIVE_MAX_UNPACKED_BYTES:
+                raise UploadRefused("archive_too_large", limit=ARCHIVE_MAX_UNPACKED_BYTES)
+            for entry in entries:
+                _unpack_entry(stream, entry)
+    except UploadRefused:
+        raise
+    except (_Unreadable, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, zlib.error):
+        raise UploadRefused("mismatch", expected=expected, found=None) from None
+    finally:
+        stream.seek(0)
+
+
 # --- the check an upload goes through ------------------------------------------------------------
 
 
@@ -239,6 +336,9 @@ def check_upload(stream, filename, allowed, max_bytes):
     expected = next((key for key in allowed if extension in KINDS[key].extensions), None)
     if expected is None:
         raise UploadRefused("wrong_type", extension=extension)
+    if stream.read(4) == b"PK\x03\x04":
+        _check_archive(stream, expected)
+    stream.seek(0)
     found = detect_content(stream)
     if found != expected:
         raise UploadRefused("mismatch", expected=expected, found=found)

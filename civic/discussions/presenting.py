@@ -1,8 +1,11 @@
 """How a page shows its comments: the reader's abilities, URLs, labels and dates worked out once per
-page (not once per comment), for templates/discussions/_comment.html."""
+page (not once per comment), and each comment's card kept once rendered, for
+templates/discussions/_comment.html."""
+
+import secrets
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -13,6 +16,9 @@ from civic.permissions import Abilities
 
 # An id that no comment or user has: each URL is built once with it, then it is replaced by ids.
 _PLACEHOLDER = "9876543210"
+# Kept cards carry this in place of the reader's CSRF token; it is replaced on the way out. Random
+# per process, so that no comment can be written to contain it.
+_CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"
 
 # The words repeated on every comment, translated once per page (Markup, as the template's _() gives).
 LABELS = {
@@ -114,8 +120,12 @@ class CommentPage:
         # Only someone signed in has a control to post with; a token on an anonymous page would stop
         # caches from sharing it (civic.common.caching).
         signed_in = not self.generic and getattr(viewer, "is_authenticated", False)
-        self.csrf = generate_csrf() if signed_in else ""
+        self._csrf_token = generate_csrf() if signed_in else ""
+        self.csrf = _CSRF_SLOT if signed_in else ""
         self.labels = {key: Markup(str(label)) for key, label in LABELS.items()}
+        self._key = (str(get_locale()), self.generic)
+        self._limit = current_app.config["CIVIC_COMMENT_CARDS_KEPT"]
+        self._kept = current_app.extensions.setdefault("civic_comment_cards", {})
         self.stances = {key: str(label) for key, label in STANCE_LABELS.items()}
         self._date = _ShortDates()
         self._shown_counts = {}
@@ -130,20 +140,12 @@ class CommentPage:
         self._profile = _UrlPattern("accounts.public_profile", "user_id")
 
     def show(self, c):
+        """What decides how the comment looks to this reader; the rest is filled in by card() when
+        the card has to be rendered."""
         shown = ShownComment()
         cid = c.id
         shown.perma = perma = self._perma(cid)
         shown.at = f"{perma}#comment-{cid}"
-        shown.author_url = self._profile(c.author_id) if c.author_id is not None else ""
-        shown.created = self._date(c.created_at) if c.created_at else ""
-        shown.created_iso = c.created_at.isoformat()
-        shown.stance = self.stances.get(c.stance, c.stance)
-        shown.vote_url = self._vote(cid)
-        shown.edit_url = self._edit(cid)
-        shown.delete_url = self._delete(cid)
-        shown.hide_url = self._hide(cid)
-        shown.pin_url = self._pin(cid)
-        shown.history_url = self._history(cid)
         shown.my_vote = self.my_votes.get(cid, 0)
         shown.may_reply = self.may_reply
         if self.generic:
@@ -157,6 +159,65 @@ class CommentPage:
             shown.may_pin = can("comment.pin", c)
             shown.may_view_history = can("comment.view_history", c)
         return shown
+
+    def card(self, c, shown, render):
+        """The comment's card (render: the template's comment_card macro), from the app's kept cards
+        when the same comment was already shown to a reader with the same controls.
+
+        The key holds everything the card shows, the comment's text and counts themselves
+        included, so an edit, a vote or a moderator's decision makes a new key: a kept card is
+        never out of date, and nothing has to be told to forget one. The cards are per app (each
+        has its own database) and per process; when they reach CIVIC_COMMENT_CARDS_KEPT they are
+        all dropped and kept again as pages are shown."""
+        author = c.author
+        key = (
+            self._key,
+            c.id,
+            c.body_html,
+            c.stance,
+            c.created_at,
+            c.edited_at,
+            c.deleted_at,
+            c.hidden_at,
+            c.hidden_reason,
+            c.pinned_at,
+            c.depth,
+            c.upvotes,
+            c.downvotes,
+            c.author_id,
+            author.display_name if author is not None else None,
+            shown.my_vote,
+            shown.may_vote,
+            shown.may_reply,
+            shown.may_edit,
+            shown.may_hide,
+            shown.may_pin,
+            shown.may_view_history,
+        )
+        html = self._kept.get(key)
+        if html is None:
+            self._fill(c, shown)
+            html = str(render(c, self, shown))
+            if self._limit:
+                if len(self._kept) >= self._limit:
+                    self._kept.clear()
+                self._kept[key] = html
+        if self._csrf_token:
+            html = html.replace(_CSRF_SLOT, self._csrf_token)
+        return Markup(html)
+
+    def _fill(self, c, shown):
+        cid = c.id
+        shown.author_url = self._profile(c.author_id) if c.author_id is not None else ""
+        shown.created = self._date(c.created_at) if c.created_at else ""
+        shown.created_iso = c.created_at.isoformat()
+        shown.stance = self.stances.get(c.stance, c.stance)
+        shown.vote_url = self._vote(cid)
+        shown.edit_url = self._edit(cid)
+        shown.delete_url = self._delete(cid)
+        shown.hide_url = self._hide(cid)
+        shown.pin_url = self._pin(cid)
+        shown.history_url = self._history(cid)
 
     def _shown_under(self, thread, comment):
         """Replies shown under a comment on this page, at any depth (counted once per comment)."""

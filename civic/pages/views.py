@@ -9,6 +9,7 @@ from civic.common.urls import is_safe_redirect
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions.services.discussions import recent_discussions
 from civic.extensions import csrf, db, socketio
+from civic.petitions.services.queries import popular_open_petitions
 from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
@@ -20,6 +21,7 @@ def home():
         "pages/home.html",
         recent_discussions=recent_discussions(5),
         open_consultations=open_consultations(5),
+        open_petitions=popular_open_petitions(5),
     )
 
 

@@ -15,12 +15,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter
 
 from civic import create_app
-from civic.cli.demo import DEMO_PASSWORD, seed_demo
+from civic.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
 from civic.extensions import db, limiter
+from civic.permissions import Role
 from tests.support.apps import base_config, unique_prefix
 
-ADMIN = "admin@demo.civic.localhost"
-CITIZEN = "ana@demo.civic.localhost"
+ADMIN = next(email for _name, email, roles, _bio in DEMO_PEOPLE if Role.ADMIN in roles)
+CITIZEN = next(email for _name, email, roles, _bio in DEMO_PEOPLE if roles == [Role.CITIZEN])
 # Each route gets this many generated requests per database: the whole module stays within a few
 # tens of seconds on both databases.
 EXAMPLES_PER_ROUTE = 3
@@ -97,7 +98,8 @@ class Site:
         each form's fields by the endpoint it posts to, and every query-string name in links."""
         adapter = self.app.url_map.bind("localhost")
         admin = self.app.test_client()
-        self.request("POST", "/sign-in", data={"email": ADMIN, "password": DEMO_PASSWORD}, client=admin)
+        signed_in = self.request("POST", "/sign-in", data={"email": ADMIN, "password": DEMO_PASSWORD}, client=admin)
+        assert signed_in.status_code == 302, "the crawl must see the staff pages and their forms"
         for rule in self.rules:
             if "GET" not in rule.methods:
                 continue

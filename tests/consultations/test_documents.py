@@ -12,7 +12,9 @@ from urllib.parse import quote
 import pytest
 
 from civic.audit.models import AuditEntry
+from civic.common.filesize import format_size
 from civic.config import load_config
+from civic.consultations import uploads
 from civic.consultations.models import Correction, Document
 from civic.consultations.services import documents, lifecycle
 from civic.errors import InvalidInput, NotAllowed, NotFound
@@ -135,6 +137,28 @@ def test_refused_files_leave_nothing_stored(app, official, draft, data, name, me
     assert db.session.query(Document).count() == 0
     assert stored_files(app) == []
     assert db.session.query(AuditEntry).filter_by(action="consultation.add_document").count() == 0
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            files.docx_bomb,
+            "“plan.docx” unpacks to more than {size}; a document can unpack to at most {size}. Save it again",
+        ),
+        (
+            lambda: files.docx_with_entries(5_000),
+            "“plan.docx” is made of more than 1000 parts; a document can have at most 1000.",
+        ),
+    ],
+    ids=["unpacks_too_large", "too_many_parts"],
+)
+def test_a_zip_bomb_is_refused_with_its_reason_and_nothing_stored(app, official, draft, make, message):
+    with pytest.raises(InvalidInput) as info:
+        documents.add_document(official, draft, upload(make(), "plan.docx"), "Plan")
+    size = format_size(uploads.ARCHIVE_MAX_UNPACKED_BYTES)
+    assert message.format(size=size) in info.value.message and info.value.field == "file"
+    assert db.session.query(Document).count() == 0 and stored_files(app) == []
 
 
 def test_no_file_chosen_is_refused(app, official, draft):

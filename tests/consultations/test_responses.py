@@ -11,6 +11,7 @@ from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.mail.mailings import send_mailings
 from tests.support.consultations import answers
+from tests.support.downloads import csv_rows, formula_cells
 from tests.support.mail import mail_to
 
 
@@ -249,6 +250,23 @@ def test_export_and_results_pages_are_for_officials_only(web, login_as, survey, 
     assert "More frequent buses" not in none.get_data(as_text=True)
 
 
+def test_answers_and_names_that_look_like_formulas_are_text_in_both_csv_exports(web, login_as, survey, make_user):
+    person = make_user(name="@SUM(1+1)*cmd|' /C calc'!A0")
+    typed = {
+        "Where do you live?": ("=cmd|' /C calc'!A0", ""),
+        "What would make your trips better?": ("-2+3+cmd|' /C calc'!A0", ""),
+        "How safe do you feel cycling?": ("0", ""),
+    }
+    responses.submit_response(person, survey, answers(survey, **typed))
+    login_as("official")
+    for personal in ("0", "1"):
+        rows = csv_rows(web.get(f"/consultations/{survey.id}/export.csv?personal={personal}"))
+        assert "'=cmd|' /C calc'!A0" in rows[1] and "'-2+3+cmd|' /C calc'!A0" in rows[1]
+        assert rows[1][rows[0].index(f"q{survey.questions[4].id}: How safe do you feel cycling?")] == "0"
+        assert formula_cells(rows) == []
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in rows[1] and person.email in rows[1]
+
+
 # --- follows and notifications ----------------------------------------------------------------
 
 
@@ -326,3 +344,31 @@ def test_a_response_row_created_meanwhile_by_another_window_is_reused(app, surve
     monkeypatch.setattr(responses, "my_response", stale)
     response = responses.submit_response(citizen, survey, answers(survey))
     assert response.submitted_at and db.session.query(Response).count() == 1
+
+
+def test_required_questions_are_marked_as_words_not_as_escaped_markup(web, login_as, survey):
+    """Issue 12: the "(required)" marker showed as `<span class="muted">(required)</span>` text."""
+    login_as("citizen")
+    for language, word in (("en", "required"), ("es", "obligatoria")):
+        web.post("/language", {"language": language, "next": "/"})
+        html = web.get(f"/consultations/{survey.id}/respond").get_data(as_text=True)
+        assert "&lt;span" not in html
+        assert html.count(f'<span class="muted">({word})</span>') == 3  # three required questions
+
+
+def test_the_two_exports_have_their_own_file_names_and_one_charset(web, login_as, survey, make_user):
+    """Issue 12: the anonymised and the personal export downloaded under one name, and CSV responses
+    said `charset=utf-8` twice in Content-Type."""
+    responses.submit_response(make_user(), survey, answers(survey))
+    login_as("official")
+    names = {}
+    for personal in ("0", "1"):
+        for fmt in ("csv", "json"):
+            response = web.get(f"/consultations/{survey.id}/export.{fmt}?personal={personal}")
+            assert response.status_code == 200
+            names[personal, fmt] = response.headers["Content-Disposition"]
+            content_type = response.headers["Content-Type"]
+            assert content_type.count("charset") <= 1, content_type
+    assert names["0", "csv"] != names["1", "csv"] and names["0", "json"] != names["1", "json"]
+    assert "anonymised" in names["0", "csv"] and "personal-data" in names["1", "csv"]
+    assert web.get(f"/consultations/{survey.id}/export.csv").headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -1,6 +1,8 @@
 """What an uploaded file is, told from its bytes: accepted types, refusals, pixel sizes, safe names."""
 
 import io
+import struct
+import zipfile
 
 import pytest
 
@@ -106,6 +108,63 @@ def test_content_that_does_not_match_the_name_is_refused(data, name, expected, f
 )
 def test_cover_images_other_than_png_jpeg_or_webp_are_refused(data, name, reason):
     assert refusal(data, name, IMAGE_KINDS, 5 * MB).reason == reason
+
+
+# --- ZIP-based documents: measured before anything unpacks them ----------------------------------
+
+
+def test_a_zip_bomb_that_declares_its_gibibyte_is_refused_unread():
+    bomb = files.docx_bomb()
+    assert len(bomb) < 2 * MB
+    refused = refusal(bomb, "report.docx")
+    assert refused.reason == "archive_too_large"
+    assert refused.values == {"limit": uploads.ARCHIVE_MAX_UNPACKED_BYTES}
+
+
+def test_a_zip_bomb_that_declares_a_small_size_is_refused_when_it_unpacks_to_more():
+    liar = files.docx_bomb(declared=files.MIB)
+    with zipfile.ZipFile(io.BytesIO(liar)) as archive, archive.open("word/media/image1.png") as picture:
+        assert len(picture.read(2 * files.MIB)) == files.MIB  # a reader trusting the declared size sees no fault
+    assert refusal(liar, "report.docx").values == {"expected": "docx", "found": None}
+
+
+def test_entries_that_share_one_packed_picture_count_once_each():
+    shared = files.docx_sharing_one_bomb()
+    assert len(shared) < 100 * 1024
+    assert refusal(shared, "report.docx").reason == "archive_too_large"
+
+
+def test_a_document_of_too_many_entries_is_refused_before_they_are_listed(monkeypatch):
+    def no_listing(*args, **kwargs):
+        raise AssertionError("the entries were listed")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", no_listing)
+    refused = refusal(files.docx_with_entries(uploads.ARCHIVE_MAX_ENTRIES + 1), "many.docx")
+    assert refused.reason == "archive_too_many_entries"
+    assert refused.values == {"limit": uploads.ARCHIVE_MAX_ENTRIES}
+
+
+def test_an_end_record_that_understates_the_entries_does_not_hide_them():
+    many = bytearray(files.docx_with_entries(uploads.ARCHIVE_MAX_ENTRIES + 1))
+    end = many.rindex(b"PK\x05\x06")
+    many[end + 8 : end + 12] = struct.pack("<HH", 3, 3)
+    assert refusal(bytes(many), "many.docx").reason == "archive_too_many_entries"
+
+
+def test_an_odt_bomb_is_refused_as_a_docx_bomb_is():
+    assert refusal(files.odt_bomb(), "informe.odt").reason == "archive_too_large"
+
+
+@pytest.mark.parametrize(
+    "data, name",
+    [
+        (files.large_docx(), "long report.docx"),
+        (files.docx_with_entries(uploads.ARCHIVE_MAX_ENTRIES), "many pictures.docx"),
+        (files.odt(), "informe.odt"),
+    ],
+)
+def test_real_documents_with_many_parts_and_megabytes_of_text_are_accepted(data, name):
+    assert check(data, name).size == len(data)
 
 
 def test_svg_is_told_apart_from_html():

@@ -279,3 +279,52 @@ def test_continue_this_thread_starts_at_the_comment(client, make_user, open_disc
     continued = client.get(link).get_data(as_text=True)
     shown = {c.id for c in chain if f'id="comment-{c.id}"' in continued}
     assert shown == {c.id for c in chain[4:9]}
+
+
+def test_kept_comment_cards_show_exactly_what_a_fresh_render_shows_to_every_reader(
+    app, web, login_as, make_user, open_discussion
+):
+    """Comment cards are kept per app (civic/discussions/presenting.py) and keyed by everything they
+    show: a page built from kept cards is the page a fresh render gives, for each kind of reader,
+    and an edit, a vote or a moderator's decision shows at once."""
+    from civic.discussions.services.comments import edit_comment, hide_comment
+    from civic.discussions.services.votes import vote_on_comment
+
+    def page():
+        html = web.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
+        # A CSRF token is signed with the time; compare pages without it.
+        return re.sub(r'(name="csrf_token"[^>]*value="|data-csrf-token>)[^"<]+', r"\1TOKEN", html)
+
+    def fresh_page():
+        kept = app.config["CIVIC_COMMENT_CARDS_KEPT"]
+        app.config["CIVIC_COMMENT_CARDS_KEPT"] = 0
+        app.extensions.pop("civic_comment_cards", None)
+        try:
+            return page()
+        finally:
+            app.config["CIVIC_COMMENT_CARDS_KEPT"] = kept
+
+    author = make_user(name="Ana")
+    theirs = post_comment(author, open_discussion, body="Theirs")
+    reply = post_comment(author, open_discussion, body="A reply", parent_id=theirs.id)
+    assert app.config["CIVIC_COMMENT_CARDS_KEPT"] > 0
+    readers = [None, "citizen", "moderator"]
+    for role in readers:
+        if role:
+            web.post("/sign-out")
+            me = login_as(role)
+            post_comment(me, open_discussion, body=f"Mine as {role}")
+            vote_on_comment(me, reply, 1)
+            page()  # shows the "you are signed in" message once
+        first = page()  # renders and keeps the cards
+        assert page() == first == fresh_page()
+        if role == "citizen":
+            assert "Mine as citizen" in first and 'aria-pressed="true"' in first
+    moderator = make_user(roles=("citizen", "moderator"))
+    edit_comment(author, theirs, body="Theirs, corrected")
+    vote_on_comment(moderator, theirs, -1)
+    hide_comment(moderator, reply, "Off topic")
+    after = page()
+    assert app.extensions["civic_comment_cards"]  # the page was built from kept cards
+    assert after == fresh_page()
+    assert "Theirs, corrected" in after and "Off topic" in after and "A reply" not in after

@@ -198,3 +198,16 @@ def test_the_creator_changes_the_text_until_it_goes_to_moderation(small, frozen,
         lifecycle.update_draft(creator, petition, fields(title="Too late"))
     late = web.post(url, {"title": "Too late", "background": "Shade."}, form_url=url)
     assert late.status_code == 422 and "with the moderators" in late.get_data(as_text=True)
+
+
+def test_home_lists_the_open_petitions_with_most_signatures(client, open_petition):
+    """Issue 12: the home page always said "No petition is open right now"."""
+    html = client.get("/").get_data(as_text=True)
+    assert open_petition.title in html and f"/petitions/{open_petition.id}" in html
+    count = open_petition.signature_count
+    assert f"({count} signature{'' if count == 1 else 's'})" in html
+    assert "No petition is open right now." not in html
+
+
+def test_home_says_when_no_petition_is_open(client):
+    assert "No petition is open right now." in client.get("/").get_data(as_text=True)

@@ -11,6 +11,7 @@ from civic.extensions import db
 from civic.mail.models import Mailing
 from civic.petitions.models import Invalidation, Petition, RejectionReason
 from civic.petitions.services import exports, lifecycle, moderation, signing
+from tests.support.downloads import FORMULAS, csv_rows, formula_cells
 from tests.support.petitions import fields, sign_and_confirm, signer, token_in
 
 
@@ -407,6 +408,28 @@ def test_only_admins_download_signers_and_each_download_is_audited(burst, admin,
     assert "bot3@spam.example" in body and len(body.splitlines()) == 1 + burst.signature_count
     entries = db.session.query(AuditEntry).filter_by(action="petition.export_signers").all()
     assert len(entries) == 1 and entries[0].actor_id == admin.id and entries[0].target_id == burst.id
+
+
+def test_a_signer_named_like_a_formula_is_text_in_the_signer_export(open_petition, admin, outbox, web):
+    for n, name in enumerate(FORMULAS):
+        sign_and_confirm(open_petition, 700 + n, outbox, name=name, client=f"198.51.100.{n + 1}")
+    web.sign_in(admin.email)
+    rows = csv_rows(web.get(f"/petitions/{open_petition.id}/signers.csv"))
+    names = {row[0] for row in rows[1:]}
+    assert {"'" + name.strip() for name in FORMULAS if name.strip()[:1] in "=+-@"} <= names
+    assert formula_cells(rows) == []
+
+
+def test_an_area_named_like_a_formula_is_text_and_its_count_a_number_in_the_area_export(
+    open_petition, app, official, outbox, web
+):
+    app.config["CIVIC_PETITION_AREAS"] = [*app.config["CIVIC_PETITION_AREAS"], "=1+2", "@SUM(A1:A9)"]
+    sign_and_confirm(open_petition, 800, outbox, area="=1+2")
+    sign_and_confirm(open_petition, 801, outbox, area="@SUM(A1:A9)")
+    web.sign_in(official.email)
+    rows = csv_rows(web.get(f"/petitions/{open_petition.id}/areas.csv"))
+    assert ["'=1+2", "1"] in rows and ["'@SUM(A1:A9)", "1"] in rows
+    assert formula_cells(rows) == []
 
 
 def test_the_signer_export_is_checked_and_audited_before_a_row_is_read(burst, admin, moderator):

@@ -1,6 +1,7 @@
 """Small but real files of every kind a consultation accepts or refuses, built in memory."""
 
 import io
+import random
 import struct
 import zipfile
 import zlib
@@ -115,3 +116,105 @@ def webp_lossy(width=320, height=200):
     frame = b"\x00\x00\x00" + b"\x9d\x01\x2a" + struct.pack("<HH", width, height) + b"\x00" * 10
     payload = b"VP8 " + struct.pack("<I", len(frame)) + frame
     return b"RIFF" + struct.pack("<I", 4 + len(payload)) + b"WEBP" + payload
+
+
+# --- ZIP archives written byte by byte, so that they can lie about what they hold ---------------
+
+GIB = 1024 * 1024 * 1024
+MIB = 1024 * 1024
+
+
+def zeros_deflated(size, block=MIB):
+    """A raw deflate stream of `size` zero bytes (a multiple of `block`), built by repeating one
+    fully flushed block, so that a gibibyte costs about a megabyte on disk and no time to make."""
+    squeezer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    one = squeezer.compress(bytes(block)) + squeezer.flush(zlib.Z_FULL_FLUSH)
+    return one * (size // block) + b"\x03\x00"  # \x03\x00: an empty final block
+
+
+def crc_of_zeros(size, block=MIB):
+    crc = 0
+    for _ in range(size // block):
+        crc = zlib.crc32(bytes(block), crc)
+    return crc
+
+
+def handmade_zip(entries):
+    """A ZIP of entries (name, packed bytes, method, crc, declared size[, index of an earlier
+    entry whose bytes it points at instead of its own]); sizes and CRCs written as given."""
+    body, directory, offsets = b"", b"", []
+    for name, packed, method, crc, declared, *shares in entries:
+        encoded = name.encode()
+        fields = struct.pack("<HHHHHIII", 20, 0, method, 0, 0x21, crc, len(packed), declared)
+        if shares:
+            offset = offsets[shares[0]]
+        else:
+            offset = len(body)
+            body += b"PK\x03\x04" + fields + struct.pack("<HH", len(encoded), 0) + encoded + packed
+        offsets.append(offset)
+        directory += (
+            b"PK\x01\x02"
+            + struct.pack("<H", 20)
+            + fields
+            + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, offset)
+            + encoded
+        )
+    end = struct.pack("<HHHHIIH", 0, 0, len(entries), len(entries), len(directory), len(body), 0)
+    return body + directory + b"PK\x05\x06" + end
+
+
+def _stored(name, data):
+    return (name, data, zipfile.ZIP_STORED, zlib.crc32(data), len(data))
+
+
+def _docx_parts():
+    return [
+        _stored("[Content_Types].xml", b'<?xml version="1.0"?><Types/>'),
+        _stored("_rels/.rels", b"<Relationships/>"),
+        _stored("word/document.xml", b"<w:document/>"),
+    ]
+
+
+def docx_bomb(real=GIB, declared=GIB):
+    """A DOCX of about a megabyte whose picture unpacks to `real` zero bytes but says `declared`,
+    with the CRC of the first `declared` of them: a reader that trusts the declared size finds
+    nothing wrong."""
+    picture = ("word/media/image1.png", zeros_deflated(real), zipfile.ZIP_DEFLATED, crc_of_zeros(declared), declared)
+    return handmade_zip([*_docx_parts(), picture])
+
+
+def odt_bomb(real=GIB):
+    """An ODT (its media type first, stored) whose content unpacks to `real` zero bytes."""
+    media_type = b"application/vnd.oasis.opendocument.text"
+    content = ("content.xml", zeros_deflated(real), zipfile.ZIP_DEFLATED, crc_of_zeros(real), real)
+    return handmade_zip([_stored("mimetype", media_type), content])
+
+
+def docx_sharing_one_bomb(copies=300, size=GIB // 256):
+    """The "overlapping" zip bomb: every picture entry points at the same packed bytes and says
+    truthfully what they unpack to, so that together they unpack to copies * size."""
+    packed, crc = zeros_deflated(size), crc_of_zeros(size)
+    first = len(_docx_parts())
+    pictures = [(f"word/media/{n}.png", packed, zipfile.ZIP_DEFLATED, crc, size, first) for n in range(copies)]
+    pictures[0] = pictures[0][:5]  # the first one holds the bytes
+    return handmade_zip([*_docx_parts(), *pictures])
+
+
+def docx_with_entries(count):
+    """A DOCX with `count` entries in all, each a few bytes."""
+    parts = _docx_parts()
+    return handmade_zip(parts + [_stored(f"word/media/{n}.txt", b"x") for n in range(count - len(parts))])
+
+
+def large_docx(paragraphs=50_000, pictures=60):
+    """A legitimate long report: megabytes of text and dozens of pictures (random bytes, which do
+    not shrink), written by zipfile as a word processor would."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        text = "".join(f"<w:p><w:r><w:t>Paragraph {n} of the plan.</w:t></w:r></w:p>" for n in range(paragraphs))
+        archive.writestr("word/document.xml", f"<w:document><w:body>{text}</w:body></w:document>")
+        for n in range(pictures):
+            archive.writestr(f"word/media/image{n}.jpeg", random.Random(n).randbytes(100_000))
+    return buffer.getvalue()

@@ -112,6 +112,20 @@ def _refusal_message(refusal, filename, allowed):
             if images
             else _("Documents must be PDF, ODT, DOCX or CSV files.")
         )
+    if refusal.reason == "archive_too_many_entries":
+        return _(
+            "“%(name)s” is made of more than %(limit)d parts; a document can have at most %(limit)d. "
+            "Save it again from your word processor, or as a PDF.",
+            name=_shown_name(filename),
+            limit=values["limit"],
+        )
+    if refusal.reason == "archive_too_large":
+        return _(
+            "“%(name)s” unpacks to more than %(limit)s; a document can unpack to at most %(limit)s. "
+            "Save it again with smaller pictures, or as a PDF.",
+            name=_shown_name(filename),
+            limit=format_size(values["limit"]),
+        )
     if refusal.reason == "image_too_big":
         return _(
             "The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",

@@ -91,6 +91,8 @@ def _cell(question, answer, other_label):
     if answer is None or answer.value in (None, "", []):
         return answer.other_text if answer else ""
     value = answer.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and not answer.other_text:
+        return value  # a number stays a number in the CSV (see civic.common.downloads.neutralised)
     if isinstance(value, list):
         text = " | ".join(value)
     elif value == questionnaire.OTHER:

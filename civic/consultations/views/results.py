@@ -47,8 +47,10 @@ def read_answers(consultation_id, question_id):
 @login_required
 def export(consultation_id, fmt):
     consultation = get_consultation(consultation_id, current_user)
-    header, rows = export_responses(me(), consultation, personal_data=request.args.get("personal") == "1")
-    filename = f"consultation-{consultation.id}-responses.{fmt}"
+    personal_data = request.args.get("personal") == "1"
+    header, rows = export_responses(me(), consultation, personal_data=personal_data)
+    kind = "with-personal-data" if personal_data else "anonymised"
+    filename = f"consultation-{consultation.id}-responses-{kind}.{fmt}"
     if fmt == "csv":
         return stream_csv(header, rows, filename, bom=True)
 
