@@ -31,7 +31,7 @@ def test_create_admin_refuses_a_bad_address(app):
 def test_seed_demo_creates_people_of_every_role_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
-    assert first.exit_code == 0 and "admin@demo.civic.localhost" in first.output
+    assert first.exit_code == 0 and "admin@demo.example.org" in first.output
     roles = {role for user in db.session.query(User) for role in user.role_names}
     assert roles == {"citizen", "moderator", "official", "admin"}
     count = db.session.query(User).count()
@@ -51,19 +51,19 @@ def test_every_start_prints_the_demo_accounts_at_the_configured_address(app, web
     assert "Sign in at http://127.0.0.1:8123/sign-in" in first.output and ":5000" not in first.output
     again = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
     assert "nothing seeded" in again.output
-    assert "http://127.0.0.1:8123/sign-in" in again.output and "official@demo.civic.localhost" in again.output
-    official = db.session.query(User).filter_by(email_normalized="official@demo.civic.localhost").one()
+    assert "http://127.0.0.1:8123/sign-in" in again.output and "official@demo.example.org" in again.output
+    official = db.session.query(User).filter_by(email_normalized="official@demo.example.org").one()
     change_password(official, DEMO_PASSWORD, "a brand new passphrase 42")
     later = runner.invoke(args=["civic", "seed-demo", "--if-empty"])
-    assert "official@demo.civic.localhost" not in later.output  # its password is no longer the demo one
-    assert "admin@demo.civic.localhost" in later.output
+    assert "official@demo.example.org" not in later.output  # its password is no longer the demo one
+    assert "admin@demo.example.org" in later.output
 
 
 def test_demo_people_can_sign_in(app, web):
     app.test_cli_runner().invoke(args=["civic", "seed-demo"])
     from civic.cli.demo import DEMO_PASSWORD
 
-    assert web.sign_in("official@demo.civic.localhost", DEMO_PASSWORD).status_code == 302
+    assert web.sign_in("official@demo.example.org", DEMO_PASSWORD).status_code == 302
 
 
 def test_seed_demo_adds_discussions_with_threads(app):
@@ -92,3 +92,36 @@ def test_seed_demo_adds_a_consultation_and_petitions_in_every_state(app):
     assert db.session.query(Consultation).count() == 1
     app.test_cli_runner().invoke(args=["civic", "seed-demo"])  # again: nothing doubles
     assert db.session.query(Petition).count() == 5 and db.session.query(Consultation).count() == 1
+
+
+def test_a_demo_resident_signs_a_demo_petition_with_the_form_as_prefilled(app, web):
+    """Issue 12: the signing form pre-filled a demo person's address and then refused it (the demo
+    domain was *.localhost). What the form pre-fills must pass its own checks."""
+    import re
+
+    from civic.accounts.services import normalize_email
+    from civic.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE
+    from civic.petitions.models import Petition, PetitionState, Signature
+
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    for _name, email, _roles, _bio in DEMO_PEOPLE:
+        normalize_email(email)  # raises for an address the site would refuse
+    assert web.sign_in("grace@demo.example.org", DEMO_PASSWORD).status_code == 302
+    grace = db.session.query(User).filter_by(email_normalized="grace@demo.example.org").one()
+    signed_by_grace = {s.petition_id for s in db.session.query(Signature).filter_by(user_id=grace.id)}
+    petition = next(
+        p
+        for p in db.session.query(Petition).filter_by(state=PetitionState.OPEN.value).order_by(Petition.id)
+        if p.id not in signed_by_grace
+    )
+    page = web.get(f"/petitions/{petition.id}").get_data(as_text=True)
+    form = page[page.index(f'action="/petitions/{petition.id}/sign"') :]
+    form = form[: form.index("</form>")]
+    prefilled = dict(re.findall(r'<input[^>]*name="(name|email)"[^>]*value="([^"]*)"', form))
+    assert prefilled["email"] == "grace@demo.example.org" and prefilled["name"]
+    area = re.search(r'<option value="([^"]+)"', form).group(1)
+    response = web.post(
+        f"/petitions/{petition.id}/sign", {**prefilled, "area": area, "consent": "y"}, form_url=f"/petitions/{petition.id}"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert db.session.query(Signature).filter_by(petition_id=petition.id, user_id=grace.id).count() == 1

@@ -26,18 +26,22 @@ from civic.petitions.services import lifecycle as petition_lifecycle
 from civic.petitions.services import moderation, queries, responses
 
 DEMO_PASSWORD = "civic-demo-passphrase"
+# A domain reserved for examples (RFC 2606) that address checks accept: demo people must be able to
+# do everything a real resident does, signing petitions with their own address included (issue 12:
+# "*.localhost" is a special-use name that the address check refuses).
+DEMO_DOMAIN = "demo.example.org"
 DEMO_PEOPLE = [
-    ("Ana Robles", "ana@demo.civic.localhost", [Role.CITIZEN], "Cyclist, parent of two, lives by the river park."),
-    ("Tomás Ibarra", "tomas@demo.civic.localhost", [Role.CITIZEN], "Runs the corner bakery on Calle Mayor."),
-    ("Grace Okafor", "grace@demo.civic.localhost", [Role.CITIZEN], "Retired teacher; volunteers at the library."),
-    ("Moira Duval", "moderator@demo.civic.localhost", [Role.CITIZEN, Role.MODERATOR], "Community moderator."),
+    ("Ana Robles", f"ana@{DEMO_DOMAIN}", [Role.CITIZEN], "Cyclist, parent of two, lives by the river park."),
+    ("Tomás Ibarra", f"tomas@{DEMO_DOMAIN}", [Role.CITIZEN], "Runs the corner bakery on Calle Mayor."),
+    ("Grace Okafor", f"grace@{DEMO_DOMAIN}", [Role.CITIZEN], "Retired teacher; volunteers at the library."),
+    ("Moira Duval", f"moderator@{DEMO_DOMAIN}", [Role.CITIZEN, Role.MODERATOR], "Community moderator."),
     (
         "Oscar Lindqvist",
-        "official@demo.civic.localhost",
+        f"official@{DEMO_DOMAIN}",
         [Role.CITIZEN, Role.OFFICIAL],
         "Transport planning officer, City Council.",
     ),
-    ("Alex Admin", "admin@demo.civic.localhost", [Role.CITIZEN, Role.ADMIN], "Runs this Civic site."),
+    ("Alex Admin", f"admin@{DEMO_DOMAIN}", [Role.CITIZEN, Role.ADMIN], "Runs this Civic site."),
 ]
 
 
@@ -110,9 +114,9 @@ def _seed_discussions():
     """Discussions with threads, stances, votes, a mention, a pinned answer and a locked topic."""
     if db.session.scalar(select(func.count()).select_from(Category)):
         return
-    admin = _person("admin@demo.civic.localhost")
-    ana, tomas, grace = (_person(f"{n}@demo.civic.localhost") for n in ("ana", "tomas", "grace"))
-    moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
+    admin = _person(f"admin@{DEMO_DOMAIN}")
+    ana, tomas, grace = (_person(f"{n}@{DEMO_DOMAIN}") for n in ("ana", "tomas", "grace"))
+    moderator, official = _person(f"moderator@{DEMO_DOMAIN}"), _person(f"official@{DEMO_DOMAIN}")
     categories = {
         name: save_category(admin, name=name, description=description, citizens_may_start=open_)
         for name, description, open_ in DEMO_CATEGORIES
@@ -213,7 +217,7 @@ def _seed_consultations():
     """An open consultation with a questionnaire and statements, and a closed one with its outcome."""
     if db.session.scalar(select(func.count()).select_from(Consultation)):
         return
-    official = _person("official@demo.civic.localhost")
+    official = _person(f"official@{DEMO_DOMAIN}")
     now = clock.utc_to_local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
     summer = consultation_lifecycle.create_consultation(
         official,
@@ -319,13 +323,13 @@ def _seed_petitions():
     """Petitions in every state, with signatures spread over areas and days for the charts."""
     if db.session.scalar(select(func.count()).select_from(Petition)):
         return
-    moderator, official = _person("moderator@demo.civic.localhost"), _person("official@demo.civic.localhost")
+    moderator, official = _person(f"moderator@{DEMO_DOMAIN}"), _person(f"official@{DEMO_DOMAIN}")
     areas = queries.areas()
     rng = random.Random(7)
     now = clock.now()
     first_open = None
     for title, background, topic, who, state, count, days in DEMO_PETITIONS:
-        creator = _person(f"{who}@demo.civic.localhost")
+        creator = _person(f"{who}@{DEMO_DOMAIN}")
         petition = petition_lifecycle.create_petition(
             creator, petition_lifecycle.PetitionFields(title=title, background=background, topic=topic, area=areas[0])
         )
