@@ -4,6 +4,7 @@ where that is safe, otherwise a 503 that says when to try again; never a traceba
 import pytest
 from flask import Blueprint
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from civic.common.db import retry_reads_once
 from civic.extensions import csrf, db
@@ -135,3 +136,46 @@ def test_a_connection_that_dies_after_the_last_query_does_not_break_the_answer(d
     answered = client.get("/drop/after-the-last-query")
     assert answered.status_code == 200 and answered.get_data(as_text=True) == "answered"
     assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def database_down_app(app):
+    """A route whose query fails as it does while PostgreSQL is restarting (any database)."""
+    bp = Blueprint("down", __name__)
+
+    @bp.get("/down")
+    def down():
+        raise _connection_refused()
+
+    app.register_blueprint(bp)
+    return app
+
+
+def _connection_refused():
+    return OperationalError("SELECT 1", {}, Exception("connection refused: the server is starting up"))
+
+
+def test_the_503_page_is_drawn_even_when_the_pages_header_needs_the_database(
+    database_down_app, monkeypatch, web, citizen
+):
+    name = citizen.display_name
+    web.sign_in(citizen.email)
+
+    def unread_count_fails():
+        raise _connection_refused()
+
+    monkeypatch.setitem(database_down_app.jinja_env.globals, "unread_notifications", unread_count_fails)
+    lost = web.get("/down")
+    page = lost.get_data(as_text=True)
+    assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
+    assert "Please try again shortly" in page and "<h1>" in page and name not in page  # as to a visitor
+
+
+def test_when_no_page_can_be_drawn_the_503_is_plain_text(database_down_app, monkeypatch):
+    def nothing_renders(*_args, **_kwargs):
+        raise _connection_refused()
+
+    monkeypatch.setattr("civic.common.http.render_template", nothing_renders)
+    lost = database_down_app.test_client().get("/down")
+    assert lost.status_code == 503 and lost.mimetype == "text/plain" and lost.headers["Retry-After"] == "5"
+    assert "try again" in lost.get_data(as_text=True)
