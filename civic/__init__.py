@@ -20,8 +20,10 @@ from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
+from civic.common.db import end_request_session, retry_reads_once
 from civic.common.http import register_error_handlers
 from civic.common.i18n import install_template_gettext, select_locale, select_timezone
+from civic.common.inputs import guard_inputs
 from civic.common.security import init_security_headers
 from civic.config import PROJECT_ROOT, check_config, load_config
 from civic.consultations import templating as consultations_templating
@@ -72,6 +74,7 @@ def create_app(config=None):
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    guard_inputs(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["CIVIC_TRUSTED_PROXIES"]:
         hops = app.config["CIVIC_TRUSTED_PROXIES"]
@@ -79,6 +82,7 @@ def create_app(config=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    retry_reads_once(app)
     _register_discussion_contexts()
     _register_mailings()
     _register_page_cache_sources()
@@ -93,6 +97,9 @@ def _init_extensions(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     db.init_app(app)
+    # Teardowns run last-registered first: this one ends the session before Flask-SQLAlchemy's own,
+    # which would fail on a connection the database closed during the request.
+    app.teardown_appcontext(end_request_session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -14,7 +14,8 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room, rooms
 
-from civic.extensions import socketio
+from civic.common.inputs import row_id
+from civic.extensions import db, socketio
 from civic.permissions import can
 
 log = logging.getLogger(__name__)
@@ -239,11 +240,24 @@ def live_connections(app=None):
 # --- socket handlers -----------------------------------------------------------------------
 
 
+def _room_asked(data):
+    """(kind, id) from a client's {"kind": ..., "id": ...}, or (None, None) for anything else (a
+    list, a string, an id beyond the database's range): a client may send any JSON at all."""
+    if not isinstance(data, dict):
+        return None, None
+    kind, object_id = data.get("kind"), data.get("id")
+    if not isinstance(kind, str) or kind not in ROOM_KINDS or not isinstance(object_id, int):
+        return None, None
+    try:
+        return kind, row_id(object_id)
+    except ValueError:
+        return None, None
+
+
 def _load(kind, object_id):
-    loader = ROOM_KINDS.get(kind)
-    if loader is None or not isinstance(object_id, int):
+    if kind is None:
         return None
-    return loader(object_id)
+    return ROOM_KINDS[kind](object_id)
 
 
 def register_socket_handlers(app):
@@ -266,10 +280,20 @@ def register_socket_handlers(app):
                 emit("live_status", {"paused": True})
         return True
 
+    @socketio.on_error_default
+    def on_error(error):
+        """A handler that fails answers the client's acknowledgement, instead of leaving it waiting."""
+        log.exception("Unhandled error in socket event %s", request.event.get("message"))
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database may be the thing that failed
+            pass
+        return {"ok": False, "error": "internal_error"}
+
     @socketio.on("join")
     def on_join(data):
         """{"kind": "discussion", "id": 4} -> join that room if the person may view it."""
-        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        kind, object_id = _room_asked(data)
         obj = _load(kind, object_id)
         if obj is None or not can(current_user, f"{kind}.view", obj):
             return {"ok": False, "error": "not_allowed"}
@@ -286,7 +310,7 @@ def register_socket_handlers(app):
 
     @socketio.on("watch_tally")
     def on_watch_tally(data):
-        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        kind, object_id = _room_asked(data)
         obj = _load(kind, object_id)
         if obj is None or not can(current_user, f"{kind}.view", obj):
             return {"ok": False, "error": "not_allowed"}
@@ -295,9 +319,9 @@ def register_socket_handlers(app):
 
     @socketio.on("still_here")
     def on_still_here(data):
-        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
-        room = room_for(kind, object_id)
-        if room in rooms():
+        kind, object_id = _room_asked(data)
+        room = room_for(kind, object_id) if kind else None
+        if room and room in rooms():
             try:
                 presence_store().touch(room, request.sid)
                 return {"ok": True, "presence": presence_store().count(room)}
@@ -307,7 +331,9 @@ def register_socket_handlers(app):
 
     @socketio.on("leave")
     def on_leave(data):
-        kind, object_id = (data or {}).get("kind"), (data or {}).get("id")
+        kind, object_id = _room_asked(data)
+        if kind is None:
+            return
         room = room_for(kind, object_id)
         leave_room(room)
         _leave_presence(room, request.sid)

@@ -86,3 +86,41 @@ def test_without_a_queue_gevent_writes_to_the_sockets_after_the_request_not_in_i
         app.config.update(CIVIC_ASYNC_MODE=mode, CIVIC_SOCKETIO_MESSAGE_QUEUE=queue)
         realtime.publish("discussion:7", "comment_posted", {"id": 2})
     assert started == [] and len(emitted) == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "discussion",
+        ["discussion", 1],
+        42,
+        {"kind": ["discussion"], "id": 1},
+        {"kind": "discussion", "id": 2**31},
+        {"kind": "discussion", "id": 10**30},
+        {"kind": "petition", "id": True},
+        {"kind": "consultation", "id": 1.5},
+    ],
+)
+def test_a_room_request_that_is_not_one_is_answered_not_a_traceback(app, payload):
+    client = connect(app)
+    for event in ("join", "watch_tally"):
+        assert client.emit(event, payload, callback=True) == {"ok": False, "error": "not_allowed"}
+    assert client.emit("still_here", payload, callback=True) == {"ok": False}
+    client.emit("leave", payload)
+    assert client.is_connected()
+    client.disconnect()
+
+
+def test_a_socket_handler_that_fails_answers_the_client(app, monkeypatch):
+    from civic import realtime
+
+    def broken(_object_id):
+        raise RuntimeError("the loader broke")
+
+    monkeypatch.setitem(realtime.ROOM_KINDS, "discussion", broken)
+    client = connect(app)
+    assert client.emit("join", {"kind": "discussion", "id": 1}, callback=True) == {
+        "ok": False,
+        "error": "internal_error",
+    }
+    client.disconnect()

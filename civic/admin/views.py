@@ -9,15 +9,12 @@ from civic.accounts.services.people import get_user
 from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
 from civic.audit.services import list_audit_entries
 from civic.common.forms import errors_on, render_form
+from civic.common.pagination import requested_page
 from civic.discussions.services.categories import get_category, list_categories, save_category
 from civic.errors import InvalidInput
 from civic.permissions import ensure_can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _page():
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/")
@@ -32,9 +29,9 @@ def users():
     query = request.args.get("q", "")[:200]
     role = request.args.get("role") or None
     try:
-        results = roles.find_users(query, role=role, page=_page())
+        results = roles.find_users(query, role=role, page=requested_page())
     except InvalidInput:
-        role, results = None, roles.find_users(query, page=_page())
+        role, results = None, roles.find_users(query, page=requested_page())
     return render_template("admin/users.html", results=results, query=query, role=role, roles=role_choices())
 
 
@@ -59,7 +56,7 @@ def user_detail(user_id):
 def audit_log():
     ensure_can(current_user, "audit.view")
     action = request.args.get("action") or None
-    entries = list_audit_entries(action=action, page=_page())
+    entries = list_audit_entries(action=action, page=requested_page())
     return render_template("admin/audit.html", entries=entries, action=action)
 
 

@@ -5,6 +5,7 @@ record_staff_action never commits: the caller's change and its audit entry commi
 from sqlalchemy import select
 
 from civic.audit.models import AuditEntry
+from civic.common.pagination import paginate
 from civic.extensions import db
 
 REASON_MAX_LENGTH = 2000
@@ -32,4 +33,4 @@ def list_audit_entries(*, action=None, target_type=None, target_id=None, page=1,
         query = query.where(AuditEntry.target_type == target_type)
     if target_id is not None:
         query = query.where(AuditEntry.target_id == target_id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)

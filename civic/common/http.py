@@ -5,15 +5,22 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from civic.common.db import roll_back
 from civic.common.filesize import format_size
 from civic.errors import AuthenticationRequired, CivicError, TwoFactorEnrolmentRequired
-from civic.extensions import db, limiter
+from civic.extensions import limiter, login_manager
+
+# What a 503 for a database that went away asks the client to wait (Retry-After), in seconds: a
+# restarted PostgreSQL takes a few seconds to accept connections again.
+DATABASE_RETRY_SECONDS = 5
 
 
 def _titles():
@@ -54,7 +61,8 @@ def wants_json():
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(status, code, message, *, title=None, extra_headers=None, details=None):
+def error_response(status, code, message, *, title=None, extra_headers=None, details=None, bare=False):
+    """`bare`: a page that needs nothing from the database (no header with the person's name)."""
     title = title or _titles().get(status, _("Error"))
     if wants_json():
         body = {"error": {"status": status, "code": code, "title": title, "message": message}}
@@ -62,7 +70,8 @@ def error_response(status, code, message, *, title=None, extra_headers=None, det
             body["error"]["details"] = details
         response = make_response(jsonify(body), status)
     else:
-        page = render_template("errors/error.html", status=status, title=title, message=message)
+        template = "errors/bare.html" if bare else "errors/error.html"
+        page = render_template(template, status=status, title=title, message=message)
         response = make_response(page, status)
     for name, value in (extra_headers or {}).items():
         response.headers[name] = value
@@ -201,11 +210,48 @@ def register_error_handlers(app):
             message = _too_large_message() or message
         return error_response(status, code, message, extra_headers=headers)
 
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error):
+        if not database_went_away(error):
+            return unexpected_error(error)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return failure_response(503, "database_unavailable", extra_headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
+
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the database may be the thing that failed
-            pass
-        return error_response(500, "internal_error", _messages()[500])
+        return failure_response(500, "internal_error")
+
+
+def database_went_away(error):
+    """A lost connection, a server restarting or refusing connections, no free connection in the
+    pool: worth trying again in a moment, unlike a query the database refuses."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError)
+
+
+def failure_response(status, code, *, extra_headers=None):
+    """The page for a request that failed on our side, which must never fail in turn: the session
+    is rolled back (its connection, if dead, is dropped from the pool), and if the page still
+    cannot be drawn (drawing it reads the signed-in person from the database), it is drawn as for a
+    visitor, without the header, and at worst as plain text."""
+    roll_back()
+    try:
+        return error_response(status, code, _messages()[status], extra_headers=extra_headers)
+    except Exception:  # noqa: BLE001
+        roll_back()
+    g._login_user = login_manager.anonymous_user()  # who is signed in cannot be read now
+    try:
+        return error_response(status, code, _messages()[status], extra_headers=extra_headers, bare=True)
+    except Exception:  # noqa: BLE001
+        current_app.logger.exception("Could not draw the error page")
+    response = make_response(f"{status} {_PLAIN_TITLES[status]}\n", status)
+    response.mimetype = "text/plain"
+    response.headers.update(extra_headers or {})
+    return response
+
+
+# Untranslated: used only when even the translations cannot be loaded (the language may come
+# from the signed-in person's row).
+_PLAIN_TITLES = {500: "Something went wrong", 503: "Service unavailable, please try again shortly"}

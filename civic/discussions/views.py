@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from civic.common.forms import errors_on, render_form
+from civic.common.inputs import row_id
+from civic.common.pagination import requested_page
 from civic.common.urls import is_safe_redirect
 from civic.discussions import forms
 from civic.discussions.contexts import context_of
@@ -26,7 +28,7 @@ def _me():
 def index():
     slug = request.args.get("category") or None
     category = get_category(slug) if slug else None
-    page = request.args.get("page", 1, type=int) or 1
+    page = requested_page()
     return render_template(
         "discussions/index.html",
         categories=list_categories(),
@@ -92,9 +94,7 @@ def _render_thread(
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    thread = threads.thread_page(
-        discussion, sort=request.args.get("sort"), page=request.args.get("page", 1, type=int) or 1
-    )
+    thread = threads.thread_page(discussion, sort=request.args.get("sort"), page=requested_page())
     return _render_thread(discussion, thread)
 
 
@@ -124,7 +124,7 @@ def _respond_with_form(discussion, form, is_reply, *, status):
     """Show the thread again with the refused comment's text kept in its form."""
     if is_reply:
         try:
-            parent = comments.get_comment(discussion, int(form.parent_id.data))
+            parent = comments.get_comment(discussion, row_id(form.parent_id.data))
         except (TypeError, ValueError, NotFound):
             parent = None
         if parent is not None:

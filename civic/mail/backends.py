@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import re
 import smtplib
 import ssl
 import sys
@@ -71,7 +72,9 @@ class OutboxBackend(MailBackend):
         return [(name[:-4], self.read(name[:-4])) for name in names]
 
     def read(self, message_id):
-        if not message_id or "/" in message_id or "\\" in message_id or message_id.startswith("."):
+        # Only names this backend writes: anything else (a path, a name too long for the file
+        # system) is no message, not an error.
+        if not _MESSAGE_ID.fullmatch(message_id or ""):
             return None
         path = self.directory / f"{message_id}.eml"
         if not path.is_file():
@@ -81,6 +84,9 @@ class OutboxBackend(MailBackend):
     def clear(self):
         for path in self.directory.glob("*.eml"):
             path.unlink()
+
+
+_MESSAGE_ID = re.compile(r"[0-9A-Za-z_-]{1,80}")
 
 
 def backend_from_config(config):

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 
 from civic.common.models import utcnow
+from civic.common.pagination import paginate
 from civic.extensions import db
 from civic.notifications.models import Notification
 from civic.realtime import publish, room_for
@@ -41,7 +42,7 @@ def list_notifications(user, *, page=1, per_page=30):
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def mark_all_read(user):

@@ -3,6 +3,8 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from civic.common.inputs import row_id
+from civic.common.pagination import requested_page
 from civic.common.urls import is_safe_redirect
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
@@ -14,7 +16,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @login_required
 def index():
     ensure_can(current_user, "notifications.view")
-    page = request.args.get("page", 1, type=int) or 1
+    page = requested_page()
     return render_template(
         "notifications/index.html", results=notifications.list_notifications(current_user, page=page)
     )
@@ -23,7 +25,7 @@ def index():
 @bp.post("/read")
 @login_required
 def mark_read():
-    notification_id = request.form.get("id", type=int)
+    notification_id = request.form.get("id", type=row_id)
     me = current_user._get_current_object()
     if notification_id:
         notifications.mark_read(me, notification_id)

@@ -13,6 +13,7 @@ from civic.common import clock
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.http import require_sent_from_this_site
+from civic.common.pagination import requested_page
 from civic.errors import Conflict, InvalidInput
 from civic.extensions import client_address, csrf
 from civic.permissions import can, ensure_can
@@ -42,7 +43,7 @@ def _list_arguments():
     sort = sort if sort in queries.OPEN_SORTS else "popular"
     q = (request.args.get("q") or "").strip()[:200]
     topic = request.args.get("topic") or None
-    page = request.args.get("page", 1, type=int) or 1
+    page = requested_page()
     return view, sort, q, topic, page
 
 

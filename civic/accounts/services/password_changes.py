@@ -2,7 +2,6 @@
 in; either ends the other signed-in sessions."""
 
 import hashlib
-import hmac
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from civic.accounts.services.people import find_user_by_email, normalize_email
 from civic.accounts.services.sessions import forget_sessions
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
-from civic.common.tokens import make_token, read_token
+from civic.common.tokens import make_token, read_token, same_secret
 from civic.common.urls import external_url
 from civic.errors import InvalidInput, TokenInvalid
 from civic.extensions import db
@@ -51,7 +50,7 @@ def request_password_reset(email):
 def user_for_reset_token(token):
     data = read_token("reset-password", token, current_app.config["CIVIC_RESET_TOKEN_MAX_AGE"])
     user = db.session.get(User, data.get("uid"))
-    if user is None or not hmac.compare_digest(_password_fingerprint(user), str(data.get("fp", ""))):
+    if user is None or not same_secret(data.get("fp", ""), _password_fingerprint(user)):
         raise TokenInvalid(_("This link has already been used. Ask for a new one if you need it."))
     return user
 

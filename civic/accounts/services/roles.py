@@ -15,6 +15,7 @@ from civic.accounts.services.sessions import forget_sessions
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
+from civic.common.pagination import paginate
 from civic.common.validation import clean_text
 from civic.errors import Conflict, InvalidInput
 from civic.extensions import db
@@ -55,7 +56,7 @@ def find_users(query="", *, role=None, page=1, per_page=25):
         )
     if role:
         statement = statement.where(User.roles.any(UserRole.role == _parse_role(role).value))
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return paginate(statement, page=page, per_page=per_page)
 
 
 def grant_role(actor, user, role, reason):

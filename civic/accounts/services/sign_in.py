@@ -1,8 +1,6 @@
 """Signing in: checking credentials, the per-account throttle that slows down guesses from
 anywhere but the owner's usual network, and the sign-in waiting for its second factor."""
 
-import hmac
-
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from civic.accounts.services.people import find_user_by_email
 from civic.accounts.services.registration import send_verification_email
 from civic.common.db import commit as _commit
 from civic.common.ratelimit import count_failure, network_of, seconds_to_wait, seconds_until_allowed
+from civic.common.tokens import same_secret
 from civic.common.urls import external_url
 from civic.errors import InvalidCredentials, InvalidInput, RateLimited
 from civic.extensions import db
@@ -92,6 +91,6 @@ def pending_two_factor_user(user_id, session_token):
     """The user a sign-in waiting for its second factor is for, or None once their password
     has changed (the token rotates) or the account is disabled."""
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.is_active or not hmac.compare_digest(user.session_token, str(session_token or "")):
+    if user is None or not user.is_active or not same_secret(str(session_token or ""), user.session_token):
         return None
     return user

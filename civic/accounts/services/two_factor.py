@@ -2,7 +2,6 @@
 many requests race (a conditional update claims it), and turning it off."""
 
 import hashlib
-import hmac
 import secrets
 import time
 
@@ -16,6 +15,7 @@ from civic.accounts import passwords
 from civic.accounts.models import RecoveryCode, User
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
+from civic.common.tokens import same_secret
 from civic.errors import Conflict, InvalidCredentials, InvalidInput
 from civic.extensions import db
 from civic.mail.services import send_mail
@@ -47,7 +47,7 @@ def _totp_step_matching(secret, code, *, now=None, window=1):
     totp = pyotp.TOTP(secret)
     step = int(now // totp.interval)
     for candidate in range(step - window, step + window + 1):
-        if hmac.compare_digest(totp.generate_otp(candidate), code):
+        if same_secret(code, totp.generate_otp(candidate)):
             return candidate
     return None
 
@@ -121,7 +121,7 @@ def verify_second_factor(user, code):
             for recovery in user.recovery_codes:
                 if (
                     recovery.used_at is None
-                    and hmac.compare_digest(recovery.code_hash, digest)
+                    and same_secret(digest, recovery.code_hash)
                     and _claim_recovery_code(recovery)
                 ):
                     return "recovery_code"

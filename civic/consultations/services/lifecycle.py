@@ -14,6 +14,7 @@ from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit
 from civic.common.markdown import render_markdown
+from civic.common.pagination import paginate
 from civic.common.validation import FieldErrors, clean_text, raise_first
 from civic.consultations.models import (
     BODY_MAX_LENGTH,
@@ -127,7 +128,7 @@ def list_consultations(kind="open", *, topic=None, area=None, page=1, per_page=2
     if area:
         query = query.where(Consultation.area == area)
     query = query.order_by(*_LIST_ORDER[kind], Consultation.id.desc()).options(selectinload(Consultation.documents))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def open_consultations(limit=5, *, now=None):

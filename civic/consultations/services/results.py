@@ -9,6 +9,7 @@ from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit
+from civic.common.pagination import offset_of
 from civic.consultations import questionnaire
 from civic.consultations.models import Answer, Response
 from civic.consultations.services.responses import submitted
@@ -76,7 +77,7 @@ def text_answers(actor, consultation, question, *, contains="", page=1, per_page
         if _answer_text(answer) and (not contains or contains.lower() in _answer_text(answer).lower())
     ]
     total = len(rows)
-    start = (max(1, page) - 1) * per_page
+    start = offset_of(page, per_page)
     return rows[start : start + per_page], total
 
 

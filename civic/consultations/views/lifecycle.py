@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from civic.common import clock
 from civic.common.forms import errors_flashed, errors_on, render_form, shown_on_form
+from civic.common.pagination import requested_page
 from civic.consultations import forms
 from civic.consultations.models import Phase
 from civic.consultations.services.draft_text import draft_paragraph_count
@@ -47,7 +48,7 @@ def index():
     if kind not in LIST_FILTERS + ("draft",):
         kind = "open"
     topic, area = request.args.get("topic") or None, request.args.get("area") or None
-    results = list_consultations(kind, topic=topic, area=area, page=request.args.get("page", 1, type=int) or 1)
+    results = list_consultations(kind, topic=topic, area=area, page=requested_page())
     topics, areas = filter_values()
     return render_template(
         "consultations/index.html", results=results, kind=kind, topic=topic, area=area, topics=topics, areas=areas

@@ -6,6 +6,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from civic.common.downloads import attachment_headers, stream_csv
+from civic.common.pagination import requested_page
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.questions import get_question
 from civic.consultations.services.results import export_responses, text_answers
@@ -28,7 +29,7 @@ def read_answers(consultation_id, question_id):
     consultation = get_consultation(consultation_id, current_user)
     question = get_question(consultation, question_id)
     contains = request.args.get("contains", "")
-    page = request.args.get("page", 1, type=int) or 1
+    page = requested_page()
     rows, total = text_answers(me(), consultation, question, contains=contains, page=page, per_page=ANSWERS_PER_PAGE)
     return render_template(
         "consultations/read_answers.html",

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
+from civic.common.inputs import row_id
 from civic.common.markdown import mentioned_handles
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
@@ -91,7 +92,7 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
     parent = None
     if parent_id not in (None, ""):
         try:
-            parent = db.session.get(Comment, int(parent_id))
+            parent = db.session.get(Comment, row_id(parent_id))
         except (TypeError, ValueError):
             parent = None
         if parent is None or parent.discussion_id != discussion.id:

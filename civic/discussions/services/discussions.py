@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
+from civic.common.pagination import paginate
 from civic.common.validation import clean_text
 from civic.discussions import live
 from civic.discussions.models import (
@@ -43,7 +44,7 @@ def _listed_discussions(category=None):
 
 
 def list_discussions(*, category=None, page=1, per_page=20):
-    return db.paginate(_listed_discussions(category), page=page, per_page=per_page, error_out=False)
+    return paginate(_listed_discussions(category), page=page, per_page=per_page)
 
 
 def recent_discussions(limit=5):

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
+from civic.common.pagination import offset_of
 from civic.discussions.models import (
     Comment,
     Discussion,
@@ -97,12 +98,11 @@ def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
 
 def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAGE_SIZE):
     sort = parse_sort(sort)
-    page = max(1, int(page or 1))
     query = (
         select(Comment)
         .where(Comment.discussion_id == discussion.id, Comment.depth == 0)
         .order_by(*_order(sort))
-        .offset((page - 1) * per_page)
+        .offset(offset_of(page, per_page))
         .limit(per_page + 1)
     )
     roots = list(db.session.scalars(query))

@@ -2,7 +2,6 @@
 progress, the kept tallies per area and per hour, similar petitions, and what a petition's
 discussion is about."""
 
-import secrets
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -12,6 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civic.common import clock
+from civic.common.pagination import paginate
+from civic.common.tokens import same_secret
 from civic.discussions.contexts import DiscussionContext
 from civic.errors import NotFound
 from civic.extensions import db
@@ -48,10 +49,9 @@ def load_petition(petition_id):
 def sponsoring(petition, sponsor_token, person=None):
     """Reached through its sponsor link while it takes sponsors (the link is what lets someone
     without an account see and support a draft)."""
-    # As bytes: compare_digest refuses str with non-ASCII characters, which a typed address may hold.
     return (
         bool(sponsor_token)
-        and secrets.compare_digest(sponsor_token.encode(), petition.sponsor_token.encode())
+        and same_secret(sponsor_token, petition.sponsor_token)
         and can(person, "petition.sponsor", petition)
     )
 
@@ -216,7 +216,7 @@ def list_petitions(view="open", *, sort="popular", q="", topic=None, page=1, per
         query = query.order_by(Petition.moderated_at.desc(), Petition.id.desc())
     else:
         query = query.order_by(Petition.signature_count.desc(), Petition.id.desc())
-    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def popular_open_petitions(limit=5, *, now=None):

@@ -16,7 +16,7 @@ from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
 from civic.common.i18n import format_moment
 from civic.common.ratelimit import network_of, seconds_until_allowed
-from civic.common.tokens import make_token, read_token
+from civic.common.tokens import make_token, read_token, same_secret
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
 from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited, TokenInvalid
@@ -237,7 +237,7 @@ def _read_signature_token(purpose, token, max_age, petition):
     if (
         signature is None
         or signature.petition_id != petition.id
-        or not secrets.compare_digest(str(payload.get("t", "")), signature.token)
+        or not same_secret(payload.get("t", ""), signature.token)
     ):
         raise TokenInvalid(
             _("This link is not valid any more: the signature was withdrawn, or the link was copied incompletely.")
