@@ -1,29 +1,40 @@
 """Every route of every blueprint, walked with objects nobody outside may see (petitions before
 moderation or hidden, draft and deleted consultations, hidden discussions and comments, the
-discussions of all of these): none of them shows to an anonymous visitor or to a citizen."""
+discussions of all of these): none of them shows to an anonymous visitor or to a citizen. And
+walked with a "next" page pointing elsewhere: no route sends anyone off this site."""
 
+import ast
+import html
 import io
 import itertools
+import pathlib
+import re
 from datetime import timedelta
+from urllib.parse import quote
 
+import pyotp
 import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
 from civic.common import clock
-from civic.consultations.models import DraftSection
-from civic.consultations.services import documents, draft_text, questions
+from civic.consultations.models import DraftSection, Statement, StatementStatus
+from civic.consultations.services import documents, draft_text, questions, responses
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.discussions.services.categories import save_category
 from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db
+from civic.notifications import services as notifications
+from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
 from civic.petitions.services import lifecycle, moderation, signing
 from tests.support import sample_files
 from tests.support.petitions import fields, signer, token_in
+from tests.support.redirects import BYPASS_TARGETS, EVIL, lands_on_this_site
 from tests.support.users import DEFAULT_PASSWORD
 
+CIVIC = pathlib.Path(__file__).resolve().parents[1] / "civic"
 SECRET = "quokka"  # in every title and text seeded below, and in nothing public
 WALK = pytest.mark.app_config(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, CIVIC_PETITION_SPONSORS=2)
 
@@ -113,6 +124,30 @@ def _seed(app, make_user, outbox):
     _passage_topic, on_passage = discussion_with_comment("Buses at night", "Quokka comment on a draft passage")
     on_passage.discussion_id = section.discussion_id
     db.session.commit()
+    # A published consultation, open, with what only its staff see: statements waiting for a
+    # moderator or turned down, and a citizen's answers.
+    published = consultation_lifecycle.create_consultation(
+        official,
+        consultation_lifecycle.ConsultationFields(
+            title="Getting around",
+            summary="How do you travel?",
+            opens_local=opens.replace(tzinfo=None),
+            closes_local=(opens + timedelta(days=30)).replace(tzinfo=None),
+        ),
+    )
+    asked = questions.save_question(
+        official, published, questions.QuestionData(kind="long_text", prompt="What would help?", required=True)
+    )
+    consultation_lifecycle.publish_consultation(official, published)
+    published.opens_at = clock.now() - timedelta(days=1)
+    published.statements_enabled = published.statements_premoderated = True
+    waiting, refused = (
+        Statement(consultation_id=published.id, text=f"Quokka {status} statement", author_id=author.id, status=status)
+        for status in (StatementStatus.PENDING.value, StatementStatus.REJECTED.value)
+    )
+    db.session.add_all([waiting, refused])
+    db.session.commit()
+    responses.submit_response(author, published, {asked.id: ("Quokka private answer", "")})
     deleted = consultation_lifecycle.create_consultation(
         official, consultation_lifecycle.ConsultationFields(title="Quokka deleted consultation")
     )
@@ -128,6 +163,8 @@ def _seed(app, make_user, outbox):
         {"discussion_id": section.discussion_id, "comment_id": on_passage.id},
         {"consultation_id": consultation.id, "question_id": question.id, "document_id": document.id},
         {"consultation_id": deleted_id},
+        {"consultation_id": published.id, "statement_id": waiting.id, "question_id": asked.id},
+        {"consultation_id": published.id, "statement_id": refused.id},
         {"user_id": creator.id},
         {"user_id": author.id},
     ]
@@ -187,6 +224,17 @@ def _leaks(client, requests):
     return found
 
 
+def _signed_in(app, email):
+    client = app.test_client()
+    signed_in = client.post("/sign-in", data={"email": email, "password": DEFAULT_PASSWORD})
+    assert signed_in.status_code == 302  # this app checks no CSRF token
+    return client
+
+
+def _endpoints(leaks):
+    return {line.split()[2][1:-1] for line in leaks}
+
+
 @WALK
 def test_no_route_shows_a_non_public_object_to_anyone_outside(app, web, make_user, outbox):
     scenarios, fill = _seed(app, make_user, outbox)
@@ -197,10 +245,15 @@ def test_no_route_shows_a_non_public_object_to_anyone_outside(app, web, make_use
     leaks = _leaks(web.client, requests)
     assert leaks == [], "\n".join(leaks)
     make_user("walker@example.org", name="Curious Citizen")
-    signed_in = web.client.post("/sign-in", data={"email": "walker@example.org", "password": DEFAULT_PASSWORD})
-    assert signed_in.status_code == 302  # this app checks no CSRF token
-    leaks = _leaks(web.client, requests)
+    leaks = _leaks(_signed_in(app, "walker@example.org"), requests)
     assert leaks == [], "\n".join(leaks)
+    # The control: staff do see what was seeded, so the walk would notice it (pages only: staff's
+    # empty posts would change the objects).
+    pages = [request for request in requests if request[0] == "GET"]
+    shown = _endpoints(_leaks(_signed_in(app, "official@example.org"), pages))
+    assert {"consultations.show", "consultations.statements", "consultations.read_answers"} <= shown
+    shown = _endpoints(_leaks(_signed_in(app, "mod@example.org"), pages))
+    assert {"petitions.show", "discussions.show", "discussions.permalink", "discussions.comment_history"} <= shown
 
 
 @WALK
@@ -237,3 +290,107 @@ def test_the_links_a_sponsor_holds_open_the_draft_they_support_and_nothing_else(
     )
     assert signed.status_code == 302 and f"sponsor={draft.sponsor_token}" in signed.headers["Location"]
     assert "Quokka draft about the harbour" in client.get(signed.headers["Location"]).get_data(as_text=True)
+
+
+def test_no_view_loads_an_object_without_asking_whether_the_reader_may_see_it():
+    # The loaders without a permission check are for services and sockets; views use get_<kind>.
+    views = [*CIVIC.glob("*/views.py"), *CIVIC.glob("*/views/*.py")]
+    assert views
+    for path in views:
+        names = {getattr(node, "attr", getattr(node, "id", None)) for node in ast.walk(ast.parse(path.read_text()))}
+        assert not names & {"load_petition", "load_discussion"}, path
+        if path != CIVIC / "pages" / "views.py":  # the health check asks the database for SELECT 1
+            assert "db" not in names, f"{path}: load objects through a get_<kind>(id, viewer) service"
+
+
+# --- redirects ---------------------------------------------------------------------------------
+
+WALKED_BYPASSES = [f"/%09/{EVIL}", f"/\t/{EVIL}", f"/\r\n/{EVIL}", f"//{EVIL}", f"/\\{EVIL}", f"https:{EVIL}"]
+
+
+def _off_site(client, requests):
+    """Each route once, with `next` pointing elsewhere in the query string and in the form."""
+    found = []
+    for (method, _endpoint), url in requests.items():
+        for target in WALKED_BYPASSES:
+            if method == "GET":
+                response = client.get(url, query_string={"next": target})
+            else:
+                response = client.post(url, data={"next": target}, headers={"Origin": "http://localhost"})
+            if response.status_code >= 500 or not lands_on_this_site(response.headers.get("Location")):
+                found.append(
+                    f"{method} {url} next={target!r}: {response.status_code} {response.headers.get('Location')}"
+                )
+    return found
+
+
+@WALK
+def test_no_route_redirects_off_site_whatever_next_says(app, client, make_user, outbox):
+    scenarios, fill = _seed(app, make_user, outbox)
+    requests = {}
+    for method, url, endpoint in _requests(app, scenarios, fill):
+        requests.setdefault((method, endpoint), url)
+    requests = dict(sorted(requests.items(), key=lambda item: item[0][1] == "accounts.sign_out"))
+    assert _off_site(client, requests) == []
+    make_user("walker@example.org", name="Curious Citizen")
+    assert _off_site(_signed_in(app, "walker@example.org"), requests) == []
+
+
+@pytest.mark.parametrize("target", BYPASS_TARGETS)
+def test_signing_in_never_leads_off_site_nor_fails_on_next(web, citizen, target):
+    response = web.sign_in(citizen.email, next=target)
+    assert response.status_code == 302 and lands_on_this_site(response.headers["Location"])
+    assert web.get("/account").status_code == 200
+
+
+def test_signing_in_follows_a_next_page_of_this_site(web, citizen):
+    response = web.sign_in(citizen.email, next="/petitions/?show=closed")
+    assert response.headers["Location"] == "/petitions/?show=closed"
+
+
+def test_the_two_factor_step_keeps_only_a_next_page_of_this_site(web, make_user):
+    for n, (target, expected) in enumerate(((f"/%09/{EVIL}", "/"), ("/account", "/account"))):
+        secret = pyotp.random_base32()
+        user = make_user(f"two{n}@example.org", two_factor_secret=secret)
+        assert web.sign_in(user.email, next=target).headers["Location"] == "/sign-in/two-factor"
+        code = pyotp.TOTP(secret).now()
+        done = web.post("/sign-in/two-factor", {"code": code}, form_url="/sign-in/two-factor")
+        assert done.status_code == 302 and done.headers["Location"] == expected
+        web.post("/sign-out")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [(f"/%09/{EVIL}", "/account/security"), (f"//{EVIL}", "/account/security"), ("/petitions/", "/petitions/")],
+)
+def test_the_continue_link_after_two_factor_setup_stays_on_this_site(web, login_as, target, expected):
+    login_as("citizen")
+    setup = f"/account/security/two-factor?next={quote(target)}"
+    page = web.get(setup).get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    codes = web.post(setup, {"code": pyotp.TOTP(secret).now()}, form_url=setup).get_data(as_text=True)
+    continue_to = re.search(r'<a class="button" href="([^"]*)">', codes).group(1)
+    assert html.unescape(continue_to) == expected
+
+
+@pytest.mark.parametrize("target", WALKED_BYPASSES)
+def test_the_language_switch_returns_only_to_a_page_of_this_site(client, target):
+    response = client.post("/language", data={"language": "es", "next": target}, headers={"Origin": "http://localhost"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", WALKED_BYPASSES)
+def test_following_a_discussion_returns_only_to_a_page_of_this_site(web, login_as, open_discussion, target):
+    login_as("citizen")
+    response = web.post(f"/discussions/{open_discussion.id}/follow", {"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == f"/discussions/{open_discussion.id}"
+
+
+@pytest.mark.parametrize("target", WALKED_BYPASSES)
+def test_reading_a_notification_returns_only_to_a_page_of_this_site(web, login_as, target):
+    person = login_as("citizen")
+    notifications.add(person.id, "reply", None)
+    db.session.commit()
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == person.id))
+    response = web.post("/notifications/read", {"id": notification.id, "next": target}, form_url="/notifications/")
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications/"

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from civic.common.urls import is_safe_redirect
+from civic.common.urls import redirect_back
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
 
@@ -27,9 +27,7 @@ def mark_read():
     me = current_user._get_current_object()
     if notification_id:
         notifications.mark_read(me, notification_id)
-        target = request.form.get("next", "")
-        if is_safe_redirect(target):
-            return redirect(target)
+        return redirect_back(request.form.get("next"), url_for("notifications.index"))
     else:
         notifications.mark_all_read(me)
     return redirect(url_for("notifications.index"))
