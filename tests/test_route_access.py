@@ -4,6 +4,7 @@ discussions of all of these): none of them shows to an anonymous visitor or to a
 walked with a "next" page pointing elsewhere: no route sends anyone off this site."""
 
 import ast
+import contextvars
 import html
 import io
 import itertools
@@ -24,7 +25,7 @@ from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.discussions.services.categories import save_category
 from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
-from civic.extensions import db
+from civic.extensions import db, socketio
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
@@ -154,17 +155,24 @@ def _seed(app, make_user, outbox):
     deleted_id = deleted.id
     consultation_lifecycle.delete_consultation(official, deleted)
 
+    # Each scenario names the objects to put into routes; "public_container" marks one whose
+    # discussion or consultation is public (only something inside it is not).
     scenarios = [{"petition_id": p.id} for p in (draft, pending, flagged, hidden)]
     scenarios += [
         {"discussion_id": hidden_topic.id, "comment_id": in_hidden_topic.id},
         {"discussion_id": about_hidden.id, "comment_id": in_about_hidden.id},
-        {"discussion_id": open_topic.id, "comment_id": hidden_comment.id},
-        {"discussion_id": open_topic.id, "comment_id": deleted_comment.id},
+        {"discussion_id": open_topic.id, "comment_id": hidden_comment.id, "public_container": True},
+        {"discussion_id": open_topic.id, "comment_id": deleted_comment.id, "public_container": True},
         {"discussion_id": section.discussion_id, "comment_id": on_passage.id},
         {"consultation_id": consultation.id, "question_id": question.id, "document_id": document.id},
         {"consultation_id": deleted_id},
-        {"consultation_id": published.id, "statement_id": waiting.id, "question_id": asked.id},
-        {"consultation_id": published.id, "statement_id": refused.id},
+        {
+            "consultation_id": published.id,
+            "statement_id": waiting.id,
+            "question_id": asked.id,
+            "public_container": True,
+        },
+        {"consultation_id": published.id, "statement_id": refused.id, "public_container": True},
         {"user_id": creator.id},
         {"user_id": author.id},
     ]
@@ -224,6 +232,23 @@ def _leaks(client, requests):
     return found
 
 
+def _assert_no_live_room_opens(app, scenarios, client):
+    """Socket.IO rooms follow the same rule: no joining the live updates of what one may not see."""
+    kwargs = {"flask_test_client": client} if client is not None else {}
+    live = contextvars.Context().run(socketio.test_client, app, **kwargs)
+    for scenario in scenarios:
+        if scenario.get("public_container"):
+            continue
+        for kind in ("petition", "consultation", "discussion"):
+            object_id = scenario.get(f"{kind}_id")
+            if object_id is None:
+                continue
+            for event in ("join", "watch_tally"):
+                answer = live.emit(event, {"kind": kind, "id": object_id}, callback=True)
+                assert answer == {"ok": False, "error": "not_allowed"}, (event, kind, scenario)
+    live.disconnect()
+
+
 def _signed_in(app, email):
     client = app.test_client()
     signed_in = client.post("/sign-in", data={"email": email, "password": DEFAULT_PASSWORD})
@@ -247,6 +272,8 @@ def test_no_route_shows_a_non_public_object_to_anyone_outside(app, web, make_use
     make_user("walker@example.org", name="Curious Citizen")
     leaks = _leaks(_signed_in(app, "walker@example.org"), requests)
     assert leaks == [], "\n".join(leaks)
+    _assert_no_live_room_opens(app, scenarios, None)
+    _assert_no_live_room_opens(app, scenarios, _signed_in(app, "walker@example.org"))
     # The control: staff do see what was seeded, so the walk would notice it (pages only: staff's
     # empty posts would change the objects).
     pages = [request for request in requests if request[0] == "GET"]
