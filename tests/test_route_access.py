@@ -11,7 +11,7 @@ import itertools
 import pathlib
 import re
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyotp
 import pytest
@@ -37,6 +37,9 @@ from tests.support.users import DEFAULT_PASSWORD
 
 CIVIC = pathlib.Path(__file__).resolve().parents[1] / "civic"
 SECRET = "quokka"  # in every title and text seeded below, and in nothing public
+SEARCH = "?" + urlencode(
+    {"q": "harbour", "title": "harbour", "background": "harbour", "category": "walks", "contains": "answer"}
+)
 WALK = pytest.mark.app_config(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, CIVIC_PETITION_SPONSORS=2)
 
 # Routes that show a non-public object to whoever holds a secret link, on purpose. The walk still
@@ -213,9 +216,11 @@ def _requests(app, scenarios, fill):
             for values in itertools.product(*options):
                 url = app.url_map.bind("localhost").build(rule.endpoint, dict(zip(arguments, values, strict=True)))
                 for method in sorted(rule.methods & {"GET", "POST"}):
-                    if (method, url) not in seen:
-                        seen.add((method, url))
-                        yield method, url, rule.endpoint
+                    # Lists and searches also get the words of the hidden titles to look for.
+                    for query in ("", SEARCH) if method == "GET" and not arguments else ("",):
+                        if (method, url + query) not in seen:
+                            seen.add((method, url + query))
+                            yield method, url + query, rule.endpoint
 
 
 def _leaks(client, requests):
