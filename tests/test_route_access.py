@@ -161,6 +161,8 @@ def _seed(app, make_user, outbox):
     # Each scenario names the objects to put into routes; "public_container" marks one whose
     # discussion or consultation is public (only something inside it is not).
     scenarios = [{"petition_id": p.id} for p in (draft, pending, flagged, hidden)]
+    # Past moderation a petition's own sponsor link (shared widely while it took sponsors) opens nothing.
+    scenarios += [{"petition_id": p.id, "token": p.sponsor_token} for p in (flagged, hidden)]
     scenarios += [
         {"discussion_id": hidden_topic.id, "comment_id": in_hidden_topic.id},
         {"discussion_id": about_hidden.id, "comment_id": in_about_hidden.id},
@@ -194,14 +196,14 @@ def _seed(app, make_user, outbox):
 
 
 def _requests(app, scenarios, fill):
-    """(method, url, endpoint) for every route: with each scenario that names one of its
-    arguments, the other arguments from `fill` (all of them when no scenario names any)."""
+    """(method, url, endpoint) for every route: with each scenario that names one of its ids, the
+    other arguments from the scenario or `fill` (all from `fill` when no scenario names any)."""
     seen = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         arguments = sorted(rule.arguments)
-        chosen = [s for s in scenarios if set(s) & set(arguments)] or [{}]
+        chosen = [s for s in scenarios if {key for key in s if key.endswith("_id")} & set(arguments)] or [{}]
         for scenario in chosen:
             options = []
             for name in arguments:
