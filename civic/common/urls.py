@@ -32,7 +32,7 @@ def local_target(target):
     Browsers drop tabs and newlines anywhere, trim spaces and control characters, read `\\` as `/`
     and fold look-alike slashes in a host; proxies and servers may percent-decode once or more. So
     every reading (as sent, each percent-decoding, and its NFKC folding) must be a path starting
-    with one `/`, with no control or invisible characters and no backslash in the path, and the
+    with one `/`, with no control or invisible characters, backslash or dot segment in the path, and the
     target itself may hold none of those anywhere (a CR/LF would break the Location header)."""
     if not isinstance(target, str) or not target or len(target) > LOCAL_TARGET_MAX_LENGTH:
         return None
@@ -67,4 +67,7 @@ def _is_local_path(reading):
         and not path.startswith("//")
         and not any(_unsafe(character) or character.isspace() for character in path[:2])
         and not any(_unsafe(character) for character in path)
+        # "/.//x" resolves to the path "//x", which a server may answer with `Location: //x`; this
+        # site's own URLs have no dot segments.
+        and not any(segment in (".", "..") for segment in path.split("/"))
     )

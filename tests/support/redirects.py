@@ -42,6 +42,10 @@ BYPASS_TARGETS = [
     f"\uff0f\uff0f{EVIL}",
     f"/\u200b/{EVIL}",  # a zero-width space between the slashes
     f"/\u2028/{EVIL}",
+    f"/.//{EVIL}",  # resolves to the path //evil.example, which a server may bounce as Location: //...
+    f"/a/..//{EVIL}",
+    f"/%2e//{EVIL}",
+    f"/\uff0e//{EVIL}",  # a fullwidth full stop: NFKC folds it into '.'
     "javascript:alert(1)",
     "JavaScript:alert(1)",
     "java\tscript:alert(1)",
