@@ -25,7 +25,7 @@ from civic.accounts.services import (
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
-from civic.common.urls import is_safe_redirect
+from civic.common.urls import local_target, redirect_back
 from civic.errors import InvalidInput, NotFound, RateLimited
 from civic.extensions import client_address, limiter
 
@@ -40,7 +40,7 @@ def _failed(response):
 
 
 def _safe_next(target):
-    return target if is_safe_redirect(target) else url_for("accounts.security")
+    return local_target(target) or url_for("accounts.security")
 
 
 def _start_session(user, remember):
@@ -49,9 +49,10 @@ def _start_session(user, remember):
 
 
 def _finish_sign_in(user, remember, next_url):
+    response = redirect_back(next_url, url_for("pages.home"))  # before signing in: whatever `next` holds
     _start_session(user, remember)
     flash(_("Welcome, %(name)s. You are signed in.", name=user.display_name), "success")
-    return redirect(next_url if is_safe_redirect(next_url) else url_for("pages.home"))
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -126,7 +127,7 @@ def sign_in():
                     "uid": user.id,
                     "token": user.session_token,
                     "remember": bool(form.remember.data),
-                    "next": next_url if is_safe_redirect(next_url) else "",
+                    "next": local_target(next_url) or "",
                     "at": int(time.time()),
                 }
                 return redirect(url_for("accounts.sign_in_two_factor"))

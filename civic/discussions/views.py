@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from civic.common.forms import errors_on, render_form
 from civic.common.inputs import row_id
 from civic.common.pagination import requested_page
-from civic.common.urls import is_safe_redirect
+from civic.common.urls import redirect_back
 from civic.discussions import forms
 from civic.discussions.contexts import context_of
 from civic.discussions.presenting import CommentPage
@@ -237,12 +237,12 @@ def _comment_url(discussion, comment):
 
 
 def _back(discussion, comment=None):
-    target = request.form.get("next", "")
-    if is_safe_redirect(target):
-        return redirect(target)
-    if comment is not None:
-        return redirect(_comment_url(discussion, comment))
-    return redirect(url_for("discussions.show", discussion_id=discussion.id))
+    fallback = (
+        _comment_url(discussion, comment)
+        if comment is not None
+        else url_for("discussions.show", discussion_id=discussion.id)
+    )
+    return redirect_back(request.form.get("next"), fallback)
 
 
 @bp.post("/<int:discussion_id>/comments/<int:comment_id>/vote")

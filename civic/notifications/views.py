@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from civic.common.inputs import row_id
 from civic.common.pagination import requested_page
-from civic.common.urls import is_safe_redirect
+from civic.common.urls import redirect_back
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
 
@@ -29,9 +29,7 @@ def mark_read():
     me = current_user._get_current_object()
     if notification_id:
         notifications.mark_read(me, notification_id)
-        target = request.form.get("next", "")
-        if is_safe_redirect(target):
-            return redirect(target)
+        return redirect_back(request.form.get("next"), url_for("notifications.index"))
     else:
         notifications.mark_all_read(me)
     return redirect(url_for("notifications.index"))

@@ -1,11 +1,11 @@
 """Site-wide pages (home, about, accessibility, privacy), the language switch and the health check."""
 
 import redis
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, session, url_for
 from sqlalchemy import text
 
 from civic.common.http import require_sent_from_this_site
-from civic.common.urls import is_safe_redirect
+from civic.common.urls import redirect_back
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions.services.discussions import recent_discussions
 from civic.extensions import csrf, db, socketio
@@ -49,8 +49,7 @@ def set_language():
     language = request.form.get("language", "")
     if language in current_app.config["CIVIC_LANGUAGES"]:
         session["language"] = language
-    target = request.form.get("next", "")
-    return redirect(target if is_safe_redirect(target) else url_for("pages.home"))
+    return redirect_back(request.form.get("next"), url_for("pages.home"))
 
 
 def _check_database():

@@ -166,16 +166,17 @@ def sign(petition_id):
             language=str(get_locale()),
         )
     if attempt.succeeded:
-        return redirect(url_for("petitions.signed", petition_id=petition.id, status=outcome.status))
+        return redirect(url_for("petitions.signed", petition_id=petition.id, status=outcome.status, sponsor=token))
     return _show(petition, form=form, sponsor_token=token or "", status=attempt.status)
 
 
 @bp.get("/petitions/<int:petition_id>/signed")
 def signed(petition_id):
-    petition = queries.load_petition(petition_id)
+    sponsor_token = request.args.get("sponsor") or None
+    petition = get_petition(petition_id, current_user, sponsor_token=sponsor_token)
     status = request.args.get("status")
     status = status if status in ("counted", "check_email", "already_signed") else "check_email"
-    return render_template("petitions/signed.html", petition=petition, status=status)
+    return render_template("petitions/signed.html", petition=petition, status=status, sponsor_token=sponsor_token)
 
 
 def _link_problem(petition, error):
@@ -185,7 +186,7 @@ def _link_problem(petition, error):
 
 @bp.get("/petitions/<int:petition_id>/signatures/<token>/confirm")
 def confirm_signature(petition_id, token):
-    petition = queries.load_petition(petition_id)
+    petition = get_petition(petition_id, current_user, signature_link=(queries.SIGNATURE_LINK_PURPOSE, token))
     try:
         signature, counted = signing.confirm_signature(petition, token)
     except (InvalidInput, Conflict) as error:  # a link that is not valid (400) goes to the error page
@@ -195,7 +196,7 @@ def confirm_signature(petition_id, token):
 
 @bp.route("/petitions/<int:petition_id>/signatures/<token>/withdraw", methods=["GET", "POST"])
 def withdraw(petition_id, token):
-    petition = queries.load_petition(petition_id)
+    petition = get_petition(petition_id, current_user, signature_link=(queries.WITHDRAW_LINK_PURPOSE, token))
     form = forms.FlaskForm()
     if form.validate_on_submit():
         try:

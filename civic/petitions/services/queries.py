@@ -12,9 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from civic.common import clock
 from civic.common.pagination import paginate
-from civic.common.tokens import same_secret
+from civic.common.tokens import read_token, same_secret
 from civic.discussions.contexts import DiscussionContext
-from civic.errors import NotFound
+from civic.errors import NotFound, TokenInvalid
 from civic.extensions import db
 from civic.insights.questionnaire_results import per_day
 from civic.insights.similarity import most_similar
@@ -32,6 +32,11 @@ from civic.petitions.models import (
 )
 
 S = PetitionState
+SIGNATURE_LINK_PURPOSE = "petition-signature"
+WITHDRAW_LINK_PURPOSE = "petition-withdraw"
+SIGNATURE_LINK_MAX_AGE = 14 * 24 * 3600
+WITHDRAW_LINK_MAX_AGE = 3 * 366 * 24 * 3600  # as long as a petition and its response may take
+LINK_MAX_AGES = {SIGNATURE_LINK_PURPOSE: SIGNATURE_LINK_MAX_AGE, WITHDRAW_LINK_PURPOSE: WITHDRAW_LINK_MAX_AGE}
 LIST_VIEWS = ("open", "awaiting_response", "with_response", "debated", "closed", "rejected")
 OPEN_SORTS = ("popular", "newest", "closing")
 
@@ -56,12 +61,33 @@ def sponsoring(petition, sponsor_token, person=None):
     )
 
 
-def get_petition(petition_id, viewer, action="petition.view", *, sponsor_token=None):
-    """A petition this viewer may see (a draft also opens with its sponsor link) and on which they
-    may do `action`; otherwise the error that says why (404, 401, 403)."""
+def signature_from_link(petition, purpose, token):
+    """The signature of this petition that an emailed link (`purpose`: confirm or withdraw) is for,
+    or TokenInvalid."""
+    payload = read_token(purpose, token, LINK_MAX_AGES[purpose])
+    signature = db.session.get(Signature, payload.get("s")) if isinstance(payload, dict) else None
+    if (
+        signature is None
+        or signature.petition_id != petition.id
+        or not same_secret(payload.get("t", ""), signature.token)
+    ):
+        raise TokenInvalid(
+            _("This link is not valid any more: the signature was withdrawn, or the link was copied incompletely.")
+        )
+    return signature
+
+
+def get_petition(petition_id, viewer, action="petition.view", *, sponsor_token=None, signature_link=None):
+    """A petition this viewer may see and on which they may do `action`; otherwise the error that
+    says why (404, 401, 403). Two links open a petition nobody else may see: a draft's sponsor link
+    (`sponsor_token`), and the links in a signer's emails (`signature_link`: purpose and token),
+    which lead to what they signed; a link that is not valid gets TokenInvalid, never the title."""
     petition = load_petition(petition_id)
-    if not sponsoring(petition, sponsor_token, viewer):
-        ensure_can(viewer, "petition.view", petition)
+    if not (sponsoring(petition, sponsor_token, viewer) or can(viewer, "petition.view", petition)):
+        if signature_link is not None:
+            signature_from_link(petition, *signature_link)
+        else:
+            ensure_can(viewer, "petition.view", petition)
     if action != "petition.view":
         ensure_can(viewer, action, petition)
     return petition

@@ -16,23 +16,29 @@ from civic.common.db import commit as _commit
 from civic.common.emails import mailbox_key
 from civic.common.i18n import format_moment
 from civic.common.ratelimit import network_of, seconds_until_allowed
-from civic.common.tokens import make_token, read_token, same_secret
+from civic.common.tokens import make_token
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
-from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited, TokenInvalid
+from civic.errors import Conflict, InvalidInput, ParticipationClosed, RateLimited
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.permissions import can
 from civic.petitions.models import NAME_MAX_LENGTH, Petition, PetitionState, Signature
 from civic.petitions.services.lifecycle import ask_for_moderation
-from civic.petitions.services.queries import add_to_tallies, areas, sponsoring, sponsors_needed, thresholds
+from civic.petitions.services.queries import (
+    SIGNATURE_LINK_MAX_AGE,
+    SIGNATURE_LINK_PURPOSE,
+    WITHDRAW_LINK_PURPOSE,
+    add_to_tallies,
+    areas,
+    signature_from_link,
+    sponsoring,
+    sponsors_needed,
+    thresholds,
+)
 from civic.realtime import publish_tally
 
 S = PetitionState
-SIGNATURE_LINK_PURPOSE = "petition-signature"
-WITHDRAW_LINK_PURPOSE = "petition-withdraw"
-SIGNATURE_LINK_MAX_AGE = 14 * 24 * 3600
-WITHDRAW_LINK_MAX_AGE = 3 * 366 * 24 * 3600  # as long as a petition and its response may take
 
 
 @dataclass
@@ -231,24 +237,10 @@ def withdraw_url(signature):
     return external_url("petitions.withdraw", petition_id=signature.petition_id, token=token)
 
 
-def _read_signature_token(purpose, token, max_age, petition):
-    payload = read_token(purpose, token, max_age)
-    signature = db.session.get(Signature, payload.get("s")) if isinstance(payload, dict) else None
-    if (
-        signature is None
-        or signature.petition_id != petition.id
-        or not same_secret(payload.get("t", ""), signature.token)
-    ):
-        raise TokenInvalid(
-            _("This link is not valid any more: the signature was withdrawn, or the link was copied incompletely.")
-        )
-    return signature
-
-
 def confirm_signature(petition, token):
     """The emailed link: the signature counts from now on, once however often it is used.
     Returns (signature, counted_now)."""
-    signature = _read_signature_token(SIGNATURE_LINK_PURPOSE, token, SIGNATURE_LINK_MAX_AGE, petition)
+    signature = signature_from_link(petition, SIGNATURE_LINK_PURPOSE, token)
     if signature.invalidated_at is not None:
         raise InvalidInput(
             _(
@@ -310,7 +302,7 @@ def _stamp_thresholds(petition_id, now):
 
 def withdraw_signature(petition, token):
     """The link in a signer's email: their signature stops counting and their details are deleted."""
-    signature = _read_signature_token(WITHDRAW_LINK_PURPOSE, token, WITHDRAW_LINK_MAX_AGE, petition)
+    signature = signature_from_link(petition, WITHDRAW_LINK_PURPOSE, token)
     if signature.user_id is not None and signature.user_id == petition.creator_id:
         raise Conflict(_("The person who started a petition cannot withdraw their own signature."))
     counted = signature.counts
