@@ -14,7 +14,7 @@ import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata
 from civic import permissions, realtime
 from civic.accounts import templating as accounts_templating
 from civic.accounts.models import AnonymousUser
-from civic.accounts.services.sessions import load_user_for_session
+from civic.accounts.services.sessions import live_session_ids, load_user_for_session
 from civic.accounts.views import bp as accounts_bp
 from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
@@ -212,6 +212,7 @@ def _pages_of_discussion(discussion):
 def _register_socket_namespaces(app):
     """Sockets join rooms only after can(user, "<kind>.view", obj) on the object each domain loads."""
     realtime.register_socket_handlers(app)
+    realtime.register_session_check(live_session_ids)
     realtime.register_room_kind("discussion", load_discussion)
     realtime.register_room_kind("consultation", load_consultation)
     realtime.register_room_kind("petition", load_petition)

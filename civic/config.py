@@ -148,6 +148,9 @@ def load_config(environ=None):
         # Live (Socket.IO) connections one process accepts; past it new ones are refused politely
         # and pages say "refresh for updates". The rest of the worker's connections stay for HTTP.
         "CIVIC_MAX_LIVE_CONNECTIONS": _int(environ, "CIVIC_MAX_LIVE_CONNECTIONS", worker_connections * 4 // 5),
+        # How often each process checks that the sessions of its open signed-in live connections
+        # have not ended (signed out elsewhere, password changed, role revoked); 0: never.
+        "CIVIC_LIVE_SESSION_CHECK_SECONDS": _int(environ, "CIVIC_LIVE_SESSION_CHECK_SECONDS", 10),
         # Prefix of Civic's own Redis keys (presence), so that several sites can share a server.
         "CIVIC_REDIS_KEY_PREFIX": environ.get("CIVIC_REDIS_KEY_PREFIX", "civic"),
         # Anonymous public pages (see civic/common/caching.py): how long a proxy or CDN may keep

@@ -237,6 +237,80 @@ def live_connections(app=None):
     return live
 
 
+# --- signed-in connections end with their session -----------------------------------------
+
+
+class SignedInSockets:
+    """The signed-in sockets of this process and the session each was opened with. A session ended
+    on the server (sign-out anywhere, a password change, a revoked role: civic.accounts) ends its
+    open connections here within CIVIC_LIVE_SESSION_CHECK_SECONDS, on every process alike: each
+    asks the database about its own sockets, so nothing has to travel between processes."""
+
+    def __init__(self, interval):
+        self.interval = interval
+        self.session_of = {}  # sid -> session id
+        self.started = self.stopped = False
+        self._lock = threading.Lock()
+
+    def opened(self, sid, session_id):
+        self.session_of[sid] = session_id
+
+    def closed(self, sid):
+        self.session_of.pop(sid, None)
+
+    def start(self, app):
+        with self._lock:
+            if self.started or self.interval <= 0:
+                return
+            self.started = True
+        socketio.start_background_task(self._run, app)
+
+    def sweep(self):
+        """Disconnect the sockets whose session has ended; returns how many. Needs an app context."""
+        if not self.session_of or _live_sessions is None:
+            return 0
+        watched = dict(self.session_of)
+        try:
+            alive = _live_sessions(set(watched.values()))
+        finally:
+            db.session.remove()
+        ended = [sid for sid, session_id in watched.items() if session_id not in alive]
+        for sid in ended:
+            self.closed(sid)
+            socketio.server.disconnect(sid, namespace="/")
+        return len(ended)
+
+    def stop(self):
+        self.stopped = True
+
+    def _run(self, app):
+        while not self.stopped:
+            socketio.sleep(self.interval)
+            try:
+                with app.app_context():
+                    self.sweep()
+            except Exception:  # noqa: BLE001 - a database hiccup: try again next time
+                log.exception("Could not check the sessions of open live connections")
+
+
+_live_sessions = None  # (session ids) -> the ids still live; registered by civic.accounts
+
+
+def register_session_check(live_session_ids):
+    global _live_sessions
+    _live_sessions = live_session_ids
+
+
+def signed_in_sockets(app=None):
+    app = app or current_app._get_current_object()
+    found = app.extensions.get("civic_signed_in_sockets")
+    if found is None:
+        found = app.extensions["civic_signed_in_sockets"] = SignedInSockets(
+            app.config["CIVIC_LIVE_SESSION_CHECK_SECONDS"]
+        )
+    return found
+
+
 # --- socket handlers -----------------------------------------------------------------------
 
 
@@ -270,6 +344,9 @@ def register_socket_handlers(app):
             # The connection carries the Flask session cookie, so current_user is the signed-in person.
             if current_user.is_authenticated:
                 join_room(room_for("user", current_user.id))
+                sockets = signed_in_sockets()
+                sockets.opened(request.sid, current_user.session_id)
+                sockets.start(current_app._get_current_object())
         except Exception:
             live.close()  # a refused connection gets no disconnect event
             raise
@@ -341,6 +418,7 @@ def register_socket_handlers(app):
     @socketio.on("disconnect")
     def on_disconnect(reason=None):
         live_connections().close()
+        signed_in_sockets().closed(request.sid)
         for room in rooms():
             if ":" in room and not room.startswith(("user:", "tally:")):
                 _leave_presence(room, request.sid)

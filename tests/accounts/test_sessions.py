@@ -271,3 +271,60 @@ def test_a_session_unseen_for_longer_than_the_remember_cookie_lasts_is_over(app,
     assert not signed_in(stolen) and not signed_in(browser)
     Web(app.test_client()).sign_in(user.email)  # the next sign-in prunes the old row
     assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1
+
+
+# --- open live connections end with their session --------------------------------------------
+
+
+def test_a_live_connection_ends_with_its_session_on_the_next_check(app, make_user):
+    """Signing out elsewhere (or a password change, a revoked role) also closes the live connection
+    opened with that session, so it stops receiving the person's notifications and the rooms it
+    joined; each process checks its own sockets (civic.realtime.SignedInSockets)."""
+    import contextvars
+
+    from civic.extensions import socketio
+    from civic.realtime import room_for, signed_in_sockets
+
+    user = make_user()
+    browser, other = app.test_client(), app.test_client()
+    assert Web(browser).sign_in(user.email).status_code == 302
+    assert Web(other).sign_in(user.email).status_code == 302
+    live = contextvars.Context().run(socketio.test_client, app, flask_test_client=browser)
+    kept = contextvars.Context().run(socketio.test_client, app, flask_test_client=other)
+    assert live.is_connected() and kept.is_connected()
+    sockets = signed_in_sockets(app)
+    assert sockets.sweep() == 0 and live.is_connected()
+
+    Web(browser).post("/sign-out")
+    assert sockets.sweep() == 1
+    assert not live.is_connected() and kept.is_connected()
+    socketio.emit("notice", {"text": "private"}, to=room_for("user", user.id))
+    assert [m["args"][0]["text"] for m in kept.get_received() if m["name"] == "notice"] == ["private"]
+    kept.disconnect()
+    assert sockets.session_of == {}
+
+
+def test_the_check_of_live_sessions_runs_by_itself_every_few_seconds(app, make_user):
+    """With CIVIC_LIVE_SESSION_CHECK_SECONDS set, the first signed-in connection starts the check."""
+    import contextvars
+    import time
+
+    from civic.extensions import socketio
+    from civic.realtime import signed_in_sockets
+
+    app.config["CIVIC_LIVE_SESSION_CHECK_SECONDS"] = 0.2
+    app.extensions.pop("civic_signed_in_sockets", None)
+    user = make_user()
+    browser = app.test_client()
+    assert Web(browser).sign_in(user.email).status_code == 302
+    live = contextvars.Context().run(socketio.test_client, app, flask_test_client=browser)
+    sockets = signed_in_sockets(app)
+    try:
+        assert sockets.started
+        Web(browser).post("/sign-out")
+        deadline = time.monotonic() + 10
+        while live.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not live.is_connected()
+    finally:
+        sockets.stop()

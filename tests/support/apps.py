@@ -63,6 +63,9 @@ def base_config(tmp_path, **overrides):
         "CIVIC_REDIS_KEY_PREFIX": unique_prefix(),
         "MAIL_SERVER": None,
         "CIVIC_BASE_URL": "http://localhost",
+        # The check of open live connections' sessions runs in a thread of its own every few
+        # seconds; tests call SignedInSockets.sweep() themselves instead of leaving one per app.
+        "CIVIC_LIVE_SESSION_CHECK_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -130,6 +130,14 @@ def _note_seen(user_session):
         current_app.logger.warning("could not note when session %s was last seen", user_session.id)
 
 
+def live_session_ids(session_ids):
+    """Which of these sessions are still live (the check behind open live connections)."""
+    if not session_ids:
+        return set()
+    now = clock.now()
+    return set(db.session.scalars(select(UserSession.id).where(UserSession.id.in_(session_ids), _live(now))))
+
+
 def list_sessions(user):
     """The person's signed-in sessions, the most recently seen first."""
     ensure_can(user, "account.edit", user)
