@@ -36,6 +36,7 @@ class CommentForm(FlaskForm):
         _l("Your position on the question"), choices=stance_choices(), default="", validate_choice=False
     )
     parent_id = HiddenField()
+    next = HiddenField()  # a reply: the page it was written from, where the reader returns
 
 
 class EditCommentForm(FlaskForm):

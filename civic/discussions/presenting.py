@@ -3,12 +3,13 @@ page (not once per comment), and each comment's card kept once rendered, for
 templates/discussions/_comment.html."""
 
 import secrets
+from urllib.parse import quote
 
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from civic.common.i18n import MomentFormat
 from civic.discussions.models import STANCE_LABELS
@@ -16,9 +17,12 @@ from civic.permissions import Abilities
 
 # An id that no comment or user has: each URL is built once with it, then it is replaced by ids.
 _PLACEHOLDER = "9876543210"
-# Kept cards carry this in place of the reader's CSRF token; it is replaced on the way out. Random
-# per process, so that no comment can be written to contain it.
+# Kept cards carry these in place of the reader's CSRF token and of the page's own address (where a
+# vote or a reply returns); they are replaced on the way out. Random per process, so that no
+# comment can be written to contain them.
 _CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"
+_BACK_SLOT = f"back-{secrets.token_hex(16)}"
+_BACK_QUERY_SLOT = f"backq-{secrets.token_hex(16)}"
 
 # The words repeated on every comment, translated once per page (Markup, as the template's _() gives).
 LABELS = {
@@ -106,7 +110,7 @@ class CommentPage:
     control is the answer of can() for the viewer (civic.permissions.Abilities: roles worked out
     once per page; the rules themselves are asked per comment)."""
 
-    def __init__(self, discussion_id, discussion=None, *, viewer=None, my_votes=None):
+    def __init__(self, discussion_id, discussion=None, *, viewer=None, my_votes=None, back=""):
         self.generic = viewer is None
         self.my_votes = my_votes or {}
         self.can = None if self.generic else Abilities(viewer)
@@ -116,6 +120,13 @@ class CommentPage:
         signed_in = not self.generic and getattr(viewer, "is_authenticated", False)
         self._csrf_token = generate_csrf() if signed_in else ""
         self.csrf = _CSRF_SLOT if signed_in else ""
+        # The page's address, for a vote's or a reply's way back (generic pages: none, a vote
+        # returns to the comment's own page).
+        self.back = _BACK_SLOT if back else ""
+        self.back_query = _BACK_QUERY_SLOT if back else ""
+        self._slots = [(_CSRF_SLOT, self._csrf_token)] if signed_in else []
+        if back:
+            self._slots += [(_BACK_SLOT, str(escape(back))), (_BACK_QUERY_SLOT, str(escape(quote(back, safe=""))))]
         self.labels = {key: Markup(str(label)) for key, label in LABELS.items()}
         self._key = (str(get_locale()), self.generic)
         self._limit = current_app.config["CIVIC_COMMENT_CARDS_KEPT"]
@@ -196,8 +207,8 @@ class CommentPage:
                 if len(self._kept) >= self._limit:
                     self._kept.clear()
                 self._kept[key] = html
-        if self._csrf_token:
-            html = html.replace(_CSRF_SLOT, self._csrf_token)
+        for slot, value in self._slots:
+            html = html.replace(slot, value)
         return Markup(html)
 
     def _fill(self, c, shown):

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from civic.common.forms import errors_on, render_form
 from civic.common.inputs import row_id
 from civic.common.pagination import requested_page
-from civic.common.urls import redirect_back
+from civic.common.urls import local_target, redirect_back
 from civic.discussions import forms
 from civic.discussions.contexts import context_of
 from civic.discussions.presenting import CommentPage
@@ -64,9 +64,15 @@ def _render_thread(
     reply_to=None,
     status=200,
     template="discussions/show.html",
+    back=None,
     **extra,
 ):
+    """back: the address of this page, where a vote or a reply on it returns (at the comment);
+    by default the discussion at the thread's sort and page."""
     viewer = _me()
+    if back is None:
+        page = thread.page if thread.page > 1 else None
+        back = url_for("discussions.show", discussion_id=discussion.id, sort=thread.sort, page=page)
     context = dict(
         discussion=discussion,
         thread=thread,
@@ -79,6 +85,7 @@ def _render_thread(
             discussion,
             viewer=viewer,
             my_votes=votes.votes_of(viewer, [c.id for c in thread.all_comments()]),
+            back=back,
         ),
         following=discussions.is_following(viewer, discussion),
         stances=comments.stance_counts(discussion),
@@ -114,6 +121,11 @@ def post_comment(discussion_id):
         return _respond_with_form(discussion, form, is_reply, status=attempt.status)
     flash(_("Your comment is published."), "success")
     if comment.parent_id:
+        # Back to the page the reader replied from, at the comment they answered (issue 12);
+        # without one, the reply on its own page.
+        back = local_target(form.next.data)
+        if back:
+            return redirect_back(f"{back.split('#')[0]}#comment-{comment.parent_id}", _comment_url(discussion, comment))
         return redirect(_comment_url(discussion, comment))
     return redirect(
         url_for("discussions.show", discussion_id=discussion.id, sort="newest", _anchor=f"comment-{comment.id}")
@@ -145,7 +157,8 @@ def permalink(discussion_id, comment_id):
     comment = comments.get_comment(discussion, comment_id)
     reply_form = None
     if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
-        reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id)
+        back = local_target(request.args.get("next")) or ""
+        reply_form = forms.CommentForm(formdata=None, prefix="reply", parent_id=comment.id, next=back)
     return _permalink_page(discussion, comment, reply_form=reply_form, from_here=request.args.get("from_here") == "1")
 
 
@@ -165,6 +178,12 @@ def _permalink_page(discussion, comment, *, reply_form=None, status=200, from_he
         reply_form=reply_form,
         reply_to=comment.id if reply_form is not None else None,
         status=status,
+        back=url_for(
+            "discussions.permalink",
+            discussion_id=discussion.id,
+            comment_id=comment.id,
+            from_here=1 if from_here else None,
+        ),
     )
 
 

@@ -328,3 +328,46 @@ def test_kept_comment_cards_show_exactly_what_a_fresh_render_shows_to_every_read
     assert app.extensions["civic_comment_cards"]  # the page was built from kept cards
     assert after == fresh_page()
     assert "Theirs, corrected" in after and "Off topic" in after and "A reply" not in after
+
+
+def test_a_vote_returns_to_the_page_at_that_comment(web, login_as, make_user, open_discussion):
+    """Issue 12: voting without JavaScript landed on the comment's own page; the reader lost their place."""
+    comments_ = [post_comment(make_user(), open_discussion, body=f"Comment {n}") for n in range(3)]
+    login_as("citizen")
+    page_url = f"/discussions/{open_discussion.id}?sort=newest"
+    html = web.get(page_url).get_data(as_text=True)
+    target = comments_[1]
+    back = f"/discussions/{open_discussion.id}?sort=newest#comment-{target.id}"
+    assert f'name="next" value="{back}"' in html
+    response = web.post(f"/discussions/{open_discussion.id}/comments/{target.id}/vote", {"value": "1", "next": back})
+    assert response.status_code == 302 and response.headers["Location"].endswith(back)
+
+
+def test_a_reply_returns_to_the_page_it_was_written_from_at_the_comment_answered(
+    web, login_as, make_user, open_discussion
+):
+    parent = post_comment(make_user(), open_discussion, body="Answer me")
+    login_as("citizen")
+    html = web.get(f"/discussions/{open_discussion.id}?sort=oldest").get_data(as_text=True)
+    start = html.index(f'href="/discussions/{open_discussion.id}/comments/{parent.id}?reply_to={parent.id}')
+    link = html[start + len('href="') : html.index('"', start + len('href="'))].replace("&amp;", "&")
+    assert "next=%2Fdiscussions%2F" in link
+    form_page = web.get(link).get_data(as_text=True)
+    assert f'name="reply-next" type="hidden" value="/discussions/{open_discussion.id}?sort=oldest"' in form_page
+    response = web.post(
+        f"/discussions/{open_discussion.id}/comments",
+        {
+            "reply-body": "Here you are",
+            "reply-parent_id": parent.id,
+            "reply-next": f"/discussions/{open_discussion.id}?sort=oldest",
+        },
+        form_url=link,
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/discussions/{open_discussion.id}?sort=oldest#comment-{parent.id}")
+    evil = web.post(
+        f"/discussions/{open_discussion.id}/comments",
+        {"reply-body": "Again", "reply-parent_id": parent.id, "reply-next": "//evil.example/"},
+        form_url=link,
+    )
+    assert "evil.example" not in evil.headers["Location"]
