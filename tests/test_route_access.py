@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
+from civic.accounts.models import UserSession
+from civic.accounts.services import sessions
 from civic.common import clock
 from civic.consultations.models import DraftSection, Statement, StatementStatus
 from civic.consultations.services import documents, draft_text, questions, responses
@@ -181,7 +183,11 @@ def _seed(app, make_user, outbox):
         {"user_id": creator.id},
         {"user_id": author.id},
     ]
+    # Someone else's signed-in session: signing it out from outside must find nothing.
+    sessions.start_session(creator, user_agent="Firefox", client="192.0.2.9")
+    others_session = db.session.scalar(select(UserSession.id).where(UserSession.user_id == creator.id))
     fill = {
+        "session_id": [others_session],
         "token": ["not-a-token", *borrowed],
         "filename": [document.stored_name, "harbour-plan.pdf"],
         "invalidation_id": [1],

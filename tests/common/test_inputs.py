@@ -8,7 +8,7 @@ import pytest
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from civic.accounts.services import enable_two_factor
+from civic.accounts.services.two_factor import enable_two_factor
 from civic.common.inputs import MAX_ID, BoundedIntConverter, PlainTextConverter, row_id
 from civic.common.pagination import MAX_PAGE, page_number
 from civic.common.tokens import same_secret

@@ -21,6 +21,7 @@ from civic.discussions.services.discussions import get_discussion
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db
 from civic.permissions import can
+from tests.support.users import seen_just_now
 
 UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -38,7 +39,6 @@ Visitors pay from 9:00 to 20:00.
   - near the market
 - Green zones
 """
-
 
 # --- the splitter (pure) ----------------------------------------------------------------------
 
@@ -454,6 +454,7 @@ def test_commenting_on_a_passage_through_the_pages(web, login_as, open_consultat
     assert 'aria-label="1 comment on paragraph 1">1</a>' in text_page
 
     frozen.set(c.closes_at + timedelta(minutes=1))
+    seen_just_now()  # still signed in, weeks later
     closed = web.get(discussion_url).get_data(as_text=True)
     assert "takes no new comments" in closed and 'name="body"' not in closed
     refused = web.post(f"{discussion_url}/comments", {"body": "One more thing."}, form_url=discussion_url)

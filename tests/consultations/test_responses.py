@@ -13,6 +13,7 @@ from civic.mail.mailings import send_mailings
 from tests.support.consultations import answers
 from tests.support.downloads import csv_rows, formula_cells
 from tests.support.mail import mail_to
+from tests.support.users import seen_just_now
 
 
 def test_a_response_is_checked_submitted_counted_once_and_receipted(app, survey, make_user, outbox):
@@ -167,6 +168,7 @@ def test_a_late_submission_shows_the_text_back(web, login_as, survey, frozen):
     web.post(url, {**form_data(survey, answers(survey)), "action": "save"}, form_url=url)
     token = web.csrf_token(f"/consultations/{survey.id}")
     frozen.set(survey.closes_at + timedelta(seconds=1))
+    seen_just_now()  # still signed in, months later
     response = web.client.post(f"{url}/submit", data={"csrf_token": token})
     assert response.status_code == 409
     html = response.get_data(as_text=True)

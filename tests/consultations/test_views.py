@@ -9,6 +9,7 @@ from civic.common import clock
 from civic.consultations.models import Consultation, Correction
 from civic.consultations.services import lifecycle
 from civic.extensions import db
+from tests.support.users import seen_just_now
 
 UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -176,6 +177,7 @@ def test_the_officials_tools_follow_the_phase(web, login_as, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=5))  # open
     assert tools() == {"Close early", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=40))  # closed
+    seen_just_now()  # the official stayed signed in all along
     assert tools() == {"Publish the outcome", ">Edit<", ">Draft text<", ">Responses<", "Follow this consultation"}
     done = web.post(f"{url}/outcome", {"outcome": "We will run the night buses."}, form_url=f"{url}/outcome")
     assert done.status_code == 302

@@ -25,3 +25,16 @@ def new_user(email, *, name, password=DEFAULT_PASSWORD, roles=("citizen",), veri
     if two_factor_secret:
         user.totp_secret, user.totp_enabled_at = two_factor_secret, utcnow()
     return user
+
+
+def seen_just_now():
+    """Mark every signed-in session as seen at the (frozen) clock's now: for a test that moves the
+    clock on by weeks while its person stays signed in (a session unseen for 30 days is over)."""
+    from sqlalchemy import update
+
+    from civic.accounts.models import UserSession
+    from civic.common import clock
+    from civic.extensions import db
+
+    db.session.execute(update(UserSession).values(last_seen_at=clock.now()))
+    db.session.commit()
