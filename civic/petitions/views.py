@@ -237,17 +237,18 @@ def _fields(form):
 def create():
     ensure_can(current_user, "petition.create")
     form = _petition_form()
-    similar = []
+    if request.method == "POST" and request.form.get("action") == "check":
+        # Without JavaScript: look for similar petitions on asking; the page's script shows them
+        # while the title is typed. Either way they are advice: creating takes one click.
+        similar = queries.similar_petitions(form.title.data or "", form.background.data or "")
+        return render_form("petitions/new.html", form, similar=similar, checked=True)
     if form.validate_on_submit():
-        similar = queries.similar_petitions(form.title.data, form.background.data)
-        if request.form.get("action") == "check" or (similar and request.form.get("checked") != "1"):
-            return render_form("petitions/new.html", form, similar=similar, checked=True)
         with errors_on(form) as attempt:
             petition = lifecycle.create_petition(_me(), _fields(form))
         if attempt.succeeded:
             flash(_("Your petition is saved. Now share the sponsor link below."), "success")
             return redirect(url_for("petitions.show", petition_id=petition.id))
-    return render_form("petitions/new.html", form, similar=similar, checked=bool(similar))
+    return render_form("petitions/new.html", form, similar=[], checked=False)
 
 
 @bp.get("/petitions/similar")

@@ -83,18 +83,25 @@ def test_withdrawing_through_the_link(open_petition, web, outbox):
     assert web.post(link, {}, form_url="/petitions/").status_code == 400
 
 
-def test_drafting_shows_similar_petitions_first(small, frozen, web, login_as, moderator):
+def test_similar_petitions_are_advice_and_the_first_click_creates(small, frozen, web, login_as, moderator):
+    """Issue 12: "Create the petition" first re-showed the form with similar petitions and no
+    message; only a second click created it. Similar petitions are advice (shown while typing,
+    or on asking without JavaScript); creating takes one click."""
     small.config["CIVIC_PETITION_SPONSORS"] = 0
     existing = lifecycle.create_petition(moderator, fields(title="Plant more trees in the Old Town"))
     moderation.approve_petition(moderator, existing)
     small.config["CIVIC_PETITION_SPONSORS"] = 2
     creator = login_as(email="new@example.org")
     form = {"title": "More trees for the Old Town", "background": "Shade in summer.", "area": "Old Town"}
-    first = web.post("/petitions/new", form, form_url="/petitions/new")
-    page = first.get_data(as_text=True)
-    assert first.status_code == 200 and "Similar petitions" in page and "Plant more trees in the Old Town" in page
-    assert 'name="checked" value="1"' in page
-    created = web.post("/petitions/new", {**form, "checked": "1", "action": "create"}, form_url="/petitions/new")
+    asked = web.post("/petitions/new", {**form, "action": "check"}, form_url="/petitions/new")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Similar petitions" in page and "Plant more trees in the Old Town" in page
+    assert db.session.query(Petition).filter_by(creator_id=creator.id).count() == 0
+    nothing = web.post(
+        "/petitions/new", {**form, "title": "Zebra crossings", "action": "check"}, form_url="/petitions/new"
+    )
+    assert "No similar petition found" in nothing.get_data(as_text=True)
+    created = web.post("/petitions/new", {**form, "action": "create"}, form_url="/petitions/new")
     assert created.status_code == 302
     petition = db.session.query(Petition).filter_by(creator_id=creator.id).one()
     shown = web.get(created.headers["Location"]).get_data(as_text=True)
