@@ -33,6 +33,7 @@ from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
 from civic.petitions.services import lifecycle, moderation, signing
 from tests.support import sample_files
+from tests.support.consultations import draft_fields
 from tests.support.petitions import fields, signer, token_in
 from tests.support.redirects import BYPASS_TARGETS, EVIL, lands_on_this_site
 from tests.support.users import DEFAULT_PASSWORD
@@ -154,9 +155,7 @@ def _seed(app, make_user, outbox):
     db.session.add_all([waiting, refused])
     db.session.commit()
     responses.submit_response(author, published, {asked.id: ("Quokka private answer", "")})
-    deleted = consultation_lifecycle.create_consultation(
-        official, consultation_lifecycle.ConsultationFields(title="Quokka deleted consultation")
-    )
+    deleted = consultation_lifecycle.create_consultation(official, draft_fields(title="Quokka deleted consultation"))
     deleted_id = deleted.id
     consultation_lifecycle.delete_consultation(official, deleted)
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from civic.extensions import db
 from tests.support import sample_files as files
 from tests.support.browser import Journey, live_server_fixture, sign_in, user_by_email
+from tests.support.consultations import draft_fields
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def world(live_server):
     with live_server.app.app_context():
         consultation = lifecycle.create_consultation(
             user_by_email(official["email"]),
-            lifecycle.ConsultationFields(title="Trees in the old town", summary="Which streets should get new trees?"),
+            draft_fields(title="Trees in the old town", summary="Which streets should get new trees?"),
         )
         consultation_id = consultation.id
         db.session.remove()

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from civic.extensions import db
 from tests.support.browser import Journey, live_server_fixture, local_now, sign_in, user_by_email
+from tests.support.consultations import draft_fields
 
 pytestmark = pytest.mark.browser
 
@@ -153,7 +154,7 @@ def world(live_server):
         ids.library = library.id
 
         # A draft, for the official to delete.
-        ids.draft = lifecycle.create_consultation(olga, lifecycle.ConsultationFields(title=DRAFT_TITLE)).id
+        ids.draft = lifecycle.create_consultation(olga, draft_fields(title=DRAFT_TITLE)).id
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
 

@@ -20,6 +20,7 @@ from civic.consultations.services import documents, lifecycle
 from civic.errors import InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 from tests.support import sample_files as files
+from tests.support.consultations import draft_fields
 
 UTC = UTC
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -408,7 +409,7 @@ def test_citizens_cannot_see_the_documents_page_or_upload(app, web, login_as, of
 
 def test_a_refused_upload_is_explained_beside_the_field_and_the_title_kept(app, web, login_as):
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, draft_fields(title="Parks"))
     response = post_file(web, consultation, files.plain_zip(), "plan.pdf", "Park plan")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -420,7 +421,7 @@ def test_a_refused_upload_is_explained_beside_the_field_and_the_title_kept(app, 
 
 def test_a_request_over_the_site_limit_gets_a_clear_413(app, web, login_as):
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, draft_fields(title="Parks"))
     token = web.csrf_token(page_url(consultation))
     app.config["MAX_CONTENT_LENGTH"] = 2048
     response = web.client.post(
@@ -476,7 +477,7 @@ def test_the_cover_image_is_shown_inline_with_its_description(app, web, login_as
 
 def test_an_official_removes_a_document_from_the_page(app, web, login_as):
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, draft_fields(title="Parks"))
     document = documents.add_document(official, consultation, upload(files.CSV, "trees.csv"), "Tree survey")
     response = web.post(f"{page_url(consultation)}/{document.id}/remove", {}, form_url=page_url(consultation))
     assert response.status_code == 302
@@ -486,5 +487,5 @@ def test_an_official_removes_a_document_from_the_page(app, web, login_as):
 
 def test_the_staff_tools_link_to_the_documents_page(app, web, login_as):
     official = login_as("official")
-    consultation = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Parks"))
+    consultation = lifecycle.create_consultation(official, draft_fields(title="Parks"))
     assert f'href="{page_url(consultation)}"' in web.get(f"/consultations/{consultation.id}").get_data(as_text=True)

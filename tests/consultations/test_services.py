@@ -102,11 +102,20 @@ def test_fields_are_checked_and_nothing_is_saved(app, frozen, official):
     assert db.session.query(Consultation).count() == 0
 
 
+def test_a_draft_has_its_dates_from_the_start(app, frozen, official):
+    """Issue 12: a draft saved with no opening date, and only Publish said so."""
+    with pytest.raises(InvalidInput) as info:
+        lifecycle.create_consultation(official, fields(opens_local=None, closes_local=None))
+    assert set(info.value.errors) == {"opens_local", "closes_local"}
+    assert "Choose when the consultation opens." in info.value.errors["opens_local"]
+    assert db.session.query(Consultation).count() == 0
+
+
 def test_publishing_needs_a_summary_and_future_dates(app, frozen, official):
-    c = lifecycle.create_consultation(official, fields(summary="", opens_local=None))
+    c = lifecycle.create_consultation(official, fields(summary=""))
     with pytest.raises(InvalidInput) as info:
         lifecycle.publish_consultation(official, c)
-    assert {"summary", "opens_local"} <= set(info.value.errors)
+    assert {"summary"} <= set(info.value.errors)
     assert c.published_at is None
     past = lifecycle.create_consultation(
         official, fields(opens_local=datetime(2027, 1, 1, 9, 0), closes_local=datetime(2027, 2, 1, 9, 0))

@@ -9,6 +9,7 @@ from civic.common import clock
 from civic.consultations.models import Consultation, Correction
 from civic.consultations.services import lifecycle
 from civic.extensions import db
+from tests.support.consultations import draft_fields
 from tests.support.users import seen_just_now
 
 UTC = UTC
@@ -62,7 +63,7 @@ def test_bad_dates_are_refused_beside_the_field_and_the_text_kept(web, login_as)
 
 def test_citizens_cannot_create_or_see_drafts(web, login_as, make_user):
     official = make_user(roles=("citizen", "official"))
-    draft = lifecycle.create_consultation(official, lifecycle.ConsultationFields(title="Hidden"))
+    draft = lifecycle.create_consultation(official, draft_fields(title="Hidden"))
     login_as("citizen")
     assert web.get("/consultations/new").status_code == 403
     assert web.get(f"/consultations/{draft.id}").status_code == 403

@@ -21,3 +21,13 @@ def answers(survey, **overrides):
     for prompt, value in overrides.items():
         base[q[prompt]] = value
     return base
+
+
+def draft_fields(**overrides):
+    """ConsultationFields for a draft: a draft has its dates from the start (opening OPENS, closing
+    a month later, in the site's local time)."""
+    from civic.consultations.services.lifecycle import ConsultationFields
+
+    values = {"opens_local": OPENS.replace(tzinfo=None), "closes_local": datetime(2027, 4, 1, 9, 0)}
+    values.update(overrides)
+    return ConsultationFields(**values)

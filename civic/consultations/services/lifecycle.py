@@ -189,8 +189,15 @@ def _clean(fields):
             required=required,
             too_long=too_long(max_length),
         )
+    # A draft has its dates from the start (issue 12: a draft saved without them, and only
+    # Publish said so); the closing time may still be in the past until it is published.
+    missing_date = {
+        "opens_at": _("Choose when the consultation opens."),
+        "closes_at": _("Choose when the consultation closes."),
+    }
     for name, local in (("opens_at", fields.opens_local), ("closes_at", fields.closes_local)):
         if local is None:
+            problems.add(name.replace("_at", "_local"), missing_date[name])
             cleaned[name] = None
             continue
         moment = clock.local_to_utc(local)
