@@ -10,6 +10,16 @@ LONG_TEXT_MAX = 10_000
 OTHER_TEXT_MAX = 500
 KINDS = ("short_text", "long_text", "single_choice", "multiple_choice", "scale", "ranking", "yes_no")
 CHOICE_KINDS = frozenset({"single_choice", "multiple_choice", "ranking"})
+OTHER_KINDS = frozenset({"single_choice", "multiple_choice"})  # may offer "Other, please say"
+# The settings a question has beyond its wording, by kind: what the question editor shows.
+SETTINGS_OF_KIND = {
+    kind: frozenset(
+        (["options"] if kind in CHOICE_KINDS else [])
+        + (["allow_other"] if kind in OTHER_KINDS else [])
+        + (["scale"] if kind == "scale" else [])
+    )
+    for kind in KINDS
+}
 OTHER = "__other__"
 SCALES = {(1, 5), (0, 10)}
 

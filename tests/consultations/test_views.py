@@ -183,3 +183,36 @@ def test_the_officials_tools_follow_the_phase(web, login_as, monkeypatch):
     done = web.post(f"{url}/outcome", {"outcome": "We will run the night buses."}, form_url=f"{url}/outcome")
     assert done.status_code == 302
     assert tools() == {"Update the outcome", ">Responses<", "Follow this consultation"}
+
+
+def test_the_question_editor_asks_the_kind_first_and_shows_only_its_settings(web, login_as):
+    """Issue 12: the question editor showed every option field whatever the question's kind."""
+    import re as _re
+
+    official = login_as("official")
+    consultation = lifecycle.create_consultation(official, draft_fields(title="Buses"))
+    url = f"/consultations/{consultation.id}/questions"
+
+    def shown_settings(html):
+        return {name for name, rest in _re.findall(r'data-setting="(\w+)"([^>]*)>', html) if " hidden" not in rest}
+
+    first = web.get(url).get_data(as_text=True)
+    assert 'name="kind"' in first and 'name="prompt"' not in first  # the kind first
+    for kind, expected in (
+        ("short_text", set()),
+        ("single_choice", {"options", "allow_other"}),
+        ("ranking", {"options"}),
+        ("scale", {"scale"}),
+    ):
+        html = web.get(f"{url}?kind={kind}").get_data(as_text=True)
+        assert 'name="prompt"' in html and f'<option selected value="{kind}">' in html
+        assert shown_settings(html) == expected, kind
+    # Without JavaScript, changing the kind posts the form back for the new kind, saving nothing.
+    back = web.post(
+        url, {"kind": "scale", "prompt": "How often?", "action": "choose_kind"}, form_url=f"{url}?kind=yes_no"
+    )
+    html = back.get_data(as_text=True)
+    assert back.status_code == 200 and shown_settings(html) == {"scale"} and 'value="How often?"' in html
+    assert consultation.questions == []
+    added = web.post(url, {"kind": "scale", "prompt": "How often?", "scale": "0-10"}, form_url=f"{url}?kind=scale")
+    assert added.status_code == 302

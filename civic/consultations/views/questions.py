@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.consultations import forms
+from civic.consultations.questionnaire import KINDS
 from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.questions import (
     QuestionData,
@@ -42,8 +43,14 @@ def _back_to_questions(consultation):
 @login_required
 def questions(consultation_id):
     consultation = get_consultation(consultation_id, current_user, "consultation.manage")
-    form = forms.QuestionForm()
-    if form.validate_on_submit():
+    # The first step is a GET with ?kind=; "Show the settings of this kind" (without JavaScript)
+    # posts the form back to be shown for the kind now chosen, saving nothing.
+    form = forms.QuestionForm(**({"formdata": request.args} if request.method == "GET" and request.args else {}))
+    if form.kind.data not in KINDS:
+        form.kind.data = None
+    if request.form.get("action") == "choose_kind":
+        pass
+    elif form.validate_on_submit():
         with errors_on(form) as attempt:
             save_question(me(), consultation, _question_data(form))
         if attempt.succeeded:
@@ -67,7 +74,9 @@ def edit_question(consultation_id, question_id):
     if request.method == "GET":
         form.options.data = "\n".join(question.options or [])
         form.scale.data = f"{question.scale_min}-{question.scale_max}"
-    if form.validate_on_submit():
+    if request.form.get("action") == "choose_kind":  # "Show the settings of this kind": nothing saved
+        pass
+    elif form.validate_on_submit():
         with errors_on(form) as attempt:
             save_question(me(), consultation, _question_data(form), question)
         if attempt.succeeded:
