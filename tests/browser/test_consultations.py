@@ -513,6 +513,7 @@ def test_an_official_drafts_builds_publishes_closes_and_reports_back(page, live_
         if number:  # after the first (the form with the mistake is still open), the kind first
             main.get_by_label("Kind of question").select_option(label=spec["Kind of question"])
             main.get_by_role("button", name="Continue").click()
+            journey.check()
         else:
             main.get_by_label("Kind of question").select_option(label=spec["Kind of question"])
         main.get_by_label("Start a new section with this heading (optional)").fill(spec.get("section", ""))
@@ -529,7 +530,7 @@ def test_an_official_drafts_builds_publishes_closes_and_reports_back(page, live_
             main.get_by_label("Label of the highest value").fill(spec.get("Label of the highest value", ""))
         main.get_by_role("button", name="Add the question").click()
         expect(page.locator(".flash-success")).to_have_text("Question added.")
-    journey.check()
+        journey.check()
     items = main.locator(".question-list > li")
     expect(items).to_have_count(4)
     expect(items.nth(0)).to_contain_text("Which streets should have paid parking? (Single choice, required)")

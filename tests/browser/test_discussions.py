@@ -259,11 +259,12 @@ def test_a_reply_appears_under_its_comment_without_a_button(pair, live_server, w
     expect(b.locator("[data-announcer]")).to_have_text("A new reply was added.")
     assert_accessible(b, "the discussion page after a live reply")
 
-    # A lands on the reply's own page; it is the comment B sees.
-    a.wait_for_url(NEW_COMMENT)
-    reply_id = NEW_COMMENT.search(a.url).group(1)
-    expect(reply).to_have_attribute("id", f"comment-{reply_id}")
-    expect(a.locator(f"#comment-{reply_id}")).to_have_attribute("data-parent-id", str(parent_id))
+    # A is back on the thread it replied from, at the comment it answered (issue 12), and its
+    # reply is the comment B sees.
+    a.wait_for_url(re.compile(rf"/discussions/{world.ids.live}\?sort=best#comment-{parent_id}$"))
+    mine = a.locator(f"#comment-{parent_id} > ol.replies > li").filter(has_text="Twenty minutes is fine by me too.")
+    expect(mine).to_have_count(1)
+    expect(reply).to_have_attribute("id", mine.get_attribute("id"))
 
 
 def test_votes_update_live_and_presence_counts_both_readers(pair, live_server, world):
@@ -415,23 +416,24 @@ def test_commenting_replying_and_voting_work_without_javascript(browser, live_se
         expect(mine.locator(".stance")).to_have_text("Neutral")
         expect(page.locator("[data-comment-list] > li").first).to_have_attribute("id", f"comment-{comment_id}")
 
-        # Replying goes through the comment's own page.
+        # Replying goes through the comment's own page, then back to the thread at that comment.
+        thread_url = page.url.split("#")[0]
         parent = page.locator(f"#comment-{world.ids.ben_comment} > article")
         parent.get_by_role("link", name="Reply to this comment").click()
         page.get_by_role("textbox", name="Your comment").fill("A reply, also without scripts.")
         page.get_by_role("button", name="Post reply").click()
-        page.wait_for_url(NEW_COMMENT)
-        reply_id = NEW_COMMENT.search(page.url).group(1)
-        reply = page.locator(f"#comment-{reply_id}")
-        expect(reply).to_contain_text("A reply, also without scripts.")
+        page.wait_for_url(f"{thread_url}#comment-{world.ids.ben_comment}")
+        reply = page.locator(f"#comment-{world.ids.ben_comment} > ol.replies > li").filter(
+            has_text="A reply, also without scripts."
+        )
+        expect(reply).to_have_count(1)
         expect(reply).to_have_attribute("data-parent-id", str(world.ids.ben_comment))
-        expect(page.locator(f"#comment-{world.ids.ben_comment} > ol.replies > #comment-{reply_id}")).to_have_count(1)
 
-        # Voting is a form post that comes back to the comment.
+        # Voting is a form post that comes back to the same page, at the comment.
         card = page.locator(f"#comment-{world.ids.ben_comment} > article")
         ups = int(card.locator("[data-up]").inner_text())
         card.get_by_role("button", name=re.compile(r"^Disagree")).click()
-        page.wait_for_url(re.compile(rf"#comment-{world.ids.ben_comment}$"))
+        page.wait_for_url(f"{thread_url}#comment-{world.ids.ben_comment}")
         card = page.locator(f"#comment-{world.ids.ben_comment} > article")
         expect(card.get_by_role("button", name=re.compile(r"^Disagree"))).to_have_attribute("aria-pressed", "true")
         expect(card.locator("[data-up]")).to_have_text(str(ups))
