@@ -115,7 +115,7 @@ def test_a_moderator_approves_by_keyboard_and_rejects_a_duplicate(page, live_ser
     main.get_by_role("link", name=DUPLICATE, exact=True).click()
     page.wait_for_url(f"**/petitions/{world.ids.duplicate}/moderate")
     journey.check()
-    expect(main.get_by_role("table", name=re.compile("Similar published petitions"))).to_contain_text(PUBLISHED)
+    expect(main.get_by_role("list", name=re.compile("Similar published petitions"))).to_contain_text(PUBLISHED)
     main.get_by_label("Reason").select_option("duplicate")
     main.get_by_label("Comment (optional)").fill("Sign the earlier petition instead.")
     main.get_by_role("button", name="Reject").click()
