@@ -16,6 +16,7 @@ from civic.accounts import templating as accounts_templating
 from civic.accounts.models import AnonymousUser
 from civic.accounts.services.sessions import live_session_ids, load_user_for_session
 from civic.accounts.views import bp as accounts_bp
+from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
@@ -239,5 +240,6 @@ def _register_template_helpers(app):
         notifications_templating,
         consultations_templating,
         petitions_templating,
+        admin_templating,
     ):
         part.register_template_helpers(app)

@@ -200,6 +200,7 @@ RULES = {
     "users.list": _role(Role.ADMIN),
     "users.manage_roles": _role(Role.ADMIN),
     "audit.view": _role(Role.ADMIN),
+    "audit.view_moderation": _role(Role.MODERATOR, Role.ADMIN),  # the moderation decisions only
     # Discussions
     "discussion.view": _view_discussion,
     "discussion.start": _start_discussion,

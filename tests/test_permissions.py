@@ -71,6 +71,7 @@ MATRIX = {
     ("users.list", None): {"admin"},
     ("users.manage_roles", "other person"): {"admin"},
     ("audit.view", None): {"admin"},
+    ("audit.view_moderation", None): {"moderator", "admin"},
     ("discussion.view", "discussion"): EVERYONE,
     ("discussion.view", "hidden discussion"): {"moderator", "admin"},
     ("discussion.start", "open category"): SIGNED_IN,

@@ -7,6 +7,8 @@ from flask_login import current_user
 from civic.accounts.services import roles
 from civic.accounts.services.people import get_user
 from civic.admin.forms import CategoryForm, RoleChangeForm, role_choices
+from civic.admin.overview import staff_overview
+from civic.audit.labels import MODERATION_ACTIONS
 from civic.audit.services import list_audit_entries
 from civic.common.forms import errors_on, render_form
 from civic.common.pagination import requested_page
@@ -19,8 +21,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.get("/")
 def dashboard():
-    ensure_can(current_user, "staff.dashboard")
-    return render_template("admin/dashboard.html")
+    return render_template("admin/dashboard.html", overview=staff_overview(current_user))
+
+
+@bp.get("/moderation-log")
+def moderation_log():
+    """The moderation decisions (not every staff action), for moderators."""
+    ensure_can(current_user, "audit.view_moderation")
+    entries = list_audit_entries(actions=MODERATION_ACTIONS, page=requested_page())
+    return render_template("admin/moderation_log.html", entries=entries)
 
 
 @bp.get("/users")

@@ -25,10 +25,13 @@ def record_staff_action(actor, action, target_type, target_id=None, target_label
     return entry
 
 
-def list_audit_entries(*, action=None, target_type=None, target_id=None, page=1, per_page=50):
+def list_audit_entries(*, action=None, actions=None, target_type=None, target_id=None, page=1, per_page=50):
+    """actions: only entries whose action is one of these (the moderation log)."""
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action == action)
+    if actions is not None:
+        query = query.where(AuditEntry.action.in_(sorted(actions)))
     if target_type:
         query = query.where(AuditEntry.target_type == target_type)
     if target_id is not None:

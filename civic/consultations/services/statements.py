@@ -5,7 +5,7 @@ of an earlier Pol.is conversation with all its votes."""
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.audit.services import record_staff_action
@@ -161,6 +161,26 @@ def next_statement(user, consultation):
         )
         .order_by((Statement.agree_count + Statement.disagree_count + Statement.pass_count), Statement.id)
         .limit(1)
+    )
+
+
+def pending_statements(*, limit=50):
+    """Statements waiting for a moderator, in every consultation, oldest first: (statement,
+    consultation) pairs, and how many there are in all."""
+    waiting = Statement.status == StatementStatus.PENDING.value
+    rows = db.session.execute(
+        select(Statement, Consultation)
+        .join(Consultation, Consultation.id == Statement.consultation_id)
+        .where(waiting)
+        .order_by(Statement.created_at, Statement.id)
+        .limit(limit)
+    ).all()
+    return [tuple(row) for row in rows], count_pending_statements()
+
+
+def count_pending_statements():
+    return db.session.scalar(
+        select(func.count()).select_from(Statement).where(Statement.status == StatementStatus.PENDING.value)
     )
 
 

@@ -251,6 +251,18 @@ def hide_comment(actor, comment, reason):
     return comment
 
 
+def recently_hidden(*, limit=20):
+    """The comments moderators hid most recently, with their discussions (the moderators' overview)."""
+    rows = db.session.execute(
+        select(Comment, Discussion)
+        .join(Discussion, Discussion.id == Comment.discussion_id)
+        .where(Comment.hidden_at.isnot(None))
+        .order_by(Comment.hidden_at.desc(), Comment.id.desc())
+        .limit(limit)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
 def pin_comment(actor, comment, pinned=True):
     ensure_can(actor, "comment.pin", comment)
     if comment.depth != 0:

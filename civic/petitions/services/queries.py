@@ -284,6 +284,12 @@ def similar_petitions(title, background="", *, exclude_id=None, limit=5):
     return [by_id[i] for i, _score in ranked if i in by_id]
 
 
+def count_moderation_queue():
+    return db.session.scalar(
+        select(func.count()).select_from(Petition).where(Petition.state.in_([s.value for s in MODERATABLE]))
+    )
+
+
 def moderation_queue():
     return list(
         db.session.scalars(

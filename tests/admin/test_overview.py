@@ -1,0 +1,80 @@
+"""The staff's start page (issue 12): officials see their consultations by phase and the petitions
+waiting for a response, each with the next action; moderators see everything waiting for them;
+the staff navigation counts it; moderators read the moderation decisions with readable names."""
+
+from datetime import timedelta
+
+from civic.audit.labels import ACTION_LABELS, MODERATION_ACTIONS
+from civic.consultations.services import lifecycle, statements
+from civic.discussions.services.comments import hide_comment, post_comment
+from civic.petitions.services import lifecycle as petition_lifecycle
+from tests.support.apps import project_root
+from tests.support.consultations import OPENS, draft_fields
+from tests.support.petitions import fields
+from tests.support.users import seen_just_now
+
+
+def test_an_official_sees_consultations_by_phase_with_the_next_action(web, login_as, frozen):
+    frozen.set(OPENS - timedelta(days=20))
+    official = login_as("official")
+    draft = lifecycle.create_consultation(official, draft_fields(title="Draft about trams", summary="s"))
+    opening = lifecycle.create_consultation(official, draft_fields(title="Buses at night", summary="s"))
+    lifecycle.publish_consultation(official, opening)
+    html = web.get("/admin/").get_data(as_text=True)
+    assert "Tools for moderators and officials appear here" not in html
+    assert "Draft about trams" in html and "Next: check it and publish" in html
+    assert "Buses at night" in html and "Scheduled" in html
+    frozen.set(OPENS + timedelta(days=1))
+    html = web.get("/admin/").get_data(as_text=True)
+    assert "Next: read the responses" in html and "0 responses" in html and "days left" in html
+    frozen.set(OPENS + timedelta(days=60))
+    seen_just_now()  # still signed in, weeks later
+    html = web.get("/admin/").get_data(as_text=True)
+    assert "Next: publish the outcome" in html
+    assert draft.title in html
+    assert "Waiting for moderators" not in html  # not a moderator
+
+
+def test_a_moderator_sees_everything_waiting_with_counts_in_the_navigation(
+    web, login_as, make_user, open_discussion, official, frozen
+):
+    frozen.set(OPENS - timedelta(days=20))
+    survey = lifecycle.create_consultation(official, draft_fields(title="Night buses", summary="s"))
+    lifecycle.publish_consultation(official, survey)
+    frozen.set(OPENS + timedelta(days=1))
+    statements.set_statement_options(official, survey, enabled=True, premoderated=True)
+    author = make_user(name="Someone")
+    statements.add_statement(author, survey, "Buses should run all night")
+    creator = make_user()
+    waiting = petition_lifecycle.create_petition(creator, fields(title="Benches on the promenade"))
+    petition_lifecycle.ask_for_moderation(waiting)
+    moderator = login_as("moderator")
+    comment = post_comment(author, open_discussion, body="rude words")
+    hide_comment(moderator, comment, "Personal attack")
+    html = web.get("/admin/").get_data(as_text=True)
+    assert "Benches on the promenade" in html and "Buses should run all night" in html
+    assert "Personal attack" in html and "Next: approve or reject it" in html
+    nav = html[html.index('aria-label="Staff pages"') : html.index("</nav>", html.index('aria-label="Staff pages"'))]
+    assert 'Petitions to moderate <span class="count-badge">1</span>' in nav
+    assert 'Statements to moderate <span class="count-badge">1</span>' in nav
+    log = web.get("/admin/moderation-log").get_data(as_text=True)
+    assert "hid the comment" in log and "comment.hide" not in log
+    assert web.get("/admin/audit").status_code == 403  # the whole audit log stays the admins'
+
+
+def test_every_staff_action_has_a_readable_name():
+    import re
+
+    used = set()
+    for path in (project_root() / "civic").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for call in re.finditer(r"record_staff_action\((.*?)\)", text, re.S):
+            used.update(re.findall(r'"([a-z_]+\.[a-z_]+)"', call.group(1)))
+    assert used - set(ACTION_LABELS) == set()
+    assert MODERATION_ACTIONS <= set(ACTION_LABELS)
+
+
+def test_citizens_have_no_staff_pages(web, login_as):
+    login_as("citizen")
+    assert web.get("/admin/").status_code == 403
+    assert web.get("/admin/moderation-log").status_code == 403
