@@ -60,7 +60,17 @@
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }
 
-    if (!document.querySelector("[data-live]") || typeof window.io !== "function") { return; }
+    if (!document.querySelector("[data-live]")) { return; }
+    // The Socket.IO client (49 KB) comes only to pages that go live.
+    var me = document.querySelector("script[data-socketio-src]");
+    var client = document.createElement("script");
+    client.src = me.dataset.socketioSrc;
+    client.onload = connect;
+    document.head.appendChild(client);
+  });
+
+  function connect() {
+    if (typeof window.io !== "function") { return; }
     // WebSocket first; tryAllTransports falls back to long-polling where a proxy refuses the
     // upgrade (without it the client retries WebSocket for ever and never connects).
     var socket = (Civic.socket = window.io({ transports: ["websocket", "polling"], tryAllTransports: true }));
@@ -110,5 +120,5 @@
     });
 
     handlers.forEach(function (fn) { fn(socket); });
-  });
+  }
 })();

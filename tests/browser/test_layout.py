@@ -30,9 +30,9 @@ def world(live_server):
         moderation.approve_petition(moderator, published)
         waiting = lifecycle.create_petition(creator, fields(title="Night buses beyond the ring road"))
         lifecycle.ask_for_moderation(waiting)
-        waiting_id = waiting.id
+        waiting_id, published_id = waiting.id, published.id
         db.session.remove()
-    return {"mo": mo, "waiting": waiting_id}
+    return {"mo": mo, "waiting": waiting_id, "published": published_id}
 
 
 def _box(page, selector):
@@ -80,5 +80,22 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, world, width)
                 width,
             )
             assert too_wide == [], f"{path} at {width}px: {too_wide}"
+    finally:
+        context.close()
+
+
+def test_the_live_client_loads_only_on_pages_that_go_live(browser, live_server, world):
+    """Issue 12: "Load the Socket.IO client only on pages that go live"."""
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        loaded = []
+        page.on("request", lambda request: loaded.append(request.url) if "socket.io.min.js" in request.url else None)
+        page.goto(live_server.url + "/about")
+        page.wait_for_load_state("load")
+        assert loaded == [] and page.evaluate("typeof window.io") == "undefined"
+        page.goto(f"{live_server.url}/petitions/{world['published']}")  # its count updates live
+        page.wait_for_function("() => window.Civic && window.Civic.socket && window.Civic.socket.connected")
+        assert len(loaded) == 1
     finally:
         context.close()
