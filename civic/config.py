@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from civic.common.colours import AA_NORMAL_TEXT, contrast_ratio, parse_hex
 from civic.common.ratelimit import DEFAULT_LIMITS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,11 @@ def load_config(environ=None):
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(environ, database_url),
         "REDIS_URL": redis_url,
         "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
+        # The council's identity (README, "Your council's identity"): checked by check_config.
+        "CIVIC_BRAND_COLOUR": environ.get("CIVIC_BRAND_COLOUR", DEFAULT_BRAND_COLOUR).strip(),
+        "CIVIC_LOGO_FILE": environ.get("CIVIC_LOGO_FILE") or None,
+        "CIVIC_CONTACT_EMAIL": environ.get("CIVIC_CONTACT_EMAIL", "").strip(),
+        "CIVIC_FOOTER_LINKS": parse_footer_links(environ.get("CIVIC_FOOTER_LINKS", "")),
         # Where `python wsgi.py` (make run) listens, and the address links in emails use by default.
         "CIVIC_HOST": host,
         "CIVIC_PORT": port,
@@ -189,8 +195,61 @@ def _engine_options(environ, database_url):
     return options
 
 
+DEFAULT_BRAND_COLOUR = "#1d4f91"
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}  # and WebP, below
+
+
+def parse_footer_links(value):
+    """ "Label=URL;Label=URL" -> ((label, url), ...); a URL is https://, http:// or a path on the site."""
+    links = []
+    for part in (value or "").split(";"):
+        if not part.strip():
+            continue
+        label, found, url = part.partition("=")
+        label, url = label.strip(), url.strip()
+        if not found or not label or not url.startswith(("https://", "http://", "/")) or url.startswith("//"):
+            raise ConfigurationError(
+                f"CIVIC_FOOTER_LINKS: each link is Label=URL (https://..., http://... or /path), not {part.strip()!r}"
+            )
+        links.append((label, url))
+    return tuple(links)
+
+
+def logo_type(data):
+    """The image type of a logo file by its first bytes: PNG, JPEG or WebP (no SVG: it can hold scripts)."""
+    for magic, kind in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _check_identity(config):
+    rgb = parse_hex(config.get("CIVIC_BRAND_COLOUR", DEFAULT_BRAND_COLOUR))
+    if rgb is None:
+        raise ConfigurationError(
+            f"CIVIC_BRAND_COLOUR must be a colour like #1d4f91, not {config['CIVIC_BRAND_COLOUR']!r}"
+        )
+    ratio = contrast_ratio(rgb, (255, 255, 255))
+    if ratio < AA_NORMAL_TEXT:
+        raise ConfigurationError(
+            f"CIVIC_BRAND_COLOUR {config['CIVIC_BRAND_COLOUR']} gives white text a contrast of {ratio:.2f}:1; "
+            f"WCAG 2.2 AA needs at least {AA_NORMAL_TEXT}:1. Choose a darker colour."
+        )
+    logo = config.get("CIVIC_LOGO_FILE")
+    if logo:
+        try:
+            head = Path(logo).read_bytes()[:16]
+        except OSError as exc:
+            raise ConfigurationError(f"CIVIC_LOGO_FILE {logo} cannot be read: {exc.strerror}") from exc
+        if logo_type(head) is None:
+            raise ConfigurationError(f"CIVIC_LOGO_FILE {logo} must be a PNG, JPEG or WebP image")
+
+
 def check_config(config):
     """Refuse configurations that would be unsafe to run."""
+    _check_identity(config)
     if config["CIVIC_ENV"] == "production":
         key = config.get("SECRET_KEY") or ""
         if not key or key == DEVELOPMENT_SECRET_KEY:

@@ -133,3 +133,28 @@ def test_the_port_and_host_set_the_address_links_use():
     for bad in ("0", "70000", "eighty"):
         with pytest.raises(ConfigurationError, match="CIVIC_PORT"):
             load_config({"CIVIC_PORT": bad})
+
+
+def test_a_brand_colour_must_keep_white_text_readable(tmp_path):
+    """Issue 12: a council's colour is refused if white text on it fails WCAG 2.2 AA (4.5:1)."""
+    from civic.config import check_config
+
+    ok = base_config(tmp_path, CIVIC_BRAND_COLOUR="#0b5d3b")
+    check_config(ok)
+    for colour, message in (("#ffcc00", "contrast of 1."), ("teal", "a colour like"), ("#12345", "a colour like")):
+        with pytest.raises(ConfigurationError, match=message):
+            check_config(base_config(tmp_path, CIVIC_BRAND_COLOUR=colour))
+
+
+def test_footer_links_and_the_logo_are_checked():
+    from civic.config import logo_type, parse_footer_links
+
+    assert parse_footer_links("Council=https://council.example; Privacy=/privacy") == (
+        ("Council", "https://council.example"),
+        ("Privacy", "/privacy"),
+    )
+    for bad in ("javascript:alert(1)", "Evil=//evil.example", "=https://x.example", "Nothing"):
+        with pytest.raises(ConfigurationError, match="CIVIC_FOOTER_LINKS"):
+            parse_footer_links(bad)
+    assert logo_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
+    assert logo_type(b"<svg xmlns=") is None

@@ -138,3 +138,43 @@ def test_the_readme_intro_promises_only_what_works():
     readme = (project_root() / "README.md").read_text(encoding="utf-8")
     intro = readme[: readme.index("What works today")].lower()
     assert [word for word in NOT_YET["en"] if word in intro] == []
+
+
+def test_the_councils_identity_shows_in_pages_and_emails(tmp_path):
+    """Issue 12: a council sets its name, logo, colour, contact and footer links without code."""
+
+    class Person:
+        display_name = "Ana"
+
+    from civic.extensions import db
+    from civic.mail.services import send_mail
+    from tests.support.apps import migrate_database
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    config = base_config(
+        tmp_path,
+        CIVIC_SITE_NAME="Villaverde Participa",
+        CIVIC_BRAND_COLOUR="#0b5d3b",
+        CIVIC_LOGO_FILE=str(logo),
+        CIVIC_CONTACT_EMAIL="participa@villaverde.example",
+        CIVIC_FOOTER_LINKS=(("Ayuntamiento", "https://villaverde.example"),),
+    )
+    migrate_database(config)
+    app = create_app(config)
+    client = app.test_client()
+    html = client.get("/about").get_data(as_text=True)
+    assert '<img class="brand-logo" src="/brand/logo" alt="">Villaverde Participa' in html
+    assert 'href="https://villaverde.example">Ayuntamiento<' in html
+    assert 'href="mailto:participa@villaverde.example"' in html
+    theme = client.get("/theme.css")
+    assert theme.status_code == 200 and "--brand: #0b5d3b" in theme.get_data(as_text=True)
+    assert theme.headers["Content-Type"].startswith("text/css")
+    assert client.get("/brand/logo").headers["Content-Type"] == "image/png"
+    with app.test_request_context("/"):
+        message = send_mail("someone@example.org", "Hello", "password_changed", user=Person(), reset_url="https://x")
+    body = message.get_content()
+    assert body.rstrip().endswith(config["CIVIC_BASE_URL"]) and "participa@villaverde.example" in body
+    assert message["Subject"].startswith("[Villaverde Participa]")
+    with app.app_context():
+        db.engine.dispose()

@@ -22,7 +22,14 @@ def send_mail(to, subject, template, *, language=None, **context):
     language = language or current_app.config["CIVIC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         site = current_app.config["CIVIC_SITE_NAME"]
-        text = render_template(f"mail/{template}.txt", site_name=site, **context)
+        text = render_template(f"mail/{template}.txt", site_name=site, **context).rstrip("\n") + "\n"
+        # Every mail ends with who sent it and how to reach them (the council's identity).
+        text += render_template(
+            "mail/_footer.txt",
+            site_name=site,
+            contact_email=current_app.config.get("CIVIC_CONTACT_EMAIL", ""),
+            base_url=current_app.config["CIVIC_BASE_URL"],
+        )
         subject_text = subject() if callable(subject) else subject
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

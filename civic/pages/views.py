@@ -1,11 +1,15 @@
 """Site-wide pages (home, about, accessibility, privacy), the language switch and the health check."""
 
+from pathlib import Path
+
 import redis
-from flask import Blueprint, current_app, jsonify, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
 from sqlalchemy import text
 
+from civic.common.colours import as_hex, darker, parse_hex
 from civic.common.http import require_sent_from_this_site
 from civic.common.urls import redirect_back
+from civic.config import logo_type
 from civic.consultations.services.lifecycle import open_consultations
 from civic.discussions.services.discussions import recent_discussions
 from civic.extensions import csrf, db, socketio
@@ -23,6 +27,34 @@ def home():
         open_consultations=open_consultations(5),
         open_petitions=popular_open_petitions(5),
     )
+
+
+@bp.get("/theme.css")
+def theme():
+    """The council's colour (CIVIC_BRAND_COLOUR, checked for contrast at start-up) as the CSS
+    variables the site's style sheet uses; a file, so that the strict CSP needs no inline style."""
+    rgb = parse_hex(current_app.config["CIVIC_BRAND_COLOUR"])
+    css = f":root {{ --brand: {as_hex(rgb)}; --brand-dark: {as_hex(darker(rgb))}; }}\n"
+    response = current_app.response_class(css, content_type="text/css; charset=utf-8")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/brand/logo")
+def logo():
+    """The council's logo (CIVIC_LOGO_FILE: PNG, JPEG or WebP, checked at start-up)."""
+    path = current_app.config.get("CIVIC_LOGO_FILE")
+    if not path:
+        abort(404)
+    data = Path(path).read_bytes()
+    response = current_app.response_class(data, content_type=logo_type(data[:16]) or "application/octet-stream")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/about")
