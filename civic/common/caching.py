@@ -36,6 +36,8 @@ PUBLIC_PAGES = {
     "pages.about": (),
     "pages.accessibility": (),
     "pages.privacy": (),
+    "pages.theme": (),  # the council's colour (configuration)
+    "pages.logo": (),
     "consultations.index": (("consultation", ALL),),
     "consultations.show": (("consultation", "consultation_id"),),
     # The margin counts comments on each passage: any passage's discussion (they are few).

@@ -10,10 +10,10 @@ from civic.common.colours import as_hex, darker, parse_hex
 from civic.common.http import require_sent_from_this_site
 from civic.common.urls import redirect_back
 from civic.config import logo_type
-from civic.consultations.services.lifecycle import open_consultations
-from civic.discussions.services.discussions import recent_discussions
+from civic.consultations.services.lifecycle import open_consultations, response_total
+from civic.discussions.services.discussions import busiest_discussions, comment_total
 from civic.extensions import csrf, db, socketio
-from civic.petitions.services.queries import popular_open_petitions
+from civic.petitions.services.queries import popular_open_petitions, signature_total
 from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
@@ -23,9 +23,10 @@ bp = Blueprint("pages", __name__)
 def home():
     return render_template(
         "pages/home.html",
-        recent_discussions=recent_discussions(5),
-        open_consultations=open_consultations(5),
-        open_petitions=popular_open_petitions(5),
+        busiest_discussions=busiest_discussions(5),
+        open_consultations=open_consultations(3),
+        open_petitions=popular_open_petitions(3),
+        figures={"responses": response_total(), "signatures": signature_total(), "comments": comment_total()},
     )
 
 
@@ -35,11 +36,7 @@ def theme():
     variables the site's style sheet uses; a file, so that the strict CSP needs no inline style."""
     rgb = parse_hex(current_app.config["CIVIC_BRAND_COLOUR"])
     css = f":root {{ --brand: {as_hex(rgb)}; --brand-dark: {as_hex(darker(rgb))}; }}\n"
-    response = current_app.response_class(css, content_type="text/css; charset=utf-8")
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    response.add_etag()
-    return response.make_conditional(request)
+    return current_app.response_class(css, content_type="text/css; charset=utf-8")
 
 
 @bp.get("/brand/logo")
@@ -49,12 +46,7 @@ def logo():
     if not path:
         abort(404)
     data = Path(path).read_bytes()
-    response = current_app.response_class(data, content_type=logo_type(data[:16]) or "application/octet-stream")
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.add_etag()
-    return response.make_conditional(request)
+    return current_app.response_class(data, content_type=logo_type(data[:16]) or "application/octet-stream")
 
 
 @bp.get("/about")

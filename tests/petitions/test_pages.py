@@ -212,7 +212,7 @@ def test_home_lists_the_open_petitions_with_most_signatures(client, open_petitio
     html = client.get("/").get_data(as_text=True)
     assert open_petition.title in html and f"/petitions/{open_petition.id}" in html
     count = open_petition.signature_count
-    assert f"({count} signature{'' if count == 1 else 's'})" in html
+    assert f'<span data-tally-value="signatures">{count}</span> signatures' in html
     assert "No petition is open right now." not in html
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from civic.audit.services import record_staff_action
@@ -137,6 +137,12 @@ def open_consultations(limit=5, *, now=None):
     query = select(Consultation).where(_visible_filter("open", now))
     query = query.order_by(*_LIST_ORDER["open"], Consultation.id.desc()).limit(limit)
     return list(db.session.scalars(query))
+
+
+def response_total():
+    """Responses to published consultations, from their kept counters (the home page's figures)."""
+    published = Consultation.published_at.isnot(None)
+    return db.session.scalar(select(func.coalesce(func.sum(Consultation.response_count), 0)).where(published))
 
 
 def filter_values():

@@ -1,10 +1,13 @@
 """Discussions: loading, listing, starting, attached ones (created and removed by other domains), locks and follows."""
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic.audit.services import record_staff_action
+from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.models import utcnow
 from civic.common.pagination import paginate
@@ -47,9 +50,23 @@ def list_discussions(*, category=None, page=1, per_page=20):
     return paginate(_listed_discussions(category), page=page, per_page=per_page)
 
 
-def recent_discussions(limit=5):
-    """The latest active discussions, without counting them all (the home page)."""
-    return list(db.session.scalars(_listed_discussions().limit(limit)))
+def busiest_discussions(limit=5, *, days=30):
+    """The listed discussions active in the last `days` with the most comments (the home page)."""
+    since = clock.now() - timedelta(days=days)
+    query = (
+        _listed_discussions()
+        .order_by(None)
+        .where(Discussion.last_activity_at >= since)
+        .order_by(Discussion.comment_count.desc(), Discussion.last_activity_at.desc(), Discussion.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def comment_total():
+    """Comments in listed discussions, from their kept counters (the home page's figures)."""
+    listed = and_(Discussion.hidden_at.is_(None), Discussion.context_type.is_(None))
+    return db.session.scalar(select(func.coalesce(func.sum(Discussion.comment_count), 0)).where(listed))
 
 
 def start_discussion(actor, category, *, title, body):
