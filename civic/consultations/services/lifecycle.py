@@ -136,7 +136,7 @@ def open_consultations(limit=5, *, now=None):
     now = now or clock.now()
     query = select(Consultation).where(_visible_filter("open", now))
     query = query.order_by(*_LIST_ORDER["open"], Consultation.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query.options(selectinload(Consultation.documents))))  # cards show covers
 
 
 def response_total():
