@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint audit install install-test translations extract-messages migrate clean
+.PHONY: run test lint audit screenshots install install-test translations extract-messages migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Civic needs Python 3.11 or newer (set PYTHON=python3.12, for example)")'
@@ -62,6 +62,10 @@ test: install-test translations lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "$(PARALLEL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
 	$(BIN)/python -m pytest -m "$(SERIAL_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
 	exit $$status
+
+# The README's pictures: the demo tour of the browser tests, saved at 1280 and 375 px.
+screenshots: install-test translations
+	CIVIC_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser tests/browser/test_demo_tour.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -80,6 +80,8 @@ def load_config(environ=None):
         "CIVIC_BRAND_COLOUR": environ.get("CIVIC_BRAND_COLOUR", DEFAULT_BRAND_COLOUR).strip(),
         "CIVIC_LOGO_FILE": environ.get("CIVIC_LOGO_FILE") or None,
         "CIVIC_CONTACT_EMAIL": environ.get("CIVIC_CONTACT_EMAIL", "").strip(),
+        # Residents who answer the demo consultation (`flask civic seed-demo`): results at a realistic volume.
+        "CIVIC_DEMO_RESIDENTS": _int(environ, "CIVIC_DEMO_RESIDENTS", 320),
         "CIVIC_FOOTER_LINKS": parse_footer_links(environ.get("CIVIC_FOOTER_LINKS", "")),
         # Where `python wsgi.py` (make run) listens, and the address links in emails use by default.
         "CIVIC_HOST": host,

@@ -141,3 +141,15 @@ def test_seed_demo_works_where_staff_need_two_factor_and_they_enrol_at_first_sig
     web.sign_in("moderator@demo.example.org", DEMO_PASSWORD)
     response = web.get("/admin/")  # sent to enrol first
     assert response.status_code == 302 and "/account/security/two-factor" in response.headers["Location"]
+
+
+def test_the_demo_consultation_has_answers_and_statement_votes(app):
+    """The demo shows every feature at a realistic volume: its open consultation has residents'
+    responses (CIVIC_DEMO_RESIDENTS, 320 by default; fewer in tests) and votes on its statements."""
+    from civic.consultations.models import Consultation, Response, StatementVote
+
+    app.test_cli_runner().invoke(args=["civic", "seed-demo"])
+    consultation = db.session.query(Consultation).filter(Consultation.published_at.isnot(None)).first()
+    assert consultation.response_count == app.config["CIVIC_DEMO_RESIDENTS"] == 12
+    assert db.session.query(Response).count() == 12
+    assert db.session.query(StatementVote).count() > 0

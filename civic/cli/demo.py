@@ -15,6 +15,7 @@ from civic.common.models import utcnow
 from civic.consultations.models import Consultation
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.consultations.services import questions, statements
+from civic.consultations.services.responses import submit_response
 from civic.discussions.models import Category
 from civic.discussions.services.categories import save_category
 from civic.discussions.services.comments import pin_comment, post_comment
@@ -281,7 +282,68 @@ def _seed_consultations():
     ):
         statements.add_statement(official, summer, text)
     consultation_lifecycle.publish_consultation(official, summer)
+    _seed_responses(summer)
     return summer
+
+
+_REASONS = (
+    "Saturday is when I shop with the children; a street without cars would be safer for them.",
+    "My shop depends on customers who drive in from the villages. Please keep some parking nearby.",
+    "Try it for one summer and count the visitors. Then decide.",
+    "The buses already take too long on Calle Nueva; sending two more lines there will make it worse.",
+    "Deliveries before 10:00 are fine for cafés, not for the market stalls that arrive at 11.",
+    "More space for terraces and for walking. The noise on Saturday mornings is awful.",
+    "I live on a side street and I am worried the traffic will simply move to us.",
+    "Benches and shade, please, if the street is closed: older people need somewhere to rest.",
+    "Yes, but let residents with a disability badge through.",
+    "The trial should include the last Saturday of September, when the fair is on.",
+)
+
+
+def _seed_responses(consultation):
+    """A few hundred residents answer the open consultation and vote on its statements, with the
+    spread of opinion a real street would give (a fixed random seed: the same demo every time)."""
+    rng = random.Random(2026)
+    password_hash = passwords.hash_password(secrets.token_urlsafe(16))  # they never sign in
+    by_prompt = {q.prompt: q for q in consultation.questions}
+    travel = by_prompt["How do you usually get to Calle Mayor?"]
+    trial = by_prompt["Should the council try a car-free Saturday this summer?"]
+    change = by_prompt["How much would it change your Saturdays?"]
+    notes = by_prompt["What should the council know before it decides?"]
+    residents = []
+    for n in range(current_app.config["CIVIC_DEMO_RESIDENTS"]):
+        email = f"resident{n}@{DEMO_DOMAIN}"
+        resident = User(
+            display_name=f"Resident {n + 1}",
+            email=email,
+            email_normalized=email,
+            bio="",
+            password_hash=password_hash,
+            session_token=secrets.token_hex(16),
+            email_verified_at=utcnow(),
+        )
+        resident.roles.append(UserRole(role=Role.CITIZEN.value))
+        residents.append(resident)
+    db.session.add_all(residents)
+    db.session.commit()
+    shown = statements.statements_of(consultation, status="approved")
+    for resident in residents:
+        way = rng.choices(["On foot", "By bike", "By bus", "By car", "__other__"], [38, 14, 22, 22, 4])[0]
+        driver = way == "By car"
+        answers = {
+            travel.id: (way, "Scooter" if way == "__other__" else ""),
+            trial.id: ("no" if rng.random() < (0.7 if driver else 0.25) else "yes", ""),
+            change.id: (str(rng.choices([1, 2, 3, 4, 5], [10, 15, 30, 25, 20])[0]), ""),
+            notes.id: (rng.choice(_REASONS) if rng.random() < 0.45 else "", ""),
+        }
+        response = submit_response(resident, consultation, answers)
+        # Spread over the days the consultation has been open, most of them at first.
+        opened = consultation.opens_at
+        response.submitted_at = response.first_submitted_at = opened + (clock.now() - opened) * rng.random() ** 1.6
+        for statement in shown:
+            if rng.random() < 0.8:
+                statements.vote_on_statement(resident, statement, rng.choice([1, 1, -1, 0]))
+    db.session.commit()
 
 
 DEMO_PETITIONS = [

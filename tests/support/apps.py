@@ -66,6 +66,8 @@ def base_config(tmp_path, **overrides):
         # The check of open live connections' sessions runs in a thread of its own every few
         # seconds; tests call SignedInSockets.sweep() themselves instead of leaving one per app.
         "CIVIC_LIVE_SESSION_CHECK_SECONDS": 0,
+        # The demo's residents answering its consultation: a few are enough to test with.
+        "CIVIC_DEMO_RESIDENTS": 12,
     }
     config.update(overrides)
     return config
