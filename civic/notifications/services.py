@@ -24,8 +24,13 @@ def add(user_id, kind, actor, discussion=None, comment=None, consultation=None):
 
 
 def unread_count(user):
+    """Unread notifications: as loaded with the signed-in person (accounts.services.sessions) unless
+    something was marked read since, else counted now."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    known = getattr(user, "unread_at_load", None)
+    if known is not None:
+        return known
     return (
         db.session.scalar(
             select(func.count())
@@ -52,6 +57,7 @@ def mark_all_read(user):
         .values(read_at=utcnow())
     )
     db.session.commit()
+    user.unread_at_load = None  # counted again when next shown
     push_unread_counts([user.id])
 
 
@@ -62,6 +68,7 @@ def mark_read(user, notification_id):
         .values(read_at=utcnow())
     )
     db.session.commit()
+    user.unread_at_load = None  # counted again when next shown
     push_unread_counts([user.id])
 
 

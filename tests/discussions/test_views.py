@@ -371,3 +371,21 @@ def test_a_reply_returns_to_the_page_it_was_written_from_at_the_comment_answered
         form_url=link,
     )
     assert "evil.example" not in evil.headers["Location"]
+
+
+def test_the_unread_count_comes_with_the_person_and_follows_marking_read(web, login_as, make_user, open_discussion):
+    """The header's count is loaded with the signed-in person in one query (issue 10); marking
+    notifications read in a request counts them again, not from what was loaded."""
+    from civic.notifications import services as notifications
+    from tests.support.queries import counting_queries
+
+    me = login_as("citizen")
+    post_comment(make_user(name="Berta"), open_discussion, body=f"hello @{me.handle}")
+    web.get("/about")  # notes "last seen" once
+    with counting_queries() as queries:
+        about = web.get("/about").get_data(as_text=True)
+    assert re.search(r"data-unread-count\s*>1<", about)
+    assert not [s for s in queries.statements if "notification" in s.lower() and "user_session" not in s.lower()]
+    me.unread_at_load = 1
+    notifications.mark_all_read(me)
+    assert notifications.unread_count(me) == 0

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from civic.accounts.models import DEVICE_MAX_LENGTH, User, UserSession
@@ -18,6 +18,7 @@ from civic.common.db import commit as _commit
 from civic.common.ratelimit import network_of
 from civic.errors import NotFound
 from civic.extensions import db
+from civic.notifications.models import Notification
 from civic.permissions import ensure_can
 
 # How stale "last seen" may be: a signed-in page writes at most once a minute, not every time.
@@ -100,14 +101,22 @@ def load_user_for_session(session_key):
     """Flask-Login's loader: the user of a live session, in one query (with the roles' own), or None."""
     if not session_key or len(session_key) > SESSION_KEY_MAX_LENGTH:
         return None
+    # The header's unread count comes with the person, in the same query (a signed-in page's cost
+    # is mostly this fixed part: bench/README.md, issue 10).
+    unread = (
+        select(func.count())
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(UserSession, User)
+        select(UserSession, User, unread)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == _hash(session_key), _live(clock.now()))
     ).first()
     if row is None or not row.User.is_active:
         return None
-    user_session, user = row
+    user_session, user, user.unread_at_load = row
     user.session_key = session_key
     user.session_id = user_session.id
     _note_seen(user_session)
