@@ -46,6 +46,10 @@ def seed_demo_command(if_empty):
         if accounts:
             click.echo(f"The demo accounts are still there. Sign in at {sign_in} with:")
     else:
+        click.echo(
+            "Seeding the demo content (people, discussions, a consultation with its residents' "
+            "responses, petitions): about half a minute..."
+        )
         accounts = seed_demo()
         click.echo(f"Demo content seeded. Sign in at {sign_in} with:")
     for role, email, password in accounts:

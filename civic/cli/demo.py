@@ -300,6 +300,14 @@ _REASONS = (
 )
 
 
+class _Unsent:
+    """The demo's residents are invented: their response receipts go nowhere (320 of them would
+    bury `make run`'s first start, and the development outbox)."""
+
+    def send(self, message):
+        pass
+
+
 def _seed_responses(consultation):
     """A few hundred residents answer the open consultation and vote on its statements, with the
     spread of opinion a real street would give (a fixed random seed: the same demo every time)."""
@@ -326,24 +334,29 @@ def _seed_responses(consultation):
         residents.append(resident)
     db.session.add_all(residents)
     db.session.commit()
-    shown = statements.statements_of(consultation, status="approved")
-    for resident in residents:
-        way = rng.choices(["On foot", "By bike", "By bus", "By car", "__other__"], [38, 14, 22, 22, 4])[0]
-        driver = way == "By car"
-        answers = {
-            travel.id: (way, "Scooter" if way == "__other__" else ""),
-            trial.id: ("no" if rng.random() < (0.7 if driver else 0.25) else "yes", ""),
-            change.id: (str(rng.choices([1, 2, 3, 4, 5], [10, 15, 30, 25, 20])[0]), ""),
-            notes.id: (rng.choice(_REASONS) if rng.random() < 0.45 else "", ""),
-        }
-        response = submit_response(resident, consultation, answers)
-        # Spread over the days the consultation has been open, most of them at first.
-        opened = consultation.opens_at
-        response.submitted_at = response.first_submitted_at = opened + (clock.now() - opened) * rng.random() ** 1.6
-        for statement in shown:
-            if rng.random() < 0.8:
-                statements.vote_on_statement(resident, statement, rng.choice([1, 1, -1, 0]))
-    db.session.commit()
+    backend = current_app.extensions["civic_mail"]
+    current_app.extensions["civic_mail"] = _Unsent()
+    try:
+        shown = statements.statements_of(consultation, status="approved")
+        for resident in residents:
+            way = rng.choices(["On foot", "By bike", "By bus", "By car", "__other__"], [38, 14, 22, 22, 4])[0]
+            driver = way == "By car"
+            answers = {
+                travel.id: (way, "Scooter" if way == "__other__" else ""),
+                trial.id: ("no" if rng.random() < (0.7 if driver else 0.25) else "yes", ""),
+                change.id: (str(rng.choices([1, 2, 3, 4, 5], [10, 15, 30, 25, 20])[0]), ""),
+                notes.id: (rng.choice(_REASONS) if rng.random() < 0.45 else "", ""),
+            }
+            response = submit_response(resident, consultation, answers)
+            # Spread over the days the consultation has been open, most of them at first.
+            opened = consultation.opens_at
+            response.submitted_at = response.first_submitted_at = opened + (clock.now() - opened) * rng.random() ** 1.6
+            for statement in shown:
+                if rng.random() < 0.8:
+                    statements.vote_on_statement(resident, statement, rng.choice([1, 1, -1, 0]))
+        db.session.commit()
+    finally:
+        current_app.extensions["civic_mail"] = backend
 
 
 DEMO_PETITIONS = [
