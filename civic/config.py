@@ -1,10 +1,12 @@
 """Configuration, read from environment variables only; every default runs with no setup."""
 
+import io
 import os
 from pathlib import Path
 
 from civic.common.colours import AA_NORMAL_TEXT, contrast_ratio, parse_hex
 from civic.common.ratelimit import DEFAULT_LIMITS
+from civic.consultations.uploads import IMAGE_KINDS, KINDS, detect_content
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -198,7 +200,6 @@ def _engine_options(environ, database_url):
 
 
 DEFAULT_BRAND_COLOUR = "#1d4f91"
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}  # and WebP, below
 
 
 def parse_footer_links(value):
@@ -218,13 +219,10 @@ def parse_footer_links(value):
 
 
 def logo_type(data):
-    """The image type of a logo file by its first bytes: PNG, JPEG or WebP (no SVG: it can hold scripts)."""
-    for magic, kind in LOGO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    """The content type of a logo by its bytes, as uploads are typed (consultations.uploads): PNG,
+    JPEG or WebP; None for anything else (SVG included: it can hold scripts)."""
+    kind = detect_content(io.BytesIO(data))
+    return KINDS[kind].content_type if kind in IMAGE_KINDS else None
 
 
 def _check_identity(config):
@@ -242,7 +240,7 @@ def _check_identity(config):
     logo = config.get("CIVIC_LOGO_FILE")
     if logo:
         try:
-            head = Path(logo).read_bytes()[:16]
+            head = Path(logo).read_bytes()[:4096]
         except OSError as exc:
             raise ConfigurationError(f"CIVIC_LOGO_FILE {logo} cannot be read: {exc.strerror}") from exc
         if logo_type(head) is None:

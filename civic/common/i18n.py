@@ -27,6 +27,12 @@ def select_timezone():
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
+def _babel_state():
+    """Flask-Babel's own per-app-context state (its locale, once chosen), read without proxies."""
+    app_ctx = _cv_app.get(None)
+    return app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+
+
 def current_translations():
     """The catalog of the current locale, kept for the app context beside Flask-Babel's own state.
 
@@ -35,14 +41,13 @@ def current_translations():
     catalog is reused only while Flask-Babel's locale is the very object it was found for, so
     `force_locale` (emails in the recipient's language) and `refresh()` are obeyed.
     """
-    app_ctx = _cv_app.get(None)
-    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     kept = getattr(state, "civic_translations", None)
     if locale is not None and kept is not None and kept[0] is locale:
         return kept[1]
     translations = get_translations()
-    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    state = _babel_state()  # get_translations() may have just created it and chosen the locale
     locale = getattr(state, "babel_locale", None)
     if locale is not None:
         state.civic_translations = (locale, translations)
@@ -52,9 +57,7 @@ def current_translations():
 def current_locale():
     """flask_babel.get_locale() without its lookups through context proxies once the request's
     locale is known (forced or refreshed locales included: it reads the same state)."""
-    app_ctx = _cv_app.get(None)
-    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
-    locale = getattr(state, "babel_locale", None)
+    locale = getattr(_babel_state(), "babel_locale", None)
     return locale if locale is not None else get_locale()
 
 

@@ -12,13 +12,22 @@ FORMATTED_KEPT = 20_000
 _formatted = {}
 
 
+def keep(store, key, make, limit):
+    """store[key], made by make() the first time. The key must hold everything the value depends
+    on, so a kept value is never stale; when `limit` values are kept they are all dropped (limit
+    0: keep nothing). Formatted dates, the layout's parts and comment cards are kept this way."""
+    value = store.get(key)
+    if value is None:
+        value = make()
+        if limit:
+            if len(store) >= limit:
+                store.clear()
+            store[key] = value
+    return value
+
+
 def _kept(key, format_now):
-    text = _formatted.get(key)
-    if text is None:
-        if len(_formatted) >= FORMATTED_KEPT:
-            _formatted.clear()
-        text = _formatted[key] = format_now()
-    return text
+    return keep(_formatted, key, format_now, FORMATTED_KEPT)
 
 
 def number(value):
@@ -45,13 +54,7 @@ def kept(macro, *arguments):
     arguments (the layout's navigation, footer and texts for the page's script: ~40 translations
     and URLs that are the same on every page). Such a macro may depend on nothing else."""
     parts = current_app.extensions.setdefault("civic_kept_layout", {})
-    key = (macro.name, current_locale(), arguments)
-    html = parts.get(key)
-    if html is None:
-        if len(parts) >= FORMATTED_KEPT:
-            parts.clear()
-        html = parts[key] = macro(*arguments)
-    return html
+    return keep(parts, (macro.name, current_locale(), arguments), lambda: macro(*arguments), FORMATTED_KEPT)
 
 
 def register_template_helpers(app):

@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from civic.common.i18n import MomentFormat
+from civic.common.templating import keep
 from civic.discussions.models import STANCE_LABELS
 from civic.permissions import Abilities
 
@@ -199,14 +200,12 @@ class CommentPage:
             shown.may_pin,
             shown.may_view_history,
         )
-        html = self._kept.get(key)
-        if html is None:
+
+        def render_card():
             self._fill(c, shown)
-            html = str(render(c, self, shown))
-            if self._limit:
-                if len(self._kept) >= self._limit:
-                    self._kept.clear()
-                self._kept[key] = html
+            return str(render(c, self, shown))
+
+        html = keep(self._kept, key, render_card, self._limit)
         for slot, value in self._slots:
             html = html.replace(slot, value)
         return Markup(html)

@@ -46,7 +46,7 @@ def logo():
     if not path:
         abort(404)
     data = Path(path).read_bytes()
-    return current_app.response_class(data, content_type=logo_type(data[:16]) or "application/octet-stream")
+    return current_app.response_class(data, content_type=logo_type(data) or "application/octet-stream")
 
 
 @bp.get("/about")
