@@ -10,8 +10,8 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import DEVICE_MAX_LENGTH, User, UserSession
 from civic.common import clock
