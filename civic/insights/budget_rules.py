@@ -220,6 +220,9 @@ class _Run:
     rho: dict
     payments: dict
     budgets: np.ndarray
+    # Every branch the run took (see _equal_shares_result for why): which projects were looked at and
+    # how each came out, the order of their supporters' money, who paid all they had.
+    trace: list
 
 
 def _run_equal_shares(profile, share):
@@ -233,42 +236,49 @@ def _run_equal_shares(profile, share):
     costs, supporters, weights = profile.costs, profile.supporters, profile.weights
     bound = {p: costs[p] / profile.supporter_counts[p] for p in range(len(costs)) if profile.supporter_counts[p]}
     tie = {p: (costs[p], -profile.supporter_counts[p], profile.id_rank[p]) for p in bound}
-    run = _Run([], {}, {}, budgets)
+    run = _Run([], {}, {}, budgets, [])
+    trace = run.trace
     while bound:
         best, best_rho = None, None
         for p in sorted(bound, key=lambda p: (bound[p], tie[p])):
             if best_rho is not None and bound[p] > best_rho * (1 + _TOLERANCE):
+                trace.append(("stop", p))
                 break
-            rho = _payment_per_supporter(costs[p], budgets[supporters[p]], weights[supporters[p]])
+            rho = _payment_per_supporter(costs[p], budgets[supporters[p]], weights[supporters[p]], trace)
             if rho is None:
                 del bound[p]  # its supporters cannot pay for it now, and will never have more money
+                trace.append(("short", p))
                 continue
             bound[p] = rho
             if best_rho is None or rho < best_rho * (1 - _TOLERANCE):
                 best, best_rho = p, rho
+                trace.append(("best", p))
             elif rho <= best_rho * (1 + _TOLERANCE) and tie[p] < tie[best]:
                 best = p
+                trace.append(("tie", p))
+            else:
+                trace.append(("worse", p))
         if best is None:
             break
         del bound[best]
         members = supporters[best]
         before = budgets[members]
-        after = np.where(before > best_rho, before - best_rho, 0.0)
+        pays_part = before > best_rho
+        after = np.where(pays_part, before - best_rho, 0.0)
         budgets[members] = after
+        trace.append(("bought", best, hash(pays_part.tobytes())))
         run.winners.append(best)
         run.rho[best] = float(best_rho)
         run.payments[best] = float(((before - after) * weights[members]).sum())
     return run
 
 
-def _payment_per_supporter(cost, budgets, weights):
+def _payment_per_supporter(cost, budgets, weights, trace):
     """The smallest rho such that supporters paying min(budget, rho) each raise cost; None if they cannot."""
     count = weights.sum()
-    if count == 0:
-        return None
     equal_split = cost / count
-    lowest = budgets.min()
-    if lowest >= equal_split:
+    if budgets.min() >= equal_split:
+        trace.append("equal")
         return equal_split
     if float(budgets @ weights) < cost * (1 - _TOLERANCE):
         return None
@@ -278,9 +288,10 @@ def _payment_per_supporter(cost, budgets, weights):
     still_paying = np.cumsum(weights[::-1])[::-1]
     rho = (cost - paid_before) / still_paying
     enough = np.flatnonzero(rho <= budgets)
-    if len(enough):
-        return float(rho[enough[0]])
-    return float(budgets[-1])  # the last supporters can pay, up to rounding: they pay everything they have
+    # The last supporters can always pay, up to rounding; if not, they pay everything they have.
+    last = int(enough[0]) if len(enough) else len(budgets) - 1
+    trace.append((hash(order.tobytes()), last))
+    return float(rho[last]) if len(enough) else float(budgets[-1])
 
 
 def _equal_shares_result(budget, profile):
@@ -292,20 +303,35 @@ def _equal_shares_result(budget, profile):
     share = budget / n
     run = _run_equal_shares(profile, share)
     # The add-one completion of equalshares.net's reference code: from a whole share per voter,
-    # raise it by one currency unit at a time while the outcome still fits the real budget.
+    # raise it by one currency unit at a time while the outcome is not exhaustive and still fits the
+    # real budget. With few voters and a large budget that is many thousands of runs, so runs are
+    # skipped where they provably change nothing: every number in a run is the share times a
+    # constant plus a constant once its branches are fixed, and every branch is a comparison of
+    # two such numbers, so the shares that take one set of branches form an interval. When the
+    # runs at shares s and s + k take the same branches (the same trace), so does every share in
+    # between, with the same outcome: the one-by-one loop would have gone on to s + k.
     step_share = budget // n
     approved = sum(1 for count in profile.supporter_counts if count)
+    stable_trace, jump = None, 1
     while True:
         spent = sum(costs[p] for p in run.winners)
         chosen = set(run.winners)
         exhaustive = all(p in chosen or spent + costs[p] > budget for p in range(len(costs)))
         if exhaustive or len(chosen) == approved:
             break
-        candidate = _run_equal_shares(profile, step_share + 1)
+        candidate = _run_equal_shares(profile, step_share + jump)
+        if jump > 1:
+            if candidate.trace == stable_trace:
+                step_share += jump
+                run, share, jump = candidate, step_share, jump * 2
+            else:
+                jump = 1
+            continue
         if sum(costs[p] for p in candidate.winners) > budget:
             break
+        jump = 2 if candidate.trace == stable_trace else 1
         step_share += 1
-        run, share = candidate, step_share
+        run, share, stable_trace = candidate, step_share, candidate.trace
     chosen = list(run.winners)
     outcomes = {p: profile.outcome(p, True, FUNDED, payment=run.rho[p]) for p in chosen}
     left = budget - sum(costs[p] for p in chosen)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from civic.insights import budget_rules
 from civic.insights.budget_rules import (
     DID_NOT_FIT,
     FUNDED,
@@ -332,3 +333,100 @@ def test_a_larger_random_budget_is_computed_the_same_whatever_the_order():
     rng.shuffle(ballots)
     assert compute_result("equalshares", 100_000, projects, ballots) == first
     assert first.spent <= 100_000
+
+
+# --- an exact oracle ----------------------------------------------------------------------------
+
+
+def exact_equal_shares(budget, projects, ballots, share):
+    """The Method of Equal Shares voter by voter in exact fractions (as pabutools computes it)."""
+    money = [Fraction(share)] * len(ballots)
+    supporters = {p.id: [i for i, b in enumerate(ballots) if b.get(p.id)] for p in projects}
+    left = [p for p in projects if supporters[p.id]]
+    winners = []
+    while True:
+        best = None
+        for project in left:
+            voters = supporters[project.id]
+            if sum(money[i] for i in voters) < project.cost:
+                continue
+            paid, rho = Fraction(0), None
+            for position, amount in enumerate(sorted(money[i] for i in voters)):
+                rho = (project.cost - paid) / (len(voters) - position)
+                if rho <= amount:
+                    break
+                paid += amount
+            key = (rho, project.cost, -len(voters), project.id)
+            best = min(best, (key, project)) if best else (key, project)
+        if best is None:
+            return winners
+        (rho, *_), project = best
+        for i in supporters[project.id]:
+            money[i] = max(money[i] - rho, Fraction(0))
+        winners.append(project.id)
+        left.remove(project)
+
+
+def exact_equal_shares_with_completion(budget, projects, ballots):
+    cost = {p.id: p.cost for p in projects}
+    approved = {p.id for p in projects if any(b.get(p.id) for b in ballots)}
+    winners = exact_equal_shares(budget, projects, ballots, Fraction(budget, len(ballots)))
+    share = budget // len(ballots)
+    while True:
+        spent = sum(cost[p] for p in winners)
+        if set(winners) == approved or all(p in winners or spent + cost[p] > budget for p in cost):
+            break
+        bigger = exact_equal_shares(budget, projects, ballots, share + 1)
+        if sum(cost[p] for p in bigger) > budget:
+            break
+        share, winners = share + 1, bigger
+    left = budget - sum(cost[p] for p in winners)
+    votes = {p.id: sum(b.get(p.id, 0) for b in ballots) for p in projects}
+    for project in sorted(projects, key=lambda p: (-votes[p.id], p.cost, p.id)):
+        if project.id not in winners and votes[project.id] and project.cost <= left:
+            winners.append(project.id)
+            left -= project.cost
+    return tuple(winners)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(budgets())
+def test_equal_shares_agrees_with_an_exact_computation(case):
+    budget, projects, ballots = case
+    if not ballots:
+        return
+    approval = [{p: 1 for p, points in b.items() if points} for b in ballots]
+    expected = exact_equal_shares_with_completion(budget, projects, approval)
+    assert compute_result("equalshares", budget, projects, approval).funded == expected
+
+
+@st.composite
+def large_shares(draw):
+    """Few voters and costs in thousands: the add-one completion takes hundreds of steps."""
+    budget, projects, ballots = draw(budgets())
+    return budget * 50, [Project(p.id, p.cost * 50) for p in projects], ballots[:4]
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(large_shares())
+def test_skipping_shares_gives_what_raising_them_one_by_one_gives(case):
+    budget, projects, ballots = case
+    if not ballots:
+        return
+    approval = [{p: 1 for p in b} for b in ballots]
+    expected = exact_equal_shares_with_completion(budget, projects, approval)
+    assert compute_result("equalshares", budget, projects, approval).funded == expected
+
+
+def test_few_voters_with_a_large_budget_need_few_runs(monkeypatch):
+    """5 voters and 1,000,000: one run per currency unit would be over 100,000 runs."""
+    rng = random.Random(1)
+    projects = [Project(f"p{i}", rng.randrange(20_000, 200_000, 1000)) for i in range(12)]
+    ballots = [{f"p{j}": 1 for j in rng.sample(range(12), rng.randint(1, 4))} for _ in range(5)]
+    runs = []
+    real_run = budget_rules._run_equal_shares
+    monkeypatch.setattr(budget_rules, "_run_equal_shares", lambda *args: runs.append(1) or real_run(*args))
+    result = compute_result("equalshares", 1_000_000, projects, ballots)
+    assert result.share_per_voter - 1_000_000 / 5 > 100_000
+    assert len(runs) < 1000
+    assert result.spent <= 1_000_000
