@@ -218,13 +218,17 @@ def projects_and_ballots(pabulib: PabulibFile) -> tuple[list[Project], list[dict
 
 
 def rule_of(meta: dict[str, str]) -> str:
-    """META's `rule` as one of Civic's RULES: greedy, greedy-no-skip, or equalshares (any completion)."""
+    """META's `rule` as one of Civic's RULES: greedy, greedy-no-skip, or equalshares (any completion).
+
+    Pabulib's other names (greedy-threshold, greedy-exclusive, greedy-custom, unknown) describe
+    outcomes none of Civic's rules would reproduce, so they are refused rather than guessed.
+    """
     rule = meta.get("rule", "").strip().lower()
     if rule in ("greedy", ""):  # the rule of nearly every city, and Pabulib's default
         return "greedy"
     if rule.replace("_", "-") in ("greedy-no-skip", "greedy-noskip"):
         return "greedy-no-skip"
-    if rule.startswith("equalshares") or rule.startswith("mes"):
+    if rule.startswith("equalshares"):
         return "equalshares"
     raise PabulibError(None, f"the rule {meta['rule']!r} is not one Civic can compute ({', '.join(RULES)})")
 

@@ -6,9 +6,11 @@ Pure functions over plain values (project ids, costs in whole currency units, ba
 Tie-breaking, the same in every rule so that a budget imported from Pabulib reproduces its file:
 
 * greedy and greedy-no-skip take projects by votes (the sum of points), then the cheaper
-  project first, then the lower id. Pabulib's own checker sorts by votes only, keeping the file's
-  order; pabutools' default breaks ties by the project's name. Real files almost never tie, and
-  cheaper-first is what equalshares.net's reference code does, so it is the rule here.
+  project first, then the lower id (cheaper-first is also equalshares.net's reference's choice).
+  Pabulib's own checker sorts by votes only and keeps the file's order, which is the city's
+  published ranking (cities draw lots or apply their own rules for ties); pabutools' default
+  breaks ties by the project's id. So a budget imported from Pabulib passes the file's order as
+  ``tie_order``, which then decides ties in votes instead of cost and id.
 * Equal Shares picks the project whose largest per-supporter payment is smallest; among equal
   payments, the cheaper project, then the one with more supporters (equalshares.net's reference
   ``break_ties``), then the lower id (where the reference gives up and raises).
@@ -68,7 +70,7 @@ class BudgetResult:
     funded: tuple  # funded project ids, in the order they were chosen
     spent: int
     left: int
-    projects: tuple[ProjectOutcome, ...]  # every project: votes descending, ties by id
+    projects: tuple[ProjectOutcome, ...]  # every project: votes descending, ties by id (or by tie_order)
     # Equal Shares: each voter's share of the budget after the add-one completion (None otherwise).
     share_per_voter: float | None = None
 
@@ -84,13 +86,24 @@ class EqualSharesRun:
     rho: Mapping  # project id -> the most one supporter paid for it
 
 
-def compute_result(rule: str, budget: int, projects: Sequence[Project], ballots: Iterable[Ballot]) -> BudgetResult:
-    """The outcome of a budget under one of RULES, with the reason for every project."""
+def compute_result(
+    rule: str,
+    budget: int,
+    projects: Sequence[Project],
+    ballots: Iterable[Ballot],
+    *,
+    tie_order: Sequence[Hashable] | None = None,
+) -> BudgetResult:
+    """The outcome of a budget under one of RULES, with the reason for every project.
+
+    tie_order: a published ranking of the projects (a Pabulib file's order) that decides ties in
+    votes instead of cost and id, and replaces the id as Equal Shares' last tie-break.
+    """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
     if budget < 0:
         raise ValueError("the budget cannot be negative")
-    profile = _Profile(projects, ballots)
+    profile = _Profile(projects, ballots, tie_order)
     if rule == "equalshares":
         return _equal_shares_result(budget, profile)
     return _greedy_result(rule, budget, profile)
@@ -116,7 +129,7 @@ def equal_shares_run(budget: float, projects: Sequence[Project], ballots: Iterab
 class _Profile:
     """Projects by index, votes, and the ballots grouped by the set of projects they approve."""
 
-    def __init__(self, projects, ballots):
+    def __init__(self, projects, ballots, tie_order=None):
         self.ids = [project.id for project in projects]
         self.costs = [int(project.cost) for project in projects]
         index = {}
@@ -165,12 +178,19 @@ class _Profile:
         self.supporter_counts = [int(self.weights[m].sum()) for m in self.supporters]
         # The id order that breaks the last ties: numbers before text, each in its natural order.
         id_rank = sorted(range(len(self.ids)), key=lambda p: _id_key(self.ids[p]))
+        self.ranked = tie_order is not None
+        if self.ranked:
+            position = {project_id: place for place, project_id in enumerate(tie_order)}
+            id_rank.sort(key=lambda p: position.get(self.ids[p], len(position)))
         self.id_rank = [0] * len(self.ids)
         for rank, p in enumerate(id_rank):
             self.id_rank[p] = rank
 
     def by_votes(self):
-        """Project indices by votes descending, then cost ascending, then id (greedy's order)."""
+        """Project indices by votes descending, then cost ascending, then id (greedy's order);
+        with a tie_order, by votes and then that order, as Pabulib's checker reads a file."""
+        if self.ranked:
+            return sorted(range(len(self.ids)), key=lambda p: (-self.votes[p], self.id_rank[p]))
         return sorted(range(len(self.ids)), key=lambda p: (-self.votes[p], self.costs[p], self.id_rank[p]))
 
     def outcome(self, p, funded, reason, left_before=None, payment=None):

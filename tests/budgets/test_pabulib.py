@@ -60,7 +60,8 @@ def test_a_file_is_read_with_its_sections_and_typed_values():
 def test_the_files_rule_reproduces_its_selected_column(path):
     pb = parse_pabulib(path.read_text(encoding="utf-8"))
     projects, ballots = projects_and_ballots(pb)
-    result = compute_result(rule_of(pb.meta), budget_of(pb.meta), projects, ballots)
+    file_order = [p.id for p in projects]
+    result = compute_result(rule_of(pb.meta), budget_of(pb.meta), projects, ballots, tie_order=file_order)
     selected = {p.project_id for p in pb.projects if p.selected}
     assert set(result.funded) == selected
     for project in result.projects:  # the file's own counts agree with the ballots'
@@ -78,6 +79,13 @@ def test_writing_then_reading_gives_the_same_file(path):
     assert compute_result(rule, budget_of(again.meta), projects, ballots) == compute_result(
         rule, budget_of(pb.meta), *projects_and_ballots(pb)
     )
+
+
+def test_ties_follow_the_files_ranking_only_when_asked():
+    pb = read("greedy_tie.pb")
+    projects, ballots = projects_and_ballots(pb)
+    assert compute_result("greedy", 100, projects, ballots, tie_order=["x", "y", "z"]).funded == ("x", "z")
+    assert compute_result("greedy", 100, projects, ballots).funded == ("y", "z")  # Civic's own: cheaper first
 
 
 def test_a_file_built_in_code_is_written_with_the_columns_it_uses():
@@ -156,10 +164,16 @@ def test_the_rule_in_meta_maps_to_one_of_civics_rules(written, rule):
     assert rule_of({"rule": written}) == rule
 
 
-def test_a_file_without_a_rule_is_greedy_and_an_unknown_rule_is_refused():
-    assert rule_of({}) == "greedy"
+@pytest.mark.parametrize("written", ["unknown", "greedy-threshold", "greedy-exclusive", "greedy-custom", "borda"])
+def test_a_rule_civic_cannot_reproduce_is_refused(written):
+    """Pabulib's other rule names: a threshold of votes, zones excluding each other, a city's own
+    adjustments described in a comment, or no known rule. Greedy would give another outcome."""
     with pytest.raises(PabulibError, match="not one Civic can compute"):
-        rule_of({"rule": "poznan-80-percent"})
+        rule_of({"rule": written})
+
+
+def test_a_file_without_a_rule_is_greedy():
+    assert rule_of({}) == "greedy"
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=12).map(str.strip)

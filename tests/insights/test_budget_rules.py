@@ -232,6 +232,19 @@ def test_equal_shares_breaks_ties_by_lower_cost_then_more_supporters_then_id():
     assert equal_shares_run(40, projects, ballots).winners == ("a", "b", "c")
 
 
+def test_a_given_tie_order_replaces_cost_and_id_in_greedy_and_id_in_equal_shares():
+    projects = [Project("a", 10), Project("b", 10), Project("c", 5)]
+    ballots = approvals((1, "a"), (1, "b"), (1, "c"), (1, "abc"))
+    assert compute_result("greedy", 15, projects, ballots).funded == ("c", "a")
+    assert compute_result("greedy", 15, projects, ballots, tie_order=["b", "a", "c"]).funded == ("b", "c")
+    projects = [Project("a", 10), Project("b", 10)]
+    ballots = approvals((1, "a"), (1, "b"))
+    assert compute_result("equalshares", 10, projects, ballots).funded == ("a",)
+    assert compute_result("equalshares", 10, projects, ballots, tie_order=["b", "a"]).funded == ("b",)
+    result = compute_result("equalshares", 10, projects, ballots, tie_order=["b", "a"])
+    assert [p.id for p in result.projects] == ["b", "a"]  # listed by votes, then the given order
+
+
 def test_equal_shares_pays_exactly_with_shares_that_are_not_whole():
     """100 for 3 voters is 33.33... each: together they pay exactly 100 (floats would miss by a hair)."""
     result = compute_result("equalshares", 100, [Project("a", 100)], approvals((3, "a")))
