@@ -61,6 +61,8 @@ class ProjectOutcome:
     left_before: int | None
     # Equal Shares: the most any supporter paid for a project the method bought (None otherwise).
     payment_per_supporter: float | None = None
+    # Equal Shares, a project it did not buy: what its supporters still held at the end (of its cost).
+    supporters_held: float | None = None
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,8 @@ class _Profile:
             return sorted(range(len(self.ids)), key=lambda p: (-self.votes[p], self.id_rank[p]))
         return sorted(range(len(self.ids)), key=lambda p: (-self.votes[p], self.costs[p], self.id_rank[p]))
 
-    def outcome(self, p, funded, reason, left_before=None, payment=None):
-        return ProjectOutcome(self.ids[p], self.costs[p], self.votes[p], funded, reason, left_before, payment)
+    def outcome(self, p, funded, reason, left_before=None, payment=None, held=None):
+        return ProjectOutcome(self.ids[p], self.costs[p], self.votes[p], funded, reason, left_before, payment, held)
 
     def result(self, rule, budget, chosen, outcomes, share=None):
         spent = sum(self.costs[p] for p in chosen)
@@ -371,5 +373,7 @@ def _equal_shares_result(budget, profile):
             left -= costs[p]
             outcomes[p] = profile.outcome(p, True, FUNDED_IN_COMPLETION)
         else:
-            outcomes[p] = profile.outcome(p, False, SUPPORTERS_COULD_NOT_PAY, left)
+            members = profile.supporters[p]
+            held = float(run.budgets[members] @ profile.weights[members])
+            outcomes[p] = profile.outcome(p, False, SUPPORTERS_COULD_NOT_PAY, left, held=held)
     return profile.result(rule, budget, chosen, outcomes, share=float(share))

@@ -161,6 +161,7 @@ def test_equal_shares_removes_a_project_its_supporters_cannot_pay_for():
     assert result.funded[:2] == ("small", "other")
     assert outcome(result, "big").reason == SUPPORTERS_COULD_NOT_PAY
     assert outcome(result, "big").left_before == 650  # 1,000 does not fit in it either
+    assert outcome(result, "big").supporters_held == pytest.approx(500)  # its 50 supporters' 10 each
 
 
 def test_equal_shares_is_proportional_where_greedy_is_not():
