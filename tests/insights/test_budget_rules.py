@@ -1,6 +1,7 @@
 """The budget rules: hand-worked examples, the Method of Equal Shares examples published by its
 authors, ties, and properties over random small budgets."""
 
+import itertools
 import random
 from fractions import Fraction
 
@@ -295,6 +296,27 @@ def test_no_rule_ever_spends_more_than_the_budget(case):
         assert result.spent == sum(costs[p] for p in result.funded) <= budget
         assert result.left == budget - result.spent
         assert {p.id for p in result.projects if p.funded} == set(result.funded)
+
+
+def brute_force_greedy(budget, projects, ballots):
+    """Every affordable set of voted projects; greedy's is the first in greedy's order of preference:
+    compared project by project in that order, the set that has the project where the other has not."""
+    votes = {p.id: sum(b.get(p.id, 0) for b in ballots) for p in projects}
+    order = sorted((p for p in projects if votes[p.id]), key=lambda p: (-votes[p.id], p.cost, p.id))
+    best = None
+    for chosen in itertools.product((0, 1), repeat=len(order)):
+        if sum(p.cost for p, taken in zip(order, chosen) if taken) <= budget:
+            best = max(best or chosen, chosen)
+    return {p.id for p, taken in zip(order, best) if taken}
+
+
+@PROPERTIES
+@given(budgets())
+def test_greedy_equals_a_brute_force_search(case):
+    budget, projects, ballots = case
+    assert set(compute_result("greedy", budget, projects, ballots).funded) == brute_force_greedy(
+        budget, projects, ballots
+    )
 
 
 @PROPERTIES
