@@ -12,6 +12,7 @@ from civic.budgets.pabulib import (
     PabulibProject,
     PabulibVote,
     budget_of,
+    decode_pabulib,
     parse_pabulib,
     projects_and_ballots,
     rule_of,
@@ -134,6 +135,12 @@ def test_a_malformed_file_names_the_line_at_fault(broken, line, message):
     assert raised.value.line_number == line
     assert message in raised.value.message
     assert f"line {line}" in str(raised.value)
+
+
+def test_bytes_that_are_not_utf8_name_their_line():
+    assert decode_pabulib("\ufeffMETA\nunit;Łódź\n".encode()) == "META\nunit;Łódź\n"
+    with pytest.raises(PabulibError, match="line 3: the file is not UTF-8 text"):
+        decode_pabulib("META\nkey;value\nunit;Łódź\n".encode("iso-8859-2"))
 
 
 def test_sections_out_of_order_are_named():
