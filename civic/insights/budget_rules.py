@@ -3,7 +3,7 @@
 Pure functions over plain values (project ids, costs in whole currency units, ballots as
 ``{project id: points}``); the budgets domain stores the ballots and calls ``compute_result``.
 
-Tie-breaking, the same in every rule so that a budget imported from Pabulib reproduces its file:
+Tie-breaking:
 
 * greedy and greedy-no-skip take projects by votes (the sum of points), then the cheaper
   project first, then the lower id (cheaper-first is also equalshares.net's reference's choice).
@@ -261,7 +261,9 @@ def _run_equal_shares(profile, share):
     run = _Run([], {}, {}, budgets, [])
     trace = run.trace
     while bound:
-        best, best_rho = None, None
+        # best_rho: the smallest payment seen this round, which ties are measured against;
+        # best_own: the chosen project's own payment (the same up to rounding), which is charged.
+        best, best_rho, best_own = None, None, None
         for p in sorted(bound, key=lambda p: (bound[p], tie[p])):
             if best_rho is not None and bound[p] > best_rho * (1 + _TOLERANCE):
                 trace.append(("stop", p))
@@ -273,10 +275,10 @@ def _run_equal_shares(profile, share):
                 continue
             bound[p] = rho
             if best_rho is None or rho < best_rho * (1 - _TOLERANCE):
-                best, best_rho = p, rho
+                best, best_rho, best_own = p, rho, rho
                 trace.append(("best", p))
             elif rho <= best_rho * (1 + _TOLERANCE) and tie[p] < tie[best]:
-                best = p
+                best, best_own = p, rho
                 trace.append(("tie", p))
             else:
                 trace.append(("worse", p))
@@ -285,12 +287,12 @@ def _run_equal_shares(profile, share):
         del bound[best]
         members = supporters[best]
         before = budgets[members]
-        pays_part = before > best_rho
-        after = np.where(pays_part, before - best_rho, 0.0)
+        pays_part = before > best_own
+        after = np.where(pays_part, before - best_own, 0.0)
         budgets[members] = after
         trace.append(("bought", best, hash(pays_part.tobytes())))
         run.winners.append(best)
-        run.rho[best] = float(best_rho)
+        run.rho[best] = float(best_own)
         run.payments[best] = float(((before - after) * weights[members]).sum())
     return run
 
