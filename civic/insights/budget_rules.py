@@ -138,8 +138,8 @@ class _Profile:
         for position, project in enumerate(projects):
             if project.id in index:
                 raise ValueError(f"project {project.id!r} is listed twice")
-            if project.cost <= 0:
-                raise ValueError(f"project {project.id!r} must cost more than 0")
+            if project.cost <= 0 or project.cost != int(project.cost):
+                raise ValueError(f"project {project.id!r} must cost a whole amount more than 0")
             index[project.id] = position
         self.votes = [0] * len(self.ids)
         groups: dict[frozenset, int] = {}

@@ -104,6 +104,7 @@ def test_no_ballots_funds_nothing():
         (lambda: compute_result("borda", 10, [], []), "unknown rule"),
         (lambda: compute_result("greedy", -1, [], []), "negative"),
         (lambda: compute_result("greedy", 10, [Project("a", 0)], []), "more than 0"),
+        (lambda: compute_result("greedy", 10, [Project("a", 2.5)], []), "whole amount"),
         (lambda: compute_result("greedy", 10, [Project("a", 1), Project("a", 2)], []), "twice"),
         (lambda: compute_result("greedy", 10, [Project("a", 1)], [{"b": 1}]), "unknown project"),
         (lambda: compute_result("greedy", 10, [Project("a", 1)], [{"a": -1}]), "negative points"),
