@@ -290,7 +290,7 @@ def _run_equal_shares(profile, share):
         pays_part = before > best_own
         after = np.where(pays_part, before - best_own, 0.0)
         budgets[members] = after
-        trace.append(("bought", best, hash(pays_part.tobytes())))
+        trace.append(("bought", best, pays_part.tobytes()))
         run.winners.append(best)
         run.rho[best] = float(best_own)
         run.payments[best] = float(((before - after) * weights[members]).sum())
@@ -313,7 +313,7 @@ def _payment_per_supporter(cost, budgets, weights, trace):
     if float(budgets @ weights) < cost * (1 - _TOLERANCE):
         return None
     while True:
-        trace.append(hash(short.tobytes()))
+        trace.append(short.tobytes())
         still_paying = float(weights @ ~short)
         if still_paying == 0:  # everyone pays all they have: enough, up to rounding
             return float(budgets.max())
