@@ -27,6 +27,7 @@ from civic.discussions.models import (  # noqa: F401
 )
 from civic.mail.models import Mailing  # noqa: F401
 from civic.notifications.models import Notification  # noqa: F401
+from civic.proposals.models import Proposal, ProposalFollow, Support, SupportDay  # noqa: F401
 from civic.petitions.models import (  # noqa: F401
     AreaTally,
     HourTally,
