@@ -27,7 +27,6 @@ from civic.discussions.models import (  # noqa: F401
 )
 from civic.mail.models import Mailing  # noqa: F401
 from civic.notifications.models import Notification  # noqa: F401
-from civic.proposals.models import Proposal, ProposalFollow, Support, SupportDay  # noqa: F401
 from civic.petitions.models import (  # noqa: F401
     AreaTally,
     HourTally,
@@ -35,3 +34,4 @@ from civic.petitions.models import (  # noqa: F401
     Petition,
     Signature,
 )
+from civic.proposals.models import Proposal, ProposalFollow, Support, SupportDay  # noqa: F401

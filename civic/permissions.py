@@ -193,7 +193,6 @@ def _verified_participant(user, obj, roles):
     return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
 
 
-
 def _own_proposal(user, proposal, roles):
     return _signed_in(user) and proposal is not None and proposal.author_id == user.id
 

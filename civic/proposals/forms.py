@@ -70,7 +70,7 @@ class ProposalForm(FlaskForm):
 class AnswerForm(FlaskForm):
     outcome = RadioField(
         _l("The answer"),
-        choices=[(value, STATE_LABELS[value]) for value in ANSWER_OUTCOMES],
+        choices=[SelectChoice(value, STATE_LABELS[value]) for value in ANSWER_OUTCOMES],
         validate_choice=False,
     )
     explanation = TextAreaField(

@@ -118,9 +118,7 @@ def test_reaching_the_threshold_moves_it_under_review_and_tells_officials(open_p
 
 def test_the_tick_moves_a_proposal_whose_threshold_was_reached_without_the_move(open_proposal, official, frozen):
     # As after a crash between the support's commit and the move (or an import): the tick does it.
-    db.session.execute(
-        Proposal.__table__.update().where(Proposal.id == open_proposal.id).values(support_count=3)
-    )
+    db.session.execute(Proposal.__table__.update().where(Proposal.id == open_proposal.id).values(support_count=3))
     db.session.commit()
     assert db.session.get(Proposal, open_proposal.id).current_state is S.UNDER_REVIEW  # derived
     frozen.set(open_proposal.deadline + timedelta(days=1))  # past the deadline too: still review

@@ -122,7 +122,11 @@ def test_merging_moves_supports_and_followers_counting_each_person_once(small, f
     small.config["CIVIC_PROPOSAL_SUPPORTS"] = 100
     target = lifecycle.create_proposal(author, fields(title="Covered bike parking at the station"))
     duplicate = lifecycle.create_proposal(author, fields(title="Bike shelter by the railway station"))
-    both, only_target, only_duplicate = supporters(make_user, 2), supporters(make_user, 3, 2), supporters(make_user, 4, 5)
+    both, only_target, only_duplicate = (
+        supporters(make_user, 2),
+        supporters(make_user, 3, 2),
+        supporters(make_user, 4, 5),
+    )
     for person in both + only_target:
         supporting.support_proposal(person, target)
     for person in both + only_duplicate:

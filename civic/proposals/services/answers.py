@@ -68,7 +68,9 @@ def _ensure_may(actor, action, proposal, not_now):
 def answer_proposal(actor, proposal, outcome, explanation):
     """The council's answer (any of ANSWERS) with its public explanation. A first answer, or a
     changed one, tells supporters and followers."""
-    _ensure_may(actor, "proposal.answer", proposal, _("A withdrawn, merged or implemented proposal cannot be answered."))
+    _ensure_may(
+        actor, "proposal.answer", proposal, _("A withdrawn, merged or implemented proposal cannot be answered.")
+    )
     problems = FieldErrors()
     try:
         target = S(outcome)
@@ -143,7 +145,11 @@ def merge_proposal(actor, duplicate, target_id, explanation=""):
         raise InvalidInput(_("Give the number of another proposal."), field="target_id")
     if target.current_state not in MERGE_TARGETS:
         raise InvalidInput(
-            _("Proposal %(id)d is “%(state)s”: choose one that is not withdrawn or merged.", id=target.id, state=state_label(target.current_state)),
+            _(
+                "Proposal %(id)d is “%(state)s”: choose one that is not withdrawn or merged.",
+                id=target.id,
+                state=state_label(target.current_state),
+            ),
             field="target_id",
         )
     explanation = clean_text(explanation, field="explanation", max_length=EXPLANATION_MAX_LENGTH)

@@ -135,9 +135,7 @@ def popular_open_proposals(limit=5):
 
 
 def my_proposals(user):
-    return list(
-        db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id.desc()))
-    )
+    return list(db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id.desc())))
 
 
 def similar_proposals(title, summary="", *, exclude_id=None, limit=5):
@@ -176,5 +174,7 @@ def proposal_context(proposal_id):
         owner=proposal,
         view_action="proposal.view",
         accepts_comments=takes,
-        closed_message="" if takes else _("The proposal was withdrawn or merged, so its discussion takes no new comments."),
+        closed_message=""
+        if takes
+        else _("The proposal was withdrawn or merged, so its discussion takes no new comments."),
     )

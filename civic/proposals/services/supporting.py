@@ -52,7 +52,10 @@ def _check_rate(user):
     wait = seconds_until_allowed("proposal-support", user.id, current_app.config["CIVIC_LIMIT_PROPOSAL_SUPPORT"])
     if wait:
         raise RateLimited(
-            _("You have supported many proposals in a short time. Please wait %(minutes)d minutes.", minutes=max(1, round(wait / 60))),
+            _(
+                "You have supported many proposals in a short time. Please wait %(minutes)d minutes.",
+                minutes=max(1, round(wait / 60)),
+            ),
             retry_after=wait,
         )
 
@@ -69,9 +72,7 @@ def has_supported(user, proposal):
     if not getattr(user, "is_authenticated", False):
         return False
     return (
-        db.session.scalar(
-            select(Support.id).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-        )
+        db.session.scalar(select(Support.id).where(Support.proposal_id == proposal.id, Support.user_id == user.id))
         is not None
     )
 
@@ -131,9 +132,7 @@ def remove_support(user, proposal):
     """Take a support back while the proposal collects. Returns True when there was one."""
     _ensure_may_support(user, proposal)
     _check_rate(user)
-    support = db.session.scalar(
-        select(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-    )
+    support = db.session.scalar(select(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id))
     if support is None:
         return False
     given_at = support.created_at
@@ -158,7 +157,9 @@ def is_following(user, proposal):
         return False
     return (
         db.session.scalar(
-            select(ProposalFollow.id).where(ProposalFollow.proposal_id == proposal.id, ProposalFollow.user_id == user.id)
+            select(ProposalFollow.id).where(
+                ProposalFollow.proposal_id == proposal.id, ProposalFollow.user_id == user.id
+            )
         )
         is not None
     )
@@ -208,9 +209,7 @@ def refresh_trending(now=None):
     for proposal_id in set(scored) - set(scores):
         scores[proposal_id] = 0.0
     for proposal_id, score in scores.items():
-        db.session.execute(
-            update(Proposal).where(Proposal.id == proposal_id).values(trending_score=round(score, 4))
-        )
+        db.session.execute(update(Proposal).where(Proposal.id == proposal_id).values(trending_score=round(score, 4)))
     commit()
     return len(scores)
 
@@ -222,14 +221,16 @@ def rebuild_support_days(proposal_id):
         day = func.date(func.timezone("UTC", Support.created_at))
     else:
         day = func.date(Support.created_at)
-    rows = db.session.execute(
-        select(day, func.count()).where(Support.proposal_id == proposal_id).group_by(day)
-    ).all()
+    rows = db.session.execute(select(day, func.count()).where(Support.proposal_id == proposal_id).group_by(day)).all()
     if rows:
         db.session.execute(
             SupportDay.__table__.insert(),
             [
-                {"proposal_id": proposal_id, "day": d if isinstance(d, date_type) else date_type.fromisoformat(d), "count": n}
+                {
+                    "proposal_id": proposal_id,
+                    "day": d if isinstance(d, date_type) else date_type.fromisoformat(d),
+                    "count": n,
+                }
                 for d, n in rows
             ],
         )
