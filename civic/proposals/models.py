@@ -104,6 +104,10 @@ class Proposal(TimestampMixin, db.Model):
         Index("ix_proposal_state_published_at_id", "state", "published_at", "id"),
         Index("ix_proposal_state_trending_score_id", "state", "trending_score", "id"),
         Index("ix_proposal_state_deadline_id", "state", "deadline", "id"),
+        # The default list (every state but two rare ones) reads these in order and skips the few.
+        Index("ix_proposal_support_count_id", "support_count", "id"),
+        Index("ix_proposal_published_at_id", "published_at", "id"),
+        Index("ix_proposal_trending_score_id", "trending_score", "id"),
         Index("ix_proposal_topic_state", "topic", "state"),
         Index("ix_proposal_area_state", "area", "state"),
     )

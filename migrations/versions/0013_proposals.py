@@ -77,6 +77,9 @@ def upgrade():
         batch_op.create_index("ix_proposal_state_published_at_id", ["state", "published_at", "id"], unique=False)
         batch_op.create_index("ix_proposal_state_trending_score_id", ["state", "trending_score", "id"], unique=False)
         batch_op.create_index("ix_proposal_state_deadline_id", ["state", "deadline", "id"], unique=False)
+        batch_op.create_index("ix_proposal_support_count_id", ["support_count", "id"], unique=False)
+        batch_op.create_index("ix_proposal_published_at_id", ["published_at", "id"], unique=False)
+        batch_op.create_index("ix_proposal_trending_score_id", ["trending_score", "id"], unique=False)
         batch_op.create_index("ix_proposal_topic_state", ["topic", "state"], unique=False)
         batch_op.create_index("ix_proposal_area_state", ["area", "state"], unique=False)
 

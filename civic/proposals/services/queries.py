@@ -67,7 +67,8 @@ def _status_filter(status, now):
     """The WHERE of a status, with the time-derived states read as the proposal page reads them."""
     still_open = and_(Proposal.state == S.OPEN.value, Proposal.deadline > now)
     return {
-        "listed": Proposal.state.in_(_values(LISTED)),
+        # Said as "not one of the few unlisted states", so that an index in the list's order serves it.
+        "listed": Proposal.state.not_in(_values(set(S) - LISTED)),
         "open": still_open,
         "review": Proposal.state == S.UNDER_REVIEW.value,
         "answered": Proposal.state.in_(_values(ANSWERS | {S.IMPLEMENTED})),
