@@ -137,7 +137,7 @@ def test_merging_moves_supports_and_followers_counting_each_person_once(small, f
     db.session.refresh(target)
     db.session.refresh(duplicate)
     assert target.support_count == 2 + 3 + 4 == _count(target.id)
-    assert _count(duplicate.id) == 0
+    assert _count(duplicate.id) == 0 == duplicate.support_count
     assert duplicate.state == "duplicate" and duplicate.merged_into_id == target.id
     followers = db.session.scalars(select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == target.id))
     assert sorted(followers) == sorted(p.id for p in both + only_duplicate)

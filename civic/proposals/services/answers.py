@@ -170,6 +170,7 @@ def merge_proposal(actor, duplicate, target_id, explanation=""):
         S.DUPLICATE,
         merged_into_id=target.id,
         merged_at=now,
+        support_count=0,  # they count for the target now
         answer_markdown=explanation,
         answer_html=render_markdown(explanation),
         answered_by_id=actor.id,
