@@ -29,7 +29,7 @@ from civic.proposals.models import (
     ProposalState,
     Support,
 )
-from civic.proposals.services.lifecycle import move_proposal, start_review, state_label
+from civic.proposals.services.lifecycle import move_proposal, pages_changed, start_review, state_label
 from civic.proposals.services.supporting import rebuild_support_days
 
 S = ProposalState
@@ -112,6 +112,7 @@ def answer_proposal(actor, proposal, outcome, explanation):
         told = _notify_people(proposal, "proposal_answered")
         start_mailing(ANSWER_MAILING, "proposal", proposal.id)
     commit()
+    pages_changed(proposal.id)
     notifications.push_unread_counts(told)
     return proposal
 
@@ -128,6 +129,7 @@ def mark_implemented(actor, proposal, note):
     told = _notify_people(proposal, "proposal_answered")
     start_mailing(ANSWER_MAILING, "proposal", proposal.id)
     commit()
+    pages_changed(proposal.id)
     notifications.push_unread_counts(told)
     return proposal
 
@@ -188,6 +190,7 @@ def merge_proposal(actor, duplicate, target_id, explanation=""):
         details={"into": target.id, "supports_moved": moved[Support]},
     )
     commit()
+    pages_changed(duplicate.id, target.id)
     db.session.refresh(target)
     if can(None, "proposal.support", target) and target.total_supports >= target.supports_needed:
         start_review(target)

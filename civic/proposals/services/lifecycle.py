@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from civic.accounts.models import User, UserRole
-from civic.common import clock
+from civic.common import caching, clock
 from civic.common.db import commit
 from civic.common.filesize import format_size
 from civic.common.markdown import render_markdown
@@ -74,6 +74,13 @@ def move_proposal(proposal, target, *, only_if=None, **values):
         db.session.rollback()
         raise Conflict(_("Someone changed this proposal a moment ago. Reload the page and look again."))
     db.session.refresh(proposal)
+
+
+def pages_changed(*proposal_ids):
+    """After the commit of a move (a guarded UPDATE the page cache's watch does not see): the
+    proposals' pages and the lists render afresh."""
+    for proposal_id in proposal_ids:
+        caching.bump("proposal", proposal_id)
 
 
 # --- posting and changing --------------------------------------------------------------------
@@ -302,6 +309,7 @@ def withdraw_proposal(actor, proposal):
     ensure_can(actor, "proposal.withdraw", proposal)
     move_proposal(proposal, S.WITHDRAWN, withdrawn_at=clock.now())
     commit()
+    pages_changed(proposal.id)
     return proposal
 
 
@@ -323,6 +331,7 @@ def start_review(proposal):
         return False
     told = _tell_officials(proposal)
     commit()
+    pages_changed(proposal.id)
     notifications.push_unread_counts(told)
     db.session.refresh(proposal)
     return True
@@ -355,13 +364,17 @@ def move_due_proposals(now=None):
     reached = (Proposal.support_count + Proposal.imported_support_count) >= Proposal.supports_needed
     for proposal in list(db.session.scalars(select(Proposal).where(Proposal.state == S.OPEN.value, reached))):
         reviewed += bool(start_review(proposal))
-    expired = db.session.execute(
-        update(Proposal)
-        .where(Proposal.state == S.OPEN.value, Proposal.deadline <= now, ~reached)
-        .values(state=S.EXPIRED.value, expired_at=Proposal.deadline)
-    ).rowcount
+    due = (Proposal.state == S.OPEN.value, Proposal.deadline <= now, ~reached)
+    expired = list(db.session.scalars(select(Proposal.id).where(*due)))
+    if expired:
+        db.session.execute(
+            update(Proposal)
+            .where(Proposal.id.in_(expired), *due)
+            .values(state=S.EXPIRED.value, expired_at=Proposal.deadline)
+        )
     commit()
-    return reviewed, expired
+    pages_changed(*expired)
+    return reviewed, len(expired)
 
 
 def _officials_to_tell(mailing, after, limit):
