@@ -1,6 +1,6 @@
 """Proposals in a real browser: a citizen posts a proposal (similar ones shown while the title is
 typed, as advice: publishing takes one click), a second citizen supports it, and the first sees the
-count and the progress bar rise live without reloading. Every page passes axe-core's WCAG 2.x A/AA
+count and the progress bar rise live without reloading; an official answers it. Every page passes axe-core's WCAG 2.x A/AA
 rules and fits a 320px-wide window."""
 
 import time
@@ -98,3 +98,32 @@ def test_a_citizen_posts_a_second_supports_and_the_first_sees_the_count_rise_liv
     assert page.evaluate("() => window.__notReloaded") is True
     journey.goto("/proposals")
     expect(page.get_by_role("main").get_by_role("link", name=TITLE)).to_be_visible()
+
+
+def test_an_official_answers_by_the_form_and_the_answer_shows_on_the_page(browser, page, live_server, world):
+    from civic.proposals.services import lifecycle
+
+    olga = live_server.make_user("olga.official@example.org", name="Olga Official", roles=("citizen", "official"))
+    with live_server.app.app_context():
+        proposal = lifecycle.create_proposal(
+            user_by_email(world.ana["email"]),
+            lifecycle.ProposalFields(title="Shade over the playground", summary="The slide is too hot in July."),
+        )
+        proposal_id = proposal.id
+        db.session.remove()
+    journey = Journey(page, live_server.url)
+    sign_in(page, live_server, olga, journey)
+    journey.goto(f"/proposals/{proposal_id}")
+    page.get_by_role("link", name="Answer").click()
+    page.wait_for_url(f"**/proposals/{proposal_id}/answer")
+    journey.check()
+    page.get_by_role("button", name="Publish the answer").click()  # nothing chosen, nothing explained
+    journey.check()
+    expect(page.get_by_role("alert")).to_contain_text("Explain the answer")
+    page.get_by_label("Already planned").check()
+    page.get_by_label("Explanation").fill("Shade sails go up over the playground in **June**.")
+    page.get_by_role("button", name="Publish the answer").click()
+    page.wait_for_url(f"**/proposals/{proposal_id}")
+    journey.check()
+    answer = page.get_by_role("region", name="The council's answer: Already planned")
+    expect(answer).to_contain_text("Shade sails go up over the playground in June.")
