@@ -1,7 +1,7 @@
 """Proposals in a real browser: a citizen posts a proposal (similar ones shown while the title is
 typed, as advice: publishing takes one click), a second citizen supports it, and the first sees the
-count and the progress bar rise live without reloading; an official answers it. Every page passes axe-core's WCAG 2.x A/AA
-rules and fits a 320px-wide window."""
+count and the progress bar rise live without reloading; an official answers a proposal. Every page
+passes axe-core's WCAG 2.x A/AA rules and fits a 320px-wide window."""
 
 import time
 from types import SimpleNamespace
