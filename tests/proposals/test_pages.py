@@ -160,3 +160,11 @@ def test_an_official_merges_through_the_page(web, small, frozen, author, officia
     assert response.status_code == 302
     page = web.get(f"/proposals/{duplicate.id}").get_data(as_text=True)
     assert "Merged into another proposal" in page and target.title in page
+
+
+def test_officials_start_page_lists_proposals_waiting_for_an_answer(web, open_proposal, make_user, official):
+    for person in supporters(make_user, 3):
+        supporting.support_proposal(person, open_proposal)
+    web.sign_in(official.email)
+    page = web.get("/admin/").get_data(as_text=True)
+    assert "Proposals waiting for the council" in page and open_proposal.title in page
