@@ -169,7 +169,8 @@ def test_trending_weighs_recent_supports_more(small, frozen, author, make_user):
     frozen.set(START + timedelta(days=6))
     for person in people[4:]:
         supporting.support_proposal(person, new)
-    supporting.refresh_trending()
+    assert supporting.refresh_trending() == 2
+    assert supporting.refresh_trending() == 0  # nothing changed since: nothing written
     db.session.refresh(old)
     db.session.refresh(new)
     assert old.trending_score == pytest.approx(4 * 0.25)
