@@ -72,6 +72,7 @@ def test_an_image_is_checked_by_its_bytes_and_needs_a_description(small, frozen,
 def test_the_author_edits_until_the_first_support_then_not(open_proposal, author, make_user):
     lifecycle.update_proposal(author, open_proposal, fields(title="A covered bicycle park at the station"))
     assert open_proposal.title == "A covered bicycle park at the station"
+    assert db.session.get(Discussion, open_proposal.discussion_id).title == open_proposal.title
     other = make_user("other@example.org")
     with pytest.raises(NotAllowed):
         lifecycle.update_proposal(other, open_proposal, fields())

@@ -23,6 +23,8 @@ from civic.common.ratelimit import seconds_until_allowed
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
 from civic.consultations import uploads
+from civic.discussions.models import TITLE_MAX_LENGTH as DISCUSSION_TITLE_MAX_LENGTH
+from civic.discussions.models import Discussion
 from civic.discussions.services.discussions import create_attached_discussion
 from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
@@ -280,6 +282,9 @@ def update_proposal(actor, proposal, fields):
     old_image = proposal.image_stored_name if (checked is not None or fields.remove_image) else None
     for name, value in cleaned.items():
         setattr(proposal, name, value)
+    discussion = db.session.get(Discussion, proposal.discussion_id) if proposal.discussion_id else None
+    if discussion is not None:  # its title names the proposal in lists and notifications
+        discussion.title = proposal.title[:DISCUSSION_TITLE_MAX_LENGTH]
     written = None
     if checked is not None:
         written = _write_image(fields.image, checked.kind)
