@@ -127,3 +127,35 @@ def test_an_official_answers_by_the_form_and_the_answer_shows_on_the_page(browse
     journey.check()
     answer = page.get_by_role("region", name="The council's answer: Already planned")
     expect(answer).to_contain_text("Shade sails go up over the playground in June.")
+
+
+def test_the_other_proposal_pages_pass_axe(browser, page, live_server, world):
+    """The author's pages (change, withdraw, theirs) and the official's merge page, each checked
+    with axe and at 320px, and the list's filters."""
+    from civic.proposals.services import lifecycle
+
+    with live_server.app.app_context():
+        proposal = lifecycle.create_proposal(
+            user_by_email(world.ana["email"]),
+            lifecycle.ProposalFields(title="Lights on the river path", summary="It is dark by six in winter."),
+        )
+        proposal_id = proposal.id
+        db.session.remove()
+    journey = Journey(page, live_server.url)
+    sign_in(page, live_server, world.ana, journey)
+    for path in (f"/proposals/{proposal_id}/edit", f"/proposals/{proposal_id}/withdraw", "/proposals/mine"):
+        journey.goto(path)
+    journey.goto("/proposals?status=open&sort=closing&topic=Transport")
+    other = new_context(browser)
+    o = other.new_page()
+    try:
+        olga = live_server.make_user(name="Otto Official", roles=("citizen", "official"))
+        o_journey = Journey(o, live_server.url)
+        sign_in(o, live_server, olga, o_journey)
+        o_journey.goto(f"/proposals/{proposal_id}/merge")
+        o.get_by_label("Number of the proposal it duplicates").fill(str(proposal_id))  # itself: refused
+        o.get_by_role("button", name="Merge", exact=True).click()
+        o_journey.check()
+        expect(o.get_by_role("alert")).to_be_visible()
+    finally:
+        other.close()
