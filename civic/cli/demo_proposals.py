@@ -216,6 +216,9 @@ def seed_proposals(people, official):
             answers.mark_implemented(official, proposal, ANSWERS["implemented"])
         elif state in ANSWERS:
             answers.answer_proposal(official, proposal, state, ANSWERS[state])
+        if proposal.answered_at is not None:  # answered a while ago, not as the demo was seeded
+            proposal.answered_at = min(now, published + timedelta(days=min(days - 5, 95)))
+            db.session.commit()
     supporting.refresh_trending()
     # The residents are invented: the answers' mailings to them are written off, not sent (as their
     # consultation receipts are not).
