@@ -188,6 +188,20 @@ def allowed_but_for_state(user, action, petition):
     return bool(rule.who(user, petition, effective_roles(user))) and not getattr(petition, rule.question)
 
 
+def _verified_participant(user, obj, roles):
+    """A participant whose email address is confirmed: one account, one person (proposal supports)."""
+    return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
+
+
+def _own_proposal(user, proposal, roles):
+    return _signed_in(user) and proposal is not None and proposal.author_id == user.id
+
+
+# The same rule shape as petitions': `who`, and the proposal's own predicate (`is_supportable`...),
+# which reads the named sets in proposals.models.
+_proposal_in_state = _petition_in_state
+
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -244,6 +258,16 @@ RULES = {
     "petition.investigate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_published"),
     "petition.export": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_published"),  # counts by area
     "petition.export_signers": _petition_in_state(_role(Role.ADMIN), "is_published"),  # names and emails, audited
+    # Proposals: every proposal is public (a withdrawn or merged one stays readable, marked)
+    "proposal.view": _anyone,
+    "proposal.create": _participant,
+    "proposal.edit": _proposal_in_state(_own_proposal, "is_editable"),  # until the first support
+    "proposal.withdraw": _proposal_in_state(_own_proposal, "is_withdrawable"),
+    # Authors may support their own proposal (as on Decide Madrid): README, "Citizen proposals".
+    "proposal.support": _proposal_in_state(_verified_participant, "is_supportable"),
+    "proposal.follow": _proposal_in_state(_signed_in_rule, "is_followable"),
+    "proposal.answer": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_answerable"),
+    "proposal.merge": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_mergeable"),
 }
 
 

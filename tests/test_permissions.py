@@ -17,6 +17,9 @@ def person(*roles, user_id=1, two_factor=False):
         session_token="t",
     )
     user.roles = [UserRole(role=r) for r in roles]
+    from civic.common.models import utcnow as _now
+
+    user.email_verified_at = _now()  # signed up and confirmed their address
     if two_factor:
         from civic.common.models import utcnow
 
@@ -143,6 +146,28 @@ MATRIX = {
     ("petition.export_signers", "open petition"): {"admin"},
     ("petition.export_signers", "closed petition"): {"admin"},
     ("petition.export_signers", "hidden petition"): set(),
+    ("proposal.view", "open proposal"): EVERYONE,
+    ("proposal.view", "withdrawn proposal"): EVERYONE,  # stays readable, marked
+    ("proposal.create", None): SIGNED_IN,
+    ("proposal.edit", "open proposal"): set(),  # only its author (below), whatever the role
+    ("proposal.withdraw", "open proposal"): set(),  # only its author
+    ("proposal.support", "open proposal"): SIGNED_IN,  # with a verified address (below)
+    ("proposal.support", "expired proposal"): set(),  # read as expired: past its deadline
+    ("proposal.support", "proposal under review"): set(),
+    ("proposal.support", "withdrawn proposal"): set(),
+    ("proposal.follow", "open proposal"): SIGNED_IN,
+    ("proposal.follow", "answered proposal"): SIGNED_IN,
+    ("proposal.follow", "merged proposal"): set(),
+    ("proposal.answer", "open proposal"): {"official", "admin"},
+    ("proposal.answer", "proposal under review"): {"official", "admin"},
+    ("proposal.answer", "expired proposal"): {"official", "admin"},
+    ("proposal.answer", "answered proposal"): {"official", "admin"},  # an answer may be revised
+    ("proposal.answer", "withdrawn proposal"): set(),
+    ("proposal.answer", "merged proposal"): set(),
+    ("proposal.merge", "open proposal"): {"official", "admin"},
+    ("proposal.merge", "answered proposal"): {"official", "admin"},
+    ("proposal.merge", "withdrawn proposal"): set(),
+    ("proposal.merge", "merged proposal"): set(),
 }
 
 OBJECTS = {
@@ -167,6 +192,12 @@ OBJECTS = {
     "flagged petition": lambda: petition("flagged"),
     "rejected petition": lambda: petition("rejected"),
     "hidden petition": lambda: petition("hidden"),
+    "open proposal": lambda: proposal("open"),
+    "expired proposal": lambda: proposal("expired"),
+    "proposal under review": lambda: proposal("review"),
+    "answered proposal": lambda: proposal("accepted"),
+    "withdrawn proposal": lambda: proposal("withdrawn"),
+    "merged proposal": lambda: proposal("duplicate"),
 }
 
 
@@ -196,6 +227,26 @@ def petition(state):
     if state == "closed":
         return Petition(id=6, title="P", state="open", creator_id=99, closes_at=utcnow() - timedelta(minutes=1))
     return Petition(id=6, title="P", state=state, creator_id=99)
+
+
+def proposal(state, *, support_count=0):
+    """By someone else (author 99), needing 300 supports; "expired" is read so: open, past its deadline."""
+    from datetime import timedelta
+
+    from civic.common.models import utcnow
+    from civic.proposals.models import Proposal
+
+    deadline = utcnow() + (timedelta(minutes=-1) if state == "expired" else timedelta(days=30))
+    return Proposal(
+        id=7,
+        title="P",
+        state="open" if state == "expired" else state,
+        author_id=99,
+        deadline=deadline,
+        supports_needed=300,
+        support_count=support_count,
+        imported_support_count=0,
+    )
 
 
 def test_matrix_covers_every_rule():
@@ -280,3 +331,23 @@ def test_ensure_can_says_why(app):
     with pytest.raises(NotAllowed) as info:
         ensure_can(person("citizen"), "users.list")
     assert not isinstance(info.value, TwoFactorEnrolmentRequired)
+
+
+def test_the_author_edits_until_the_first_support_and_withdraws_while_open(app):
+    from civic.permissions import allowed_but_for_state
+
+    author, other = person("citizen", user_id=99), person("citizen", "admin", user_id=5)
+    assert can(author, "proposal.edit", proposal("open"))
+    assert not can(other, "proposal.edit", proposal("open"))
+    assert not can(author, "proposal.edit", proposal("open", support_count=1))
+    assert allowed_but_for_state(author, "proposal.edit", proposal("open", support_count=1))
+    assert can(author, "proposal.withdraw", proposal("open"))
+    assert not can(author, "proposal.withdraw", proposal("review"))
+    assert not can(other, "proposal.withdraw", proposal("open"))
+
+
+def test_supporting_needs_a_verified_address(app):
+    unverified = person("citizen", user_id=5)
+    unverified.email_verified_at = None
+    assert not can(unverified, "proposal.support", proposal("open"))
+    assert can(person("citizen", user_id=99), "proposal.support", proposal("open"))  # authors may support their own
