@@ -583,13 +583,21 @@ def run(args, workdir, database_url, description):
     ids, email = seed(config, args)
     page_list = pages(ids, args.petitions)
     queries = count_queries(config, email, page_list)
+    measured = serve_and_measure(args, workdir, database_url, description, page_list, email, ids["consultation"])
+    return report(args, page_list, *measured[:2], queries, *measured[2:])
 
+
+def serve_and_measure(args, workdir, database_url, description, page_list, email, consultation_id):
+    """Serve Civic and the ceiling (on consultation `consultation_id`) with the same gunicorn
+    settings, check every page of `page_list` answers 200 as whom it should, then measure each
+    page, and the ceiling every --ceiling-every pages. Returns (results by label, ceiling runs,
+    load average before, after, whether the reader was still signed in at the end)."""
     options, settings = gunicorn_settings(args)
     env = fanout.server_environment(workdir, database_url, 0, args.redis_url, f"civic-pages-{uuid.uuid4().hex[:8]}")
     env.update({"CIVIC_ENV": args.civic_env, "DATABASE_URL": database_url})
     # The project on the path of both servers too, for a config file whose hooks import it.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_common.PROJECT_ROOT), env.get("PYTHONPATH")]))
-    ceiling_dir = write_ceiling(workdir, ids["consultation"])
+    ceiling_dir = write_ceiling(workdir, consultation_id)
     servers = []
     try:
         civic = start_gunicorn("civic", workdir, options, "wsgi:app", env, _common.PROJECT_ROOT)
@@ -641,7 +649,7 @@ def run(args, workdir, database_url, description):
         for process, log, _base in servers:
             fanout.stop_server(process)
             log.close()
-    return report(args, page_list, results, ceilings, queries, load_before, load_after, still_signed_in)
+    return results, ceilings, load_before, load_after, still_signed_in
 
 
 def per_cpu(result):
@@ -701,8 +709,8 @@ def report(args, page_list, results, ceilings, queries, load_before, load_after,
     return not failures
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_server_arguments(parser):
+    """The options of the database, the servers and the load (shared with proposals_list.py)."""
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument(
         "--database-url",
@@ -741,6 +749,25 @@ def main():
     parser.add_argument("--max-duration", type=float, default=20.0, help="seconds, for slow pages (see --min-requests)")
     parser.add_argument("--ceiling-every", type=int, default=2, help="measure the ceiling again every N pages")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s runs, 1 s warm-up, same data")
+
+
+def settle_arguments(args):
+    """--quick, --redis and the "auto" choices made concrete."""
+    if args.quick:
+        args.duration, args.warmup, args.ceiling_every, args.max_duration = 2.0, 1.0, 3, 6.0
+    if args.redis or args.redis_url:
+        args.redis_url = args.redis_url or DEFAULT_REDIS_URL
+    if args.worker_class == "auto":
+        args.worker_class = (
+            "config" if args.gunicorn_config.exists() else "gevent" if importlib.util.find_spec("gevent") else "gthread"
+        )
+    if args.load_generator == "auto":
+        args.load_generator = "wrk" if shutil.which("wrk") else "python"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_server_arguments(parser)
     parser.add_argument("--comments", type=int, default=5_000)
     parser.add_argument("--signatures", type=int, default=300_000)
     parser.add_argument("--petitions", type=int, default=50_000, help="open petitions besides the big one")
@@ -756,16 +783,7 @@ def main():
     )
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
     args = parser.parse_args()
-    if args.quick:
-        args.duration, args.warmup, args.ceiling_every, args.max_duration = 2.0, 1.0, 3, 6.0
-    if args.redis or args.redis_url:
-        args.redis_url = args.redis_url or DEFAULT_REDIS_URL
-    if args.worker_class == "auto":
-        args.worker_class = (
-            "config" if args.gunicorn_config.exists() else "gevent" if importlib.util.find_spec("gevent") else "gthread"
-        )
-    if args.load_generator == "auto":
-        args.load_generator = "wrk" if shutil.which("wrk") else "python"
+    settle_arguments(args)
     _common.quiet_werkzeug()
     ok = _common.run_on_database(
         run, args, postgres_url=args.database_url if args.database == "postgresql" else None, prefix="pages"
