@@ -108,8 +108,10 @@ class Proposal(TimestampMixin, db.Model):
         Index("ix_proposal_support_count_id", "support_count", "id"),
         Index("ix_proposal_published_at_id", "published_at", "id"),
         Index("ix_proposal_trending_score_id", "trending_score", "id"),
-        Index("ix_proposal_topic_state", "topic", "state"),
-        Index("ix_proposal_area_state", "area", "state"),
+        # A topic or an area with a status: "collecting supports" is state = 'open' AND deadline > now,
+        # so the filtered list's count reads these alone; the topics list steps down the first.
+        Index("ix_proposal_topic_state_deadline", "topic", "state", "deadline"),
+        Index("ix_proposal_area_state_deadline", "area", "state", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,3 +25,20 @@ def test_each_order_reads_an_index_not_a_sort(app, stack, frozen, sort, status, 
     queries.list_proposals(sort=sort, status=status)
     plan = _plan(captured["query"])
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_the_topics_are_each_topic_once_in_order(app, stack, small, frozen, author):
+    from civic.proposals.services import lifecycle
+    from tests.support.proposals import fields
+
+    assert queries.topics() == []
+    for topic in ("Parks", "", "Buses", "Parks", "Schools", "Buses"):
+        lifecycle.create_proposal(author, fields(title=f"About {topic or 'nothing'} here", topic=topic))
+    assert queries.topics() == ["Buses", "Parks", "Schools"]
+
+
+def test_the_topics_step_down_the_topic_index(app, stack):
+    if stack != "local":
+        pytest.skip("SQLite's plan; PostgreSQL chooses by its statistics")
+    plan = _plan(queries.topics_query())
+    assert "ix_proposal_topic_state_deadline" in plan and "SCAN proposal" not in plan, plan
