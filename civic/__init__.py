@@ -18,6 +18,8 @@ from civic.accounts.services.sessions import live_session_ids, load_user_for_ses
 from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
+from civic.budgets import templating as budgets_templating
+from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
@@ -166,6 +168,7 @@ def _register_blueprints(app):
     app.register_blueprint(discussions_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(budgets_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
 
@@ -240,6 +243,7 @@ def _register_template_helpers(app):
         notifications_templating,
         consultations_templating,
         petitions_templating,
+        budgets_templating,
         admin_templating,
     ):
         part.register_template_helpers(app)

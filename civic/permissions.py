@@ -188,6 +188,19 @@ def allowed_but_for_state(user, action, petition):
     return bool(rule.who(user, petition, effective_roles(user))) and not getattr(petition, rule.question)
 
 
+def _budget_in_phase(who, question):
+    """`who` may do it to a budget whose phase allows it: `question` names the budget's own
+    predicate (`takes_ballots`...), which reads the named sets of phases in budgets.models."""
+
+    def rule(user, budget, roles):
+        return bool(who(user, budget, roles)) and (budget is None or getattr(budget, question))
+
+    rule.roles = getattr(who, "roles", frozenset())
+    return rule
+
+
+_manage_budgets = _role(Role.OFFICIAL, Role.ADMIN)
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -244,6 +257,12 @@ RULES = {
     "petition.investigate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_published"),
     "petition.export": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_published"),  # counts by area
     "petition.export_signers": _petition_in_state(_role(Role.ADMIN), "is_published"),  # names and emails, audited
+    # Participatory budgets (a verified email is also needed to vote: budgets.services.ballots)
+    "budget.view": _anyone,
+    "budget.manage": _manage_budgets,  # create a budget, change it and its areas and dates
+    "budget.edit_projects": _budget_in_phase(_manage_budgets, "projects_editable"),  # until voting starts
+    "budget.vote": _budget_in_phase(_participant, "takes_ballots"),
+    "budget.results": _budget_in_phase(_anyone, "shows_results"),  # once voting has closed
 }
 
 

@@ -1,0 +1,1 @@
+"""Participatory budgets: budgets, projects, ballots, results and Pabulib files."""

@@ -1,0 +1,124 @@
+"""Projects of a budget: officials enter them (or take them from accepted proposals), change them
+and judge whether each can be done; only feasible projects reach the ballot."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from civic.audit.services import record_staff_action
+from civic.budgets.models import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Feasibility, Project
+from civic.budgets.services.budgets import parse_amount
+from civic.common.db import commit as _commit
+from civic.common.markdown import render_markdown
+from civic.common.validation import FieldErrors, clean_text
+from civic.errors import InvalidInput, NotFound
+from civic.extensions import db
+from civic.permissions import ensure_can
+
+
+@dataclass
+class ProjectFields:
+    title: str = ""
+    description: str = ""
+    cost: str = ""
+    area_id: str = ""  # "" for a city-wide project
+    proposal_id: str = ""
+
+
+def _clean(budget, fields):
+    problems = FieldErrors()
+    title = problems.check(
+        clean_text,
+        fields.title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        required=_("Enter a title."),
+        multiline=False,
+    )
+    description = problems.check(clean_text, fields.description, field="description", max_length=DESCRIPTION_MAX_LENGTH)
+    cost = problems.check(parse_amount, fields.cost, field="cost", label=_("Enter what the project costs."))
+    if cost is not None and cost <= 0:
+        problems.add("cost", _("A project costs more than nothing: enter its cost."))
+    area_id = None
+    if fields.area_id:
+        area = next((a for a in budget.areas if str(a.id) == str(fields.area_id)), None)
+        if area is None:
+            problems.add("area_id", _("Choose an area from the list."))
+        else:
+            area_id = area.id
+    proposal_id = None
+    if (fields.proposal_id or "").strip():
+        typed = fields.proposal_id.strip().lstrip("#")
+        if not typed.isdigit() or int(typed) > 2**31 - 1:
+            problems.add("proposal_id", _("Enter the proposal's number, or leave it empty."))
+        else:
+            proposal_id = int(typed)
+    problems.raise_if_any()
+    return {
+        "title": title,
+        "description_markdown": description,
+        "description_html": render_markdown(description),
+        "cost": cost,
+        "area_id": area_id,
+        "proposal_id": proposal_id,
+    }
+
+
+def add_project(actor, budget, fields):
+    ensure_can(actor, "budget.edit_projects", budget)
+    project = Project(budget_id=budget.id, **_clean(budget, fields))
+    db.session.add(project)
+    db.session.flush()
+    record_staff_action(actor, "budget.add_project", "budget_project", project.id, project.title)
+    _commit()
+    return project
+
+
+def update_project(actor, project, fields):
+    ensure_can(actor, "budget.edit_projects", project.budget)
+    for name, value in _clean(project.budget, fields).items():
+        setattr(project, name, value)
+    record_staff_action(actor, "budget.update_project", "budget_project", project.id, project.title)
+    _commit()
+    return project
+
+
+def assess_feasibility(actor, project, feasibility, reason):
+    """Feasible projects go on the ballot; a project found not feasible says why, publicly."""
+    ensure_can(actor, "budget.edit_projects", project.budget)
+    if feasibility not in {f.value for f in Feasibility}:
+        raise InvalidInput(_("Choose whether the project can be done."), field="feasibility")
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
+    if feasibility == Feasibility.NOT_FEASIBLE.value and not reason:
+        raise InvalidInput(_("Say why the project cannot be done: the reason is shown to everyone."), field="reason")
+    project.feasibility = feasibility
+    project.feasibility_reason = reason if feasibility == Feasibility.NOT_FEASIBLE.value else ""
+    record_staff_action(
+        actor,
+        "budget.assess_project",
+        "budget_project",
+        project.id,
+        project.title,
+        reason=reason,
+        details={"feasibility": feasibility},
+    )
+    _commit()
+    return project
+
+
+def get_project(budget, project_id):
+    project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
+    if project is None or project.budget_id != budget.id:
+        raise NotFound(_("There is no such project in this budget."))
+    return project
+
+
+def projects_of(budget, *, on_ballot_only=False):
+    """The budget's projects, city-wide ones first, then by area and title."""
+    query = select(Project).where(Project.budget_id == budget.id)
+    if on_ballot_only:
+        query = query.where(Project.feasibility == Feasibility.FEASIBLE.value)
+    projects = db.session.scalars(query).all()
+    names = {area.id: area.name for area in budget.areas}
+    return sorted(projects, key=lambda p: (p.area_id is not None, names.get(p.area_id, ""), p.title.casefold(), p.id))
