@@ -182,6 +182,7 @@ class Project(TimestampMixin, db.Model):
     pabulib_id: Mapped[str | None] = mapped_column(String(64))  # the file's project_id, for imports and exports
 
     area: Mapped[BudgetArea | None] = relationship()
+    budget: Mapped[Budget] = relationship()
 
     @property
     def on_ballot(self):
