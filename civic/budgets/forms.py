@@ -47,7 +47,9 @@ class BudgetForm(FlaskForm):
     )
     rule = SelectField(_l("Voting rule"), choices=[SelectChoice(code, label) for code, label in RULE_LABELS.items()])
     ballot_kind = RadioField(
-        _l("Ballot"), choices=[(code, label) for code, label in BALLOT_KIND_LABELS.items()], default="approval"
+        _l("Ballot"),
+        choices=[SelectChoice(code, label) for code, label in BALLOT_KIND_LABELS.items()],
+        default="approval",
     )
     max_projects = StringField(
         _l("Approval: the most projects a voter may choose (optional)"),
@@ -95,7 +97,7 @@ def area_choices(budget):
 
 class FeasibilityForm(FlaskForm):
     feasibility = RadioField(
-        _l("Can it be done?"), choices=[(code, label) for code, label in FEASIBILITY_LABELS.items()]
+        _l("Can it be done?"), choices=[SelectChoice(code, label) for code, label in FEASIBILITY_LABELS.items()]
     )
     reason = TextAreaField(
         _l("Reason (shown to everyone when it cannot be done)"),

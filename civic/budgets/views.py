@@ -112,20 +112,20 @@ def ballot(budget_id):
 
 @bp.get("/budgets/<int:budget_id>/results")
 def show_results(budget_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.results")
+    budget = budgets.get_budget(budget_id, current_user)
     found = results.budget_results(current_user, budget)
     return render_template("budgets/results.html", budget=budget, results=found, reason_text=results.reason_text)
 
 
 @bp.get("/budgets/<int:budget_id>/results.json")
 def results_json(budget_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.results")
+    budget = budgets.get_budget(budget_id, current_user)
     return jsonify(results.results_data(budget, results.budget_results(current_user, budget)))
 
 
 @bp.get("/budgets/<int:budget_id>/results.csv")
 def results_csv(budget_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.results")
+    budget = budgets.get_budget(budget_id, current_user)
     header, rows = results.results_csv(budget, results.budget_results(current_user, budget))
     return stream_csv(header, rows, f"budget-{budget.id}-results.csv")
 

@@ -73,9 +73,7 @@ def test_over_the_money_is_refused_when_the_ballot_must_fit(official, citizen, f
 
 
 def test_cumulative_points_are_kept_and_over_p_is_refused(official, citizen, frozen):
-    budget, (p1, p2, p3) = budget_with_projects(
-        official, frozen, [10, 20, 30], ballot_kind="cumulative", points="10"
-    )
+    budget, (p1, p2, p3) = budget_with_projects(official, frozen, [10, 20, 30], ballot_kind="cumulative", points="10")
     with pytest.raises(InvalidInput, match="11 points"):
         ballots.cast_ballot(citizen, budget, None, {str(p1.id): "6", str(p2.id): "5"})
     with pytest.raises(InvalidInput, match="whole number of points"):

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from civic.budgets.models import Ballot, BallotChoice
 from civic.budgets.services.ballots import all_sections
 from civic.budgets.services.projects import projects_of
+from civic.common.i18n import format_moment
 from civic.common.templating import number
+from civic.errors import Conflict
 from civic.extensions import db
 from civic.insights import budget_rules
 from civic.permissions import ensure_can
@@ -131,6 +133,10 @@ def _version(budget):
 def budget_results(viewer, budget):
     """The results for the results page and its downloads, once voting has closed; worked out
     once per process (Equal Shares over tens of thousands of ballots takes seconds)."""
+    if not budget.shows_results:
+        raise Conflict(
+            _("The results are shown once voting closes, on %(date)s.", date=format_moment(budget.voting_ends_at))
+        )
     ensure_can(viewer, "budget.results", budget)
     key = (budget.id, budget.rule, budget.updated_at, *_version(budget))
     with _kept_lock:
