@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from civic.accounts import passwords
 from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
+from civic.cli.demo_budgets import seed_budgets
 from civic.common import clock
 from civic.common.models import utcnow
 from civic.consultations.models import Consultation
@@ -103,6 +104,7 @@ def seed_demo():
         _seed_discussions()
         _seed_consultations()
         _seed_petitions()
+        seed_budgets(_person(f"official@{DEMO_DOMAIN}"))
     finally:
         config["CIVIC_REQUIRE_STAFF_2FA"] = required
     return rows
