@@ -113,7 +113,7 @@ def totals(sections, choices):
 
 
 def _section_name(section):
-    return _("city-wide projects") if section.area is None else section.area.name
+    return _("the city-wide part") if section.area is None else section.area.name
 
 
 def ballot_problems(budget, section_totals):
@@ -127,7 +127,7 @@ def ballot_problems(budget, section_totals):
             if total.points > budget.points:
                 problems.append(
                     _(
-                        "You gave %(used)d points to %(name)s; you have %(points)d to share.",
+                        "You gave %(used)d points in %(name)s; you have %(points)d to share.",
                         used=total.points,
                         name=name,
                         points=budget.points,
@@ -137,7 +137,7 @@ def ballot_problems(budget, section_totals):
         if budget.max_projects and total.count > budget.max_projects:
             problems.append(
                 _(
-                    "You chose %(count)d %(name)s; choose at most %(max)d.",
+                    "You chose %(count)d projects in %(name)s; choose at most %(max)d.",
                     count=total.count,
                     name=name,
                     max=budget.max_projects,
@@ -146,7 +146,8 @@ def ballot_problems(budget, section_totals):
         if budget.within_budget and total.cost > total.section.amount:
             problems.append(
                 _(
-                    "The %(name)s you chose cost %(cost)s, more than the %(amount)s there is to spend: leave some out.",
+                    "The projects you chose in %(name)s cost %(cost)s, more than the %(amount)s there is to spend: "
+                    "leave some out.",
                     name=name,
                     cost=f"{total.cost:,}",
                     amount=f"{total.section.amount:,}",
