@@ -111,6 +111,8 @@ def compute_budget_results(budget):
             section.amount,
             [budget_rules.Project(id=p.id, cost=p.cost) for p in section.projects],
             section_ballots,
+            # An imported budget breaks ties as its city did: by the file's order of projects.
+            tie_order=sorted(ids) if budget.pabulib_meta else None,
         )
         by_id = {p.id: ProjectSnapshot.of(p) for p in section.projects}
         outcomes = sorted(result.projects, key=lambda o: not o.funded)
