@@ -90,3 +90,14 @@ def test_an_area_with_projects_cannot_be_removed(official, frozen):
         budgets.update_budget(official, budget, budget_fields(areas=""))
     budgets.update_budget(official, budget, budget_fields(areas="North: 2000\nSouth: 10"))
     assert [(a.name, a.amount) for a in budget.areas] == [("North", 2000), ("South", 10)]
+
+
+def test_once_the_results_are_out_voting_cannot_be_reopened(official, frozen):
+    budget = budgets.create_budget(official, budget_fields())
+    frozen.set(VOTING_CLOSES + timedelta(days=1))
+    with pytest.raises(Conflict, match="results are out"):
+        budgets.update_budget(
+            official, budget, budget_fields(dates={"voting_ends_at": VOTING_CLOSES + timedelta(days=5)})
+        )
+    budgets.update_budget(official, budget, budget_fields(title="Riverside budget 2027 (results)"))
+    assert budget.title.endswith("(results)") and budget.voting_ends_at == VOTING_CLOSES

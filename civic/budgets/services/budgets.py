@@ -15,6 +15,7 @@ from civic.budgets.models import (
     MAX_AREAS,
     PHASE_LABELS,
     PHASE_STARTS,
+    SHOWING_RESULTS,
     TITLE_MAX_LENGTH,
     BallotKind,
     Budget,
@@ -231,6 +232,11 @@ def update_budget(actor, budget, fields):
                     "(the dates and the text can)."
                 )
             )
+    if phase in SHOWING_RESULTS and (values["voting_starts_at"], values["voting_ends_at"]) != (
+        budget.voting_starts_at,
+        budget.voting_ends_at,
+    ):
+        raise Conflict(_("Voting has closed and its results are out: its dates can no longer change."))
     _update_areas(budget, areas)
     for name, value in values.items():
         setattr(budget, name, value)

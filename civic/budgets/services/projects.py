@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from civic.audit.services import record_staff_action
 from civic.budgets.models import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Feasibility, Project
@@ -116,7 +117,7 @@ def get_project(budget, project_id):
 
 def projects_of(budget, *, on_ballot_only=False):
     """The budget's projects, city-wide ones first, then by area and title."""
-    query = select(Project).where(Project.budget_id == budget.id)
+    query = select(Project).where(Project.budget_id == budget.id).options(selectinload(Project.area))
     if on_ballot_only:
         query = query.where(Project.feasibility == Feasibility.FEASIBLE.value)
     projects = db.session.scalars(query).all()
