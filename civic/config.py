@@ -171,6 +171,9 @@ def load_config(environ=None):
         # Rendered comment cards each process keeps (civic/discussions/presenting.py; ~3 KiB each
         # with its key); 0 keeps none.
         "CIVIC_COMMENT_CARDS_KEPT": _int(environ, "CIVIC_COMMENT_CARDS_KEPT", 5000),
+        # Parts of signed-in pages shared by readers of the same kind, kept per process (a
+        # discussion page's comments, ~250 KB each): civic.common.caching.shared_part.
+        "CIVIC_SHARED_PARTS_KEPT": _int(environ, "CIVIC_SHARED_PARTS_KEPT", 200),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 

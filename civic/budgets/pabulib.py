@@ -60,6 +60,15 @@ class PabulibFile:
     vote_columns: list[str] = field(default_factory=lambda: ["voter_id", "vote"])
 
 
+def decode_pabulib(data: bytes) -> str:
+    """A file's bytes as text: Pabulib files are UTF-8 (a byte order mark is allowed)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PabulibError(line, "the file is not UTF-8 text") from None
+
+
 def parse_pabulib(text: str) -> PabulibFile:
     """The file's sections, or PabulibError naming the first line that is wrong."""
     sections: dict[str, list[tuple[int, list[str]]]] = {}

@@ -10,6 +10,11 @@ The Redis page cache (CIVIC_PAGE_CACHE=1 with REDIS_URL) keeps those same respon
 CIVIC_PAGE_CACHE_SECONDS, keyed by language, URL and the generation counters of what the page
 depends on. A committed write bumps the counters of the objects it touched (watch() says which),
 so the next anonymous load renders afresh. Redis down: the cache is bypassed, never an error.
+
+Signed-in pages are never kept whole, but a part that every reader of the same kind sees alike
+(a discussion's comments, with the reader's own votes and comments filled in afterwards: see
+civic/discussions/shared_threads.py) is kept per process under a key built the same way, for the
+same few seconds (`shared_part`).
 """
 
 import hashlib
@@ -195,6 +200,30 @@ class PageCache:
             log.warning("Page cache bypassed for %.0f s: Redis failed (%s)", _OUTAGE_PAUSE, exc)
             self._down_until = time.monotonic() + _OUTAGE_PAUSE
             return fallback
+
+
+def shared_part(name, dependencies, build):
+    """build(), kept in this process for CIVIC_PAGE_CACHE_SECONDS under `name` (which must say
+    everything the part depends on but the objects in `dependencies`), the language and the
+    generations of `dependencies`; None when the page cache is off or Redis is down (the caller
+    renders its page in full)."""
+    cache = current_app.extensions.get("civic_page_cache")
+    if cache is None:
+        return None
+    key = cache.key_for(_language(), name, dependencies)
+    if key is None:
+        return None
+    store = current_app.extensions.setdefault("civic_shared_parts", {})
+    now = time.monotonic()
+    found = store.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    value = build()
+    if len(store) >= current_app.config["CIVIC_SHARED_PARTS_KEPT"]:
+        for stale in [k for k, (until, _value) in store.items() if until <= now] or list(store):
+            store.pop(stale, None)
+    store[key] = (now + cache.seconds, value)
+    return value
 
 
 # --- invalidation: what a committed write touched -------------------------------------------

@@ -24,6 +24,8 @@ _PLACEHOLDER = "9876543210"
 _CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"
 _BACK_SLOT = f"back-{secrets.token_hex(16)}"
 _BACK_QUERY_SLOT = f"backq-{secrets.token_hex(16)}"
+# Around each card of a shared page part, so that a reader's own cards can replace those.
+CARD_MARK = f"card-{secrets.token_hex(16)}"
 
 # The words repeated on every comment, translated once per page (Markup, as the template's _() gives).
 LABELS = {
@@ -111,8 +113,11 @@ class CommentPage:
     control is the answer of can() for the viewer (civic.permissions.Abilities: roles worked out
     once per page; the rules themselves are asked per comment)."""
 
-    def __init__(self, discussion_id, discussion=None, *, viewer=None, my_votes=None, back=""):
+    def __init__(self, discussion_id, discussion=None, *, viewer=None, my_votes=None, back="", shared=False):
         self.generic = viewer is None
+        # shared: the cards are for a page part that readers of the same kind share
+        # (civic.discussions.shared_threads): each is marked, and its slots are left in.
+        self.shared = shared
         self.my_votes = my_votes or {}
         self.can = None if self.generic else Abilities(viewer)
         self.may_reply = self.generic or self.can("comment.create", discussion)
@@ -206,9 +211,15 @@ class CommentPage:
             return str(render(c, self, shown))
 
         html = keep(self._kept, key, render_card, self._limit)
+        if self.shared:
+            return Markup(f"<!--{CARD_MARK}:{c.id}-->{html}<!--/{CARD_MARK}-->")
+        return Markup(self.fill_slots(html))
+
+    def fill_slots(self, html):
+        """The reader's CSRF token and the page's address, in place of the slots kept cards carry."""
         for slot, value in self._slots:
             html = html.replace(slot, value)
-        return Markup(html)
+        return html
 
     def _fill(self, c, shown):
         cid = c.id

@@ -14,6 +14,7 @@ from civic.discussions.contexts import context_of
 from civic.discussions.presenting import CommentPage
 from civic.discussions.services import comments, discussions, threads, votes
 from civic.discussions.services.categories import get_category, list_categories
+from civic.discussions.shared_threads import shared_thread
 from civic.errors import NotFound
 from civic.permissions import can, ensure_can
 
@@ -65,14 +66,14 @@ def _render_thread(
     status=200,
     template="discussions/show.html",
     back=None,
+    comments_html=None,
     **extra,
 ):
     """back: the address of this page, where a vote or a reply on it returns (at the comment);
-    by default the discussion at the thread's sort and page."""
+    by default the discussion at the thread's sort and page. comments_html: the page's comments
+    already rendered for this reader (shared_threads), in place of rendering `thread`'s."""
     viewer = _me()
-    if back is None:
-        page = thread.page if thread.page > 1 else None
-        back = url_for("discussions.show", discussion_id=discussion.id, sort=thread.sort, page=page)
+    back = back or _back_to(discussion, thread.sort, thread.page)
     context = dict(
         discussion=discussion,
         thread=thread,
@@ -80,28 +81,43 @@ def _render_thread(
         form=form or (forms.CommentForm(formdata=None) if can(viewer, "comment.create", discussion) else None),
         reply_form=reply_form,
         reply_to=reply_to,
-        comment_page=CommentPage(
-            discussion.id,
-            discussion,
-            viewer=viewer,
-            my_votes=votes.votes_of(viewer, [c.id for c in thread.all_comments()]),
-            back=back,
-        ),
+        comments_html=comments_html,
         following=discussions.is_following(viewer, discussion),
         stances=comments.stance_counts(discussion),
         about=context_of(discussion),
         **extra,
     )
+    if comments_html is None:
+        context["comment_page"] = CommentPage(
+            discussion.id,
+            discussion,
+            viewer=viewer,
+            my_votes=votes.votes_of(viewer, [c.id for c in thread.all_comments()]),
+            back=back,
+        )
     if request.args.get("partial") and template == "discussions/show.html":
         page = render_template("discussions/_comment_page.html", **context)
         return page, status, {"X-Has-More": "1" if thread.has_more else "0"}
     return render_template(template, **context), status
 
 
+def _back_to(discussion, sort, page):
+    return url_for("discussions.show", discussion_id=discussion.id, sort=sort, page=page if page > 1 else None)
+
+
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
     discussion = discussions.get_discussion(discussion_id, current_user)
-    thread = threads.thread_page(discussion, sort=request.args.get("sort"), page=requested_page())
+    sort, page = threads.parse_sort(request.args.get("sort")), requested_page()
+    if not request.args.get("partial"):
+        # A signed-in reader gets the comments that readers with the same roles share, with their
+        # own votes and comments filled in (shared_threads); None when nothing is shared.
+        back = _back_to(discussion, sort, page)
+        shared = shared_thread(discussion, _me(), sort=sort, page=page, back=back)
+        if shared is not None:
+            thread, comments_html = shared
+            return _render_thread(discussion, thread, back=back, comments_html=comments_html)
+    thread = threads.thread_page(discussion, sort=sort, page=page)
     return _render_thread(discussion, thread)
 
 

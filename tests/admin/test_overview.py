@@ -32,7 +32,7 @@ def test_an_official_sees_consultations_by_phase_with_the_next_action(web, login
     html = web.get("/admin/").get_data(as_text=True)
     assert "Next: publish the outcome" in html
     assert draft.title in html
-    assert "Waiting for moderators" not in html  # not a moderator
+    assert "Waiting for moderation" not in html  # not a moderator
 
 
 def test_a_moderator_sees_everything_waiting_with_counts_in_the_navigation(

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import DEVICE_MAX_LENGTH, User, UserSession
 from civic.common import clock
@@ -97,23 +98,33 @@ def start_session(user, *, user_agent="", client=""):
     return key
 
 
-def load_user_for_session(session_key):
-    """Flask-Login's loader: the user of a live session, in one query (with the roles' own), or None."""
-    if not session_key or len(session_key) > SESSION_KEY_MAX_LENGTH:
-        return None
-    # The header's unread count comes with the person, in the same query (a signed-in page's cost
-    # is mostly this fixed part: bench/README.md, issue 10).
+def _session_user_statement():
+    """The one query behind every signed-in request: the live session, its person, their roles
+    and their unread count, in one statement (a signed-in page's cost is mostly this fixed part:
+    bench/README.md, issue 10). Built once: constructing it per request cost as much as running it."""
     unread = (
         select(func.count())
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
         .correlate(User)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(UserSession, User, unread)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(session_key), _live(clock.now()))
-    ).first()
+        .where(UserSession.key_hash == bindparam("key_hash"), UserSession.last_seen_at > bindparam("seen_after"))
+        .options(joinedload(User.roles))
+    )
+
+
+_SESSION_USER = _session_user_statement()
+
+
+def load_user_for_session(session_key):
+    """Flask-Login's loader: the user of a live session, with their roles, or None."""
+    if not session_key or len(session_key) > SESSION_KEY_MAX_LENGTH:
+        return None
+    parameters = {"key_hash": _hash(session_key), "seen_after": clock.now() - _idle_limit()}
+    row = db.session.execute(_SESSION_USER, parameters).unique().first()
     if row is None or not row.User.is_active:
         return None
     user_session, user, user.unread_at_load = row

@@ -1,0 +1,101 @@
+"""A discussion page's comments shared by every signed-in reader with the same roles, with each
+reader's own votes and comments filled in: a crowd reading a busy discussion signed in costs a few
+small queries per page instead of loading and rendering a hundred comments each time (issue 10).
+
+The shared part is rendered once (per process, language, discussion, sort, page and set of roles)
+for a stand-in reader who has those roles, wrote none of the comments and voted on none. What
+differs from one reader to the next is only on the cards of comments they wrote (edit and delete;
+no vote buttons) or voted on (the pressed button): those cards are rendered for the reader and put
+in place of the shared ones, then the reader's CSRF token fills the slots (presenting.CommentPage).
+The part is kept with civic.common.caching.shared_part: under the discussion's page-cache
+generation, for CIVIC_PAGE_CACHE_SECONDS, and only when the page cache is on."""
+
+import re
+from dataclasses import dataclass
+
+from flask import get_template_attribute, render_template
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from civic.common.caching import shared_part
+from civic.discussions.models import Comment
+from civic.discussions.presenting import CARD_MARK, CommentPage
+from civic.discussions.services import threads, votes
+from civic.extensions import db
+from civic.permissions import effective_roles
+
+_CARDS = re.compile(rf"<!--{CARD_MARK}:(\d+)-->(.*?)<!--/{CARD_MARK}-->", re.DOTALL)
+
+
+class _SharedReader:
+    """Stands for every signed-in reader with these roles: the author of no comment (ids start at 1)."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    two_factor_enabled = True  # the roles given are already the effective ones
+    id = 0
+
+    def __init__(self, role_names):
+        self.role_names = role_names
+
+
+@dataclass(frozen=True)
+class SharedThread:
+    """What the page shows of a shared part: its cards' HTML and what the page asks of the thread."""
+
+    html: str
+    authors: tuple  # (comment id, author id) of every card
+    sort: str
+    page: int
+    has_more: bool
+
+    @property
+    def roots(self):  # show.html asks whether there is any comment
+        return bool(self.authors)
+
+
+def shared_thread(discussion, viewer, *, sort, page, back):
+    """The page's comments as this signed-in viewer sees them, or None when nothing is shared
+    (the page cache is off, Redis is down): the caller then renders the thread itself."""
+    if not getattr(viewer, "is_authenticated", False):
+        return None
+    sort = threads.parse_sort(sort)
+    role_names = tuple(sorted(role.value for role in effective_roles(viewer)))
+    name = f"shared-thread:{discussion.id}:{sort}:{page}:{','.join(role_names)}"
+
+    def build():
+        thread = threads.thread_page(discussion, sort=sort, page=page)
+        comment_page = CommentPage(discussion.id, discussion, viewer=_SharedReader(role_names), back=back, shared=True)
+        html = render_template(
+            "discussions/_comment_page.html",
+            thread=thread,
+            comment_page=comment_page,
+            reply_to=None,
+            reply_form=None,
+            target=None,
+        )
+        authors = tuple((c.id, c.author_id) for c in thread.all_comments())
+        return SharedThread(html, authors, thread.sort, thread.page, thread.has_more)
+
+    shared = shared_part(name, [("discussion", discussion.id)], build)
+    if shared is None:
+        return None
+    return shared, _personal_html(shared, discussion, viewer, back)
+
+
+def _personal_html(shared, discussion, viewer, back):
+    """The shared cards, with those of the viewer's own comments and votes rendered for them."""
+    ids = [cid for cid, _author in shared.authors]
+    my_votes = votes.votes_of(viewer, ids)
+    personal = set(my_votes) | {cid for cid, author in shared.authors if author == viewer.id}
+    comment_page = CommentPage(discussion.id, discussion, viewer=viewer, my_votes=my_votes, back=back)
+    cards = {}
+    if personal:
+        card = get_template_attribute("discussions/_comment.html", "comment_card")
+        query = select(Comment).where(Comment.id.in_(personal)).options(joinedload(Comment.author))
+        for comment in db.session.scalars(query):
+            cards[comment.id] = str(comment_page.card(comment, comment_page.show(comment), card))
+    html = _CARDS.sub(lambda m: cards.get(int(m.group(1)), m.group(2)), shared.html)
+    return Markup(comment_page.fill_slots(html))

@@ -1,0 +1,27 @@
+META
+key;value
+description;Hand-made: Example 12 of Lackner and Skowron's book as a budget of unit-cost projects
+country;Nowhere
+unit;Testville
+instance;2026
+num_projects;4
+num_votes;8
+budget;3
+vote_type;approval
+rule;equalshares/add1
+PROJECTS
+project_id;cost;votes;name;selected
+a;1;4;A;1
+b;1;3;B;0
+c;1;5;C;1
+d;1;4;D;1
+VOTES
+voter_id;vote
+1;c,d
+2;c,d
+3;c,d
+4;a,b
+5;a,b
+6;a,c
+7;a,c
+8;b,d
