@@ -171,6 +171,12 @@ def run(args, workdir, database_uri, label):
     port = fanout.free_port()
     env = fanout.server_environment(workdir, database_uri, port, None, f"civic-bench-{uuid.uuid4().hex[:8]}")
     env["CIVIC_LIMIT_BALLOT"] = _common.UNLIMITED
+    # A signed-in request can hold two pool connections at once (accounts' sessions note "last
+    # seen" on a connection of their own, once a minute per session): with fewer connections than
+    # server threads, a burst of such requests waits out CIVIC_DB_POOL_TIMEOUT (found by this
+    # benchmark with the default pool of 10 + 10 and 80 threads). One more than the threads here.
+    env["CIVIC_DB_POOL_SIZE"] = str(args.threads + 1)
+    env["CIVIC_DB_MAX_OVERFLOW"] = "0"
     process, log = fanout.start_server(
         workdir, 0, env, sys.executable, SimpleNamespace(server=args.server, gunicorn_threads=args.threads)
     )
@@ -256,7 +262,7 @@ def main():
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--double-fraction", type=float, default=0.05)
     parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto")
-    parser.add_argument("--threads", type=int, default=80, help="gunicorn --threads")
+    parser.add_argument("--threads", type=int, default=64, help="gunicorn --threads (and the pool: one more)")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     if args.server == "auto":
