@@ -4,10 +4,13 @@ names its line and writes nothing; exporting then importing gives the same budge
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from civic.budgets.models import Ballot, BallotChoice, Budget, Project
+from civic.budgets.pabulib import parse_pabulib
 from civic.budgets.services import ballots
 from civic.extensions import db
 from tests.support.budgets import VOTING_CLOSES, budget_with_projects
@@ -65,6 +68,20 @@ def test_an_imported_budget_is_finished_and_reproduces_the_files_selection(app, 
     assert db.session.scalar(select(Ballot.voter_id).where(Ballot.imported_voter == "a1")) is None
     page = client.get(f"/budgets/{budget_id}/results").get_data(as_text=True)
     assert "did not fit in the 40,000 PLN left" in page
+
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "data" / "pabulib").glob("*.pb"))
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda path: path.stem)
+def test_each_sample_file_imports_with_its_own_selection(app, client, sample):
+    """The files' `selected` columns were worked out by hand (tests/data/pabulib/README.md)."""
+    result = app.test_cli_runner().invoke(args=["civic", "import-pabulib", str(sample)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(client.get(f"/budgets/{int(result.output)}/results.json").get_data(as_text=True))
+    funded = {row["pabulib_id"]: row["funded"] for row in data["projects"]}
+    expected = {p.project_id: bool(p.selected) for p in parse_pabulib(sample.read_text(encoding="utf-8")).projects}
+    assert funded == expected
 
 
 def test_a_malformed_file_names_its_line_and_writes_nothing(app, tmp_path):
