@@ -140,3 +140,53 @@ def test_a_bad_budget_form_keeps_what_was_typed(web, login_as, frozen):
     assert response.status_code == 422
     assert 'value="Keep me"' in page and "whole number" in page
     assert db.session.scalar(select(Budget)) is None
+
+
+def test_with_areas_the_voter_first_chooses_an_area_then_sees_its_projects(web, login_as, official, frozen):
+    from tests.support.budgets import budget_with_projects
+
+    budget, (city, north, south) = budget_with_projects(
+        official, frozen, {None: [50], "North": [40], "South": [30]}, areas="North: 100\nSouth: 100"
+    )
+    voter = login_as("citizen")
+    url = f"/budgets/{budget.id}/ballot"
+    page = web.get(url).get_data(as_text=True)
+    assert "The area you vote in" in page and "Cast my ballot" not in page
+    north_area = next(a for a in budget.areas if a.name == "North")
+    page = web.get(f"{url}?area={north_area.id}").get_data(as_text=True)
+    assert f'value="{north.id}"' in page and f'value="{south.id}"' not in page and f'value="{city.id}"' in page
+    response = web.post(
+        url, {"area": str(north_area.id), "project": [str(city.id), str(north.id)], "action": "cast"}, form_url=url
+    )
+    assert response.status_code == 302
+    assert ballots.my_ballot(voter, budget) == (north_area.id, {city.id: 1, north.id: 1})
+    page = web.get(url).get_data(as_text=True)  # back in the area they voted in, with their choices
+    assert f'value="{north.id}" data-cost="40" checked' in page
+
+
+def test_a_cumulative_ballot_shows_the_points_given_and_refuses_too_many(web, login_as, official, frozen):
+    from tests.support.budgets import budget_with_projects
+
+    budget, (p1, p2) = budget_with_projects(official, frozen, [10, 20], ballot_kind="cumulative", points="5")
+    voter = login_as("citizen")
+    url = f"/budgets/{budget.id}/ballot"
+    response = web.post(url, {f"points-{p1.id}": "2", f"points-{p2.id}": "1", "action": "check"}, form_url=url)
+    assert "City-wide: 3 of 5 points given." in response.get_data(as_text=True)
+    response = web.post(url, {f"points-{p1.id}": "4", f"points-{p2.id}": "3", "action": "cast"}, form_url=url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "You gave 7 points in the city-wide part; you have 5 to share." in page
+    assert f'id="points-{p1.id}" name="points-{p1.id}" value="4"' in page
+    response = web.post(url, {f"points-{p1.id}": "abc", "action": "cast"}, form_url=url)
+    assert response.status_code == 422 and "whole number of points" in response.get_data(as_text=True)
+    assert ballots.my_ballot(voter, budget) is None
+
+
+def test_casting_after_voting_closed_says_so_and_writes_nothing(web, login_as, voting, frozen):
+    budget, (p1, *_rest) = voting
+    voter = login_as("citizen")
+    url = f"/budgets/{budget.id}/ballot"
+    token = web.csrf_token(url)
+    frozen.set(VOTING_CLOSES)
+    response = web.post(url, {"project": [str(p1.id)], "action": "cast", "csrf_token": token})
+    assert response.status_code == 409 and "Voting has closed" in response.get_data(as_text=True)
+    assert ballots.my_ballot(voter, budget) is None
