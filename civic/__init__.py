@@ -19,6 +19,7 @@ from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
 from civic.budgets import templating as budgets_templating
+from civic.budgets.services.budgets import load_budget
 from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
@@ -220,6 +221,7 @@ def _register_socket_namespaces(app):
     realtime.register_room_kind("discussion", load_discussion)
     realtime.register_room_kind("consultation", load_consultation)
     realtime.register_room_kind("petition", load_petition)
+    realtime.register_room_kind("budget", load_budget)
 
 
 def _register_cli(app):

@@ -167,3 +167,23 @@ def test_two_tabs_at_once_leave_exactly_one_ballot(voting, citizen, app):
         assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.budget_id == budget_id)) == 1
         stored = frozenset(project_id for _voter, project_id, _points in _stored(budget))
         assert stored in allowed
+
+
+def test_a_new_ballot_moves_the_live_count_and_a_changed_one_does_not(voting, citizen, make_user, monkeypatch):
+    budget, (p1, p2, *_rest) = voting
+    published = []
+    monkeypatch.setattr(ballots, "publish_tally", lambda kind, object_id, counts: published.append((kind, counts)))
+    ballots.cast_ballot(citizen, budget, None, _choices(p1))
+    ballots.cast_ballot(citizen, budget, None, _choices(p2))
+    ballots.cast_ballot(make_user("second@example.org"), budget, None, _choices(p2))
+    assert published == [("budget", {"ballots": 1}), ("budget", {"ballots": 2})]
+
+
+def test_anyone_may_watch_a_budgets_live_count(app, voting):
+    from civic.extensions import socketio
+
+    budget, _projects = voting
+    client = socketio.test_client(app)
+    assert client.emit("watch_tally", {"kind": "budget", "id": budget.id}, callback=True) == {"ok": True}
+    assert client.emit("watch_tally", {"kind": "budget", "id": 999}, callback=True)["ok"] is False
+    client.disconnect()

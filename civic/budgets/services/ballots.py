@@ -19,6 +19,7 @@ from civic.common.ratelimit import seconds_until_allowed
 from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed, RateLimited
 from civic.extensions import db
 from civic.permissions import can, ensure_can
+from civic.realtime import publish_tally
 
 MAX_POINTS_PER_PROJECT = 1_000_000
 
@@ -192,7 +193,7 @@ def cast_ballot(voter, budget, area_id, typed_choices):
             ),
             retry_after=wait,
         )
-    ballot_id = _ballot_id(voter, budget)
+    ballot_id, created = _ballot_id(voter, budget)
     now = clock.now()
     # Lock the ballot's row (PostgreSQL); SQLite writes one at a time anyway.
     db.session.execute(
@@ -204,25 +205,28 @@ def cast_ballot(voter, budget, area_id, typed_choices):
         [{"ballot_id": ballot_id, "project_id": pid, "points": pts} for pid, pts in sorted(choices.items())],
     )
     _commit()
+    if created:  # a changed ballot changes no count
+        publish_tally("budget", budget.id, {"ballots": ballot_count(budget)})
     return db.session.get(Ballot, ballot_id)
 
 
 def _ballot_id(voter, budget):
+    """The voter's ballot's id, and whether this call created it."""
     existing = db.session.scalar(select(Ballot.id).where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id))
     if existing is not None:
-        return existing
+        return existing, False
     try:
         with db.session.begin_nested():
             ballot = Ballot(budget_id=budget.id, voter_id=voter.id, created_at=clock.now(), updated_at=clock.now())
             db.session.add(ballot)
-        return ballot.id
+        return ballot.id, True
     except IntegrityError:  # the same person's other tab created it a moment ago: use that one
         existing = db.session.scalar(
             select(Ballot.id).where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id)
         )
         if existing is None:
             raise Conflict(_("Your ballot was sent twice at once. Please try again.")) from None
-        return existing
+        return existing, False
 
 
 def my_ballot(voter, budget):
