@@ -4,6 +4,7 @@ Pabulib format, in and out."""
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from civic.budgets.pabulib import PabulibError
 from civic.budgets.services import interchange
@@ -13,6 +14,7 @@ from civic.errors import CivicError
 
 @click.command("import-pabulib")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
 def import_pabulib_command(file):
     """Import a Pabulib FILE (.pb) as a finished budget with its projects and anonymous ballots,
     counted under the file's rule; prints the new budget's id. A malformed file writes nothing."""
@@ -32,6 +34,7 @@ def import_pabulib_command(file):
 @click.argument("budget_id", type=int)
 @click.option("--area", default=None, help="Write this area's part (default: the city-wide projects).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: print).")
+@with_appcontext
 def export_pabulib_command(budget_id, area, output):
     """Write budget BUDGET_ID as a Pabulib file: its projects, votes and (once voting has closed) results."""
     try:

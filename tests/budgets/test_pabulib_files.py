@@ -152,3 +152,20 @@ def test_a_cumulative_file_keeps_its_points(app, client, tmp_path):
     data = json.loads(client.get(f"/budgets/{budget_id}/results.json").get_data(as_text=True))
     assert {row["pabulib_id"]: row["votes"] for row in data["projects"]} == {"1": 9, "2": 7, "3": 4, "4": 0}
     assert db.session.get(Budget, budget_id).points == 5  # the most any voter gave
+
+
+def test_the_commands_run_as_flask_runs_them_without_an_app_context(app_config, tmp_path):
+    """`flask civic import-pabulib` opens its own app context (the other tests run inside one)."""
+    from civic import create_app
+
+    fresh = create_app(app_config)
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    imported = fresh.test_cli_runner().invoke(args=["civic", "import-pabulib", str(path)])
+    assert imported.exit_code == 0, imported.output
+    exported = fresh.test_cli_runner().invoke(args=["civic", "export-pabulib", imported.output.strip()])
+    assert exported.exit_code == 0 and "Shade sails" in exported.output
+    with fresh.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Budget)) == 1
+        db.session.remove()
+        db.engine.dispose()
