@@ -85,7 +85,10 @@ def ballot(budget_id):
     if request.method == "GET":
         choices = mine[1] if mine and (mine[0] == (area.id if area else None)) else {}
         return _ballot_page(budget, form, area=area, choices=choices)
-    sections = ballots.ballot_sections(budget, area.id if area else None) if area or not budget.areas else []
+    if budget.areas and area is None:
+        form.form_errors.append(_("Choose the area you vote in."))
+        return _ballot_page(budget, form, area=None, choices={}, status=422)
+    sections = ballots.ballot_sections(budget, area.id if area else None)
     try:
         choices = ballots.read_choices(budget, sections, _typed_choices(budget))
     except InvalidInput as error:

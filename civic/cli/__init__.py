@@ -51,7 +51,7 @@ def seed_demo_command(if_empty):
     else:
         click.echo(
             "Seeding the demo content (people, discussions, a consultation with its residents' "
-            "responses, petitions): about half a minute..."
+            "responses, petitions, participatory budgets): about half a minute..."
         )
         accounts = seed_demo()
         click.echo(f"Demo content seeded. Sign in at {sign_in} with:")

@@ -152,6 +152,8 @@ def test_with_areas_the_voter_first_chooses_an_area_then_sees_its_projects(web, 
     url = f"/budgets/{budget.id}/ballot"
     page = web.get(url).get_data(as_text=True)
     assert "The area you vote in" in page and "Cast my ballot" not in page
+    response = web.post(url, {"project": [str(city.id)], "action": "cast"}, form_url=url)
+    assert response.status_code == 422 and "Choose the area you vote in." in response.get_data(as_text=True)
     north_area = next(a for a in budget.areas if a.name == "North")
     page = web.get(f"{url}?area={north_area.id}").get_data(as_text=True)
     assert f'value="{north.id}"' in page and f'value="{south.id}"' not in page and f'value="{city.id}"' in page
