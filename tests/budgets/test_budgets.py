@@ -101,3 +101,17 @@ def test_once_the_results_are_out_voting_cannot_be_reopened(official, frozen):
         )
     budgets.update_budget(official, budget, budget_fields(title="Riverside budget 2027 (results)"))
     assert budget.title.endswith("(results)") and budget.voting_ends_at == VOTING_CLOSES
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("12400", 12_400), ("12,400", 12_400), ("12.400", 12_400), ("12 400", 12_400), ("1\u202f200\u202f000", 1_200_000)],
+)
+def test_amounts_may_be_typed_with_thousands_separators(typed, amount):
+    assert budgets.parse_amount(typed, field="amount") == amount
+
+
+@pytest.mark.parametrize("typed", ["12400.50", "1,2", "12,40", "-5", "1e6", "12 4000", "9" * 17])
+def test_an_amount_with_decimals_or_noise_is_refused_not_misread(app, typed):
+    with pytest.raises(InvalidInput):
+        budgets.parse_amount(typed, field="amount")

@@ -13,7 +13,6 @@ from civic.budgets.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_AMOUNT,
     MAX_AREAS,
-    PHASE_LABELS,
     PHASE_STARTS,
     SHOWING_RESULTS,
     TITLE_MAX_LENGTH,
@@ -32,6 +31,7 @@ from civic.insights.budget_rules import RULES
 from civic.permissions import ensure_can
 
 CURRENCY = re.compile(r"[A-Z]{3}")
+WHOLE_AMOUNT = re.compile(r"\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+")
 AREA_LINE = re.compile(r"^(?P<name>.+?)\s*[:=]\s*(?P<amount>[\d.,\s\u00a0\u202f]+)$")
 
 
@@ -58,15 +58,15 @@ def parse_amount(text, *, field, required=True, label=None):
         if required:
             raise InvalidInput(label or _("Enter an amount."), field=field)
         return None
-    digits = re.sub(r"[\s\u00a0\u202f.,']", "", typed)
-    if not digits.isdigit() or len(digits) > 16:
+    # Separators only between groups of three digits: "12400.50" is not read as 1,240,050.
+    if not WHOLE_AMOUNT.fullmatch(typed):
         raise InvalidInput(
             _("Enter a whole number, such as 12400 (“%(typed)s” is not one).", typed=typed[:40]), field=field
         )
-    value = int(digits)
-    if value > MAX_AMOUNT:
+    digits = re.sub(r"\D", "", typed)
+    if len(digits) > 16 or int(digits) > MAX_AMOUNT:
         raise InvalidInput(_("That number is too large."), field=field)
-    return value
+    return int(digits)
 
 
 def parse_areas(text):
@@ -281,10 +281,6 @@ def list_budgets():
     budgets = db.session.scalars(select(Budget).order_by(Budget.voting_ends_at.desc(), Budget.id.desc())).all()
     order = {Phase.VOTING: 0, Phase.COLLECTING: 1, Phase.REVIEW: 1, Phase.UPCOMING: 2}
     return sorted(budgets, key=lambda b: order.get(b.phase, 3))
-
-
-def phase_label(phase):
-    return str(PHASE_LABELS[getattr(phase, "value", phase)])
 
 
 def phase_dates(budget):
