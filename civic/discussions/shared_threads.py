@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from flask import get_template_attribute, render_template
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from civic.common.caching import shared_part
 from civic.discussions.models import Comment
@@ -45,7 +44,7 @@ class _SharedReader:
 class SharedThread:
     """What the page shows of a shared part: its cards' HTML and what the page asks of the thread."""
 
-    html: str
+    parts: tuple  # the HTML between cards, and (comment id, card) for each card, in page order
     authors: tuple  # (comment id, author id) of every card
     sort: str
     page: int
@@ -76,8 +75,12 @@ def shared_thread(discussion, viewer, *, sort, page, back):
             reply_form=None,
             target=None,
         )
+        pieces = _CARDS.split(html)  # text, id, card, text, id, card, ..., text
+        parts = [pieces[0]]
+        for at in range(1, len(pieces), 3):
+            parts += [(int(pieces[at]), pieces[at + 1]), pieces[at + 2]]
         authors = tuple((c.id, c.author_id) for c in thread.all_comments())
-        return SharedThread(html, authors, thread.sort, thread.page, thread.has_more)
+        return SharedThread(tuple(parts), authors, thread.sort, thread.page, thread.has_more)
 
     shared = shared_part(name, [("discussion", discussion.id)], build)
     if shared is None:
@@ -94,8 +97,8 @@ def _personal_html(shared, discussion, viewer, back):
     cards = {}
     if personal:
         card = get_template_attribute("discussions/_comment.html", "comment_card")
-        query = select(Comment).where(Comment.id.in_(personal)).options(joinedload(Comment.author))
+        query = select(Comment).where(Comment.id.in_(personal)).options(*threads.CARD_LOADING)
         for comment in db.session.scalars(query):
             cards[comment.id] = str(comment_page.card(comment, comment_page.show(comment), card))
-    html = _CARDS.sub(lambda m: cards.get(int(m.group(1)), m.group(2)), shared.html)
+    html = "".join(part if isinstance(part, str) else cards.get(part[0], part[1]) for part in shared.parts)
     return Markup(comment_page.fill_slots(html))

@@ -8,8 +8,10 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from civic.common import clock
+from civic.common.caching import shared_part
 from civic.common.downloads import stream_csv
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.http import require_sent_from_this_site
@@ -103,6 +105,21 @@ def _sign_form(*, sponsor_token="", formdata=None):
     return form
 
 
+def _figures(petition):
+    """Signatures by area and over time: the same for every reader, so rendered once for all of
+    them while the page cache is on (a few seconds behind, as the cached page is)."""
+
+    def render():
+        return render_template(
+            "petitions/_figures.html",
+            areas=queries.counts_by_area(petition),
+            per_day=queries.signatures_per_day(petition),
+        )
+
+    shared = shared_part(f"petition-figures:{petition.id}", [("petition", petition.id)], render)
+    return Markup(render() if shared is None else shared)
+
+
 def _show(petition, *, form=None, sponsor_token="", status=200):
     published = petition.is_published
     return render_template(
@@ -112,8 +129,7 @@ def _show(petition, *, form=None, sponsor_token="", status=200):
         form=form or _sign_form(sponsor_token=sponsor_token),
         sponsoring=queries.sponsoring(petition, sponsor_token, current_user),
         progress=queries.progress(petition),
-        areas=queries.counts_by_area(petition) if published else [],
-        per_day=queries.signatures_per_day(petition) if published else [],
+        figures=_figures(petition) if published else "",
         thresholds=queries.thresholds(),
         sponsors_needed=queries.sponsors_needed(),
         sponsor_url=lifecycle.sponsor_url(petition),

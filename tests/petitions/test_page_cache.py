@@ -5,6 +5,7 @@ import pytest
 from civic.petitions.services import responses
 from tests.support.mail import mail_to
 from tests.support.petitions import sign_and_confirm
+from tests.support.queries import counting_queries
 
 PAGE_CACHE = pytest.mark.app_config(CIVIC_PAGE_CACHE=True)
 
@@ -57,3 +58,21 @@ def test_signatures_are_quiet_and_a_response_renders_the_open_data_afresh(
     fresh = client.get(path)
     assert fresh.headers["X-Civic-Page-Cache"] == "miss"
     assert "We will look into it." in fresh.get_data(as_text=True)
+
+
+@PAGE_CACHE
+def test_signed_in_readers_share_the_figures_rendered_for_the_first(stack, open_petition, outbox, web, login_as):
+    if stack != "services":
+        pytest.skip("the shared parts are keyed by the page cache's generations, in Redis")
+    sign_and_confirm(open_petition, 3, outbox)
+    login_as("citizen")
+    path = f"/petitions/{open_petition.id}"
+    first = web.get(path).get_data(as_text=True)
+    assert 'id="areas-title"' in first
+    with counting_queries() as queries:
+        second = web.get(path).get_data(as_text=True)
+    assert not [s for s in queries.statements if "petition_area_tally" in s], queries
+    figures = first[
+        first.index('<section aria-labelledby="areas-title">') : first.index('aria-labelledby="timeline-title"')
+    ]
+    assert figures in second

@@ -5,7 +5,9 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
+from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit as _commit
@@ -27,11 +29,15 @@ from civic.permissions import ensure_can
 
 
 def get_discussion(discussion_id, viewer):
-    discussion = db.session.get(Discussion, discussion_id)
+    # Its page shows the category and who started it: loaded with it (not the starter's roles).
+    discussion = db.session.get(Discussion, discussion_id, options=_PAGE_LOADING)
     if discussion is None:
         raise NotFound(_("There is no such discussion."))
     ensure_can(viewer, "discussion.view", discussion)
     return discussion
+
+
+_PAGE_LOADING = (joinedload(Discussion.category), joinedload(Discussion.author).lazyload(User.roles))
 
 
 def load_discussion(discussion_id):

@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
+from civic.accounts.models import User
 from civic.common.pagination import offset_of
 from civic.discussions.models import (
     Comment,
@@ -18,6 +20,9 @@ MAX_VISIBLE_DEPTH = 4  # levels of replies indented under a top-level comment
 REPLIES_SHOWN_PER_PAGE = 50
 REPLIES_SHOWN_PER_THREAD = 10
 SORTS = ("best", "newest", "oldest", "controversial")
+# How a page loads its comments: with their authors (one join), whose roles no card shows (the
+# users' roles would otherwise come with them, one more query per load).
+CARD_LOADING = (joinedload(Comment.author).lazyload(User.roles),)
 DEFAULT_SORT = "best"
 
 
@@ -93,7 +98,8 @@ def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
     ids = list(db.session.scalars(chosen))
     if not ids:
         return []
-    return list(db.session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.path)))
+    query = select(Comment).where(Comment.id.in_(ids)).order_by(Comment.path).options(*CARD_LOADING)
+    return list(db.session.scalars(query))
 
 
 def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAGE_SIZE):
@@ -104,6 +110,7 @@ def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAG
         .order_by(*_order(sort))
         .offset(offset_of(page, per_page))
         .limit(per_page + 1)
+        .options(*CARD_LOADING)
     )
     roots = list(db.session.scalars(query))
     has_more = len(roots) > per_page
@@ -132,6 +139,7 @@ def sub_thread(discussion, comment):
         )
         .order_by(Comment.path)
         .limit(500)
+        .options(*CARD_LOADING)
     )
     for reply in db.session.scalars(query):
         thread.children.setdefault(reply.parent_id, []).append(reply)
