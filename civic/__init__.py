@@ -19,6 +19,7 @@ from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
 from civic.budgets import templating as budgets_templating
+from civic.budgets.models import Budget, BudgetArea, Project
 from civic.budgets.services.budgets import load_budget
 from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
@@ -201,6 +202,11 @@ def _register_page_cache_sources():
         lambda s: [("consultation", s.consultation_id)],
         quiet=("agree_count", "disagree_count", "pass_count"),
     )
+    # Ballots are quiet: a budget's count of ballots may lag (its live tally corrects an open page),
+    # and once voting has closed they no longer change.
+    caching.watch(Budget, lambda b: [("budget", b.id)])
+    for part in (BudgetArea, Project):
+        caching.watch(part, lambda row: [("budget", row.budget_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(
         Comment,

@@ -51,6 +51,10 @@ PUBLIC_PAGES = {
     "petitions.index_json": (("petition", ALL),),
     "petitions.show": (("petition", "petition_id"),),
     "petitions.show_json": (("petition", "petition_id"),),
+    "budgets.index": (("budget", ALL),),
+    "budgets.show": (("budget", "budget_id"),),
+    "budgets.show_results": (("budget", "budget_id"),),
+    "budgets.results_json": (("budget", "budget_id"),),
     "discussions.index": (("discussion", ALL),),
     "discussions.show": (("discussion", "discussion_id"),),
 }
