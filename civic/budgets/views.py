@@ -293,5 +293,5 @@ def assess_project(budget_id, project_id):
             projects.assess_feasibility(_me(), project, form.feasibility.data, form.reason.data)
         if attempt.succeeded:
             flash(_("Saved."), "success")
-            return redirect(url_for("budgets.show", budget_id=budget.id) + f"#project-{project.id}")
+            return redirect(url_for("budgets.show", budget_id=budget.id, _anchor=f"project-{project.id}"))
     return render_form("budgets/feasibility.html", form, budget=budget, project=project)
