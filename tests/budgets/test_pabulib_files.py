@@ -82,6 +82,9 @@ def test_each_sample_file_imports_with_its_own_selection(app, client, sample):
     funded = {row["pabulib_id"]: row["funded"] for row in data["projects"]}
     expected = {p.project_id: bool(p.selected) for p in parse_pabulib(sample.read_text(encoding="utf-8")).projects}
     assert funded == expected
+    if sample.stem.startswith("equalshares"):  # the results say what the equal shares paid
+        page = client.get(f"/budgets/{int(result.output)}/results").get_data(as_text=True)
+        assert "each voter had an equal share of" in page and "from their equal shares, each at most" in page
 
 
 def test_a_malformed_file_names_its_line_and_writes_nothing(app, tmp_path):

@@ -157,6 +157,11 @@ def reason_text(outcome, currency):
     """Why a project was or was not funded, in a sentence."""
     money = lambda value: f"{number(value)} {currency}"  # noqa: E731
     if outcome.reason == "funded":
+        if outcome.payment_per_supporter is not None:
+            return _(
+                "Funded: its supporters paid for it from their equal shares, each at most %(payment)s.",
+                payment=money(round(outcome.payment_per_supporter, 2)),
+            )
         if outcome.left_before is None:
             return _("Funded.")
         return _("Funded: it fit in the %(left)s left.", left=money(outcome.left_before))
@@ -169,6 +174,12 @@ def reason_text(outcome, currency):
     if outcome.reason == "stopped_at_first_misfit":
         return _("Not funded: under this rule counting stops at the first project that does not fit.")
     if outcome.reason == "supporters_could_not_pay":
+        if outcome.supporters_held is not None:
+            return _(
+                "Not funded: its supporters' equal shares held only %(held)s of its %(cost)s.",
+                held=money(round(outcome.supporters_held, 2)),
+                cost=money(outcome.cost),
+            )
         return _("Not funded: its supporters' equal shares of the budget could not pay for it.")
     if outcome.reason == "no_votes":
         return _("Not funded: nobody voted for it.")
