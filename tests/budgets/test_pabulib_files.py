@@ -169,6 +169,6 @@ def test_the_commands_run_as_flask_runs_them_without_an_app_context(app_config, 
     exported = fresh.test_cli_runner().invoke(args=["civic", "export-pabulib", imported.output.strip()])
     assert exported.exit_code == 0 and "Shade sails" in exported.output
     with fresh.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Budget)) == 1
+        assert db.session.get(Budget, int(imported.output)).title == "Old Town 2024"
         db.session.remove()
         db.engine.dispose()
