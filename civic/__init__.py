@@ -62,6 +62,12 @@ from civic.petitions.models import Petition
 from civic.petitions.services.queries import load_petition, petition_context
 from civic.petitions.services.responses import register_petition_mailings
 from civic.petitions.views import bp as petitions_bp
+from civic.proposals import templating as proposals_templating
+from civic.proposals.models import Proposal
+from civic.proposals.services.answers import register_answer_mailings
+from civic.proposals.services.lifecycle import register_lifecycle_mailings
+from civic.proposals.services.queries import load_proposal, proposal_context
+from civic.proposals.views import bp as proposals_bp
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +177,7 @@ def _register_blueprints(app):
     app.register_blueprint(notifications_bp)
     app.register_blueprint(petitions_bp)
     app.register_blueprint(budgets_bp)
+    app.register_blueprint(proposals_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
 
@@ -181,12 +188,15 @@ def _register_discussion_contexts():
     register_context_kind("consultation", consultation_context)
     register_context_kind("draft_section", draft_section_context)
     register_context_kind("petition", petition_context)
+    register_context_kind("proposal", proposal_context)
 
 
 def _register_mailings():
     """Mail to many people: each domain names who receives the mailings it starts."""
     register_consultation_mailings()
     register_petition_mailings()
+    register_lifecycle_mailings()
+    register_answer_mailings()
 
 
 def _register_page_cache_sources():
@@ -194,6 +204,11 @@ def _register_page_cache_sources():
     Counters that change constantly are quiet: those pages may be a few seconds behind, and the
     live tally on the page corrects them."""
     caching.watch(Petition, lambda p: [("petition", p.id)], quiet=("signature_count", "last_signed_at", "updated_at"))
+    caching.watch(
+        Proposal,
+        lambda p: [("proposal", p.id)],
+        quiet=("support_count", "last_supported_at", "trending_score", "updated_at"),
+    )
     caching.watch(Consultation, lambda c: [("consultation", c.id)], quiet=("response_count", "updated_at"))
     for part in (TimelinePhase, Correction, Question, Document, DraftSection, OutcomeItem):
         caching.watch(part, lambda row: [("consultation", row.consultation_id)])
@@ -228,6 +243,7 @@ def _register_socket_namespaces(app):
     realtime.register_room_kind("consultation", load_consultation)
     realtime.register_room_kind("petition", load_petition)
     realtime.register_room_kind("budget", load_budget)
+    realtime.register_room_kind("proposal", load_proposal)
 
 
 def _register_cli(app):
@@ -252,6 +268,7 @@ def _register_template_helpers(app):
         consultations_templating,
         petitions_templating,
         budgets_templating,
+        proposals_templating,
         admin_templating,
     ):
         part.register_template_helpers(app)

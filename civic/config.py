@@ -132,6 +132,9 @@ def load_config(environ=None):
             for d in environ.get("CIVIC_PETITION_COMMON_DOMAINS", DEFAULT_COMMON_DOMAINS).split(",")
             if d.strip()
         ),
+        # Citizen proposals: supports needed within so many days of publication for a formal answer
+        "CIVIC_PROPOSAL_SUPPORTS": _int(environ, "CIVIC_PROPOSAL_SUPPORTS", 300),
+        "CIVIC_PROPOSAL_DAYS": _int(environ, "CIVIC_PROPOSAL_DAYS", 90),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

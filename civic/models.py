@@ -35,3 +35,4 @@ from civic.petitions.models import (  # noqa: F401
     Petition,
     Signature,
 )
+from civic.proposals.models import Proposal, ProposalFollow, Support, SupportDay  # noqa: F401

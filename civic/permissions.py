@@ -188,18 +188,25 @@ def allowed_but_for_state(user, action, petition):
     return bool(rule.who(user, petition, effective_roles(user))) and not getattr(petition, rule.question)
 
 
-def _budget_in_phase(who, question):
-    """`who` may do it to a budget whose phase allows it: `question` names the budget's own
-    predicate (`takes_ballots`...), which reads the named sets of phases in budgets.models."""
-
-    def rule(user, budget, roles):
-        return bool(who(user, budget, roles)) and (budget is None or getattr(budget, question))
-
-    rule.roles = getattr(who, "roles", frozenset())
-    return rule
-
-
+# The same rule shape again: `who`, and the budget's own predicate (`takes_ballots`...), which reads
+# the named sets of phases in budgets.models.
+_budget_in_phase = _petition_in_state
 _manage_budgets = _role(Role.OFFICIAL, Role.ADMIN)
+
+
+def _verified_participant(user, obj, roles):
+    """A participant whose email address is confirmed: one account, one person (proposal supports)."""
+    return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
+
+
+def _own_proposal(user, proposal, roles):
+    return _signed_in(user) and proposal is not None and proposal.author_id == user.id
+
+
+# The same rule shape as petitions': `who`, and the proposal's own predicate (`is_supportable`...),
+# which reads the named sets in proposals.models.
+_proposal_in_state = _petition_in_state
+
 
 RULES = {
     # Pages everybody may read
@@ -257,12 +264,22 @@ RULES = {
     "petition.investigate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_published"),
     "petition.export": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_published"),  # counts by area
     "petition.export_signers": _petition_in_state(_role(Role.ADMIN), "is_published"),  # names and emails, audited
-    # Participatory budgets (a verified email is also needed to vote: budgets.services.ballots)
+    # Participatory budgets
     "budget.view": _anyone,
     "budget.manage": _manage_budgets,  # create a budget, change it and its areas and dates
     "budget.edit_projects": _budget_in_phase(_manage_budgets, "projects_editable"),  # until voting starts
-    "budget.vote": _budget_in_phase(_participant, "takes_ballots"),
+    "budget.vote": _budget_in_phase(_verified_participant, "takes_ballots"),
     "budget.results": _budget_in_phase(_anyone, "shows_results"),  # once voting has closed
+    # Proposals: every proposal is public (a withdrawn or merged one stays readable, marked)
+    "proposal.view": _anyone,
+    "proposal.create": _participant,
+    "proposal.edit": _proposal_in_state(_own_proposal, "is_editable"),  # until the first support
+    "proposal.withdraw": _proposal_in_state(_own_proposal, "is_withdrawable"),
+    # Authors may support their own proposal (as on Decide Madrid): README, "Citizen proposals".
+    "proposal.support": _proposal_in_state(_verified_participant, "is_supportable"),
+    "proposal.follow": _proposal_in_state(_signed_in_rule, "is_followable"),
+    "proposal.answer": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_answerable"),
+    "proposal.merge": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_mergeable"),
 }
 
 

@@ -1,6 +1,7 @@
 """Periodic tasks: what happens because time passes, and work done in batches.
 
-A consultation or a petition closing is announced, and mailings to many people (a petition's
+A consultation or a petition closing is announced, proposals move on time (under review, expired)
+and their trending scores are refreshed, and mailings to many people (a petition's
 signers, a consultation's respondents) go out a batch at a time.
 
 Several machines may run `flask civic tick` at the same minute: one run at a time does the work
@@ -19,6 +20,8 @@ from civic.consultations.services.follows import notify_closed_consultations
 from civic.extensions import db, socketio
 from civic.mail.mailings import send_mailings
 from civic.petitions.services.lifecycle import close_due_petitions
+from civic.proposals.services.lifecycle import move_due_proposals
+from civic.proposals.services.supporting import refresh_trending
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -33,10 +36,13 @@ def run_periodic_tasks():
             return [ANOTHER_RUN]
         closed = notify_closed_consultations()
         petitions = close_due_petitions()
+        reviewed, expired = move_due_proposals()
+        refresh_trending()
         mails = send_mailings()
     return [
         f"consultations closed and announced: {closed}",
         f"petitions closed: {petitions}",
+        f"proposals under review: {reviewed}, expired: {expired}",
         f"emails sent by mailings: {mails}",
     ]
 

@@ -17,6 +17,9 @@ def person(*roles, user_id=1, two_factor=False):
         session_token="t",
     )
     user.roles = [UserRole(role=r) for r in roles]
+    from civic.common.models import utcnow as _now
+
+    user.email_verified_at = _now()  # signed up and confirmed their address
     if two_factor:
         from civic.common.models import utcnow
 
@@ -153,6 +156,28 @@ MATRIX = {
     ("budget.vote", "budget with results"): set(),
     ("budget.results", "budget with results"): EVERYONE,
     ("budget.results", "voting budget"): set(),
+    ("proposal.view", "open proposal"): EVERYONE,
+    ("proposal.view", "withdrawn proposal"): EVERYONE,  # stays readable, marked
+    ("proposal.create", None): SIGNED_IN,
+    ("proposal.edit", "open proposal"): set(),  # only its author (below), whatever the role
+    ("proposal.withdraw", "open proposal"): set(),  # only its author
+    ("proposal.support", "open proposal"): SIGNED_IN,  # with a verified address (below)
+    ("proposal.support", "expired proposal"): set(),  # read as expired: past its deadline
+    ("proposal.support", "proposal under review"): set(),
+    ("proposal.support", "withdrawn proposal"): set(),
+    ("proposal.follow", "open proposal"): SIGNED_IN,
+    ("proposal.follow", "answered proposal"): SIGNED_IN,
+    ("proposal.follow", "merged proposal"): set(),
+    ("proposal.answer", "open proposal"): {"official", "admin"},
+    ("proposal.answer", "proposal under review"): {"official", "admin"},
+    ("proposal.answer", "expired proposal"): {"official", "admin"},
+    ("proposal.answer", "answered proposal"): {"official", "admin"},  # an answer may be revised
+    ("proposal.answer", "withdrawn proposal"): set(),
+    ("proposal.answer", "merged proposal"): set(),
+    ("proposal.merge", "open proposal"): {"official", "admin"},
+    ("proposal.merge", "answered proposal"): {"official", "admin"},
+    ("proposal.merge", "withdrawn proposal"): set(),
+    ("proposal.merge", "merged proposal"): set(),
 }
 
 OBJECTS = {
@@ -180,6 +205,12 @@ OBJECTS = {
     "budget in review": lambda: budget(days_to_voting=3),
     "voting budget": lambda: budget(days_to_voting=-1),
     "budget with results": lambda: budget(days_to_voting=-30),
+    "open proposal": lambda: proposal("open"),
+    "expired proposal": lambda: proposal("expired"),
+    "proposal under review": lambda: proposal("review"),
+    "answered proposal": lambda: proposal("accepted"),
+    "withdrawn proposal": lambda: proposal("withdrawn"),
+    "merged proposal": lambda: proposal("duplicate"),
 }
 
 
@@ -226,6 +257,26 @@ def budget(days_to_voting):
         review_starts_at=opens - timedelta(days=7),
         voting_starts_at=opens,
         voting_ends_at=opens + timedelta(days=14),
+    )
+
+
+def proposal(state, *, support_count=0):
+    """By someone else (author 99), needing 300 supports; "expired" is read so: open, past its deadline."""
+    from datetime import timedelta
+
+    from civic.common.models import utcnow
+    from civic.proposals.models import Proposal
+
+    deadline = utcnow() + (timedelta(minutes=-1) if state == "expired" else timedelta(days=30))
+    return Proposal(
+        id=7,
+        title="P",
+        state="open" if state == "expired" else state,
+        author_id=99,
+        deadline=deadline,
+        supports_needed=300,
+        support_count=support_count,
+        imported_support_count=0,
     )
 
 
@@ -311,3 +362,23 @@ def test_ensure_can_says_why(app):
     with pytest.raises(NotAllowed) as info:
         ensure_can(person("citizen"), "users.list")
     assert not isinstance(info.value, TwoFactorEnrolmentRequired)
+
+
+def test_the_author_edits_until_the_first_support_and_withdraws_while_open(app):
+    from civic.permissions import allowed_but_for_state
+
+    author, other = person("citizen", user_id=99), person("citizen", "admin", user_id=5)
+    assert can(author, "proposal.edit", proposal("open"))
+    assert not can(other, "proposal.edit", proposal("open"))
+    assert not can(author, "proposal.edit", proposal("open", support_count=1))
+    assert allowed_but_for_state(author, "proposal.edit", proposal("open", support_count=1))
+    assert can(author, "proposal.withdraw", proposal("open"))
+    assert not can(author, "proposal.withdraw", proposal("review"))
+    assert not can(other, "proposal.withdraw", proposal("open"))
+
+
+def test_supporting_needs_a_verified_address(app):
+    unverified = person("citizen", user_id=5)
+    unverified.email_verified_at = None
+    assert not can(unverified, "proposal.support", proposal("open"))
+    assert can(person("citizen", user_id=99), "proposal.support", proposal("open"))  # authors may support their own

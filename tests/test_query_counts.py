@@ -12,7 +12,10 @@ from civic.discussions.services.discussions import start_discussion
 from civic.discussions.services.threads import thread_page
 from civic.petitions.services import lifecycle as petitions
 from civic.petitions.services import moderation, signing
+from civic.proposals.services import lifecycle as proposals
+from civic.proposals.services import supporting
 from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
+from tests.support.proposals import fields as proposal_fields
 from tests.support.queries import queries_for
 
 FEW, MANY = 3, 30
@@ -85,12 +88,16 @@ def site(app, frozen, official, moderator, make_user, category, outbox):
     app.config.update(CIVIC_PETITION_SPONSORS=2, RATELIMIT_ENABLED=False)  # many items from one "person"
     authors = [make_user(f"author{n}@example.org", name=f"Author {n}") for n in range(4)]
     discussion = start_discussion(authors[0], category, title="Buses at night", body="Shall we?")
-    state = {"n": 0, "consultations": [], "petitions": [], "discussions": [discussion]}
+    state = {"n": 0, "consultations": [], "petitions": [], "discussions": [discussion], "proposals": []}
 
     def grow(n):
         for k in range(state["n"], n):
             state["consultations"].append(_consultation(official, k))
             state["petitions"].append(_petition(authors[1], moderator, outbox, k))
+            state["proposals"].append(
+                proposals.create_proposal(authors[2], proposal_fields(title=f"A covered bike park at stop {k}"))
+            )
+            supporting.support_proposal(make_user(f"supporter{k}@example.org"), state["proposals"][0], follow=True)
             petition = state["petitions"][0]
             frozen.advance(hours=1)
             sign_and_confirm(petition, k, outbox, client=f"198.51.100.{k % 250}")
@@ -117,6 +124,9 @@ def _public_paths(state, authors_profile):
         f"/consultations/{c.id}/statements",
         "/petitions/",
         f"/petitions/{p.id}",
+        "/proposals",
+        "/proposals?sort=trending&status=open",
+        f"/proposals/{state['proposals'][0].id}",
         "/discussions/",
         f"/discussions/{d.id}",
         f"/discussions/{d.id}?sort=newest",
@@ -138,7 +148,15 @@ def test_signed_in_pages_run_as_many_queries_with_more_data(web, login_as, site)
     login_as("citizen")
     d = state["discussions"][0]
     c = state["consultations"][0]
-    paths = [f"/discussions/{d.id}", "/", "/account", f"/consultations/{c.id}/statements", "/consultations/"]
+    paths = [
+        f"/discussions/{d.id}",
+        "/",
+        "/account",
+        f"/consultations/{c.id}/statements",
+        "/consultations/",
+        "/proposals",
+        f"/proposals/{state['proposals'][0].id}",
+    ]
     few = _counts(web, paths)
     site(MANY)
     # Growing the site moved the clock by hours: the session's "last seen" (written at most once

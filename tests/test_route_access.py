@@ -32,6 +32,7 @@ from civic.notifications import services as notifications
 from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
 from civic.petitions.services import lifecycle, moderation, signing
+from civic.proposals.services import lifecycle as proposal_lifecycle
 from tests.support import sample_files
 from tests.support.consultations import draft_fields
 from tests.support.petitions import fields, signer, token_in
@@ -185,7 +186,13 @@ def _seed(app, make_user, outbox):
     # Someone else's signed-in session: signing it out from outside must find nothing.
     sessions.start_session(creator, user_agent="Firefox", client="192.0.2.9")
     others_session = db.session.scalar(select(UserSession.id).where(UserSession.user_id == creator.id))
+    # Every proposal is public (withdrawn and merged ones too): the walk opens a published one,
+    # whose pages must not show anything of the objects above.
+    proposal = proposal_lifecycle.create_proposal(
+        author, proposal_lifecycle.ProposalFields(title="Benches by the harbour", summary="Somewhere to sit.")
+    )
     fill = {
+        "proposal_id": [proposal.id],
         "session_id": [others_session],
         "token": ["not-a-token", *borrowed],
         "filename": [document.stored_name, "harbour-plan.pdf"],

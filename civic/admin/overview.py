@@ -10,6 +10,7 @@ from civic.consultations.services.statements import count_pending_statements, pe
 from civic.discussions.services.comments import recently_hidden
 from civic.permissions import can, ensure_can
 from civic.petitions.services.queries import count_moderation_queue, list_petitions, moderation_queue
+from civic.proposals.services.queries import list_proposals
 
 SHOWN = 50  # entries per list on the page; the counts are of all
 
@@ -22,6 +23,8 @@ class Overview:
     awaiting_outcome: list = field(default_factory=list)
     awaiting_response: list = field(default_factory=list)
     awaiting_response_total: int = 0
+    proposals_to_answer: list = field(default_factory=list)
+    proposals_to_answer_total: int = 0
     to_moderate: list = field(default_factory=list)
     statements: list = field(default_factory=list)
     statements_total: int = 0
@@ -43,6 +46,10 @@ def staff_overview(actor):
         overview.for_officials = True
         waiting = list_petitions("awaiting_response", per_page=SHOWN)
         overview.awaiting_response, overview.awaiting_response_total = waiting.items, waiting.total
+    if can(actor, "proposal.answer"):
+        overview.for_officials = True
+        waiting, _sort, _status = list_proposals(status="review", per_page=SHOWN)
+        overview.proposals_to_answer, overview.proposals_to_answer_total = waiting.items, waiting.total
     if can(actor, "petition.moderate"):
         overview.for_moderators = True
         overview.to_moderate = moderation_queue()

@@ -12,6 +12,7 @@ from civic.cli.demo import database_is_empty, demo_accounts, seed_demo
 from civic.consultations.services.statements import import_polis
 from civic.errors import CivicError
 from civic.extensions import db
+from civic.proposals.services.consul import import_consul_proposals
 from civic.tasks import run_periodic_tasks
 
 users_cli = AppGroup("users", help="Manage people's accounts.")
@@ -90,3 +91,22 @@ def import_polis_command(folder, admin_email):
     click.echo(
         f"Imported “{consultation.title}” as consultation {consultation.id}: {statements} statements, {votes} votes."
     )
+
+
+@civic_cli.command("import-consul-proposals")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", default="Decide Madrid", show_default=True, help="Shown as the proposals' author.")
+def import_consul_proposals_command(path, source):
+    """Import a CONSUL proposals CSV (id;title;description;cached_votes_up;created_at;retired_at).
+    Supports are kept as an imported figure; rows that probe the site are reported and left out."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as lines:
+            report = import_consul_proposals(lines, source=source)
+    except (CivicError, UnicodeDecodeError) as error:
+        raise click.ClickException(getattr(error, "message", None) or f"not UTF-8 text: {error}") from error
+    states = ", ".join(f"{state} {n}" for state, n in sorted(report.by_state.items()))
+    click.echo(f"Imported {report.imported} proposals ({states or 'none'}); {report.already} were imported before.")
+    click.echo(f"Left out {len(report.probes)} rows that look like probes or spam:")
+    for line, consul_id, title, reason in report.probes:
+        click.echo(f"  line {line}: id {consul_id} “{title[:60]}”: {reason}")
+    click.echo(f"{len(report.repeated_titles)} rows repeat an earlier title (imported; officials may merge them).")

@@ -37,7 +37,7 @@ ALL = None  # in PUBLIC_PAGES: the page depends on every object of the kind (a l
 # A page not in this table is never public. Keep staff, account and form pages out of it; the
 # checks in _shareable() stop a page that turns out to hold a form or a flash message anyway.
 PUBLIC_PAGES = {
-    "pages.home": (("consultation", ALL), ("petition", ALL), ("discussion", ALL)),
+    "pages.home": (("consultation", ALL), ("petition", ALL), ("proposal", ALL), ("discussion", ALL)),
     "pages.about": (),
     "pages.accessibility": (),
     "pages.privacy": (),
@@ -55,6 +55,8 @@ PUBLIC_PAGES = {
     "budgets.show": (("budget", "budget_id"),),
     "budgets.show_results": (("budget", "budget_id"),),
     "budgets.results_json": (("budget", "budget_id"),),
+    "proposals.index": (("proposal", ALL),),
+    "proposals.show": (("proposal", "proposal_id"),),
     "discussions.index": (("discussion", ALL),),
     "discussions.show": (("discussion", "discussion_id"),),
 }

@@ -20,6 +20,7 @@ class Notification(db.Model):
     discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -27,3 +28,4 @@ class Notification(db.Model):
     discussion = relationship("Discussion", lazy="joined")
     comment = relationship("Comment", lazy="joined")
     consultation = relationship("Consultation", lazy="joined")
+    proposal = relationship("Proposal", lazy="joined")

@@ -9,7 +9,7 @@ from civic.notifications.models import Notification
 from civic.realtime import publish, room_for
 
 
-def add(user_id, kind, actor, discussion=None, comment=None, consultation=None):
+def add(user_id, kind, actor, discussion=None, comment=None, consultation=None, proposal=None):
     """Record a notification; committed with the change that caused it."""
     db.session.add(
         Notification(
@@ -19,6 +19,7 @@ def add(user_id, kind, actor, discussion=None, comment=None, consultation=None):
             discussion_id=getattr(discussion, "id", None),
             comment_id=getattr(comment, "id", None),
             consultation_id=getattr(consultation, "id", None),
+            proposal_id=getattr(proposal, "id", None),
         )
     )
 

@@ -14,6 +14,7 @@ from civic.consultations.services.lifecycle import open_consultations, response_
 from civic.discussions.services.discussions import busiest_discussions, comment_total
 from civic.extensions import csrf, db, socketio
 from civic.petitions.services.queries import popular_open_petitions, signature_total
+from civic.proposals.services.queries import popular_open_proposals
 from civic.realtime import live_connections
 
 bp = Blueprint("pages", __name__)
@@ -26,6 +27,7 @@ def home():
         busiest_discussions=busiest_discussions(5),
         open_consultations=open_consultations(3),
         open_petitions=popular_open_petitions(3),
+        open_proposals=popular_open_proposals(3),
         figures={"responses": response_total(), "signatures": signature_total(), "comments": comment_total()},
     )
 

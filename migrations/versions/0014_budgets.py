@@ -1,7 +1,7 @@
 """participatory budgets: budgets, areas, projects, ballots and their choices
 
 Revision ID: 0014_budgets
-Revises: 0012_user_sessions
+Revises: 0013_proposals
 Create Date: 2026-12-01 22:19:01.269515
 
 """
@@ -13,7 +13,7 @@ import civic.common.models
 
 # revision identifiers, used by Alembic.
 revision = '0014_budgets'
-down_revision = '0012_user_sessions'
+down_revision = '0013_proposals'
 branch_labels = None
 depends_on = None
 

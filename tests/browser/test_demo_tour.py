@@ -33,6 +33,7 @@ def demo(live_server):
     from civic.discussions.models import Discussion
     from civic.extensions import db
     from civic.petitions.models import Petition
+    from civic.proposals.models import Proposal
 
     result = live_server.app.test_cli_runner().invoke(args=["civic", "seed-demo"])
     assert result.exit_code == 0, result.output
@@ -40,7 +41,13 @@ def demo(live_server):
         consultation = db.session.query(Consultation).filter(Consultation.published_at.isnot(None)).first()
         petition = db.session.query(Petition).order_by(Petition.signature_count.desc()).first()
         discussion = db.session.query(Discussion).order_by(Discussion.comment_count.desc()).first()
-        ids = {"consultation": consultation.id, "petition": petition.id, "discussion": discussion.id}
+        proposal = db.session.query(Proposal).filter(Proposal.state == "accepted").first()
+        ids = {
+            "consultation": consultation.id,
+            "petition": petition.id,
+            "discussion": discussion.id,
+            "proposal": proposal.id,
+        }
         db.session.remove()
     official = {"email": f"official@{DEMO_DOMAIN}", "password": DEMO_PASSWORD, "name": "Oscar Lindqvist"}
     return ids, official
@@ -53,6 +60,8 @@ def _tour(ids):
         ("petitions", "/petitions/"),
         ("petition", f"/petitions/{ids['petition']}"),
         ("discussion", f"/discussions/{ids['discussion']}"),
+        ("proposals", "/proposals"),
+        ("proposal", f"/proposals/{ids['proposal']}"),
     ]
 
 

@@ -165,12 +165,16 @@ def _refuse_voting(budget):
 
 
 def check_may_vote(voter, budget):
-    if not can(voter, "budget.vote", budget):
-        if getattr(voter, "is_authenticated", False) and not budget.takes_ballots:
+    """Raise why this person may not vote now: voting is not open, their address is not confirmed
+    (one verified account, one ballot), or they are not signed in."""
+    if can(voter, "budget.vote", budget):
+        return
+    if getattr(voter, "is_authenticated", False):
+        if not budget.takes_ballots:
             raise _refuse_voting(budget)
-        ensure_can(voter, "budget.vote", budget)
-    if not voter.email_verified:
-        raise NotAllowed(_("Confirm your email address first: each verified account has one ballot."))
+        if not voter.email_verified:
+            raise NotAllowed(_("Confirm your email address first: each verified account has one ballot."))
+    ensure_can(voter, "budget.vote", budget)
 
 
 def cast_ballot(voter, budget, area_id, typed_choices):

@@ -1,0 +1,1 @@
+"""Citizen proposals: posted by citizens, supported by verified accounts, answered by officials."""
