@@ -84,7 +84,10 @@ class ProjectForm(FlaskForm):
     area_id = SelectField(_l("Area"), choices=[])
     proposal_id = StringField(
         _l("From proposal number (optional)"),
-        description=_l("When the project comes from a citizen's accepted proposal."),
+        description=_l(
+            "When the project comes from a citizen's accepted proposal. Its title and summary fill in a title "
+            "or description left empty."
+        ),
         render_kw={"inputmode": "numeric", "size": 8},
     )
 

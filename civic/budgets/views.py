@@ -234,7 +234,7 @@ def _project_fields(form):
 @bp.route("/budgets/<int:budget_id>/projects/new", methods=["GET", "POST"])
 @login_required
 def add_project(budget_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.edit_projects")
+    budget = budgets.get_budget(budget_id, current_user, "budget.manage")
     form = forms.ProjectForm()
     form.area_id.choices = forms.area_choices(budget)
     if request.method == "POST" and form.validate_on_submit():
@@ -255,7 +255,7 @@ def add_project(budget_id):
 @bp.route("/budgets/<int:budget_id>/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_project(budget_id, project_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.edit_projects")
+    budget = budgets.get_budget(budget_id, current_user, "budget.manage")
     project = projects.get_project(budget, project_id)
     if request.method == "GET":
         form = forms.ProjectForm(
@@ -282,7 +282,7 @@ def edit_project(budget_id, project_id):
 @bp.route("/budgets/<int:budget_id>/projects/<int:project_id>/feasibility", methods=["GET", "POST"])
 @login_required
 def assess_project(budget_id, project_id):
-    budget = budgets.get_budget(budget_id, current_user, "budget.edit_projects")
+    budget = budgets.get_budget(budget_id, current_user, "budget.manage")
     project = projects.get_project(budget, project_id)
     if request.method == "GET":
         form = forms.FeasibilityForm(data={"feasibility": project.feasibility, "reason": project.feasibility_reason})

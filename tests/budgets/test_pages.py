@@ -192,3 +192,14 @@ def test_casting_after_voting_closed_says_so_and_writes_nothing(web, login_as, v
     response = web.post(url, {"project": [str(p1.id)], "action": "cast", "csrf_token": token})
     assert response.status_code == 409 and "Voting has closed" in response.get_data(as_text=True)
     assert ballots.my_ballot(voter, budget) is None
+
+
+def test_once_voting_starts_an_official_is_told_why_a_project_cannot_change(web, login_as, voting):
+    budget, (p1, *_rest) = voting
+    login_as("official")
+    url = f"/budgets/{budget.id}/projects/{p1.id}/edit"
+    assert "can no longer change" in web.get(url).get_data(as_text=True)
+    response = web.post(url, {"title": "P1 renamed", "cost": "1", "area_id": ""}, form_url=url)
+    assert response.status_code == 422 and "can no longer change" in response.get_data(as_text=True)
+    db.session.refresh(p1)
+    assert p1.title == "P1"
