@@ -18,6 +18,10 @@ from civic.accounts.services.sessions import live_session_ids, load_user_for_ses
 from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
+from civic.budgets import templating as budgets_templating
+from civic.budgets.models import Budget, BudgetArea, Project
+from civic.budgets.services.budgets import load_budget
+from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
@@ -172,6 +176,7 @@ def _register_blueprints(app):
     app.register_blueprint(discussions_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(budgets_bp)
     app.register_blueprint(proposals_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
@@ -212,6 +217,11 @@ def _register_page_cache_sources():
         lambda s: [("consultation", s.consultation_id)],
         quiet=("agree_count", "disagree_count", "pass_count"),
     )
+    # Ballots are quiet: a budget's count of ballots may lag (its live tally corrects an open page),
+    # and once voting has closed they no longer change.
+    caching.watch(Budget, lambda b: [("budget", b.id)])
+    for part in (BudgetArea, Project):
+        caching.watch(part, lambda row: [("budget", row.budget_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(
         Comment,
@@ -232,6 +242,7 @@ def _register_socket_namespaces(app):
     realtime.register_room_kind("discussion", load_discussion)
     realtime.register_room_kind("consultation", load_consultation)
     realtime.register_room_kind("petition", load_petition)
+    realtime.register_room_kind("budget", load_budget)
     realtime.register_room_kind("proposal", load_proposal)
 
 
@@ -256,6 +267,7 @@ def _register_template_helpers(app):
         notifications_templating,
         consultations_templating,
         petitions_templating,
+        budgets_templating,
         proposals_templating,
         admin_templating,
     ):

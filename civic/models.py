@@ -2,6 +2,7 @@
 
 from civic.accounts.models import RecoveryCode, User, UserRole  # noqa: F401
 from civic.audit.models import AuditEntry  # noqa: F401
+from civic.budgets.models import Ballot, BallotChoice, Budget, BudgetArea, Project  # noqa: F401
 from civic.consultations.models import (  # noqa: F401
     Answer,
     Consultation,

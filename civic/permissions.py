@@ -188,6 +188,12 @@ def allowed_but_for_state(user, action, petition):
     return bool(rule.who(user, petition, effective_roles(user))) and not getattr(petition, rule.question)
 
 
+# The same rule shape again: `who`, and the budget's own predicate (`takes_ballots`...), which reads
+# the named sets of phases in budgets.models.
+_budget_in_phase = _petition_in_state
+_manage_budgets = _role(Role.OFFICIAL, Role.ADMIN)
+
+
 def _verified_participant(user, obj, roles):
     """A participant whose email address is confirmed: one account, one person (proposal supports)."""
     return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
@@ -258,6 +264,12 @@ RULES = {
     "petition.investigate": _petition_in_state(_role(Role.MODERATOR, Role.ADMIN), "is_published"),
     "petition.export": _petition_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_published"),  # counts by area
     "petition.export_signers": _petition_in_state(_role(Role.ADMIN), "is_published"),  # names and emails, audited
+    # Participatory budgets
+    "budget.view": _anyone,
+    "budget.manage": _manage_budgets,  # create a budget, change it and its areas and dates
+    "budget.edit_projects": _budget_in_phase(_manage_budgets, "projects_editable"),  # until voting starts
+    "budget.vote": _budget_in_phase(_verified_participant, "takes_ballots"),
+    "budget.results": _budget_in_phase(_anyone, "shows_results"),  # once voting has closed
     # Proposals: every proposal is public (a withdrawn or merged one stays readable, marked)
     "proposal.view": _anyone,
     "proposal.create": _participant,

@@ -146,6 +146,16 @@ MATRIX = {
     ("petition.export_signers", "open petition"): {"admin"},
     ("petition.export_signers", "closed petition"): {"admin"},
     ("petition.export_signers", "hidden petition"): set(),
+    ("budget.view", "budget in review"): EVERYONE,
+    ("budget.manage", None): {"official", "admin"},
+    ("budget.manage", "voting budget"): {"official", "admin"},  # its dates and text (the services fix the rest)
+    ("budget.edit_projects", "budget in review"): {"official", "admin"},
+    ("budget.edit_projects", "voting budget"): set(),  # the ballot is fixed once voting starts
+    ("budget.vote", "voting budget"): SIGNED_IN,  # with a verified email (the service checks)
+    ("budget.vote", "budget in review"): set(),
+    ("budget.vote", "budget with results"): set(),
+    ("budget.results", "budget with results"): EVERYONE,
+    ("budget.results", "voting budget"): set(),
     ("proposal.view", "open proposal"): EVERYONE,
     ("proposal.view", "withdrawn proposal"): EVERYONE,  # stays readable, marked
     ("proposal.create", None): SIGNED_IN,
@@ -192,6 +202,9 @@ OBJECTS = {
     "flagged petition": lambda: petition("flagged"),
     "rejected petition": lambda: petition("rejected"),
     "hidden petition": lambda: petition("hidden"),
+    "budget in review": lambda: budget(days_to_voting=3),
+    "voting budget": lambda: budget(days_to_voting=-1),
+    "budget with results": lambda: budget(days_to_voting=-30),
     "open proposal": lambda: proposal("open"),
     "expired proposal": lambda: proposal("expired"),
     "proposal under review": lambda: proposal("review"),
@@ -227,6 +240,24 @@ def petition(state):
     if state == "closed":
         return Petition(id=6, title="P", state="open", creator_id=99, closes_at=utcnow() - timedelta(minutes=1))
     return Petition(id=6, title="P", state=state, creator_id=99)
+
+
+def budget(days_to_voting):
+    """Voting opens `days_to_voting` days from now and lasts two weeks; review the week before."""
+    from datetime import timedelta
+
+    from civic.budgets.models import Budget
+    from civic.common.models import utcnow
+
+    opens = utcnow() + timedelta(days=days_to_voting)
+    return Budget(
+        id=7,
+        title="B",
+        amount=100,
+        review_starts_at=opens - timedelta(days=7),
+        voting_starts_at=opens,
+        voting_ends_at=opens + timedelta(days=14),
+    )
 
 
 def proposal(state, *, support_count=0):

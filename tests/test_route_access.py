@@ -203,6 +203,9 @@ def _seed(app, make_user, outbox):
         "comment_id": [hidden_comment.id],
         "slug": ["walks"],
         "message_id": ["1"],
+        # Budgets are public from the start (nothing of them is hidden): any id will do.
+        "budget_id": [1],
+        "project_id": [1],
     }
     return scenarios, fill
 

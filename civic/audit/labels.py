@@ -5,6 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 # "<who> <phrase> <what>.": "Mo Moderator hid the comment “...”."
 ACTION_LABELS = {
+    "budget.add_project": _l("added the project"),
+    "budget.assess_project": _l("judged the feasibility of the project"),
+    "budget.create": _l("created the participatory budget"),
+    "budget.import_pabulib": _l("imported the participatory budget"),
+    "budget.update": _l("changed the participatory budget"),
+    "budget.update_project": _l("changed the project"),
     "category.create": _l("created the discussion category"),
     "category.update": _l("changed the discussion category"),
     "comment.hide": _l("hid the comment"),

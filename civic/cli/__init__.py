@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from civic.accounts.models import User, UserRole
 from civic.accounts.services.roles import create_admin
+from civic.cli.budgets import export_pabulib_command, import_pabulib_command
 from civic.cli.demo import database_is_empty, demo_accounts, seed_demo
 from civic.consultations.services.statements import import_polis
 from civic.errors import CivicError
@@ -16,6 +17,8 @@ from civic.tasks import run_periodic_tasks
 
 users_cli = AppGroup("users", help="Manage people's accounts.")
 civic_cli = AppGroup("civic", help="Civic maintenance: demo content, imports.")
+civic_cli.add_command(import_pabulib_command)
+civic_cli.add_command(export_pabulib_command)
 
 
 @users_cli.command("create-admin")
@@ -49,7 +52,7 @@ def seed_demo_command(if_empty):
     else:
         click.echo(
             "Seeding the demo content (people, discussions, a consultation with its residents' "
-            "responses, petitions): about half a minute..."
+            "responses, petitions, participatory budgets): about half a minute..."
         )
         accounts = seed_demo()
         click.echo(f"Demo content seeded. Sign in at {sign_in} with:")

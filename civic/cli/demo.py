@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from civic.accounts import passwords
 from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
+from civic.cli.demo_budgets import seed_budgets
 from civic.cli.demo_proposals import seed_proposals
 from civic.common import clock
 from civic.common.models import utcnow
@@ -104,6 +105,7 @@ def seed_demo():
         _seed_discussions()
         _seed_consultations()
         _seed_petitions()
+        seed_budgets(_person(f"official@{DEMO_DOMAIN}"))
         seed_proposals(
             {name: _person(f"{name}@{DEMO_DOMAIN}") for name in ("ana", "tomas", "grace")},
             _person(f"official@{DEMO_DOMAIN}"),

@@ -38,6 +38,7 @@ DEFAULT_LIMITS = {
     "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
     "CIVIC_LIMIT_COMMENT": "5 per minute;100 per hour",  # per person: a burst, then a wait
     "CIVIC_LIMIT_PETITION_CREATE": "3 per hour;10 per day",  # per person
+    "CIVIC_LIMIT_BALLOT": "20 per 10 minutes;100 per day",  # budget ballots cast or changed, per person
     "CIVIC_LIMIT_PROPOSAL_CREATE": "3 per hour;10 per day",  # per person
     "CIVIC_LIMIT_PROPOSAL_SUPPORT": "30 per minute;300 per day",  # supports and their removals, per person
     "CIVIC_LIMIT_SIGN": "20 per 10 minutes;200 per day",  # per network range (/24, /48): one office, one family

@@ -42,7 +42,7 @@ class PetitionForm(FlaskForm):
             "A clear action, in at most %(max)d characters. For example: “Plant more trees on Riverside Avenue”.",
             max=TITLE_MAX_LENGTH,
         ),
-        render_kw={"maxlength": TITLE_MAX_LENGTH + 20, "autocomplete": "off", "data-similar-petitions": ""},
+        render_kw={"maxlength": TITLE_MAX_LENGTH + 20, "autocomplete": "off"},
     )
     background = TextAreaField(
         _l("Why do you want the council to do it?"),

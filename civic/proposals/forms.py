@@ -29,7 +29,7 @@ class ProposalForm(FlaskForm):
     title = StringField(
         _l("What do you propose?"),
         description=_l("In a few words, at most %(max)d characters.", max=TITLE_MAX_LENGTH),
-        render_kw={"maxlength": TITLE_MAX_LENGTH + 20, "autocomplete": "off", "data-similar-proposals": ""},
+        render_kw={"maxlength": TITLE_MAX_LENGTH + 20, "autocomplete": "off"},
     )
     summary = TextAreaField(
         _l("Summary"),

@@ -1,7 +1,7 @@
 """the proposals list filtered by topic or area: indexes that end with the deadline
 
 Revision ID: 0015_proposal_filter_indexes
-Revises: 0013_proposals
+Revises: 0014_budgets
 Create Date: 2026-12-01 23:05:00
 
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 23:05:00
 from alembic import op
 
 revision = "0015_proposal_filter_indexes"
-down_revision = "0013_proposals"
+down_revision = "0014_budgets"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,12 @@
 """Signed-in sessions live on the server: every way of losing access ends every copy of the
 cookies, the security page lists the sessions, and checking one costs no extra query."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from flask_login import login_user
+from sqlalchemy import select
 
 from civic.accounts.models import UserSession
 from civic.accounts.services import sessions
@@ -328,3 +330,21 @@ def test_the_check_of_live_sessions_runs_by_itself_every_few_seconds(app, make_u
         assert not live.is_connected()
     finally:
         sockets.stop()
+
+
+@pytest.mark.app_config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 3})
+def test_noting_last_seen_needs_no_second_connection(app, make_user, frozen):
+    """With one connection in the pool (a busy process: every other one is taken), a request whose
+    session is due a "last seen" write neither waits for another connection nor skips the write."""
+    user_id, email = (user := make_user()).id, user.email
+    db.session.close()  # the test holds no connection while the requests run
+    browser = app.test_client()
+    Web(browser).sign_in(email)
+    started = db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user_id))
+    db.session.close()
+    frozen.advance(seconds=90)
+    began = time.monotonic()
+    assert browser.get("/account").status_code == 200
+    assert time.monotonic() - began < 2
+    seen = db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user_id))
+    assert seen == started + timedelta(seconds=90)

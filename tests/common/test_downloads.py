@@ -43,6 +43,9 @@ def test_the_streamed_csv_neutralises_the_header_and_every_row(app):
 
 CSV_WRITERS = {"writer", "DictWriter"}
 THE_ONE_WRITER = "civic/common/downloads.py"
+# Files in another program's format, not spreadsheets: neutralising a cell that starts with "=",
+# "+", "-" or "@" would change the data that program reads (a Pabulib project named "-5% traffic").
+INTERCHANGE_WRITERS = {"civic/budgets/pabulib.py"}
 
 
 def _csv_writer_uses(tree):
@@ -68,7 +71,7 @@ def test_no_module_but_the_one_writer_writes_csv():
     offenders = []
     for path in sorted((root / "civic").rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        if relative == THE_ONE_WRITER:
+        if relative == THE_ONE_WRITER or relative in INTERCHANGE_WRITERS:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=relative)
         offenders += [f"{relative}:{line}" for line in _csv_writer_uses(tree)]

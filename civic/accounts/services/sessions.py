@@ -135,18 +135,32 @@ def load_user_for_session(session_key):
 
 
 def _note_seen(user_session):
+    """Move the session's "last seen" on, at most once a minute, in the request's own transaction
+    and on its own connection: asking the pool for a second one while holding the first deadlocks
+    a busy process (every request holds one and waits for another, until the pool's timeout).
+
+    The session is committed at once with nothing expired, which is safe only while it holds no
+    change of the request's own: then the write waits for the next request (it is only a hint)."""
     now = clock.now()
     if now - user_session.last_seen_at < LAST_SEEN_EVERY:
         return
-    # On a connection of its own: committing the request's session would expire what it loaded.
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return
     try:
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(UserSession)
-                .where(UserSession.id == user_session.id, UserSession.last_seen_at < now - LAST_SEEN_EVERY)
-                .values(last_seen_at=now)
-            )
+        session.execute(
+            update(UserSession)
+            .where(UserSession.id == user_session.id, UserSession.last_seen_at < now - LAST_SEEN_EVERY)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire_on_commit
     except SQLAlchemyError:
+        session.rollback()
         current_app.logger.warning("could not note when session %s was last seen", user_session.id)
 
 
