@@ -10,7 +10,7 @@ from civic.consultations.services.statements import count_pending_statements, pe
 from civic.discussions.services.comments import recently_hidden
 from civic.permissions import can, ensure_can
 from civic.petitions.services.queries import count_moderation_queue, list_petitions, moderation_queue
-from civic.proposals.services.queries import list_proposals
+from civic.proposals.services.queries import count_waiting_for_an_answer, list_proposals
 
 SHOWN = 50  # entries per list on the page; the counts are of all
 
@@ -61,7 +61,7 @@ def staff_overview(actor):
 
 
 def waiting_counts(actor):
-    """{"petitions": n, "statements": n} waiting for this moderator, once per request (the staff
+    """{"petitions": n, "statements": n, "proposals": n} waiting for this member of staff, once per request (the staff
     navigation shows them on every staff page)."""
     counts = g.get("civic_staff_counts")
     if counts is None:
@@ -70,5 +70,7 @@ def waiting_counts(actor):
             counts["petitions"] = count_moderation_queue()
         if can(actor, "consultation.moderate_statements"):
             counts["statements"] = count_pending_statements()
+        if can(actor, "proposal.answer"):
+            counts["proposals"] = count_waiting_for_an_answer()
         g.civic_staff_counts = counts
     return counts

@@ -168,3 +168,5 @@ def test_officials_start_page_lists_proposals_waiting_for_an_answer(web, open_pr
     web.sign_in(official.email)
     page = web.get("/admin/").get_data(as_text=True)
     assert "Proposals waiting for the council" in page and open_proposal.title in page
+    nav = page[page.index('aria-label="Staff pages"') : page.index("</nav>", page.index('aria-label="Staff pages"'))]
+    assert 'Proposals to answer <span class="count-badge">1</span>' in nav

@@ -114,6 +114,11 @@ def list_proposals(*, sort="supported", status="listed", topic=None, area=None, 
     return paginate(query.order_by(*_order(sort, status)), page=page, per_page=per_page), sort, status
 
 
+def count_waiting_for_an_answer():
+    """Proposals under review: what officials have to answer (the staff navigation's count)."""
+    return db.session.scalar(select(func.count()).select_from(Proposal).where(_status_filter("review", clock.now())))
+
+
 def topics():
     """The topics proposals have, in order."""
     return list(db.session.scalars(topics_query()))
