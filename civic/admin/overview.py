@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 from flask import g
 
+from civic.budgets.models import Phase as BudgetPhase
+from civic.budgets.services.ballots import ballot_count
+from civic.budgets.services.budgets import list_budgets
 from civic.consultations.services.lifecycle import list_consultations
 from civic.consultations.services.statements import count_pending_statements, pending_statements
 from civic.discussions.services.comments import recently_hidden
@@ -29,6 +32,7 @@ class Overview:
     statements: list = field(default_factory=list)
     statements_total: int = 0
     hidden_comments: list = field(default_factory=list)
+    budgets: list = field(default_factory=list)  # (budget, its phase, ballots so far or None)
     for_officials: bool = False
     for_moderators: bool = False
 
@@ -50,6 +54,13 @@ def staff_overview(actor):
         overview.for_officials = True
         waiting, _sort, _status = list_proposals(status="review", per_page=SHOWN)
         overview.proposals_to_answer, overview.proposals_to_answer_total = waiting.items, waiting.total
+    if can(actor, "budget.manage"):
+        overview.for_officials = True
+        overview.budgets = [
+            (budget, budget.phase, ballot_count(budget) if budget.phase == BudgetPhase.VOTING else None)
+            for budget in list_budgets()
+            if budget.phase != BudgetPhase.IMPLEMENTATION
+        ][:SHOWN]
     if can(actor, "petition.moderate"):
         overview.for_moderators = True
         overview.to_moderate = moderation_queue()

@@ -5,10 +5,12 @@ the staff navigation counts it; moderators read the moderation decisions with re
 from datetime import timedelta
 
 from civic.audit.labels import ACTION_LABELS, MODERATION_ACTIONS
+from civic.budgets.services import ballots
 from civic.consultations.services import lifecycle, statements
 from civic.discussions.services.comments import hide_comment, post_comment
 from civic.petitions.services import lifecycle as petition_lifecycle
 from tests.support.apps import project_root
+from tests.support.budgets import VOTING_CLOSES, budget_with_projects
 from tests.support.consultations import OPENS, draft_fields
 from tests.support.petitions import fields
 from tests.support.users import seen_just_now
@@ -78,3 +80,18 @@ def test_citizens_have_no_staff_pages(web, login_as):
     login_as("citizen")
     assert web.get("/admin/").status_code == 403
     assert web.get("/admin/moderation-log").status_code == 403
+
+
+def test_an_official_sees_each_budget_with_its_phase_and_next_step(web, make_user, official, frozen):
+    budget, (first, _second) = budget_with_projects(official, frozen, [30_000, 50_000])
+    voter = make_user()
+    ballots.cast_ballot(voter, budget, None, {str(first.id): "1"})
+    web.sign_in(official.email)
+    section = web.get("/admin/").get_data(as_text=True).split('id="budgets-title"')[1].split("</section>")[0]
+    assert budget.title in section and "Voting" in section and "1 ballot" in section
+    frozen.set(VOTING_CLOSES + timedelta(days=1))
+    seen_just_now()
+    page = web.get("/admin/")
+    assert page.status_code == 200, (page.status_code, page.headers.get("Location"))
+    section = page.get_data(as_text=True).split('id="budgets-title"')[1].split("</section>")[0]
+    assert "Next: read the results" in section and f"/budgets/{budget.id}/results" in section
