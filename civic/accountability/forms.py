@@ -5,13 +5,17 @@ service's clear message with what was typed kept."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 
 from civic.accountability.models import KIND_LABELS, STATUS_LABELS
 
 
 class RecordForm(FlaskForm):
-    status = RadioField(_l("Status"), choices=list(STATUS_LABELS.items()), validate_choice=False)
+    status = RadioField(
+        _l("Status"),
+        choices=[SelectChoice(value, label) for value, label in STATUS_LABELS.items()],
+        validate_choice=False,
+    )
     progress = StringField(
         _l("Progress, in per cent"),
         description=_l("A whole number from 0 to 100. A record marked done reads 100."),
@@ -47,7 +51,11 @@ class MilestoneForm(FlaskForm):
 
 
 class CreateRecordForm(FlaskForm):
-    kind = RadioField(_l("It records"), choices=list(KIND_LABELS.items()), validate_choice=False)
+    kind = RadioField(
+        _l("It records"),
+        choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()],
+        validate_choice=False,
+    )
     subject_id = StringField(
         _l("Its number"),
         description=_l("The number of the accepted proposal, or of the funded project."),

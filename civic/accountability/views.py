@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.accountability import forms
-from civic.accountability.models import STATUS_LABELS, Status
+from civic.accountability.models import Status
 from civic.accountability.services import milestones, queries, records
 from civic.accountability.services.records import get_record
 from civic.common.forms import errors_flashed, errors_on, render_form
@@ -75,6 +75,7 @@ def change(record_id):
     record = get_record(record_id, current_user)
     ensure_can(current_user, "accountability.edit", record)
     form = _record_form(record)
+    status = 422
     if form.validate_on_submit():
         with errors_on(form) as attempt:
             records.change_record(
@@ -88,7 +89,8 @@ def change(record_id):
         if attempt.succeeded:
             flash(_("The record is updated."), "success")
             return redirect(url_for("accountability.show", record_id=record.id))
-    return _show(record, record_form=form, status=422)
+        status = attempt.status
+    return _show(record, record_form=form, status=status)
 
 
 @bp.post("/accountability/<int:record_id>/milestones")
@@ -97,6 +99,7 @@ def add_milestone(record_id):
     record = get_record(record_id, current_user)
     ensure_can(current_user, "accountability.add_milestone", record)
     form = forms.MilestoneForm()
+    status = 422
     if form.validate_on_submit():
         upload = form.photo.data
         fields = milestones.MilestoneFields(
@@ -112,7 +115,8 @@ def add_milestone(record_id):
         if attempt.succeeded:
             flash(_("The milestone is published. The people who follow this work will be told."), "success")
             return redirect(url_for("accountability.show", record_id=record.id, _anchor=f"milestone-{milestone.id}"))
-    return _show(record, milestone_form=form, status=422)
+        status = attempt.status
+    return _show(record, milestone_form=form, status=status)
 
 
 @bp.get("/accountability/<int:record_id>/milestones/<int:milestone_id>/photo")
@@ -161,4 +165,6 @@ def create():
         if attempt.succeeded:
             flash(_("The implementation record is open."), "success")
             return redirect(url_for("accountability.show", record_id=record.id))
-    return render_form("accountability/new.html", form, status_labels=STATUS_LABELS)
+        if attempt.status != 200:  # a conflict (it has a record already) says so with its own status
+            return render_template("accountability/new.html", form=form), attempt.status
+    return render_form("accountability/new.html", form)
