@@ -14,8 +14,8 @@ from civic.discussions.services.discussions import start_discussion
 from civic.discussions.services.threads import thread_page
 from civic.petitions.services import lifecycle as petitions
 from civic.petitions.services import moderation, signing
-from civic.proposals.services import lifecycle as proposals
 from civic.proposals.services import answers, supporting
+from civic.proposals.services import lifecycle as proposals
 from tests.support.accountability import milestone_fields
 from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
 from tests.support.proposals import fields as proposal_fields
