@@ -10,6 +10,7 @@ from civic.accountability import forms
 from civic.accountability.models import Status
 from civic.accountability.services import milestones, queries, records
 from civic.accountability.services.records import get_record
+from civic.common import clock
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.pagination import requested_page
 from civic.permissions import ensure_can
@@ -41,16 +42,15 @@ def index():
 
 
 def _record_form(record):
-    return forms.RecordForm(
-        data={
-            "status": record.status,
-            "progress": str(record.progress),
-            "spent": str(record.spent),
-            "currency": record.currency,
-        }
-        if request.method == "GET" or request.form.get("action") != "change"
-        else None
-    )
+    if request.method == "POST" and request.form.get("action") == "change":
+        return forms.RecordForm()
+    values = {"status": record.status, "progress": str(record.progress), "spent": str(record.spent)}
+    return forms.RecordForm(formdata=None, data={**values, "currency": record.currency})
+
+
+def _blank_milestone_form():
+    """Dated today (the site's day) unless the official says otherwise."""
+    return forms.MilestoneForm(formdata=None, data={"happened_on": clock.utc_to_local(clock.now()).date().isoformat()})
 
 
 def _show(record, *, record_form=None, milestone_form=None, status=200):
@@ -58,7 +58,7 @@ def _show(record, *, record_form=None, milestone_form=None, status=200):
         "accountability/show.html",
         record=record,
         record_form=record_form or _record_form(record),
-        milestone_form=milestone_form or forms.MilestoneForm(),
+        milestone_form=milestone_form or _blank_milestone_form(),
         following=records.is_following(current_user, record),
         S=Status,
     ), status
