@@ -236,7 +236,7 @@ def _register_page_cache_sources():
     caching.watch(Budget, lambda b: [("budget", b.id)])
     for part in (BudgetArea, Project):
         caching.watch(part, lambda row: [("budget", row.budget_id)])
-    caching.watch(ImplementationRecord, lambda r: [("implementation", r.id)])
+    caching.watch(ImplementationRecord, lambda r: [("implementation", r.id), ("proposal", r.proposal_id)])
     caching.watch(Milestone, lambda m: [("implementation", m.record_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(

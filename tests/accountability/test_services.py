@@ -167,3 +167,19 @@ def test_following_a_record_is_one_row_however_often(small, frozen, citizen, off
     assert records.is_following(citizen, record)
     records.follow_record(citizen, record, False)
     assert not records.is_following(citizen, record)
+
+
+def test_a_change_based_on_a_stale_status_is_refused_whole(small, frozen, citizen, official):
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    _proposal, record = accepted_proposal(citizen, official)
+    # Another official finished it meanwhile; this one's page still says "planned".
+    db.session.execute(update(ImplementationRecord).values(status="done", progress=100))
+    db.session.commit()
+    set_committed_value(record, "status", "planned")  # what this official's page was built from
+    with pytest.raises(Conflict):
+        records.change_record(official, record, status="in_progress", progress="20", spent="5")
+    db.session.expire_all()
+    assert db.session.get(ImplementationRecord, record.id).status == "done"
+    assert _actions(record.id) == []

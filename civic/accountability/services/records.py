@@ -11,7 +11,7 @@ proposal marked implemented on its own page takes its record to "done"; an answe
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.accountability.models import (
@@ -137,11 +137,15 @@ def create_record(actor, kind, subject_id):
         raise InvalidInput(_("Choose whether it is a proposal or a budget project."), field="kind")
     if existing is not None:
         raise Conflict(_("It has a record already: number %(id)d.", id=existing.id))
-    record = opener(subject)
-    if kind == "proposal" and subject.current_state is ProposalState.IMPLEMENTED:
-        record.status, record.progress = S.DONE.value, 100
-    record_staff_action(actor, "accountability.create", "implementation", record.id, record.title)
-    commit()
+    try:
+        record = opener(subject)
+        if kind == "proposal" and subject.current_state is ProposalState.IMPLEMENTED:
+            record.status, record.progress = S.DONE.value, 100
+        record_staff_action(actor, "accountability.create", "implementation", record.id, record.title)
+        commit()
+    except IntegrityError:  # the periodic task (or another official) opened it a moment ago
+        db.session.rollback()
+        raise Conflict(_("It has a record already.")) from None
     pages_changed(record)
     return record
 
@@ -231,8 +235,17 @@ def change_record(actor, record, *, status, progress, spent, currency=None):
     if target is S.DONE:
         progress = 100
     before = {"status": record.status, "progress": record.progress, "spent": record.spent}
-    record.status, record.progress, record.spent, record.currency = target.value, progress, spent, currency
-    record.updated_by_id = actor.id
+    # Guarded by the status read: two officials at once cannot take a record out of "done".
+    moved = db.session.execute(
+        update(ImplementationRecord)
+        .where(ImplementationRecord.id == record.id, ImplementationRecord.status == record.status)
+        .values(status=target.value, progress=progress, spent=spent, currency=currency, updated_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise Conflict(_("Someone changed this record a moment ago. Reload the page and look again."))
+    db.session.refresh(record)
     record_staff_action(
         actor,
         "accountability.update",
