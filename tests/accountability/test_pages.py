@@ -119,6 +119,10 @@ def test_an_official_opens_a_record_by_hand(web, login_as, small, frozen, citize
     db.session.delete(record)
     db.session.commit()
     login_as("official")
+    proposal_page = web.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert f"/accountability/new?kind=proposal&amp;id={proposal.id}" in proposal_page
+    form = web.get(f"/accountability/new?kind=proposal&id={proposal.id}").get_data(as_text=True)
+    assert f'value="{proposal.id}"' in form
     bad = web.post("/accountability/new", {"kind": "proposal", "subject_id": "abc"}, form_url="/accountability/new")
     assert bad.status_code == 422 and 'value="abc"' in bad.get_data(as_text=True)
     good = web.post(
