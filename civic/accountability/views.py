@@ -73,7 +73,6 @@ def show(record_id):
 @login_required
 def change(record_id):
     record = get_record(record_id, current_user)
-    ensure_can(current_user, "accountability.edit", record)
     form = _record_form(record)
     status = 422
     if form.validate_on_submit():
@@ -97,7 +96,6 @@ def change(record_id):
 @login_required
 def add_milestone(record_id):
     record = get_record(record_id, current_user)
-    ensure_can(current_user, "accountability.add_milestone", record)
     form = forms.MilestoneForm()
     status = 422
     if form.validate_on_submit():

@@ -149,3 +149,13 @@ def test_the_budget_pages_link_to_the_records_of_funded_projects(client, officia
     show = client.get(f"/budgets/{budget.id}").get_data(as_text=True)
     assert f"/accountability/{record.id}" in show
     assert f"/budgets/{budget.id}#project-{p1.id}" in client.get(f"/accountability/{record.id}").get_data(as_text=True)
+
+
+def test_a_cancelled_record_says_why_it_takes_no_milestone(web, login_as, small, frozen, citizen, official):
+    _proposal, record = accepted_proposal(citizen, official)
+    records.change_record(official, record, status="cancelled", progress="0", spent="0")
+    login_as("official")
+    url = f"/accountability/{record.id}"
+    response = web.post(f"{url}/milestones", {"happened_on": "2027-02-20", "text": "Late news"}, form_url=url)
+    assert response.status_code == 409
+    assert "A cancelled record takes no milestones." in response.get_data(as_text=True)

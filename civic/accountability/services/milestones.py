@@ -21,7 +21,7 @@ from civic.accountability.models import (
     Milestone,
     RecordFollow,
 )
-from civic.accountability.services.records import _ensure_may, pages_changed
+from civic.accountability.services.records import ensure_may, pages_changed
 from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.budgets.models import Ballot, BallotChoice
@@ -145,7 +145,7 @@ def get_milestone(record, milestone_id):
 
 def add_milestone(actor, record, fields):
     """Add a milestone (with its photo, both or neither) and tell the people concerned."""
-    _ensure_may(actor, "accountability.add_milestone", record, _("A cancelled record takes no milestones."))
+    ensure_may(actor, "accountability.add_milestone", record, _("A cancelled record takes no milestones."))
     problems = FieldErrors()
     day = problems.check(_clean_day, fields.happened_on)
     text = problems.check(

@@ -172,7 +172,7 @@ def follow_proposal_move(proposal, previous, target):
 # --- officials' changes ----------------------------------------------------------------------
 
 
-def _ensure_may(actor, action, record, not_now):
+def ensure_may(actor, action, record, not_now):
     if allowed_but_for_state(actor, action, record):
         raise Conflict(not_now)
     ensure_can(actor, action, record)
@@ -192,7 +192,7 @@ def _whole_number(value, field, *, low, high, message):
 def change_record(actor, record, *, status, progress, spent, currency=None):
     """Status, progress (0-100 per cent) and money spent, checked together: all or nothing. A
     record that reaches "done" reads 100% and marks its proposal implemented."""
-    _ensure_may(actor, "accountability.edit", record, _("A finished record can no longer be changed."))
+    ensure_may(actor, "accountability.edit", record, _("A finished record can no longer be changed."))
     problems = FieldErrors()
     try:
         target = S(status)
