@@ -12,6 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata see the whole schema
 from civic import permissions, realtime
+from civic.accountability import templating as accountability_templating
+from civic.accountability.models import ImplementationRecord, Milestone
+from civic.accountability.services.milestones import register_milestone_mailings
+from civic.accountability.services.records import follow_proposal_move
+from civic.accountability.views import bp as accountability_bp
 from civic.accounts import templating as accounts_templating
 from civic.accounts.models import AnonymousUser
 from civic.accounts.services.sessions import live_session_ids, load_user_for_session
@@ -65,7 +70,7 @@ from civic.petitions.views import bp as petitions_bp
 from civic.proposals import templating as proposals_templating
 from civic.proposals.models import Proposal
 from civic.proposals.services.answers import register_answer_mailings
-from civic.proposals.services.lifecycle import register_lifecycle_mailings
+from civic.proposals.services.lifecycle import on_proposal_moved, register_lifecycle_mailings
 from civic.proposals.services.queries import load_proposal, proposal_context
 from civic.proposals.views import bp as proposals_bp
 
@@ -96,6 +101,7 @@ def create_app(config=None):
     retry_reads_once(app)
     _register_discussion_contexts()
     _register_mailings()
+    _register_domain_listeners()
     _register_page_cache_sources()
     _register_socket_namespaces(app)
     _register_cli(app)
@@ -178,6 +184,7 @@ def _register_blueprints(app):
     app.register_blueprint(petitions_bp)
     app.register_blueprint(budgets_bp)
     app.register_blueprint(proposals_bp)
+    app.register_blueprint(accountability_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
 
@@ -197,6 +204,13 @@ def _register_mailings():
     register_petition_mailings()
     register_lifecycle_mailings()
     register_answer_mailings()
+    register_milestone_mailings()
+
+
+def _register_domain_listeners():
+    """A domain built on another is told of its moves: an accepted proposal opens its
+    implementation record (and one implemented finishes it), without proposals importing it."""
+    on_proposal_moved("accountability", follow_proposal_move)
 
 
 def _register_page_cache_sources():
@@ -222,6 +236,8 @@ def _register_page_cache_sources():
     caching.watch(Budget, lambda b: [("budget", b.id)])
     for part in (BudgetArea, Project):
         caching.watch(part, lambda row: [("budget", row.budget_id)])
+    caching.watch(ImplementationRecord, lambda r: [("implementation", r.id), ("proposal", r.proposal_id)])
+    caching.watch(Milestone, lambda m: [("implementation", m.record_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(
         Comment,
@@ -269,6 +285,7 @@ def _register_template_helpers(app):
         petitions_templating,
         budgets_templating,
         proposals_templating,
+        accountability_templating,
         admin_templating,
     ):
         part.register_template_helpers(app)

@@ -1,5 +1,11 @@
 """Imports every domain's models, so that db.metadata (and Alembic) sees the whole schema."""
 
+from civic.accountability.models import (  # noqa: F401
+    ImplementationRecord,
+    Milestone,
+    RecordedBudget,
+    RecordFollow,
+)
 from civic.accounts.models import RecoveryCode, User, UserRole  # noqa: F401
 from civic.audit.models import AuditEntry  # noqa: F401
 from civic.budgets.models import Ballot, BallotChoice, Budget, BudgetArea, Project  # noqa: F401

@@ -206,6 +206,8 @@ def _own_proposal(user, proposal, roles):
 # The same rule shape as petitions': `who`, and the proposal's own predicate (`is_supportable`...),
 # which reads the named sets in proposals.models.
 _proposal_in_state = _petition_in_state
+# And an implementation record's (`is_changeable`...), reading the named sets in accountability.models.
+_record_in_state = _petition_in_state
 
 
 RULES = {
@@ -280,6 +282,12 @@ RULES = {
     "proposal.follow": _proposal_in_state(_signed_in_rule, "is_followable"),
     "proposal.answer": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_answerable"),
     "proposal.merge": _proposal_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_mergeable"),
+    # Accountability: every implementation record is public; officials keep them up to date
+    "accountability.view": _anyone,
+    "accountability.create": _role(Role.OFFICIAL, Role.ADMIN),  # for an accepted proposal or funded project
+    "accountability.edit": _record_in_state(_role(Role.OFFICIAL, Role.ADMIN), "is_changeable"),  # until done
+    "accountability.add_milestone": _record_in_state(_role(Role.OFFICIAL, Role.ADMIN), "takes_milestones"),
+    "accountability.follow": _signed_in_rule,
 }
 
 

@@ -1,7 +1,8 @@
 """Periodic tasks: what happens because time passes, and work done in batches.
 
 A consultation or a petition closing is announced, proposals move on time (under review, expired)
-and their trending scores are refreshed, and mailings to many people (a petition's
+and their trending scores are refreshed, the projects of a budget whose results are out get their
+implementation records, and mailings to many people (a petition's
 signers, a consultation's respondents) go out a batch at a time.
 
 Several machines may run `flask civic tick` at the same minute: one run at a time does the work
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from civic.accountability.services.records import record_funded_projects
 from civic.consultations.services.follows import notify_closed_consultations
 from civic.extensions import db, socketio
 from civic.mail.mailings import send_mailings
@@ -38,11 +40,13 @@ def run_periodic_tasks():
         petitions = close_due_petitions()
         reviewed, expired = move_due_proposals()
         refresh_trending()
+        recorded = record_funded_projects()
         mails = send_mailings()
     return [
         f"consultations closed and announced: {closed}",
         f"petitions closed: {petitions}",
         f"proposals under review: {reviewed}, expired: {expired}",
+        f"implementation records opened for funded projects: {recorded}",
         f"emails sent by mailings: {mails}",
     ]
 

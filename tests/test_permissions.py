@@ -178,6 +178,16 @@ MATRIX = {
     ("proposal.merge", "answered proposal"): {"official", "admin"},
     ("proposal.merge", "withdrawn proposal"): set(),
     ("proposal.merge", "merged proposal"): set(),
+    ("accountability.view", "planned record"): EVERYONE,
+    ("accountability.view", "cancelled record"): EVERYONE,
+    ("accountability.create", None): {"official", "admin"},
+    ("accountability.edit", "planned record"): {"official", "admin"},
+    ("accountability.edit", "cancelled record"): {"official", "admin"},  # may be taken up again
+    ("accountability.edit", "done record"): set(),  # done is final
+    ("accountability.add_milestone", "planned record"): {"official", "admin"},
+    ("accountability.add_milestone", "done record"): {"official", "admin"},  # an opening may follow
+    ("accountability.add_milestone", "cancelled record"): set(),
+    ("accountability.follow", "planned record"): SIGNED_IN,
 }
 
 OBJECTS = {
@@ -211,7 +221,16 @@ OBJECTS = {
     "answered proposal": lambda: proposal("accepted"),
     "withdrawn proposal": lambda: proposal("withdrawn"),
     "merged proposal": lambda: proposal("duplicate"),
+    "planned record": lambda: implementation_record("planned"),
+    "done record": lambda: implementation_record("done"),
+    "cancelled record": lambda: implementation_record("cancelled"),
 }
+
+
+def implementation_record(status):
+    from civic.accountability.models import ImplementationRecord
+
+    return ImplementationRecord(id=9, proposal_id=5, title="R", status=status)
 
 
 def consultation(published, *, closed=False, outcome=False, statements=False):

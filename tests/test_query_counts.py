@@ -5,6 +5,8 @@ from datetime import datetime
 
 import pytest
 
+from civic.accountability.services import milestones
+from civic.accountability.services.queries import record_of_proposal
 from civic.consultations.services import draft_text, statements
 from civic.consultations.services import lifecycle as consultations
 from civic.discussions.services.comments import post_comment
@@ -12,8 +14,9 @@ from civic.discussions.services.discussions import start_discussion
 from civic.discussions.services.threads import thread_page
 from civic.petitions.services import lifecycle as petitions
 from civic.petitions.services import moderation, signing
+from civic.proposals.services import answers, supporting
 from civic.proposals.services import lifecycle as proposals
-from civic.proposals.services import supporting
+from tests.support.accountability import milestone_fields
 from tests.support.petitions import START, fields, sign_and_confirm, signer, token_in
 from tests.support.proposals import fields as proposal_fields
 from tests.support.queries import queries_for
@@ -98,6 +101,10 @@ def site(app, frozen, official, moderator, make_user, category, outbox):
                 proposals.create_proposal(authors[2], proposal_fields(title=f"A covered bike park at stop {k}"))
             )
             supporting.support_proposal(make_user(f"supporter{k}@example.org"), state["proposals"][0], follow=True)
+            if k:  # accepted proposals get implementation records; the first one's gets the milestones
+                answers.answer_proposal(official, state["proposals"][k], "accepted", "We will do it.")
+                first = record_of_proposal(state["proposals"][1].id)
+                milestones.add_milestone(official, first, milestone_fields(happened_on="2027-01-15"))
             petition = state["petitions"][0]
             frozen.advance(hours=1)
             sign_and_confirm(petition, k, outbox, client=f"198.51.100.{k % 250}")
@@ -127,6 +134,10 @@ def _public_paths(state, authors_profile):
         "/proposals",
         "/proposals?sort=trending&status=open",
         f"/proposals/{state['proposals'][0].id}",
+        f"/proposals/{state['proposals'][1].id}",
+        "/accountability",
+        "/accountability?status=planned&kind=proposal",
+        f"/accountability/{record_of_proposal(state['proposals'][1].id).id}",
         "/discussions/",
         f"/discussions/{d.id}",
         f"/discussions/{d.id}?sort=newest",

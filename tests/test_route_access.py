@@ -206,6 +206,9 @@ def _seed(app, make_user, outbox):
         # Budgets are public from the start (nothing of them is hidden): any id will do.
         "budget_id": [1],
         "project_id": [1],
+        # Implementation records are public too (every one of them): any id will do.
+        "record_id": [1],
+        "milestone_id": [1],
     }
     return scenarios, fill
 

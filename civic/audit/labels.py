@@ -5,6 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 # "<who> <phrase> <what>.": "Mo Moderator hid the comment “...”."
 ACTION_LABELS = {
+    "accountability.add_milestone": _l("added a milestone to the implementation record"),
+    "accountability.create": _l("opened the implementation record"),
+    "accountability.update": _l("changed the implementation record"),
     "budget.add_project": _l("added the project"),
     "budget.assess_project": _l("judged the feasibility of the project"),
     "budget.create": _l("created the participatory budget"),

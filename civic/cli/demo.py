@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from civic.accounts import passwords
 from civic.accounts.models import User, UserRole
 from civic.audit.services import record_staff_action
+from civic.cli.demo_accountability import seed_accountability
 from civic.cli.demo_budgets import seed_budgets
 from civic.cli.demo_proposals import seed_proposals
 from civic.common import clock
@@ -110,6 +111,7 @@ def seed_demo():
             {name: _person(f"{name}@{DEMO_DOMAIN}") for name in ("ana", "tomas", "grace")},
             _person(f"official@{DEMO_DOMAIN}"),
         )
+        seed_accountability(_person(f"official@{DEMO_DOMAIN}"))
     finally:
         config["CIVIC_REQUIRE_STAFF_2FA"] = required
     return rows

@@ -57,6 +57,8 @@ PUBLIC_PAGES = {
     "budgets.results_json": (("budget", "budget_id"),),
     "proposals.index": (("proposal", ALL),),
     "proposals.show": (("proposal", "proposal_id"),),
+    "accountability.index": (("implementation", ALL),),
+    "accountability.show": (("implementation", "record_id"),),
     "discussions.index": (("discussion", ALL),),
     "discussions.show": (("discussion", "discussion_id"),),
 }

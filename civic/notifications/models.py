@@ -21,6 +21,9 @@ class Notification(db.Model):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    implementation_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("implementation_record.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -29,3 +32,4 @@ class Notification(db.Model):
     comment = relationship("Comment", lazy="joined")
     consultation = relationship("Consultation", lazy="joined")
     proposal = relationship("Proposal", lazy="joined")
+    implementation_record = relationship("ImplementationRecord", lazy="joined")

@@ -72,10 +72,23 @@ def move_proposal(proposal, target, *, only_if=None, **values):
     statement = update(Proposal).where(Proposal.id == proposal.id, Proposal.state == proposal.state)
     if only_if is not None:
         statement = statement.where(only_if)
+    previous = proposal.current_state
     if db.session.execute(statement.values(state=target.value, **values)).rowcount != 1:
         db.session.rollback()
         raise Conflict(_("Someone changed this proposal a moment ago. Reload the page and look again."))
     db.session.refresh(proposal)
+    for listener in _MOVE_LISTENERS.values():
+        listener(proposal, previous, target)
+
+
+# name -> function(proposal, previous state, new state), called inside the move's transaction: a
+# domain built on proposals (accountability opens a record when one is accepted) registers at
+# start-up, so that proposals import none of them.
+_MOVE_LISTENERS = {}
+
+
+def on_proposal_moved(name, listener):
+    _MOVE_LISTENERS[name] = listener
 
 
 def pages_changed(*proposal_ids):

@@ -1,0 +1,1 @@
+"""Accountability: how accepted proposals and funded budget projects are carried out."""
