@@ -37,7 +37,7 @@ ALL = None  # in PUBLIC_PAGES: the page depends on every object of the kind (a l
 # A page not in this table is never public. Keep staff, account and form pages out of it; the
 # checks in _shareable() stop a page that turns out to hold a form or a flash message anyway.
 PUBLIC_PAGES = {
-    "pages.home": (("consultation", ALL), ("petition", ALL), ("proposal", ALL), ("discussion", ALL)),
+    "pages.home": (("consultation", ALL), ("petition", ALL), ("proposal", ALL), ("budget", ALL), ("discussion", ALL)),
     "pages.about": (),
     "pages.accessibility": (),
     "pages.privacy": (),

@@ -6,6 +6,7 @@ import redis
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
 from sqlalchemy import text
 
+from civic.budgets.services.budgets import budgets_voting_now
 from civic.common.colours import as_hex, darker, parse_hex
 from civic.common.http import require_sent_from_this_site
 from civic.common.urls import redirect_back
@@ -28,6 +29,7 @@ def home():
         open_consultations=open_consultations(3),
         open_petitions=popular_open_petitions(3),
         open_proposals=popular_open_proposals(3),
+        voting_budgets=budgets_voting_now(3),
         figures={"responses": response_total(), "signatures": signature_total(), "comments": comment_total()},
     )
 

@@ -3,6 +3,7 @@ works out the total), results with their JSON and CSV once voting has closed, an
 pages for budgets, projects and feasibility."""
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -203,3 +204,11 @@ def test_once_voting_starts_an_official_is_told_why_a_project_cannot_change(web,
     assert response.status_code == 422 and "can no longer change" in response.get_data(as_text=True)
     db.session.refresh(p1)
     assert p1.title == "P1"
+
+
+def test_home_invites_everyone_to_vote_while_voting_is_open(client, voting, frozen):
+    budget, _projects = voting
+    home = client.get("/").get_data(as_text=True)
+    assert "Vote on how the budget is spent" in home and f"/budgets/{budget.id}/ballot" in home
+    frozen.set(VOTING_CLOSES + timedelta(hours=1))
+    assert "Vote on how the budget is spent" not in client.get("/").get_data(as_text=True)

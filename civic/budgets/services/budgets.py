@@ -22,6 +22,7 @@ from civic.budgets.models import (
     Phase,
     Project,
 )
+from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.markdown import render_markdown
 from civic.common.validation import FieldErrors, clean_text
@@ -281,6 +282,17 @@ def list_budgets():
     budgets = db.session.scalars(select(Budget).order_by(Budget.voting_ends_at.desc(), Budget.id.desc())).all()
     order = {Phase.VOTING: 0, Phase.COLLECTING: 1, Phase.REVIEW: 1, Phase.UPCOMING: 2}
     return sorted(budgets, key=lambda b: order.get(b.phase, 3))
+
+
+def budgets_voting_now(limit):
+    """Budgets taking ballots now, the soonest to close first (the home page's invitation)."""
+    now = clock.now()
+    return db.session.scalars(
+        select(Budget)
+        .where(Budget.voting_starts_at <= now, Budget.voting_ends_at > now)
+        .order_by(Budget.voting_ends_at, Budget.id)
+        .limit(limit)
+    ).all()
 
 
 def phase_dates(budget):
