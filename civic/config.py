@@ -6,7 +6,7 @@ from pathlib import Path
 
 from civic.common.colours import AA_NORMAL_TEXT, contrast_ratio, parse_hex
 from civic.common.ratelimit import DEFAULT_LIMITS
-from civic.consultations.uploads import IMAGE_KINDS, KINDS, detect_content
+from civic.common.uploads import IMAGE_KINDS, KINDS, detect_content
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -225,7 +225,7 @@ def parse_footer_links(value):
 
 
 def logo_type(data):
-    """The content type of a logo by its bytes, as uploads are typed (consultations.uploads): PNG,
+    """The content type of a logo by its bytes, as uploads are typed (common.uploads): PNG,
     JPEG or WebP; None for anything else (SVG included: it can hold scripts)."""
     kind = detect_content(io.BytesIO(data))
     return KINDS[kind].content_type if kind in IMAGE_KINDS else None

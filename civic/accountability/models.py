@@ -120,7 +120,7 @@ class Milestone(db.Model):
     happened_on: Mapped[date] = mapped_column(Date, nullable=False)
     text_markdown: Mapped[str] = mapped_column(Text, nullable=False)
     text_html: Mapped[str] = mapped_column(Text, nullable=False)
-    # The photo, checked by its bytes (consultations.uploads) and stored beside the uploads.
+    # The photo, checked by its bytes (common.uploads) and stored beside the uploads.
     photo_stored_name: Mapped[str | None] = mapped_column(String(64))
     photo_content_type: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     photo_alt: Mapped[str] = mapped_column(String(ALT_TEXT_MAX_LENGTH), nullable=False, default="")

@@ -122,7 +122,7 @@ class Proposal(TimestampMixin, db.Model):
     topic: Mapped[str] = mapped_column(String(TOPIC_MAX_LENGTH), nullable=False, default="")
     area: Mapped[str] = mapped_column(String(AREA_MAX_LENGTH), nullable=False, default="")
     external_url: Mapped[str] = mapped_column(String(URL_MAX_LENGTH), nullable=False, default="")
-    # The image, checked by its bytes (consultations.uploads) and stored beside the uploads.
+    # The image, checked by its bytes (common.uploads) and stored beside the uploads.
     image_stored_name: Mapped[str | None] = mapped_column(String(64))
     image_content_type: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     image_alt: Mapped[str] = mapped_column(String(ALT_TEXT_MAX_LENGTH), nullable=False, default="")

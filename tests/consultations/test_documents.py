@@ -14,7 +14,7 @@ import pytest
 from civic.audit.models import AuditEntry
 from civic.common.filesize import format_size
 from civic.config import load_config
-from civic.consultations import uploads
+from civic.common import uploads
 from civic.consultations.models import Correction, Document
 from civic.consultations.services import documents, lifecycle
 from civic.errors import InvalidInput, NotAllowed, NotFound

@@ -27,11 +27,10 @@ from civic.audit.services import record_staff_action
 from civic.budgets.models import Ballot, BallotChoice
 from civic.common import clock
 from civic.common.db import commit
-from civic.common.filesize import format_size
+from civic.common.image_uploads import check_image
 from civic.common.markdown import render_markdown
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
-from civic.consultations import uploads
 from civic.errors import InvalidInput, NotFound
 from civic.extensions import db
 from civic.mail.mailings import Message, Recipient, register_mailing_kind, start_mailing
@@ -71,37 +70,6 @@ def concerned_people(record):
             .where(BallotChoice.project_id == record.project_id, Ballot.voter_id.is_not(None))
         )
     return union(*parts)
-
-
-def _photo_refusal(refusal):
-    values = refusal.values
-    if refusal.reason == "empty":
-        return _("The image file is empty. Choose another file.")
-    if refusal.reason == "too_large":
-        return _(
-            "This image is %(size)s; an image can be at most %(limit)s.",
-            size=format_size(values["size"]),
-            limit=format_size(values["limit"]),
-        )
-    if refusal.reason == "image_too_big":
-        return _(
-            "The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
-            width=values["width"],
-            height=values["height"],
-            max=uploads.MAX_IMAGE_SIDE,
-        )
-    if refusal.reason == "wrong_type":
-        return _("The image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
-    return _("The content of the file does not match its name: it is not a PNG, JPEG or WebP image.")
-
-
-def _check_photo(upload):
-    try:
-        return uploads.check_upload(
-            upload.stream, upload.filename, uploads.IMAGE_KINDS, current_app.config["CIVIC_IMAGE_MAX_BYTES"]
-        )
-    except uploads.UploadRefused as refusal:
-        raise InvalidInput(_photo_refusal(refusal), field="photo") from refusal
 
 
 def _clean_day(value):
@@ -156,7 +124,7 @@ def add_milestone(actor, record, fields):
         required=_("Say what happened."),
     )
     photo = fields.photo if fields.photo is not None and (fields.photo.filename or "").strip() else None
-    checked = problems.check(_check_photo, photo) if photo is not None else None
+    checked = problems.check(lambda upload: check_image(upload, "photo"), photo) if photo is not None else None
     alt = (
         problems.check(
             clean_text,

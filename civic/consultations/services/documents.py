@@ -15,10 +15,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from civic.audit.services import record_staff_action
+from civic.common import uploads
 from civic.common.db import commit
 from civic.common.filesize import format_size
 from civic.common.validation import FieldErrors, clean_text
-from civic.consultations import uploads
 from civic.consultations.models import (
     ALT_TEXT_MAX_LENGTH,
     DOCUMENT_TITLE_MAX_LENGTH,

@@ -17,12 +17,11 @@ from sqlalchemy import select, update
 from civic.accounts.models import User, UserRole
 from civic.common import caching, clock
 from civic.common.db import commit
-from civic.common.filesize import format_size
+from civic.common.image_uploads import check_image
 from civic.common.markdown import render_markdown
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
-from civic.consultations import uploads
 from civic.discussions.models import TITLE_MAX_LENGTH as DISCUSSION_TITLE_MAX_LENGTH
 from civic.discussions.models import Discussion
 from civic.discussions.services.discussions import create_attached_discussion
@@ -127,38 +126,6 @@ def _clean_url(value):
     return value
 
 
-def _image_refusal(refusal):
-    """The consultations' checks say why an image is refused; this says it to the author."""
-    values = refusal.values
-    if refusal.reason == "empty":
-        return _("The image file is empty. Choose another file.")
-    if refusal.reason == "too_large":
-        return _(
-            "This image is %(size)s; an image can be at most %(limit)s.",
-            size=format_size(values["size"]),
-            limit=format_size(values["limit"]),
-        )
-    if refusal.reason == "image_too_big":
-        return _(
-            "The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
-            width=values["width"],
-            height=values["height"],
-            max=uploads.MAX_IMAGE_SIDE,
-        )
-    if refusal.reason == "wrong_type":
-        return _("The image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
-    return _("The content of the file does not match its name: it is not a PNG, JPEG or WebP image.")
-
-
-def _check_image(upload):
-    try:
-        return uploads.check_upload(
-            upload.stream, upload.filename, uploads.IMAGE_KINDS, current_app.config["CIVIC_IMAGE_MAX_BYTES"]
-        )
-    except uploads.UploadRefused as refusal:
-        raise InvalidInput(_image_refusal(refusal), field="image") from refusal
-
-
 def _clean(fields, *, current_image=False):
     problems, cleaned = FieldErrors(), {}
     for name, max_length, required, multiline in (
@@ -179,7 +146,7 @@ def _clean(fields, *, current_image=False):
     cleaned["area"] = area
     cleaned["external_url"] = problems.check(_clean_url, fields.external_url)
     has_image = bool(fields.image is not None and (fields.image.filename or "").strip())
-    checked = problems.check(_check_image, fields.image) if has_image else None
+    checked = problems.check(lambda upload: check_image(upload, "image"), fields.image) if has_image else None
     keeps_image = has_image or (current_image and not fields.remove_image)
     cleaned["image_alt"] = (
         problems.check(

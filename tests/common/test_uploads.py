@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from civic.consultations import uploads
-from civic.consultations.uploads import DOCUMENT_KINDS, IMAGE_KINDS, KINDS, UploadRefused, check_upload
+from civic.common import uploads
+from civic.common.uploads import DOCUMENT_KINDS, IMAGE_KINDS, KINDS, UploadRefused, check_upload
 from tests.support import sample_files as files
 
 MB = 1024 * 1024

@@ -1,0 +1,42 @@
+"""An image someone uploads with what they write (a proposal's picture, a milestone's photo):
+checked by its bytes (civic.common.uploads) before anything is stored, or refused with a message
+that says why and what to do."""
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from civic.common import uploads
+from civic.common.filesize import format_size
+from civic.errors import InvalidInput
+
+
+def check_image(upload, field):
+    """The checked upload (its kind, size and pixel size), or InvalidInput on `field`."""
+    try:
+        return uploads.check_upload(
+            upload.stream, upload.filename, uploads.IMAGE_KINDS, current_app.config["CIVIC_IMAGE_MAX_BYTES"]
+        )
+    except uploads.UploadRefused as refusal:
+        raise InvalidInput(image_refusal(refusal), field=field) from refusal
+
+
+def image_refusal(refusal):
+    values = refusal.values
+    if refusal.reason == "empty":
+        return _("The image file is empty. Choose another file.")
+    if refusal.reason == "too_large":
+        return _(
+            "This image is %(size)s; an image can be at most %(limit)s.",
+            size=format_size(values["size"]),
+            limit=format_size(values["limit"]),
+        )
+    if refusal.reason == "image_too_big":
+        return _(
+            "The image is %(width)d × %(height)d pixels; use one at most %(max)d pixels wide and high.",
+            width=values["width"],
+            height=values["height"],
+            max=uploads.MAX_IMAGE_SIDE,
+        )
+    if refusal.reason == "wrong_type":
+        return _("The image must be a PNG, JPEG or WebP file (SVG and other kinds are not accepted).")
+    return _("The content of the file does not match its name: it is not a PNG, JPEG or WebP image.")
