@@ -7,10 +7,10 @@ import pytest
 
 from civic.accounts.models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH
 from civic.accounts.passwords import PASSWORD_MAX_LENGTH
+from civic.common import uploads
 from civic.common.ratelimit import DEFAULT_LIMITS
 from civic.common.security import CONTENT_SECURITY_POLICY
 from civic.config import load_config
-from civic.common import uploads
 from civic.consultations.services.documents import MAX_DOCUMENTS
 from civic.discussions.models import COMMENT_MAX_LENGTH
 from civic.petitions.models import NAME_MAX_LENGTH

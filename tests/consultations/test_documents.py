@@ -12,9 +12,9 @@ from urllib.parse import quote
 import pytest
 
 from civic.audit.models import AuditEntry
+from civic.common import uploads
 from civic.common.filesize import format_size
 from civic.config import load_config
-from civic.common import uploads
 from civic.consultations.models import Correction, Document
 from civic.consultations.services import documents, lifecycle
 from civic.errors import InvalidInput, NotAllowed, NotFound
