@@ -2,7 +2,7 @@
 kind), one record with its milestones, following it, and the officials' changes, milestones and
 records opened by hand."""
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,11 +12,11 @@ from civic.accountability.services import milestones, queries, records
 from civic.accountability.services.records import get_record
 from civic.common import clock
 from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.common.image_uploads import send_image
 from civic.common.pagination import requested_page
 from civic.permissions import ensure_can
 
 bp = Blueprint("accountability", __name__)
-PHOTO_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
 def _me():
@@ -121,13 +121,7 @@ def add_milestone(record_id):
 def photo(record_id, milestone_id):
     record = get_record(record_id, current_user)
     milestone = milestones.get_milestone(record, milestone_id)
-    response = send_file(
-        milestones.photo_path(milestone), mimetype=milestone.photo_content_type, conditional=True, max_age=None
-    )
-    response.headers["Content-Security-Policy"] = PHOTO_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_image(milestones.photo_path(milestone), milestone.photo_content_type)
 
 
 @bp.post("/accountability/<int:record_id>/follow")

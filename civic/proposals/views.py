@@ -2,11 +2,12 @@
 the proposal with its live count, supporting and following, its author's changes and withdrawal,
 and the officials' answer and merge."""
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.common.image_uploads import send_image
 from civic.common.pagination import requested_page
 from civic.permissions import ensure_can
 from civic.proposals import forms
@@ -16,7 +17,6 @@ from civic.proposals.services.queries import get_proposal
 
 bp = Blueprint("proposals", __name__)
 S = ProposalState
-IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
 def _me():
@@ -82,13 +82,7 @@ def show(proposal_id):
 @bp.get("/proposals/<int:proposal_id>/image")
 def image(proposal_id):
     proposal = get_proposal(proposal_id, current_user)
-    response = send_file(
-        lifecycle.image_path(proposal), mimetype=proposal.image_content_type, conditional=True, max_age=None
-    )
-    response.headers["Content-Security-Policy"] = IMAGE_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_image(lifecycle.image_path(proposal), proposal.image_content_type)
 
 
 @bp.post("/proposals/<int:proposal_id>/support")
