@@ -230,18 +230,29 @@ class Judge:
         why = "unverified email" if not submission.email_verified else "account younger than the link delay"
         return Verdict(HOLD, NEW_ACCOUNT_LINK, f"{NEW_ACCOUNT_LINK}:{why}", link)
 
+    def remember(self, submission):
+        """Records a text for burst detection without judging it: to seed a fresh Judge with the
+        texts stored in the last ``burst_window`` (oldest first) when no Judge lives across requests."""
+        self._record(submission, shingles(words(submission.text)))
+
+    def _record(self, submission, mine):
+        while self._recent and submission.at - self._recent[0].at > self.settings.burst_window:
+            self._recent.popleft()
+        if mine:
+            self._recent.append(_Recent(submission.at, submission.author, mine))
+
     def _burst_verdict(self, submission, tokens):
         """Remembers this submission; a HOLD verdict when it completes a burst."""
         settings = self.settings
-        while self._recent and submission.at - self._recent[0].at > settings.burst_window:
-            self._recent.popleft()
         mine = shingles(tokens)
-        if not mine:
-            return None
-        similar = [entry for entry in self._recent if jaccard(mine, entry.shingles) >= settings.burst_similarity]
-        self._recent.append(_Recent(submission.at, submission.author, mine))
+        similar = []
+        if mine:
+            while self._recent and submission.at - self._recent[0].at > settings.burst_window:
+                self._recent.popleft()
+            similar = [entry for entry in self._recent if jaccard(mine, entry.shingles) >= settings.burst_similarity]
+        self._record(submission, mine)
         count = len(similar) + 1
-        if count < settings.burst_threshold:
+        if not mine or count < settings.burst_threshold:
             return None
         accounts = len({entry.author for entry in similar} | {submission.author})
         return Verdict(HOLD, BURST, f"{BURST}:{count} similar texts by {accounts} accounts", str(count))

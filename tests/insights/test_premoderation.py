@@ -87,6 +87,8 @@ def test_the_default_hold_list_loads_and_holds_in_english_and_spanish():
     assert judge.judge(submit("this is bullshit", author="x")).rule == pm.HOLD_WORD
     assert judge.judge(submit("Sois unos gilipollas", author="y")).rule == pm.HOLD_WORD
     assert judge.judge(submit("Scunthorpe needs more buses", author="z")).allowed
+    assert judge.judge(submit("Kike propone un cono de tráfico en la calle Mayor", author="w")).allowed
+    assert judge.judge(submit("", author="v")).allowed
 
 
 def test_word_list_comments_and_blank_lines_are_skipped(tmp_path):
@@ -178,6 +180,15 @@ def test_different_texts_and_texts_outside_the_window_are_no_burst():
     text = "Vote for the new stadium now"
     moments = [T0, T0 + timedelta(minutes=11), T0 + timedelta(minutes=22)]
     assert all(judge.judge(submit(text, at=moment)).allowed for moment in moments)
+
+
+def test_a_fresh_judge_seeded_with_stored_texts_sees_the_burst():
+    judge = burst_judge()
+    for i in range(2):
+        judge.remember(submit("Vote for the new stadium now", author=f"u{i}", at=T0 + timedelta(minutes=i)))
+    judge.remember(submit("", at=T0 + timedelta(minutes=2)))
+    verdict = judge.judge(submit("vote for the new stadium NOW", author="u9", at=T0 + timedelta(minutes=3)))
+    assert verdict.rule == pm.BURST and verdict.reason == "burst:3 similar texts by 3 accounts"
 
 
 def test_burst_memory_is_bounded():
