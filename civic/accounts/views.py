@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from civic.accounts import forms
 from civic.accounts.services import (
+    account_deletion,
     email_changes,
     password_changes,
     people,
@@ -28,7 +29,7 @@ from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import local_target, redirect_back
-from civic.errors import InvalidInput, NotFound, RateLimited
+from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import client_address, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -403,6 +404,23 @@ def download_data():
         page, _status = render_form("accounts/download_data.html", form, section="data")
         return page, attempt.status, attempt.headers
     return render_form("accounts/download_data.html", form, section="data")
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
+def delete_account():
+    form = forms.DeleteAccountForm()
+    if form.validate_on_submit():
+        with errors_on(form, only=(InvalidInput, Conflict)) as attempt:
+            account_deletion.delete_account(current_user._get_current_object(), form.password.data, form.code.data)
+        if attempt.succeeded:
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. What you wrote stays, under the name “Deleted user”."), "success")
+            return redirect(url_for("pages.home"))
+        return render_template("accounts/delete_account.html", form=form, section="delete"), attempt.status
+    return render_form("accounts/delete_account.html", form, section="delete")
 
 
 @bp.get("/people/<int:user_id>")
