@@ -5,6 +5,7 @@ wrote, and is behind a password, CSRF and a rate limit."""
 import io
 import json
 import zipfile
+from datetime import datetime, timedelta
 
 import pyotp
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy import String, select
 from civic.accounts.services import personal_data, two_factor
 from civic.audit.models import AuditEntry
 from civic.budgets.services import ballots
+from civic.consultations.services import lifecycle as consultations
+from civic.consultations.services import questions, responses, statements
 from civic.discussions.services.comments import edit_comment, post_comment
 from civic.discussions.services.votes import vote_on_comment
 from civic.extensions import db
@@ -21,6 +24,7 @@ from civic.proposals.services import lifecycle as proposals
 from civic.proposals.services import supporting
 from tests.support import proposals as proposal_support
 from tests.support.budgets import budget_with_projects
+from tests.support.consultations import OPENS
 from tests.support.petitions import START, fields, signer, token_in
 from tests.support.users import DEFAULT_PASSWORD
 
@@ -165,6 +169,40 @@ def test_proposals_supports_ballots_and_their_choices_are_exported(app, frozen, 
     created = personal_data.collect_personal_data(official)
     assert [row["id"] for row in created["budgets_created"]] == [budget.id]
     assert {row["action"] for row in created["audit_entries"]} >= {"budget.create"}
+
+
+def test_consultation_responses_answers_statements_and_statement_votes_are_exported(app, frozen, official, make_user):
+    frozen.set(OPENS - timedelta(days=10))
+    consultation = consultations.create_consultation(
+        official,
+        consultations.ConsultationFields(
+            title="Getting around",
+            summary="How do you travel?",
+            opens_local=OPENS.replace(tzinfo=None),
+            closes_local=datetime(2027, 4, 1, 9, 0),
+        ),
+    )
+    question = questions.save_question(
+        official, consultation, questions.QuestionData(kind="long_text", prompt="What would help?", required=True)
+    )
+    consultations.publish_consultation(official, consultation)
+    statements.set_statement_options(official, consultation, enabled=True, premoderated=False)
+    frozen.set(OPENS + timedelta(days=1))
+    person, other = make_user(name="Rosa Respondent"), make_user(name="Otto Other")
+    responses.submit_response(person, consultation, {question.id: ("Night buses, please.", "")})
+    responses.submit_response(other, consultation, {question.id: ("Otto's own answer.", "")})
+    own = statements.add_statement(person, consultation, "Buses should run all night.")
+    theirs = statements.add_statement(other, consultation, "Bikes should be free.")
+    statements.vote_on_statement(person, theirs, 1)
+    statements.vote_on_statement(other, own, -1)
+
+    data = personal_data.collect_personal_data(person)
+    assert len(data["consultation_responses"]) == 1
+    assert "Night buses, please." in json.dumps(data["consultation_answers"])
+    assert [row["text"] for row in data["statements"]] == ["Buses should run all night."]
+    assert [(row["statement_id"], row["value"]) for row in data["statement_votes"]] == [(theirs.id, 1)]
+    assert len(data["statement_vote_history"]) == 1
+    assert "Otto" not in json.dumps(data)
 
 
 def test_download_needs_the_password_and_gives_a_zip_of_json_files(app, web, citizen):
