@@ -106,6 +106,8 @@ def test_deleting_erases_the_person_and_keeps_every_count(
     assert gone.handle == f"deleted_{person.id}" and gone.bio == ""
     assert not gone.is_active and gone.role_names == []
     assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == person.id)) == 0
+    follows = db.metadata.tables["proposal_follow"]
+    assert db.session.scalar(select(func.count()).select_from(follows).where(follows.c.user_id == person.id)) == 0
     assert db.session.get(Comment, mine.id).author_id == person.id
     assert db.session.get(Petition, petition.id).creator_name == "Deleted user"
     signatures = db.session.scalars(select(Signature).where(Signature.email.like("%deleted.invalid"))).all()
