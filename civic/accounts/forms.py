@@ -166,3 +166,16 @@ class EnableTwoFactorForm(FlaskForm):
         validators=[_required(_l("Enter the code."))],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 8},
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from your app"),
+        description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false", "maxlength": 20},
+    )

@@ -2,16 +2,18 @@
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from civic.accounts import forms
 from civic.accounts.services import (
+    account_deletion,
     email_changes,
     password_changes,
     people,
+    personal_data,
     registration,
     sessions,
     two_factor,
@@ -22,11 +24,12 @@ from civic.accounts.services import (
 from civic.accounts.services import (
     sign_in as signing_in,
 )
+from civic.common.downloads import CHUNK_BYTES, attachment_headers
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.i18n import LANGUAGE_NAMES
 from civic.common.ratelimit import address_and_email, limit_from_config, pending_two_factor_account
 from civic.common.urls import local_target, redirect_back
-from civic.errors import InvalidInput, NotFound, RateLimited
+from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import client_address, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -379,6 +382,45 @@ def recovery_codes():
     else:
         flash(_("Enter your password to make new recovery codes."), "error")
     return redirect(url_for("accounts.security"))
+
+
+@bp.route("/account/data", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
+def download_data():
+    """ "Download my data": the password again, then a ZIP of JSON files (a few per hour)."""
+    form = forms.PasswordConfirmForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        with errors_on(form, only=(InvalidInput, RateLimited)) as attempt:
+            archive = personal_data.export_personal_data(user, form.password.data)
+        if attempt.succeeded:
+            chunks = (archive[i : i + CHUNK_BYTES] for i in range(0, len(archive), CHUNK_BYTES))
+            return Response(
+                chunks,
+                mimetype="application/zip",
+                headers=attachment_headers(personal_data.archive_filename(user)),
+            )
+        page, _status = render_form("accounts/download_data.html", form, section="data")
+        return page, attempt.status, attempt.headers
+    return render_form("accounts/download_data.html", form, section="data")
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit_from_config("CIVIC_LIMIT_SIGN_IN"), methods=["POST"])
+def delete_account():
+    form = forms.DeleteAccountForm()
+    if form.validate_on_submit():
+        with errors_on(form, only=(InvalidInput, Conflict)) as attempt:
+            account_deletion.delete_account(current_user._get_current_object(), form.password.data, form.code.data)
+        if attempt.succeeded:
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. What you wrote stays, under the name “Deleted user”."), "success")
+            return redirect(url_for("pages.home"))
+        return render_template("accounts/delete_account.html", form=form, section="delete"), attempt.status
+    return render_form("accounts/delete_account.html", form, section="delete")
 
 
 @bp.get("/people/<int:user_id>")

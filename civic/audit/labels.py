@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 # "<who> <phrase> <what>.": "Mo Moderator hid the comment “...”."
 ACTION_LABELS = {
+    "account.data_exported": _l("downloaded the personal data of the account"),
+    "account.deleted": _l("deleted the account"),
     "accountability.add_milestone": _l("added a milestone to the implementation record"),
     "accountability.create": _l("opened the implementation record"),
     "accountability.update": _l("changed the implementation record"),

@@ -36,6 +36,7 @@ DEFAULT_LIMITS = {
     "CIVIC_LIMIT_PASSWORD_RESET": "5 per hour",
     "CIVIC_LIMIT_TWO_FACTOR": "10 per 5 minutes;30 per hour",
     "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
+    "CIVIC_LIMIT_DATA_EXPORT": "3 per hour;10 per day",  # "Download my data", per person
     "CIVIC_LIMIT_COMMENT": "5 per minute;100 per hour",  # per person: a burst, then a wait
     "CIVIC_LIMIT_PETITION_CREATE": "3 per hour;10 per day",  # per person
     "CIVIC_LIMIT_BALLOT": "20 per 10 minutes;100 per day",  # budget ballots cast or changed, per person
