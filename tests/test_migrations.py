@@ -210,3 +210,40 @@ def test_petition_mailings_become_generic_mailings_and_back(empty_database_url, 
         assert [tuple(r) for r in back] == [(1, "response", 41, 17)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_audit_entries_already_there_are_chained_in_id_order(empty_database_url, tmp_path):
+    """0016 -> 0017: the existing audit log becomes a valid hash chain, and new entries follow it."""
+    from datetime import datetime
+
+    from civic.audit.chain import GENESIS_HASH, verify_chain
+    from civic.audit.models import AuditEntry
+    from civic.audit.services import record_staff_action
+
+    app = create_app(base_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
+    with app.app_context():
+        upgrade(revision="0016_accountability")
+        with db.engine.begin() as connection:
+            for entry_id in (9, 3, 5):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_entry (id, created_at, actor_id, action, target_type, target_id, "
+                        "target_label, reason, details) VALUES (:id, :at, NULL, 'role.grant', 'user', :id, "
+                        "'Ana', '', :details)"
+                    ),
+                    {
+                        "id": entry_id,
+                        "at": datetime(2027, 1, entry_id, 8, 30, tzinfo=UTC),
+                        "details": '{"role": "admin"}',
+                    },
+                )
+        upgrade()
+        entries = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.id, e.chain_index) for e in entries] == [(3, 1), (5, 2), (9, 3)]
+        assert entries[0].previous_hash == GENESIS_HASH and entries[1].previous_hash == entries[0].entry_hash
+        record_staff_action(None, "role.revoke", "user", 3, details={"role": "admin"})
+        db.session.commit()
+        verdict = verify_chain(db.session)
+        assert verdict.intact and verdict.count == 4
+        db.session.remove()
+        db.engine.dispose()

@@ -10,6 +10,9 @@ from civic.extensions import db
 
 
 class AuditEntry(db.Model):
+    """Append-only: entries are never updated or deleted, and each carries the hash of the one
+    before it (civic/audit/chain.py; `flask civic verify-audit` checks the chain)."""
+
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -22,5 +25,10 @@ class AuditEntry(db.Model):
     target_label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # The hash chain: the entry's place (1, 2, 3... with no gaps), the previous entry's hash
+    # and this entry's hash, hex SHA-256.
+    chain_index: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    entry_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     actor = relationship("User", foreign_keys=[actor_id])

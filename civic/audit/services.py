@@ -1,10 +1,15 @@
 """Writing and reading the audit log.
 
-record_staff_action never commits: the caller's change and its audit entry commit together or not at all."""
+record_staff_action never commits: the caller's change and its audit entry commit together or not at all.
+Entries are only ever appended, each sealed into the hash chain (civic/audit/chain.py)."""
+
+import json
 
 from sqlalchemy import select
 
+from civic.audit.chain import seal
 from civic.audit.models import AuditEntry
+from civic.common.models import utcnow
 from civic.common.pagination import paginate
 from civic.extensions import db
 
@@ -13,14 +18,17 @@ REASON_MAX_LENGTH = 2000
 
 def record_staff_action(actor, action, target_type, target_id=None, target_label="", reason="", details=None):
     entry = AuditEntry(
+        created_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         action=action,
         target_type=target_type,
         target_id=target_id,
         target_label=(target_label or "")[:200],
         reason=(reason or "")[:REASON_MAX_LENGTH],
-        details=details or {},
+        # As the JSON column will give it back (tuples become lists...), so that the hash matches.
+        details=json.loads(json.dumps(details or {})),
     )
+    seal(db.session, entry)
     db.session.add(entry)
     return entry
 

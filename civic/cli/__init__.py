@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from civic.accounts.models import User, UserRole
 from civic.accounts.services.roles import create_admin
+from civic.cli.audit import verify_audit_command
 from civic.cli.budgets import export_pabulib_command, import_pabulib_command
 from civic.cli.demo import database_is_empty, demo_accounts, seed_demo
 from civic.consultations.services.statements import import_polis
@@ -19,6 +20,7 @@ users_cli = AppGroup("users", help="Manage people's accounts.")
 civic_cli = AppGroup("civic", help="Civic maintenance: demo content, imports.")
 civic_cli.add_command(import_pabulib_command)
 civic_cli.add_command(export_pabulib_command)
+civic_cli.add_command(verify_audit_command)
 
 
 @users_cli.command("create-admin")
