@@ -19,13 +19,12 @@ from civic.consultations.services import questions, responses, statements
 from civic.discussions.services.comments import edit_comment, post_comment
 from civic.discussions.services.votes import vote_on_comment
 from civic.extensions import db
-from civic.petitions.services import lifecycle, moderation, signing
 from civic.proposals.services import lifecycle as proposals
 from civic.proposals.services import supporting
 from tests.support import proposals as proposal_support
 from tests.support.budgets import budget_with_projects
 from tests.support.consultations import OPENS
-from tests.support.petitions import START, fields, signer, token_in
+from tests.support.petitions import START, opened_petition
 from tests.support.users import DEFAULT_PASSWORD
 
 EMAIL_WORDS = ("email", "mailbox")
@@ -94,13 +93,7 @@ def _all_keys(value):
 @pytest.fixture
 def petition(app, frozen, citizen, moderator, outbox):
     app.config.update(CIVIC_PETITION_SPONSORS=2, CIVIC_LIMIT_PETITION_CREATE="100 per hour")
-    petition = lifecycle.create_petition(citizen, fields())
-    for n in (101, 102):
-        person = signer(n)
-        signing.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
-        signing.confirm_signature(petition, token_in(outbox, person.email))
-    moderation.approve_petition(moderator, petition)
-    return petition
+    return opened_petition(citizen, moderator, outbox)
 
 
 def test_the_export_holds_the_persons_data_and_no_secrets_nor_other_peoples_texts(

@@ -2,8 +2,7 @@
 
 import pytest
 
-from civic.petitions.services import lifecycle, moderation, signing
-from tests.support.petitions import START, fields, signer, token_in
+from tests.support.petitions import START, opened_petition
 
 
 @pytest.fixture
@@ -33,10 +32,4 @@ def creator(citizen):
 @pytest.fixture
 def open_petition(small, frozen, creator, moderator, outbox):
     """A petition through sponsors and moderation, open since START."""
-    petition = lifecycle.create_petition(creator, fields())
-    for n in (101, 102):
-        person = signer(n)
-        signing.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
-        signing.confirm_signature(petition, token_in(outbox, person.email))
-    moderation.approve_petition(moderator, petition)
-    return petition
+    return opened_petition(creator, moderator, outbox)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civic.extensions import db
 from civic.petitions.models import AreaTally, HourTally, Signature
-from civic.petitions.services import lifecycle, signing
+from civic.petitions.services import lifecycle, moderation, signing
 from tests.support.clock import UTC
 from tests.support.mail import link_in, mail_to
 
@@ -36,6 +36,17 @@ def signer(n, **overrides):
 
 def token_in(outbox, address, fragment="/confirm"):
     return link_in(mail_to(outbox, address)[-1], fragment).rsplit("/signatures/", 1)[1].split("/")[0]
+
+
+def opened_petition(creator, moderator, outbox, **overrides):
+    """A petition (from `fields(**overrides)`) through its two sponsors and moderation: open."""
+    petition = lifecycle.create_petition(creator, fields(**overrides))
+    for n in (101, 102):
+        person = signer(n)
+        signing.sign_petition(petition, person, sponsor_token=petition.sponsor_token, client="192.0.2.1")
+        signing.confirm_signature(petition, token_in(outbox, person.email))
+    moderation.approve_petition(moderator, petition)
+    return petition
 
 
 def sign_and_confirm(petition, n, outbox, client="198.51.100.7", **overrides):
