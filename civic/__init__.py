@@ -23,6 +23,8 @@ from civic.accounts.services.sessions import live_session_ids, load_user_for_ses
 from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
+from civic.audit import public_log
+from civic.audit.models import AuditEntry
 from civic.budgets import templating as budgets_templating
 from civic.budgets.models import Budget, BudgetArea, Project
 from civic.budgets.services.budgets import load_budget
@@ -63,7 +65,7 @@ from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
 from civic.pages.views import bp as pages_bp
 from civic.petitions import templating as petitions_templating
-from civic.petitions.models import Petition
+from civic.petitions.models import REJECTION_LABELS, Petition
 from civic.petitions.services.queries import load_petition, petition_context
 from civic.petitions.services.responses import register_petition_mailings
 from civic.petitions.views import bp as petitions_bp
@@ -211,6 +213,8 @@ def _register_domain_listeners():
     """A domain built on another is told of its moves: an accepted proposal opens its
     implementation record (and one implemented finishes it), without proposals importing it."""
     on_proposal_moved("accountability", follow_proposal_move)
+    # The public moderation log shows a rejected petition's standard reason (civic/audit/public_log.py).
+    public_log.register_reasons("petition.reject", REJECTION_LABELS)
 
 
 def _register_page_cache_sources():
@@ -239,6 +243,7 @@ def _register_page_cache_sources():
     caching.watch(ImplementationRecord, lambda r: [("implementation", r.id), ("proposal", r.proposal_id)])
     caching.watch(Milestone, lambda m: [("implementation", m.record_id)])
     caching.watch(Discussion, _pages_of_discussion)
+    caching.watch(AuditEntry, lambda entry: [("audit", entry.id)])  # the public moderation log
     caching.watch(
         Comment,
         lambda c: _pages_of_discussion(db.session.get(Discussion, c.discussion_id)),

@@ -43,6 +43,7 @@ PUBLIC_PAGES = {
     "pages.privacy": (),
     "pages.theme": (),  # the council's colour (configuration)
     "pages.logo": (),
+    "pages.moderation_log": (("audit", ALL),),  # any new audit entry renders it afresh
     "consultations.index": (("consultation", ALL),),
     "consultations.show": (("consultation", "consultation_id"),),
     # The margin counts comments on each passage: any passage's discussion (they are few).

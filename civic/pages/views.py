@@ -6,9 +6,12 @@ import redis
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
 from sqlalchemy import text
 
+from civic.audit import public_log
 from civic.budgets.services.budgets import budgets_voting_now
 from civic.common.colours import as_hex, darker, parse_hex
+from civic.common.downloads import stream_csv
 from civic.common.http import require_sent_from_this_site
+from civic.common.pagination import requested_page
 from civic.common.urls import redirect_back
 from civic.config import logo_type
 from civic.consultations.services.lifecycle import open_consultations, response_total
@@ -66,6 +69,22 @@ def accessibility():
 @bp.get("/privacy")
 def privacy():
     return render_template("pages/privacy.html")
+
+
+@bp.get("/moderation-log")
+def moderation_log():
+    """Every moderation decision, for anyone, without personal data (issue 14)."""
+    return render_template(
+        "pages/moderation_log.html",
+        decisions=public_log.public_decisions(page=requested_page()),
+        months=public_log.monthly_totals(),
+    )
+
+
+@bp.get("/moderation-log.csv")
+def moderation_log_csv():
+    header, rows = public_log.csv_rows(public_log.all_public_decisions())
+    return stream_csv(header, rows, "moderation-log.csv", bom=True)
 
 
 @bp.post("/language")
