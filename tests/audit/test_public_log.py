@@ -150,3 +150,20 @@ def test_in_spanish(web, decisions):
     assert 'href="/moderation-log"' in html[html.index("<footer") :]
     rows = csv_rows(web.get("/moderation-log.csv"))
     assert rows[1][2] == "Petición rechazada"
+
+
+def test_anonymous_visitors_may_share_the_page_but_not_the_csv(client, app):
+    assert client.get("/moderation-log").headers["Cache-Control"].startswith("public")
+    assert client.get("/moderation-log.csv").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.app_config(CIVIC_PAGE_CACHE=True)
+def test_a_new_decision_renders_the_cached_page_afresh(stack, client, app):
+    if stack != "services":
+        pytest.skip("the page cache lives in Redis")
+    assert client.get("/moderation-log").headers["X-Civic-Page-Cache"] == "miss"
+    assert client.get("/moderation-log").headers["X-Civic-Page-Cache"] == "hit"
+    record_staff_action(None, "statement.reject", "statement", 1, "x", "typed")
+    db.session.commit()
+    after = client.get("/moderation-log")
+    assert after.headers["X-Civic-Page-Cache"] == "miss" and "Statement rejected" in after.get_data(as_text=True)
