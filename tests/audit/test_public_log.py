@@ -115,7 +115,7 @@ def test_the_totals_table_is_labelled_by_its_month(web, app, frozen, monkeypatch
     record_staff_action(None, "discussion.lock", "discussion", 1, "x", "typed")
     db.session.commit()
     html = web.get("/moderation-log").get_data(as_text=True)
-    assert "<caption>November 2026: 1 decisions</caption>" in html
+    assert "<caption>November 2026: 1 decision</caption>" in html
     assert '<th scope="row">Discussion locked</th><td>1</td>' in html
 
 
