@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired
 
 from civic.moderation.models import NOTE_MAX_LENGTH, REASON_LABELS
@@ -11,7 +11,7 @@ from civic.moderation.models import NOTE_MAX_LENGTH, REASON_LABELS
 class ReportForm(FlaskForm):
     reason = RadioField(
         _l("Why are you reporting this?"),
-        choices=[(str(value), label) for value, label in REASON_LABELS.items()],
+        choices=[SelectChoice(str(value), label) for value, label in REASON_LABELS.items()],
         validators=[DataRequired(message=_l("Choose a reason for the report."))],
     )
     # The service checks the length and says how long the note was; maxlength a little above it.

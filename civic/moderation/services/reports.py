@@ -18,7 +18,7 @@ from civic.common.validation import clean_text
 from civic.discussions.models import Comment, Discussion
 from civic.discussions.services import comments as comment_services
 from civic.discussions.services.discussions import get_discussion
-from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited
+from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
 from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportedKind, ReportReason, ReportState
 from civic.permissions import ensure_can
@@ -90,7 +90,9 @@ def report_comment(actor, comment, *, reason, note=""):
         raise Conflict(_("This comment has been hidden or deleted already; there is nothing to report."))
     ensure_can(actor, "comment.report", comment)
     if comment.author_id == actor.id:
-        raise NotAllowed(_("You cannot report your own comment. You can edit or delete it instead."))
+        # A Conflict, not NotAllowed: the card offered the link (it is the same for every reader), so
+        # the refusal is shown on the report page itself.
+        raise Conflict(_("You cannot report your own comment. You can edit or delete it instead."))
     reason = parse_reason(reason)
     note = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH)
     if _find(actor, ReportedKind.COMMENT, comment.id) is not None:
