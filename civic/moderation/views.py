@@ -46,7 +46,7 @@ def report_comment(comment_id):
 @login_required
 def my_reports():
     ensure_can(_me(), "report.list_mine")
-    return render_template("moderation/mine.html", items=reports.my_reports(_me()))
+    return render_template("moderation/mine.html", items=reports.my_reports(_me()), section="reports")
 
 
 @bp.post("/staff/reports/<kind>/<int:content_id>/dismiss")

@@ -4,9 +4,9 @@ review; the reporter follows their reports; moderators dismiss them."""
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -141,7 +141,10 @@ def _hide_if_reported_enough(comment):
     weights = [reporter_weight(user, now=now) for user in users]
     if not reports_hide(weights, current_app.config["CIVIC_REPORTS_TO_HIDE"]):
         return False
-    return comment_services.hide_pending_review(comment, str(HIDDEN_PENDING_REVIEW))
+    # Stored once for every reader: in the site's language, not the reporter's.
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+        reason = str(HIDDEN_PENDING_REVIEW)
+    return comment_services.hide_pending_review(comment, reason)
 
 
 def _count_against_report_limit(actor):
