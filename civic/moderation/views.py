@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.moderation import forms
-from civic.moderation.models import ReportedKind
 from civic.moderation.services import reports
 from civic.permissions import ensure_can
 
@@ -49,14 +48,14 @@ def my_reports():
     return render_template("moderation/mine.html", items=reports.my_reports(_me()), section="reports")
 
 
-@bp.post("/staff/reports/<kind>/<int:content_id>/dismiss")
+@bp.post("/staff/reports/<any(comment):kind>/<int:content_id>/dismiss")
 @login_required
 def dismiss(kind, content_id):
     ensure_can(_me(), "report.review")
     form = forms.DismissForm()
     if form.validate_on_submit():
         with errors_flashed() as attempt:
-            count = reports.dismiss_reports(_me(), kind if kind in set(ReportedKind) else "", content_id)
+            count = reports.dismiss_reports(_me(), kind, content_id)
         if attempt.succeeded:
             flash(_("The reports are dismissed (%(num)d).", num=count), "success")
     else:
