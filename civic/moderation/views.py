@@ -36,9 +36,14 @@ def report_comment(comment_id):
         if attempt.succeeded:
             flash(_("Thank you. The moderators will look at your report."), "success")
             return redirect(_comment_url(comment))
-    return render_form(
-        "moderation/report.html", form, comment=comment, discussion=comment.discussion, back=_comment_url(comment)
-    )
+        if attempt.status == 429:  # a flood: the page says how long to wait, and so does the header
+            page = render_template("moderation/report.html", form=form, **_report_page(comment))
+            return page, 429, attempt.headers
+    return render_form("moderation/report.html", form, **_report_page(comment))
+
+
+def _report_page(comment):
+    return {"comment": comment, "discussion": comment.discussion, "back": _comment_url(comment)}
 
 
 @bp.get("/account/reports")

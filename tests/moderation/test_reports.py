@@ -187,6 +187,19 @@ def test_reporting_through_the_page_without_javascript(web, login_as, comment):
     assert "Spam or advertising" in mine and "Waiting for a moderator" in mine
 
 
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, CIVIC_LIMIT_REPORT="1 per hour")
+def test_a_report_flood_is_refused_with_the_wait_and_the_note_kept(web, login_as, open_discussion, make_user):
+    author = make_user()
+    first, second = (post_comment(author, open_discussion, body=f"c{i}") for i in range(2))
+    login_as("citizen")
+    assert web.post(f"/reports/comment/{first.id}", {"reason": "spam"}).status_code == 302
+    refused = web.post(f"/reports/comment/{second.id}", {"reason": "spam", "note": "kept note"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    body = refused.get_data(as_text=True)
+    assert "many reports" in body and "kept note" in body
+    assert db.session.query(Report).count() == 1
+
+
 def test_own_comment_report_is_refused_with_a_message(web, comment):
     web.sign_in(comment.author.email)
     response = web.post(f"/reports/comment/{comment.id}", {"reason": "spam"})
