@@ -221,3 +221,22 @@ def test_citizens_cannot_dismiss_reports(web, login_as, make_user, comment):
     login_as("citizen")
     assert web.post(f"/staff/reports/comment/{comment.id}/dismiss", {}).status_code == 403
     assert db.session.query(Report).one().state == ReportState.OPEN
+
+
+def test_a_comment_hidden_by_reports_leaves_the_public_page(client, make_user, comment):
+    page = f"/discussions/{comment.discussion_id}"
+    assert "Something rude" in client.get(page).get_data(as_text=True)
+    for user in reporters(make_user, 3):
+        report_comment(user, comment, reason="abuse")
+    html = client.get(page).get_data(as_text=True)
+    assert "Something rude" not in html and "Hidden pending review after reports" in html
+
+
+def test_the_staff_navigation_counts_reported_items(web, make_user, login_as, comment, open_discussion):
+    other = post_comment(make_user(), open_discussion, body="Another")
+    for user in reporters(make_user, 2):
+        report_comment(user, comment, reason="spam")
+    report_comment(aged(make_user()), other, reason="spam")
+    login_as("moderator")
+    html = web.get("/admin/").get_data(as_text=True)
+    assert 'Reported content <span class="count-badge">2</span></a>' in html
