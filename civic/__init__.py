@@ -61,6 +61,7 @@ from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
+from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
 from civic.pages.views import bp as pages_bp
@@ -187,6 +188,7 @@ def _register_blueprints(app):
     app.register_blueprint(budgets_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(accountability_bp)
+    app.register_blueprint(moderation_bp)
     if app.config["CIVIC_DEV_MAIL_PAGE"]:
         app.register_blueprint(mail_bp)
 

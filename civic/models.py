@@ -33,6 +33,7 @@ from civic.discussions.models import (  # noqa: F401
     DiscussionFollow,
 )
 from civic.mail.models import Mailing  # noqa: F401
+from civic.moderation.models import Report  # noqa: F401
 from civic.notifications.models import Notification  # noqa: F401
 from civic.petitions.models import (  # noqa: F401
     AreaTally,

@@ -109,6 +109,12 @@ def _own_live_comment(user, comment, roles):
     return _signed_in(user) and comment is not None and comment.author_id == user.id and not comment.is_removed
 
 
+def _report_comment(user, comment, roles):
+    """A participant, about a comment still shown. Not about who wrote it: the comment cards are shared
+    by readers of the same roles; reports.report_comment refuses one's own comment."""
+    return _participant(user, comment, roles) and (comment is None or not comment.is_removed)
+
+
 def _vote_on_comment(user, comment, roles):
     return _participant(user, comment, roles) and comment is not None and comment.author_id != user.id
 
@@ -237,6 +243,9 @@ RULES = {
     "comment.hide": _role(Role.MODERATOR, Role.ADMIN),
     "comment.pin": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
+    "comment.report": _report_comment,
+    "report.list_mine": _signed_in_rule,
+    "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,

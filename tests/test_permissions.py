@@ -64,6 +64,14 @@ def others_comment():
     return Comment(id=8, discussion_id=3, author_id=99, body_markdown="x", body_html="x")
 
 
+def hidden_comment():
+    from civic.common.models import utcnow
+
+    comment = others_comment()
+    comment.hidden_at, comment.hidden_reason = utcnow(), "Rude"
+    return comment
+
+
 # (action, object) -> roles allowed; objects belong to someone else where that matters
 MATRIX = {
     ("site.view", None): EVERYONE,
@@ -92,6 +100,10 @@ MATRIX = {
     ("comment.hide", "comment"): {"moderator", "admin"},
     ("comment.pin", "comment"): {"moderator", "official", "admin"},
     ("comment.view_history", "comment"): {"moderator", "admin"},
+    ("comment.report", "comment"): SIGNED_IN,
+    ("comment.report", "hidden comment"): set(),
+    ("report.list_mine", None): SIGNED_IN,
+    ("report.review", None): {"moderator", "admin"},
     ("notifications.view", None): SIGNED_IN,
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},
@@ -199,6 +211,7 @@ OBJECTS = {
     "open category": lambda: category(True),
     "staff-only category": lambda: category(False),
     "comment": others_comment,
+    "hidden comment": hidden_comment,
     "published consultation": lambda: consultation(published=True),
     "draft consultation": lambda: consultation(published=False),
     "closed consultation": lambda: consultation(published=True, closed=True),
@@ -319,6 +332,14 @@ def test_authors_edit_and_delete_their_own_live_comments_but_never_vote_on_them(
     assert not can(me, "comment.vote", mine)
     mine.deleted_at = utcnow()
     assert not can(me, "comment.edit", mine)
+
+
+def test_the_report_ability_does_not_depend_on_who_wrote_the_comment(app):
+    """Comment cards are shared by readers of the same roles: the author is refused by the service."""
+    me = person("citizen", user_id=5)
+    mine, theirs = others_comment(), others_comment()
+    mine.author_id = 5
+    assert can(me, "comment.report", mine) is can(me, "comment.report", theirs) is True
 
 
 def test_a_person_without_the_citizen_role_cannot_take_part(app):

@@ -201,6 +201,7 @@ def _seed(app, make_user, outbox):
         "question_id": [question.id],
         "document_id": [document.id],
         "comment_id": [hidden_comment.id],
+        "content_id": [hidden_comment.id],
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.

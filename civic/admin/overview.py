@@ -11,6 +11,7 @@ from civic.budgets.services.budgets import list_budgets
 from civic.consultations.services.lifecycle import list_consultations
 from civic.consultations.services.statements import count_pending_statements, pending_statements
 from civic.discussions.services.comments import recently_hidden
+from civic.moderation.services.reports import count_open_items, open_reports_by_item
 from civic.permissions import can, ensure_can
 from civic.petitions.services.queries import count_moderation_queue, list_petitions, moderation_queue
 from civic.proposals.services.queries import count_waiting_for_an_answer, list_proposals
@@ -32,6 +33,7 @@ class Overview:
     statements: list = field(default_factory=list)
     statements_total: int = 0
     hidden_comments: list = field(default_factory=list)
+    reported: list = field(default_factory=list)  # (comment, discussion, its open reports), most reported first
     budgets: list = field(default_factory=list)  # (budget, its phase, ballots so far or None)
     for_officials: bool = False
     for_moderators: bool = False
@@ -65,6 +67,9 @@ def staff_overview(actor):
         overview.for_moderators = True
         overview.to_moderate = moderation_queue()
         overview.hidden_comments = recently_hidden(limit=20)
+    if can(actor, "report.review"):
+        overview.for_moderators = True
+        overview.reported = open_reports_by_item(actor, limit=SHOWN)
     if can(actor, "consultation.moderate_statements"):
         overview.statements, overview.statements_total = pending_statements(limit=SHOWN)
         overview.for_moderators = overview.for_moderators or bool(overview.statements_total)
@@ -72,8 +77,8 @@ def staff_overview(actor):
 
 
 def waiting_counts(actor):
-    """{"petitions": n, "statements": n, "proposals": n} waiting for this member of staff, once per request (the staff
-    navigation shows them on every staff page)."""
+    """{"petitions": n, "statements": n, "proposals": n, "reports": n} waiting for this member of staff,
+    once per request (the staff navigation shows them on every staff page)."""
     counts = g.get("civic_staff_counts")
     if counts is None:
         counts = {}
@@ -83,5 +88,7 @@ def waiting_counts(actor):
             counts["statements"] = count_pending_statements()
         if can(actor, "proposal.answer"):
             counts["proposals"] = count_waiting_for_an_answer()
+        if can(actor, "report.review"):
+            counts["reports"] = count_open_items()
         g.civic_staff_counts = counts
     return counts

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "proposal.implemented": _l("marked as implemented the proposal"),
     "proposal.merge": _l("merged as a duplicate the proposal"),
     "question.delete": _l("removed a question from"),
+    "report.dismiss": _l("dismissed the reports of"),
     "role.grant": _l("granted a role to"),
     "role.revoke": _l("revoked a role from"),
     "statement.approve": _l("approved the statement"),
@@ -72,6 +73,7 @@ MODERATION_ACTIONS = frozenset(
         "petition.invalidate",
         "petition.reject",
         "petition.revert_invalidation",
+        "report.dismiss",
         "statement.approve",
         "statement.reject",
     }

@@ -48,6 +48,7 @@ PUBLISHED_DETAILS = {
     "petition.revert_invalidation": None,  # reason typed (private)
     "statement.approve": None,
     "statement.reject": None,  # reason typed (private); label: the statement's text (private)
+    "report.dismiss": None,  # details: how many reports (published nowhere: who reported is private)
 }
 
 _REASON_LABELS = {}  # action code -> {reason code: label}
@@ -78,6 +79,7 @@ PUBLIC_ACTION_LABELS = {
     "petition.revert_invalidation": _l("Invalidation of signatures reverted"),
     "statement.approve": _l("Statement approved"),
     "statement.reject": _l("Statement rejected"),
+    "report.dismiss": _l("Reports dismissed"),
 }
 
 KIND_LABELS = {

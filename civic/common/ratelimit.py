@@ -38,6 +38,7 @@ DEFAULT_LIMITS = {
     "CIVIC_LIMIT_EMAIL_CHANGE": "5 per hour",
     "CIVIC_LIMIT_DATA_EXPORT": "3 per hour;10 per day",  # "Download my data", per person
     "CIVIC_LIMIT_COMMENT": "5 per minute;100 per hour",  # per person: a burst, then a wait
+    "CIVIC_LIMIT_REPORT": "10 per hour;30 per day",  # reports of content, per person
     "CIVIC_LIMIT_PETITION_CREATE": "3 per hour;10 per day",  # per person
     "CIVIC_LIMIT_BALLOT": "20 per 10 minutes;100 per day",  # budget ballots cast or changed, per person
     "CIVIC_LIMIT_PROPOSAL_CREATE": "3 per hour;10 per day",  # per person

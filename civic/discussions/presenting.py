@@ -46,6 +46,8 @@ LABELS = {
     "edit": _l("Edit"),
     "delete": _l("Delete"),
     "hide": _l("Hide"),
+    "report": _l("Report"),
+    "this_comment": _l("this comment"),
     "unpin": _l("Unpin"),
     "pin": _l("Pin to top"),
     "earlier_versions": _l("Earlier versions"),
@@ -95,11 +97,13 @@ class ShownComment:
         "may_hide",
         "may_pin",
         "may_reply",
+        "may_report",
         "may_vote",
         "may_view_history",
         "my_vote",
         "perma",
         "pin_url",
+        "report_url",
         "stance",
         "vote_url",
     )
@@ -149,6 +153,7 @@ class CommentPage:
         self._pin = _UrlPattern("discussions.pin", "comment_id", **ids)
         self._history = _UrlPattern("discussions.comment_history", "comment_id", **ids)
         self._profile = _UrlPattern("accounts.public_profile", "user_id")
+        self._report = _UrlPattern("moderation.report_comment", "comment_id")
 
     def show(self, c):
         """What decides how the comment looks to this reader; the rest is filled in by card() when
@@ -160,7 +165,7 @@ class CommentPage:
         shown.my_vote = self.my_votes.get(cid, 0)
         shown.may_reply = self.may_reply
         if self.generic:
-            shown.may_vote = shown.may_edit = shown.may_hide = shown.may_pin = True
+            shown.may_vote = shown.may_edit = shown.may_hide = shown.may_pin = shown.may_report = True
             shown.may_view_history = False
         else:
             can = self.can
@@ -169,6 +174,8 @@ class CommentPage:
             shown.may_hide = can("comment.hide", c)
             shown.may_pin = can("comment.pin", c)
             shown.may_view_history = can("comment.view_history", c)
+            # By roles only (comment.report): the same for every reader of a shared card.
+            shown.may_report = can("comment.report", c)
         return shown
 
     def card(self, c, shown, render):
@@ -204,6 +211,7 @@ class CommentPage:
             shown.may_hide,
             shown.may_pin,
             shown.may_view_history,
+            shown.may_report,
         )
 
         def render_card():
@@ -232,6 +240,7 @@ class CommentPage:
         shown.delete_url = self._delete(cid)
         shown.hide_url = self._hide(cid)
         shown.pin_url = self._pin(cid)
+        shown.report_url = self._report(cid)
         shown.history_url = self._history(cid)
 
     def _shown_under(self, thread, comment):

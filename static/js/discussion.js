@@ -36,6 +36,7 @@
       var allowed;
       if (needs === "author") { allowed = isAuthor; }
       else if (needs === "voter") { allowed = abilities.indexOf("voter") >= 0 && !isAuthor; }
+      else if (needs === "reporter") { allowed = abilities.indexOf("reporter") >= 0 && !isAuthor; }
       else { allowed = abilities.indexOf(needs) >= 0; }
       if (!allowed) { el.remove(); } else { el.removeAttribute("data-needs"); }
     });

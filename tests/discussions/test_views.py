@@ -100,12 +100,13 @@ def test_the_live_script_is_told_what_the_reader_may_do(web, login_as, open_disc
 
     assert abilities() == set()
     login_as("citizen")
-    assert abilities() == {"participant", "voter"}
+    assert abilities() == {"participant", "voter", "reporter"}
     web.post("/sign-out")
     login_as("moderator")
-    assert abilities() == {"participant", "voter", "moderator", "pinner"}
+    assert abilities() == {"participant", "voter", "moderator", "pinner", "reporter"}
     lock_discussion(make_user(roles=("citizen", "moderator")), open_discussion, "Cooling off")
-    assert abilities() == {"voter", "moderator", "pinner"}  # a lock stops everyone's comments, not votes
+    # a lock stops everyone's comments, not votes or reports
+    assert abilities() == {"voter", "moderator", "pinner", "reporter"}
 
 
 def test_anonymous_posts_and_votes_go_to_sign_in(client, web, make_user, open_discussion):

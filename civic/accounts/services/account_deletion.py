@@ -43,6 +43,7 @@ DELETED_WITH_THE_ACCOUNT = {
     "proposal_follow.user_id",
     "implementation_follow.user_id",
     "notification.user_id",
+    "report.reporter_id",  # reports of content: a moderator's decision is in the audit log
 }
 
 # Contributions whose personal details are overwritten (see _erase_contributions).

@@ -85,6 +85,7 @@ PARTS = (
     Part("comments", "comment", by=("author_id",)),
     Part("comment_edit_history", "comment_revision", parent=("comment", "comment_id")),
     Part("comment_votes", "comment_vote", by=("user_id",)),
+    Part("reports", "report", by=("reporter_id",)),
     Part("discussion_follows", "discussion_follow", by=("user_id",)),
     Part(
         "notifications",

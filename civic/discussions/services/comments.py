@@ -251,6 +251,26 @@ def hide_comment(actor, comment, reason):
     return comment
 
 
+def hide_pending_review(comment, reason):
+    """Hide a comment that readers reported (civic.moderation): the same hiding as hide_comment, by no
+    one in particular, audited; the caller commits, then calls announce_hidden."""
+    if comment.is_hidden:
+        return False
+    if not comment.is_deleted:
+        _remove_from_counts(comment)
+    comment.hidden_at, comment.hidden_reason = utcnow(), reason
+    record_staff_action(
+        None, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
+    )
+    return True
+
+
+def announce_hidden(comment):
+    """After the commit: the hidden comment leaves every open page."""
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_hidden")
+
+
 def recently_hidden(*, limit=20):
     """The comments moderators hid most recently, with their discussions (the moderators' overview)."""
     rows = db.session.execute(

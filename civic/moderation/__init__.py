@@ -1,0 +1,1 @@
+"""Moderation: reports of content by the people who read it, and what staff decide about them."""

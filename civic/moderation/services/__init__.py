@@ -1,0 +1,1 @@
+"""Moderation use cases: reporting content (reports.py)."""

@@ -1,0 +1,68 @@
+"""Moderation pages: reporting a comment, the reporter's own reports, and dismissing reports (staff)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.moderation import forms
+from civic.moderation.services import reports
+from civic.permissions import ensure_can
+
+bp = Blueprint("moderation", __name__)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _comment_url(comment):
+    return url_for(
+        "discussions.permalink",
+        discussion_id=comment.discussion_id,
+        comment_id=comment.id,
+        _anchor=f"comment-{comment.id}",
+    )
+
+
+@bp.route("/reports/comment/<int:comment_id>", methods=["GET", "POST"])
+@login_required
+def report_comment(comment_id):
+    comment = reports.get_reported_comment(_me(), comment_id)
+    form = forms.ReportForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            reports.report_comment(_me(), comment, reason=form.reason.data, note=form.note.data)
+        if attempt.succeeded:
+            flash(_("Thank you. The moderators will look at your report."), "success")
+            return redirect(_comment_url(comment))
+        if attempt.status == 429:  # a flood: the page says how long to wait, and so does the header
+            page = render_template("moderation/report.html", form=form, **_report_page(comment))
+            return page, 429, attempt.headers
+    return render_form("moderation/report.html", form, **_report_page(comment))
+
+
+def _report_page(comment):
+    return {"comment": comment, "discussion": comment.discussion, "back": _comment_url(comment)}
+
+
+@bp.get("/account/reports")
+@login_required
+def my_reports():
+    ensure_can(_me(), "report.list_mine")
+    return render_template("moderation/mine.html", items=reports.my_reports(_me()), section="reports")
+
+
+@bp.post("/staff/reports/<any(comment):kind>/<int:content_id>/dismiss")
+@login_required
+def dismiss(kind, content_id):
+    ensure_can(_me(), "report.review")
+    form = forms.DismissForm()
+    if form.validate_on_submit():
+        with errors_flashed() as attempt:
+            count = reports.dismiss_reports(_me(), kind, content_id)
+        if attempt.succeeded:
+            flash(_("The reports are dismissed (%(num)d).", num=count), "success")
+    else:
+        flash(_("The form had expired. Please send it again."), "error")
+    return redirect(url_for("admin.dashboard", _anchor="reports-title"))
