@@ -240,3 +240,31 @@ def test_the_staff_navigation_counts_reported_items(web, make_user, login_as, co
     login_as("moderator")
     html = web.get("/admin/").get_data(as_text=True)
     assert 'Reported content <span class="count-badge">2</span></a>' in html
+
+
+def test_dismissing_the_reports_shows_again_what_they_hid_but_not_what_a_moderator_hid(
+    comment, make_user, moderator, open_discussion
+):
+    db.session.refresh(open_discussion)
+    comments_before = open_discussion.comment_count
+    for user in reporters(make_user, 3):
+        report_comment(user, comment, reason="spam")
+    db.session.refresh(comment)
+    assert comment.is_hidden
+    dismiss_reports(moderator, "comment", comment.id)
+    db.session.refresh(comment)
+    db.session.refresh(open_discussion)
+    assert not comment.is_hidden and not comment.hidden_reason
+    assert open_discussion.comment_count == comments_before
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.dismiss")).one()
+    assert entry.details["shown_again"] is True
+
+    other = post_comment(make_user(), open_discussion, body="Really offensive")
+    hide_comment(moderator, other, "Personal attack")
+    for user in reporters(make_user, 2):
+        report_comment_anyway = Report(reporter_id=user.id, content_kind="comment", content_id=other.id, reason="hate")
+        db.session.add(report_comment_anyway)
+    db.session.commit()
+    dismiss_reports(moderator, "comment", other.id)
+    db.session.refresh(other)
+    assert other.is_hidden and other.hidden_reason == "Personal attack"

@@ -201,12 +201,12 @@ def edit_comment(actor, comment, *, body, stance=None):
     return comment
 
 
-def _remove_from_counts(comment):
-    _change_stance_count(comment.discussion, comment.stance, -1)
+def _remove_from_counts(comment, delta=-1):
+    _change_stance_count(comment.discussion, comment.stance, delta)
     db.session.execute(
         update(Discussion)
         .where(Discussion.id == comment.discussion_id)
-        .values(comment_count=Discussion.comment_count - 1)
+        .values(comment_count=Discussion.comment_count + delta)
     )
 
 
@@ -263,6 +263,24 @@ def hide_pending_review(comment, reason):
         None, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
     )
     return True
+
+
+def show_again_after_review(comment):
+    """Show again a comment that reports hid pending review, once a moderator has dismissed the
+    reports (civic.moderation): its text and its place in the counts come back; the caller
+    commits, then calls announce_shown_again."""
+    if not comment.is_hidden:
+        return False
+    if not comment.is_deleted:
+        _remove_from_counts(comment, delta=+1)
+    comment.hidden_at, comment.hidden_reason = None, ""
+    return True
+
+
+def announce_shown_again(comment):
+    """After the commit: the comment's text is back in every open page."""
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_edited")
 
 
 def announce_hidden(comment):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
+from civic.audit.models import AuditEntry
 from civic.audit.services import record_staff_action
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
@@ -222,13 +223,38 @@ def dismiss_reports(actor, kind, content_id):
     now = utcnow()
     for report in reports:
         report.state, report.decided_at = ReportState.DISMISSED, now
+    # Reports that hid the comment pending review no longer stand: it is shown again. A comment a
+    # moderator hid stays hidden.
+    comment = db.session.get(Comment, content_id)
+    shown_again = (
+        comment is not None and _hidden_by_reports(comment) and comment_services.show_again_after_review(comment)
+    )
     record_staff_action(
         actor,
         "report.dismiss",
         kind,
         content_id,
         f"{kind} #{content_id}",
-        details={"reports": len(reports)},
+        details={"reports": len(reports), "shown_again": shown_again},
     )
     db.session.commit()
+    if shown_again:
+        comment_services.announce_shown_again(comment)
     return len(reports)
+
+
+def _hidden_by_reports(comment):
+    """Was the comment's hiding the reports' (no moderator's), and is it still hidden?"""
+    if not comment.is_hidden:
+        return False
+    last_hide = db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "comment.hide",
+            AuditEntry.target_type == "comment",
+            AuditEntry.target_id == comment.id,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    return last_hide is not None and last_hide.actor_id is None
