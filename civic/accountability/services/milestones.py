@@ -3,9 +3,6 @@ checked by its bytes with the consultations' upload checks); the people concerne
 at once and by email in batches: the record's followers, the proposal's supporters and followers,
 or the voters who chose the project."""
 
-import os
-import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,8 +23,7 @@ from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.budgets.models import Ballot, BallotChoice
 from civic.common import clock
-from civic.common.db import commit
-from civic.common.image_uploads import check_image
+from civic.common.image_uploads import check_image, commit_with_image, write_image
 from civic.common.markdown import render_markdown
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
@@ -148,7 +144,7 @@ def add_milestone(actor, record, fields):
     )
     written = None
     if checked is not None:
-        written = _write_photo(photo, checked.kind)
+        written = write_image(photo, checked.kind, _photo_folder())
         milestone.photo_stored_name = written[1]
     db.session.add(milestone)
     db.session.execute(
@@ -168,7 +164,7 @@ def add_milestone(actor, record, fields):
     )
     told = _notify_people(record)
     start_mailing(MILESTONE_MAILING, "implementation_milestone", milestone.id)
-    _commit_with_photo(written)
+    commit_with_image(written, _photo_folder())
     db.session.refresh(record)
     pages_changed(record)
     notifications.push_unread_counts(told)
@@ -191,34 +187,6 @@ def _notify_people(record):
         )
     )
     return list(db.session.scalars(select(people.c.user_id)))
-
-
-def _write_photo(upload, kind):
-    stored_name = f"{secrets.token_hex(16)}.{kind.extensions[0]}"
-    handle, name = tempfile.mkstemp(dir=_photo_folder(), prefix=".upload-", suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        upload.stream.seek(0)
-        while chunk := upload.stream.read(1 << 16):
-            out.write(chunk)
-    return Path(name), stored_name
-
-
-def _commit_with_photo(written):
-    """Commit, with the photo moved into place first (both or neither)."""
-    if written is None:
-        commit()
-        return
-    temporary, stored_name = written
-    final = _photo_folder() / stored_name
-    try:
-        db.session.flush()
-        os.replace(temporary, final)
-        commit()
-    except BaseException:
-        db.session.rollback()
-        temporary.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-        raise
 
 
 # --- mail ------------------------------------------------------------------------------------

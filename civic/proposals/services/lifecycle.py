@@ -2,10 +2,7 @@
 the first support and withdrawing it, the one way a state moves (`move_proposal`), and moving on
 time (under review once the supports are in, expired at the deadline) with officials told."""
 
-import os
 import re
-import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +14,7 @@ from sqlalchemy import select, update
 from civic.accounts.models import User, UserRole
 from civic.common import caching, clock
 from civic.common.db import commit
-from civic.common.image_uploads import check_image
+from civic.common.image_uploads import check_image, commit_with_image, write_image
 from civic.common.markdown import render_markdown
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.urls import external_url
@@ -171,35 +168,6 @@ def _image_folder():
     return folder
 
 
-def _write_image(upload, kind):
-    """Write the checked image to a temporary file beside its final place; (temporary, final)."""
-    stored_name = f"{secrets.token_hex(16)}.{kind.extensions[0]}"
-    handle, name = tempfile.mkstemp(dir=_image_folder(), prefix=".upload-", suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        upload.stream.seek(0)
-        while chunk := upload.stream.read(1 << 16):
-            out.write(chunk)
-    return Path(name), stored_name
-
-
-def _commit_with_image(written):
-    """Commit, with the new image moved into place first (both or neither)."""
-    if written is None:
-        commit()
-        return
-    temporary, stored_name = written
-    final = _image_folder() / stored_name
-    try:
-        db.session.flush()
-        os.replace(temporary, final)
-        commit()
-    except BaseException:
-        db.session.rollback()
-        temporary.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-        raise
-
-
 def _remove_image_file(stored_name):
     if stored_name:
         try:
@@ -243,12 +211,12 @@ def create_proposal(actor, fields):
     )
     written = None
     if checked is not None:
-        written = _write_image(fields.image, checked.kind)
+        written = write_image(fields.image, checked.kind, _image_folder())
         proposal.image_stored_name, proposal.image_content_type = written[1], checked.kind.content_type
     db.session.add(proposal)
     db.session.flush()
     proposal.discussion_id = create_attached_discussion("proposal", proposal.id, proposal.title).id
-    _commit_with_image(written)
+    commit_with_image(written, _image_folder())
     return proposal
 
 
@@ -267,7 +235,7 @@ def update_proposal(actor, proposal, fields):
         discussion.title = proposal.title[:DISCUSSION_TITLE_MAX_LENGTH]
     written = None
     if checked is not None:
-        written = _write_image(fields.image, checked.kind)
+        written = write_image(fields.image, checked.kind, _image_folder())
         proposal.image_stored_name, proposal.image_content_type = written[1], checked.kind.content_type
     elif fields.remove_image:
         proposal.image_stored_name, proposal.image_content_type = None, ""
@@ -282,7 +250,7 @@ def update_proposal(actor, proposal, fields):
         if written:
             written[0].unlink(missing_ok=True)
         raise Conflict(_("This proposal has supporters now, so its text can no longer change."))
-    _commit_with_image(written)
+    commit_with_image(written, _image_folder())
     _remove_image_file(old_image)
     return proposal
 
