@@ -239,30 +239,32 @@ def hide_comment(actor, comment, reason):
     reason = clean_reason(reason)
     if comment.is_hidden:
         raise Conflict(_("This comment is hidden already."))
-    if not comment.is_deleted:
-        _remove_from_counts(comment)
-    comment.hidden_at, comment.hidden_reason = utcnow(), reason
-    record_staff_action(
-        actor, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
-    )
+    hide_in_transaction(actor, comment, reason)
     _commit()
-    db.session.refresh(comment.discussion)
-    live.comment_changed(comment, "comment_hidden")
+    announce_hidden(comment)
     return comment
 
 
-def hide_pending_review(comment, reason):
-    """Hide a comment that readers reported (civic.moderation): the same hiding as hide_comment, by no
-    one in particular, audited; the caller commits, then calls announce_hidden."""
+def hide_in_transaction(actor, comment, reason):
+    """Hide a comment in the caller's transaction (the caller checked the permission and commits, then
+    calls announce_hidden): out of the counts, the reason shown in its place, audited as
+    `comment.hide` by `actor` (None: readers' reports hid it pending review). False if it was hidden
+    already."""
     if comment.is_hidden:
         return False
     if not comment.is_deleted:
         _remove_from_counts(comment)
     comment.hidden_at, comment.hidden_reason = utcnow(), reason
     record_staff_action(
-        None, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
+        actor, "comment.hide", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}"[:200], reason
     )
     return True
+
+
+def hide_pending_review(comment, reason):
+    """Hide a comment that readers reported (civic.moderation), by no one in particular; the caller
+    commits, then calls announce_hidden."""
+    return hide_in_transaction(None, comment, reason)
 
 
 def show_again_after_review(comment):

@@ -1,0 +1,98 @@
+"""What moderation acts on: each kind of content says here how to load it, who wrote it, where it is,
+and how to hide it and show it again. Reports, the queue, decisions and appeals, and "hide all
+content of this user" go through this table only, never through a kind's own functions."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from civic.discussions.models import Comment
+from civic.discussions.services import comments as comment_services
+from civic.extensions import db
+
+EXCERPT_LENGTH = 280
+
+
+@dataclass(frozen=True)
+class ModeratedKind:
+    """One kind of moderatable content. Every function but `announce` works in the caller's
+    transaction and never commits; `announce` runs after the commit and pushes the change live."""
+
+    name: str  # stored in Report.content_kind and decisions; also the URL segment
+    label: Any  # what the kind is called on pages ("Comment")
+    load: Callable[[int], Any]  # the item by id, or None (no permission check)
+    author_id: Callable[[Any], int | None]  # who wrote it (None: deleted account)
+    url: Callable[[Any], str]  # where it is, for a moderator
+    excerpt: Callable[[Any], str]  # its text, plain, for the queue and my reports
+    is_removed: Callable[[Any], bool]  # hidden or deleted: nothing to report
+    is_hidden: Callable[[Any], bool]
+    hide: Callable[[Any, Any, str], bool]  # (item, actor or None, reason) -> whether it changed
+    show_again: Callable[[Any], bool]  # undo a hiding -> whether it changed
+    announce: Callable[[Any], None]  # after commit: every open page shows the change
+    visible_ids_by_author: Callable[[int], list[int]]  # what "hide all content of this user" hides
+
+
+KINDS: dict[str, ModeratedKind] = {}
+
+
+def register_kind(kind):
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind_named(name):
+    """The kind called `name`, or None."""
+    return KINDS.get(name)
+
+
+def _plain_excerpt(text):
+    text = " ".join((text or "").split())
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+def _comment_url(comment):
+    return url_for(
+        "discussions.permalink",
+        discussion_id=comment.discussion_id,
+        comment_id=comment.id,
+        _anchor=f"comment-{comment.id}",
+    )
+
+
+def _comment_announce(comment):
+    if comment.is_hidden:
+        comment_services.announce_hidden(comment)
+    else:
+        comment_services.announce_shown_again(comment)
+
+
+def _visible_comment_ids(author_id):
+    return list(
+        db.session.scalars(
+            select(Comment.id).where(
+                Comment.author_id == author_id, Comment.hidden_at.is_(None), Comment.deleted_at.is_(None)
+            )
+        )
+    )
+
+
+COMMENT = register_kind(
+    ModeratedKind(
+        name="comment",
+        label=_l("Comment"),
+        load=lambda comment_id: db.session.get(Comment, comment_id),
+        author_id=lambda comment: comment.author_id,
+        url=_comment_url,
+        excerpt=lambda comment: _plain_excerpt(comment.body_markdown),
+        is_removed=lambda comment: comment.is_removed,
+        is_hidden=lambda comment: comment.is_hidden,
+        hide=lambda comment, actor, reason: comment_services.hide_in_transaction(actor, comment, reason),
+        show_again=comment_services.show_again_after_review,
+        announce=_comment_announce,
+        visible_ids_by_author=_visible_comment_ids,
+    )
+)
