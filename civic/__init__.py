@@ -32,7 +32,7 @@ from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
 from civic.common import caching
 from civic.common import templating as common_templating
-from civic.common.db import end_request_session, retry_reads_once
+from civic.common.db import end_request_session, ping_after_idle, retry_reads_once
 from civic.common.http import register_error_handlers
 from civic.common.i18n import install_template_gettext, select_locale, select_timezone
 from civic.common.inputs import guard_inputs
@@ -117,6 +117,8 @@ def _init_extensions(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["CIVIC_DB_PING_AFTER_IDLE_SECONDS"])
     # Teardowns run last-registered first: this one ends the session before Flask-SQLAlchemy's own,
     # which would fail on a connection the database closed during the request.
     app.teardown_appcontext(end_request_session)

@@ -76,6 +76,8 @@ def load_config(environ=None):
         "INSTANCE_PATH": str(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(environ, database_url),
+        # A pooled connection idle this long is checked before use (civic.common.db.ping_after_idle).
+        "CIVIC_DB_PING_AFTER_IDLE_SECONDS": _int(environ, "CIVIC_DB_PING_AFTER_IDLE_SECONDS", 10),
         "REDIS_URL": redis_url,
         "CIVIC_SITE_NAME": environ.get("CIVIC_SITE_NAME", "Civic"),
         # The council's identity (README, "Your council's identity"): checked by check_config.
@@ -194,7 +196,7 @@ def _engine_options(environ, database_url):
     """SQLAlchemy engine options. The pool matters under gevent, where one process runs as many
     requests at once as it has worker connections: a request beyond the pool waits for a
     connection (CIVIC_DB_POOL_TIMEOUT seconds) rather than failing. See docs/scaling.md."""
-    options = {"pool_pre_ping": True}
+    options = {}  # no pool_pre_ping: civic.common.db.ping_after_idle checks only idle connections
     if database_url.startswith("sqlite"):
         return options
     options["pool_size"] = _int(environ, "CIVIC_DB_POOL_SIZE", 10)

@@ -88,16 +88,59 @@ def shared_thread(discussion, viewer, *, sort, page, back):
     return shared, _personal_html(shared, discussion, viewer, back)
 
 
+# The vote buttons of a card as the stand-in reader (who voted on nothing) sees them, and as a reader
+# who voted sees them: the same card but for the pressed button, which casting the same vote again
+# would withdraw (value 0). Swapped in place instead of rendering the card again; a card where the
+# buttons are not found exactly once is rendered for the reader (the page stays right if the
+# template changes).
+_UNPRESSED = {
+    1: 'name="value" value="1" class="vote-button" aria-pressed="false"',
+    -1: 'name="value" value="-1" class="vote-button" aria-pressed="false"',
+}
+_PRESSED = {
+    1: 'name="value" value="0" class="vote-button" aria-pressed="true"',
+    -1: 'name="value" value="0" class="vote-button" aria-pressed="true"',
+}
+
+
+_COUNTS = re.compile(r'(<span class="vote-count" data-(?:up|down)>)(\d+)(</span>)')
+
+
+def _voted_card(card, vote, up, down):
+    """The shared card with the reader's vote pressed and the counts as they are now (the shared
+    part may be older than the reader's vote), or None when it cannot be done in place."""
+    unpressed = _UNPRESSED.get(vote)
+    if unpressed is None or card.count(unpressed) != 1:
+        return None
+    counts = iter((up, down))
+    card, found = _COUNTS.subn(lambda m: f"{m.group(1)}{next(counts, m.group(2))}{m.group(3)}", card)
+    if found != 2:
+        return None
+    return card.replace(unpressed, _PRESSED[vote])
+
+
 def _personal_html(shared, discussion, viewer, back):
-    """The shared cards, with those of the viewer's own comments and votes rendered for them."""
+    """The shared cards, with the reader's votes pressed, and those of their own comments rendered
+    for them."""
     ids = [cid for cid, _author in shared.authors]
-    my_votes = votes.votes_of(viewer, ids)
-    personal = set(my_votes) | {cid for cid, author in shared.authors if author == viewer.id}
-    comment_page = CommentPage(discussion.id, discussion, viewer=viewer, my_votes=my_votes, back=back)
+    voted = votes.votes_with_counts_of(viewer, ids)
+    my_votes = {cid: vote for cid, (vote, _up, _down) in voted.items()}
     cards = {}
-    if personal:
+    to_render = {cid for cid, author in shared.authors if author == viewer.id}
+    if my_votes:
+        shared_cards = {part[0]: part[1] for part in shared.parts if not isinstance(part, str)}
+        for cid, (vote, up, down) in voted.items():
+            if cid in to_render or cid not in shared_cards:
+                continue
+            card = _voted_card(shared_cards[cid], vote, up, down)
+            if card is None:
+                to_render.add(cid)
+            else:
+                cards[cid] = card
+    comment_page = CommentPage(discussion.id, discussion, viewer=viewer, my_votes=my_votes, back=back)
+    if to_render:
         card = get_template_attribute("discussions/_comment.html", "comment_card")
-        query = select(Comment).where(Comment.id.in_(personal)).options(*threads.CARD_LOADING)
+        query = select(Comment).where(Comment.id.in_(to_render)).options(*threads.CARD_LOADING)
         for comment in db.session.scalars(query):
             cards[comment.id] = str(comment_page.card(comment, comment_page.show(comment), card))
     html = "".join(part if isinstance(part, str) else cards.get(part[0], part[1]) for part in shared.parts)

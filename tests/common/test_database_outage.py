@@ -179,3 +179,43 @@ def test_when_no_page_can_be_drawn_the_503_is_plain_text(database_down_app, monk
     lost = database_down_app.test_client().get("/down")
     assert lost.status_code == 503 and lost.mimetype == "text/plain" and lost.headers["Retry-After"] == "5"
     assert "try again" in lost.get_data(as_text=True)
+
+
+def _counting_pings(monkeypatch, app):
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+
+    def ping(dbapi_connection):
+        pings.append(1)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", ping)
+    return pings
+
+
+@pytest.mark.app_config(CIVIC_DB_PING_AFTER_IDLE_SECONDS=60)
+def test_a_connection_in_busy_use_is_not_pinged_before_each_request(app, web, citizen, monkeypatch):
+    web.sign_in(citizen.email)
+    assert web.get("/account").status_code == 200
+    pings = _counting_pings(monkeypatch, app)
+    for _ in range(3):
+        assert web.get("/account").status_code == 200
+    assert pings == []
+
+
+@pytest.mark.app_config(CIVIC_DB_PING_AFTER_IDLE_SECONDS=0)
+def test_a_connection_that_died_while_idle_is_replaced_before_a_write_uses_it(app, postgres, web, citizen, monkeypatch):
+    web.sign_in(citizen.email)
+    assert web.get("/account").status_code == 200
+    token = web.csrf_token("/account")
+    pings = _counting_pings(monkeypatch, app)
+    db.session.close()
+    postgres.terminate()
+    form = {"csrf_token": token, "display_name": "Renamed after the restart", "language": "en"}
+    form["handle"] = citizen.handle
+    response = web.post("/account", form)
+    assert response.status_code in (200, 302), response.status_code
+    assert pings, "the idle connection was checked before use"
+    assert "Renamed after the restart" in web.get("/account").get_data(as_text=True)

@@ -96,6 +96,23 @@ def test_the_second_reader_skips_loading_and_rendering_the_thread(services, busy
 
 
 @PAGE_CACHE
+def test_a_voters_cards_are_pressed_in_place_without_loading_comments(services, busy, reader):
+    discussion, _people, comments = busy
+    _first, first_web = reader()
+    _page(first_web, discussion)
+    voter, voter_web = reader()
+    vote_on_comment(voter, comments[1], 1)
+    vote_on_comment(voter, comments[2], -1)
+    with counting_queries() as queries:
+        page = _page(voter_web, discussion)
+    assert [s for s in queries.statements if s.startswith("SELECT comment.id")] == [], queries
+    assert page.count('aria-pressed="true"') == 2
+    for comment, count in ((comments[1], "data-up>1<"), (comments[2], "data-down>1<")):
+        card = page.split(f'id="comment-{comment.id}"')[1].split("</article>")[0]
+        assert 'value="0" class="vote-button" aria-pressed="true"' in card and count in card
+
+
+@PAGE_CACHE
 def test_a_new_comment_reaches_the_shared_page_at_once(services, busy, reader, make_user):
     discussion, _people, _comments = busy
     _reader, web = reader()

@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import DEVICE_MAX_LENGTH, User, UserSession
 from civic.common import clock
 from civic.common.db import commit as _commit
+from civic.common.db import is_lost_connection, roll_back
 from civic.common.ratelimit import network_of
 from civic.errors import NotFound
 from civic.extensions import db
@@ -124,7 +125,15 @@ def load_user_for_session(session_key):
     if not session_key or len(session_key) > SESSION_KEY_MAX_LENGTH:
         return None
     parameters = {"key_hash": _hash(session_key), "seen_after": clock.now() - _idle_limit()}
-    row = db.session.execute(_SESSION_USER, parameters).unique().first()
+    try:
+        row = db.session.execute(_SESSION_USER, parameters).unique().first()
+    except DBAPIError as error:
+        # The request's first statement, on a pooled connection that died in use (common.db,
+        # ping_after_idle): nothing was done yet, so once more on a new connection.
+        if not is_lost_connection(error):
+            raise
+        roll_back()
+        row = db.session.execute(_SESSION_USER, parameters).unique().first()
     if row is None or not row.User.is_active:
         return None
     user_session, user, user.unread_at_load = row

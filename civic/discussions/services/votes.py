@@ -67,3 +67,15 @@ def votes_of(user, comment_ids):
         )
     )
     return dict(rows.all())
+
+
+def votes_with_counts_of(user, comment_ids):
+    """{comment id: (the user's vote, upvotes, downvotes now)} for the comments they voted on."""
+    if not getattr(user, "is_authenticated", False) or not comment_ids:
+        return {}
+    rows = db.session.execute(
+        select(CommentVote.comment_id, CommentVote.value, Comment.upvotes, Comment.downvotes)
+        .join(Comment, Comment.id == CommentVote.comment_id)
+        .where(CommentVote.user_id == user.id, CommentVote.comment_id.in_(comment_ids))
+    )
+    return {cid: (value, up, down) for cid, value, up, down in rows}
