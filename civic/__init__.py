@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata see the whole schema
-from civic import permissions, realtime
+from civic import permissions, premoderation, realtime
 from civic.accountability import templating as accountability_templating
 from civic.accountability.models import ImplementationRecord, Milestone
 from civic.accountability.services.milestones import register_milestone_mailings
@@ -61,7 +61,6 @@ from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
-from civic.moderation import premoderation
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp

@@ -150,7 +150,7 @@ def load_config(environ=None):
         # Citizen proposals: supports needed within so many days of publication for a formal answer
         # Reports (weighted, civic.moderation.services.reports) that hide an item pending review.
         "CIVIC_REPORTS_TO_HIDE": _int(environ, "CIVIC_REPORTS_TO_HIDE", 3),
-        # Automatic pre-moderation of comments and statements (civic.moderation.premoderation):
+        # Automatic pre-moderation of comments and statements (civic.premoderation):
         # word lists (a file, one entry a line: refused, or held for a moderator's review), links
         # from accounts younger than so many hours or without a verified email held, and the same
         # or nearly the same text posted THRESHOLD times within MINUTES (by anyone) held.

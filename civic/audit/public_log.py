@@ -49,7 +49,7 @@ PUBLISHED_DETAILS = {
     "statement.approve": None,
     "statement.reject": None,  # reason typed (private); label: the statement's text (private)
     "report.dismiss": None,  # details: how many reports (published nowhere: who reported is private)
-    # Automatic pre-moderation (civic.moderation.premoderation): details "rule", the rule that fired
+    # Automatic pre-moderation (civic.premoderation): details "rule", the rule that fired
     # (a standard code), published; details "matched" (the word or link) private.
     "premoderation.block": "rule",
     "premoderation.hold": "rule",

@@ -128,7 +128,7 @@ class Comment(db.Model):
     best_score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     controversy: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     reply_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # all descendants
-    # Held by automatic pre-moderation (civic.moderation.premoderation): stored, shown only to its
+    # Held by automatic pre-moderation (civic.premoderation): stored, shown only to its
     # author and moderators, in no count, until a moderator approves it (held_at back to None) or
     # rejects it (hidden_at set, with the reason, and held_at kept: it never appears).
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

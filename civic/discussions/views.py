@@ -16,8 +16,8 @@ from civic.discussions.services import comments, discussions, threads, votes
 from civic.discussions.services.categories import get_category, list_categories
 from civic.discussions.shared_threads import shared_thread
 from civic.errors import NotFound
-from civic.moderation.premoderation import held_message, rule_label
 from civic.permissions import can, ensure_can
+from civic.premoderation import held_message, rule_label
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from civic import premoderation
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit
@@ -28,7 +29,6 @@ from civic.consultations.polis import read_polis_export
 from civic.consultations.services.responses import require_open
 from civic.errors import Conflict, InvalidInput, NotFound
 from civic.extensions import db
-from civic.moderation import premoderation
 from civic.permissions import can, ensure_can
 
 VOTE_COLUMNS = {1: Statement.agree_count, -1: Statement.disagree_count, 0: Statement.pass_count}

@@ -19,8 +19,8 @@ from civic.consultations.services.statements import (
 )
 from civic.consultations.services.statements import moderate_statement as moderate
 from civic.consultations.views.blueprint import bp, me
-from civic.moderation.premoderation import held_message, rule_label
 from civic.permissions import can
+from civic.premoderation import held_message, rule_label
 
 
 @bp.get("/<int:consultation_id>/statements")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
+from civic import premoderation
 from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
@@ -28,7 +29,6 @@ from civic.discussions.services._shared import clean_reason, render_comment_body
 from civic.discussions.services.discussions import is_following
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited
 from civic.extensions import db
-from civic.moderation import premoderation
 from civic.notifications import services as notifications
 from civic.permissions import ensure_can
 

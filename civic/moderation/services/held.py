@@ -13,8 +13,8 @@ from civic.discussions.models import Comment
 from civic.discussions.services import comments as comment_services
 from civic.errors import InvalidInput, NotFound
 from civic.extensions import db
-from civic.moderation.premoderation import rule_label
 from civic.permissions import ensure_can
+from civic.premoderation import rule_label
 
 KINDS = ("comment", "statement")
 EXCERPT_LENGTH = 400
