@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from civic.audit.services import record_staff_action
-from civic.common import clock
 from civic.common.db import commit
+from civic.common.models import utcnow
 from civic.errors import InvalidInput
 from civic.insights.premoderation import (
     ALLOWED,
@@ -93,7 +93,8 @@ def judge_text(author, text, recent_texts):
     if not is_on():
         return ALLOWED
     rules = settings()
-    now = clock.now()
+    # The stored rows' own time source (not the clock tests freeze): texts and accounts are stamped with it.
+    now = utcnow()
     judge = Judge(rules)
     earlier = sorted(recent_texts(now - rules.burst_window, rules.burst_memory), key=lambda r: r.at)
     for recent in earlier:

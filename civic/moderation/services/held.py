@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -31,7 +30,7 @@ class HeldItem:
     matched: str
     held_at: datetime
     where: str  # the discussion's or consultation's title
-    url: str  # where it would appear
+    place_id: int  # the discussion's or consultation's id
     author_name: str
 
     @property
@@ -76,7 +75,7 @@ def held_items(actor, *, limit=50):
             comment.held_matched,
             comment.held_at,
             discussion.title,
-            url_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id),
+            discussion.id,
             _author_name(comment.author),
         )
         for comment, discussion in comments
@@ -89,7 +88,7 @@ def held_items(actor, *, limit=50):
             statement.held_matched,
             statement.created_at,
             consultation.title,
-            url_for("consultations.statements", consultation_id=consultation.id),
+            consultation.id,
             _author_name(statement.author),
         )
         for statement, consultation in statements
