@@ -243,3 +243,11 @@ def test_the_staff_page_lists_held_items_and_approves_them(app, web, make_user, 
 def test_citizens_cannot_open_the_held_items_page(app, web, login_as):
     login_as()
     assert web.client.get("/staff/held").status_code == 403
+
+
+@ON
+def test_the_public_log_names_the_rule_of_each_automatic_decision(app, make_user, open_discussion):
+    post_comment(aged(make_user()), open_discussion, body="Absolute bullshit")
+    page = app.test_client().get("/moderation-log").get_data(as_text=True)
+    assert "Held for review automatically" in page and "a word or phrase that a moderator reads first" in page
+    assert "bullshit" not in page  # what matched stays private
