@@ -13,7 +13,7 @@ from civic.common.models import utcnow
 from civic.discussions.models import Comment
 from civic.discussions.services.comments import edit_comment, post_comment
 from civic.discussions.services.discussions import follow_discussion
-from civic.errors import Conflict, InvalidInput, NotAllowed
+from civic.errors import Conflict, InvalidInput, NotAllowed, ParticipationClosed
 from civic.extensions import db, socketio
 from civic.moderation.services.held import approve_held, held_items, reject_held
 from civic.notifications.models import Notification
@@ -80,9 +80,7 @@ def test_a_hold_word_holds_the_comment_out_of_counts_and_audits_the_rule(app, ma
 
 
 @ON
-def test_a_link_from_a_new_account_is_held_and_allowed_once_the_account_is_old_enough(
-    app, make_user, open_discussion
-):
+def test_a_link_from_a_new_account_is_held_and_allowed_once_the_account_is_old_enough(app, make_user, open_discussion):
     author = make_user()
     held = post_comment(author, open_discussion, body=LINK)
     assert held.is_held and held.held_rule == "new_account_link"
@@ -251,3 +249,29 @@ def test_the_public_log_names_the_rule_of_each_automatic_decision(app, make_user
     page = app.test_client().get("/moderation-log").get_data(as_text=True)
     assert "Held for review automatically" in page and "a word or phrase that a moderator reads first" in page
     assert "bullshit" not in page  # what matched stays private
+
+
+@ON
+def test_a_comment_edited_into_a_hold_leaves_open_pages_without_its_new_text_and_returns_on_approval(
+    app, make_user, moderator, open_discussion
+):
+    author = aged(make_user())
+    comment = post_comment(author, open_discussion, body="A fair point")
+    watcher = connect(app)
+    join(watcher, open_discussion.id)
+    watcher.get_received()
+    edit_comment(author, comment, body="A bullshit point")
+    received = watcher.get_received()
+    [hidden] = [m["args"][0] for m in received if m["name"] == "comment_hidden"]
+    assert "bullshit" not in hidden["html"] and "Waiting for a moderator" in hidden["html"]
+    assert hidden["counts"]["comments"] == 0
+    approve_held(moderator, "comment", comment.id)
+    [edited] = events(watcher, "comment_edited")
+    assert "A bullshit point" in edited["html"] and edited["counts"]["comments"] == 1
+
+
+@ON
+def test_a_reply_to_a_held_comment_is_refused(app, make_user, open_discussion):
+    held = post_comment(aged(make_user()), open_discussion, body="bullshit")
+    with pytest.raises(ParticipationClosed, match="cannot reply"):
+        post_comment(aged(make_user()), open_discussion, body="Agreed", parent_id=held.id)
