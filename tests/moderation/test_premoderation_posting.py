@@ -275,3 +275,11 @@ def test_a_reply_to_a_held_comment_is_refused(app, make_user, open_discussion):
     held = post_comment(aged(make_user()), open_discussion, body="bullshit")
     with pytest.raises(ParticipationClosed, match="cannot reply"):
         post_comment(aged(make_user()), open_discussion, body="Agreed", parent_id=held.id)
+
+
+@ON
+def test_moderators_read_automatic_decisions_in_the_moderation_log(app, web, make_user, login_as, open_discussion):
+    post_comment(aged(make_user()), open_discussion, body="Pure bullshit")
+    login_as("moderator")
+    page = web.client.get("/admin/moderation-log")
+    assert page.status_code == 200 and "held for review automatically (pre-moderation)" in page.get_data(as_text=True)
