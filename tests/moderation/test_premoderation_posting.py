@@ -232,6 +232,7 @@ def test_the_staff_page_lists_held_items_and_approves_them(app, web, make_user, 
     page = web.client.get("/staff/held")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Utter bullshit here" in text and "a word or phrase that a moderator" in text
+    assert 'Held for review <span class="count-badge">1</span>' in text
     response = web.post(f"/staff/held/comment/{comment.id}/approve", form_url="/staff/held")
     assert response.status_code == 302
     db.session.refresh(comment)
