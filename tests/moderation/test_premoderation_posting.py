@@ -284,3 +284,37 @@ def test_moderators_read_automatic_decisions_in_the_moderation_log(app, web, mak
     login_as("moderator")
     page = web.client.get("/admin/moderation-log")
     assert page.status_code == 200 and "held for review automatically (pre-moderation)" in page.get_data(as_text=True)
+
+
+@ON
+def test_a_burst_is_seen_from_the_database_whichever_process_stored_the_earlier_texts(app, make_user, open_discussion):
+    text = "Free tickets for everyone who signs up today at the town hall"
+    for n in range(2):  # as another server process would have stored them: no judge saw them here
+        author = aged(make_user())
+        db.session.add(
+            Comment(
+                discussion_id=open_discussion.id, author_id=author.id, body_markdown=text, body_html="", path=f"{n}/"
+            )
+        )
+    db.session.commit()
+    assert post_comment(aged(make_user()), open_discussion, body=text).held_rule == "burst"
+
+
+@ON
+def test_texts_older_than_the_burst_window_do_not_count(app, make_user, open_discussion):
+    text = "Free tickets for everyone who signs up today at the town hall"
+    for comment in [post_comment(aged(make_user()), open_discussion, body=text) for _ in range(2)]:
+        comment.created_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    assert not post_comment(aged(make_user()), open_discussion, body=text).is_held
+
+
+@ON
+def test_the_author_of_an_edit_that_is_held_is_told_why(app, web, login_as, open_discussion):
+    author = aged(login_as())
+    comment = post_comment(author, open_discussion, body="Good idea")
+    url = f"/discussions/{open_discussion.id}/comments/{comment.id}/edit"
+    response = web.post(url, {"body": "Shitty idea", "stance": ""}, form_url=url)
+    assert response.status_code == 302 and "#held-comments" in response.headers["Location"]
+    page = web.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your text is held for review because of a word or phrase that a moderator reads first" in page
