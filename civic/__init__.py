@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import civic.models  # noqa: F401 - every model, so that Alembic and db.metadata see the whole schema
-from civic import permissions, realtime
+from civic import permissions, premoderation, realtime
 from civic.accountability import templating as accountability_templating
 from civic.accountability.models import ImplementationRecord, Milestone
 from civic.accountability.services.milestones import register_milestone_mailings
@@ -219,6 +219,9 @@ def _register_domain_listeners():
     on_proposal_moved("accountability", follow_proposal_move)
     # The public moderation log shows a rejected petition's standard reason (civic/audit/public_log.py).
     public_log.register_reasons("petition.reject", REJECTION_LABELS)
+    # ...and the rule of automatic pre-moderation behind each of its decisions.
+    for action in (premoderation.BLOCKED, premoderation.HELD, premoderation.APPROVED, premoderation.REJECTED):
+        public_log.register_reasons(action, premoderation.RULE_LABELS)
 
 
 def _register_page_cache_sources():

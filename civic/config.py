@@ -37,6 +37,21 @@ def _int(environ, name, default):
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+# The hold list shipped with Civic (measured in bench/premoderation_polis.py).
+DEFAULT_HOLD_WORDS_FILE = Path(__file__).resolve().parent / "insights" / "premoderation_hold_words.txt"
+
+
+def _word_list_file(environ, name, default):
+    """A word list's path: unset gives the default, an empty value no list at all."""
+    value = environ.get(name)
+    if value is None:
+        return default
+    value = value.strip()
+    if value and not Path(value).is_file():
+        raise ConfigurationError(f"{name} names no readable file: {value!r}")
+    return value
+
+
 DEFAULT_PETITION_AREAS = (
     "Old Town;Riverside;Northfield;Hillcrest;Southgate;Eastbrook;West End;Elsewhere in the country;Outside the country"
 )
@@ -137,6 +152,18 @@ def load_config(environ=None):
         # Citizen proposals: supports needed within so many days of publication for a formal answer
         # Reports (weighted, civic.moderation.services.reports) that hide an item pending review.
         "CIVIC_REPORTS_TO_HIDE": _int(environ, "CIVIC_REPORTS_TO_HIDE", 3),
+        # Automatic pre-moderation of comments and statements (civic.premoderation):
+        # word lists (a file, one entry a line: refused, or held for a moderator's review), links
+        # from accounts younger than so many hours or without a verified email held, and the same
+        # or nearly the same text posted THRESHOLD times within MINUTES (by anyone) held.
+        "CIVIC_PREMODERATION": _flag(environ.get("CIVIC_PREMODERATION"), True),
+        "CIVIC_PREMODERATION_BLOCK_WORDS_FILE": _word_list_file(environ, "CIVIC_PREMODERATION_BLOCK_WORDS_FILE", ""),
+        "CIVIC_PREMODERATION_HOLD_WORDS_FILE": _word_list_file(
+            environ, "CIVIC_PREMODERATION_HOLD_WORDS_FILE", str(DEFAULT_HOLD_WORDS_FILE)
+        ),
+        "CIVIC_PREMODERATION_LINK_DELAY_HOURS": _int(environ, "CIVIC_PREMODERATION_LINK_DELAY_HOURS", 24),
+        "CIVIC_PREMODERATION_BURST_MINUTES": _int(environ, "CIVIC_PREMODERATION_BURST_MINUTES", 30),
+        "CIVIC_PREMODERATION_BURST_THRESHOLD": _int(environ, "CIVIC_PREMODERATION_BURST_THRESHOLD", 3),
         "CIVIC_PROPOSAL_SUPPORTS": _int(environ, "CIVIC_PROPOSAL_SUPPORTS", 300),
         "CIVIC_PROPOSAL_DAYS": _int(environ, "CIVIC_PROPOSAL_DAYS", 90),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -260,6 +287,12 @@ def _check_identity(config):
 def check_config(config):
     """Refuse configurations that would be unsafe to run."""
     _check_identity(config)
+    if config.get("CIVIC_PREMODERATION_BURST_THRESHOLD", 3) < 2:
+        raise ConfigurationError("CIVIC_PREMODERATION_BURST_THRESHOLD must be at least 2")
+    if config.get("CIVIC_PREMODERATION_BURST_MINUTES", 30) < 1:
+        raise ConfigurationError("CIVIC_PREMODERATION_BURST_MINUTES must be at least 1")
+    if config.get("CIVIC_PREMODERATION_LINK_DELAY_HOURS", 24) < 0:
+        raise ConfigurationError("CIVIC_PREMODERATION_LINK_DELAY_HOURS must not be negative")
     if config["CIVIC_ENV"] == "production":
         key = config.get("SECRET_KEY") or ""
         if not key or key == DEVELOPMENT_SECRET_KEY:

@@ -109,6 +109,13 @@ def _own_live_comment(user, comment, roles):
     return _signed_in(user) and comment is not None and comment.author_id == user.id and not comment.is_removed
 
 
+def _view_held_comment(user, comment, roles):
+    """A comment pre-moderation held: its author and the moderators."""
+    if roles & {Role.MODERATOR, Role.ADMIN}:
+        return True
+    return _signed_in(user) and comment is not None and comment.author_id == user.id
+
+
 def _report_comment(user, comment, roles):
     """A participant, about a comment still shown. Not about who wrote it: the comment cards are shared
     by readers of the same roles; reports.report_comment refuses one's own comment."""
@@ -246,6 +253,8 @@ RULES = {
     "comment.report": _report_comment,
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
+    "held.review": _role(Role.MODERATOR, Role.ADMIN),  # what pre-moderation held: approve or reject
+    "comment.view_held": _view_held_comment,
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,

@@ -158,3 +158,30 @@ def test_footer_links_and_the_logo_are_checked():
             parse_footer_links(bad)
     assert logo_type(b"\x89PNG\r\n\x1a\n....") == "image/png"
     assert logo_type(b"<svg xmlns=") is None
+
+
+def test_premoderation_is_on_by_default_with_the_shipped_hold_list(tmp_path):
+    config = load_config({})
+    assert config["CIVIC_PREMODERATION"] is True
+    assert config["CIVIC_PREMODERATION_HOLD_WORDS_FILE"].endswith("premoderation_hold_words.txt")
+    assert config["CIVIC_PREMODERATION_BLOCK_WORDS_FILE"] == ""
+    assert (config["CIVIC_PREMODERATION_LINK_DELAY_HOURS"], config["CIVIC_PREMODERATION_BURST_THRESHOLD"]) == (24, 3)
+    words = tmp_path / "block.txt"
+    words.write_text("scumbag\n", encoding="utf-8")
+    config = load_config(
+        {
+            "CIVIC_PREMODERATION": "0",
+            "CIVIC_PREMODERATION_BLOCK_WORDS_FILE": str(words),
+            "CIVIC_PREMODERATION_HOLD_WORDS_FILE": "",
+        }
+    )
+    assert config["CIVIC_PREMODERATION"] is False
+    assert config["CIVIC_PREMODERATION_BLOCK_WORDS_FILE"] == str(words)
+    assert config["CIVIC_PREMODERATION_HOLD_WORDS_FILE"] == ""
+
+
+def test_premoderation_refuses_a_missing_word_list_and_a_burst_of_one(tmp_path):
+    with pytest.raises(ConfigurationError, match="CIVIC_PREMODERATION_BLOCK_WORDS_FILE"):
+        load_config({"CIVIC_PREMODERATION_BLOCK_WORDS_FILE": str(tmp_path / "missing.txt")})
+    with pytest.raises(ConfigurationError, match="BURST_THRESHOLD"):
+        create_app(base_config(tmp_path, CIVIC_PREMODERATION_BURST_THRESHOLD=1))

@@ -104,6 +104,8 @@ MATRIX = {
     ("comment.report", "hidden comment"): set(),
     ("report.list_mine", None): SIGNED_IN,
     ("report.review", None): {"moderator", "admin"},
+    ("held.review", None): {"moderator", "admin"},
+    ("comment.view_held", "comment"): {"moderator", "admin"},
     ("notifications.view", None): SIGNED_IN,
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},

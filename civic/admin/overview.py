@@ -11,6 +11,7 @@ from civic.budgets.services.budgets import list_budgets
 from civic.consultations.services.lifecycle import list_consultations
 from civic.consultations.services.statements import count_pending_statements, pending_statements
 from civic.discussions.services.comments import recently_hidden
+from civic.moderation.services.held import count_held
 from civic.moderation.services.reports import count_open_items, open_reports_by_item
 from civic.permissions import can, ensure_can
 from civic.petitions.services.queries import count_moderation_queue, list_petitions, moderation_queue
@@ -77,7 +78,7 @@ def staff_overview(actor):
 
 
 def waiting_counts(actor):
-    """{"petitions": n, "statements": n, "proposals": n, "reports": n} waiting for this member of staff,
+    """{"petitions": n, "statements": n, "proposals": n, "reports": n, "held": n} waiting for this member of staff,
     once per request (the staff navigation shows them on every staff page)."""
     counts = g.get("civic_staff_counts")
     if counts is None:
@@ -90,5 +91,7 @@ def waiting_counts(actor):
             counts["proposals"] = count_waiting_for_an_answer()
         if can(actor, "report.review"):
             counts["reports"] = count_open_items()
+        if can(actor, "held.review"):
+            counts["held"] = count_held()
         g.civic_staff_counts = counts
     return counts

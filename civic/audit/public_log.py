@@ -49,6 +49,12 @@ PUBLISHED_DETAILS = {
     "statement.approve": None,
     "statement.reject": None,  # reason typed (private); label: the statement's text (private)
     "report.dismiss": None,  # details: how many reports (published nowhere: who reported is private)
+    # Automatic pre-moderation (civic.premoderation): details "rule", the rule that fired
+    # (a standard code), published; details "matched" (the word or link) private.
+    "premoderation.block": "rule",
+    "premoderation.hold": "rule",
+    "premoderation.approve": "rule",
+    "premoderation.reject": "rule",  # reason typed by the moderator (private)
 }
 
 _REASON_LABELS = {}  # action code -> {reason code: label}
@@ -80,6 +86,10 @@ PUBLIC_ACTION_LABELS = {
     "statement.approve": _l("Statement approved"),
     "statement.reject": _l("Statement rejected"),
     "report.dismiss": _l("Reports dismissed"),
+    "premoderation.block": _l("Refused automatically"),
+    "premoderation.hold": _l("Held for review automatically"),
+    "premoderation.approve": _l("Held content approved"),
+    "premoderation.reject": _l("Held content rejected"),
 }
 
 KIND_LABELS = {

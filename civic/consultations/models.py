@@ -311,7 +311,11 @@ class Statement(db.Model):
     seeded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=StatementStatus.PENDING.value)
     external_id: Mapped[int | None] = mapped_column(Integer)  # its id in an imported Pol.is export
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+    # The rule of automatic pre-moderation that held it PENDING (civic.premoderation), and
+    # what it matched; empty when nothing fired.
+    held_rule: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    held_matched: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     agree_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     disagree_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     pass_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

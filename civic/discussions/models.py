@@ -128,6 +128,12 @@ class Comment(db.Model):
     best_score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     controversy: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     reply_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # all descendants
+    # Held by automatic pre-moderation (civic.premoderation): stored, shown only to its
+    # author and moderators, in no count, until a moderator approves it (held_at back to None) or
+    # rejects it (hidden_at set, with the reason, and held_at kept: it never appears).
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    held_rule: Mapped[str] = mapped_column(String(20), nullable=False, default="")  # the rule that fired
+    held_matched: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # what it matched
 
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
     discussion = relationship(Discussion)
@@ -137,6 +143,7 @@ class Comment(db.Model):
         Index("ix_comment_top_best", "discussion_id", "depth", "best_score"),
         Index("ix_comment_top_created", "discussion_id", "depth", "created_at"),
         Index("ix_comment_root_depth", "root_id", "depth"),
+        Index("ix_comment_created_at", "created_at"),  # the texts of the last minutes (bursts)
     )
 
     @property
@@ -148,8 +155,13 @@ class Comment(db.Model):
         return self.hidden_at is not None
 
     @property
+    def is_held(self):
+        """Waiting for a moderator's review (or rejected after it): never shown publicly."""
+        return self.held_at is not None
+
+    @property
     def is_removed(self):
-        return self.deleted_at is not None or self.hidden_at is not None
+        return self.deleted_at is not None or self.hidden_at is not None or self.held_at is not None
 
     @property
     def score(self):

@@ -17,6 +17,7 @@ from civic.discussions.services.categories import get_category, list_categories
 from civic.discussions.shared_threads import shared_thread
 from civic.errors import NotFound
 from civic.permissions import can, ensure_can
+from civic.premoderation import held_message, rule_label
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
@@ -83,6 +84,8 @@ def _render_thread(
         reply_to=reply_to,
         comments_html=comments_html,
         following=discussions.is_following(viewer, discussion),
+        my_held=comments.held_comments_of(viewer, discussion),
+        held_rule_label=rule_label,
         stances=comments.stance_counts(discussion),
         about=context_of(discussion),
         **extra,
@@ -135,6 +138,9 @@ def post_comment(discussion_id):
         )
     if not attempt.succeeded:  # refused input 422, a closed discussion 409, posting too quickly 429
         return _respond_with_form(discussion, form, is_reply, status=attempt.status)
+    if comment.is_held:
+        flash(held_message(comment.held_rule), "warning")
+        return redirect(url_for("discussions.show", discussion_id=discussion.id, _anchor="held-comments"))
     flash(_("Your comment is published."), "success")
     if comment.parent_id:
         # Back to the page the reader replied from, at the comment they answered (issue 12);
@@ -171,6 +177,8 @@ def permalink(discussion_id, comment_id):
     With ?reply_to=N it also shows the form to reply to it."""
     discussion = discussions.get_discussion(discussion_id, current_user)
     comment = comments.get_comment(discussion, comment_id)
+    if comment.is_held and not can(current_user, "comment.view_held", comment):
+        raise NotFound(_("There is no such comment in this discussion."))
     reply_form = None
     if request.args.get("reply_to", type=int) == comment.id and can(current_user, "comment.create", discussion):
         back = local_target(request.args.get("next")) or ""
@@ -220,6 +228,9 @@ def edit_comment(discussion_id, comment_id):
     if form.validate_on_submit():
         with errors_on(form) as attempt:
             comments.edit_comment(_me(), comment, body=form.body.data, stance=form.stance.data)
+        if attempt.succeeded and comment.is_held:
+            flash(held_message(comment.held_rule), "warning")
+            return redirect(url_for("discussions.show", discussion_id=discussion.id, _anchor="held-comments"))
         if attempt.succeeded:
             flash(_("Your comment is updated."), "success")
             return redirect(_comment_url(discussion, comment))

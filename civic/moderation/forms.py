@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from civic.moderation.models import NOTE_MAX_LENGTH, REASON_LABELS
@@ -24,3 +24,13 @@ class ReportForm(FlaskForm):
 
 class DismissForm(FlaskForm):
     """A button: the CSRF token only."""
+
+
+class RejectHeldForm(FlaskForm):
+    """The reason is kept in the audit log; a comment's author sees it in place of the comment."""
+
+    reason = StringField(
+        _l("Reason for rejecting"),
+        validators=[DataRequired(message=_l("Give a reason for the rejection."))],
+        render_kw={"maxlength": 500},
+    )

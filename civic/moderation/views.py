@@ -1,4 +1,5 @@
-"""Moderation pages: reporting a comment, the reporter's own reports, and dismissing reports (staff)."""
+"""Moderation pages: reporting a comment, the reporter's own reports, dismissing reports, and what
+automatic pre-moderation held (staff)."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -6,7 +7,7 @@ from flask_login import current_user, login_required
 
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.moderation import forms
-from civic.moderation.services import reports
+from civic.moderation.services import held, reports
 from civic.permissions import ensure_can
 
 bp = Blueprint("moderation", __name__)
@@ -66,3 +67,43 @@ def dismiss(kind, content_id):
     else:
         flash(_("The form had expired. Please send it again."), "error")
     return redirect(url_for("admin.dashboard", _anchor="reports-title"))
+
+
+@bp.get("/staff/held")
+@login_required
+def held_items():
+    items, total = held.held_items(_me())
+    return render_template(
+        "moderation/held.html", items=items, total=total, form=forms.DismissForm(), reject_form=forms.RejectHeldForm()
+    )
+
+
+@bp.post("/staff/held/<any(comment, statement):kind>/<int:content_id>/approve")
+@login_required
+def approve_held(kind, content_id):
+    ensure_can(_me(), "held.review")
+    form = forms.DismissForm()
+    if form.validate_on_submit():
+        with errors_flashed() as attempt:
+            held.approve_held(_me(), kind, content_id)
+        if attempt.succeeded:
+            flash(_("Approved: it is published."), "success")
+    else:
+        flash(_("The form had expired. Please send it again."), "error")
+    return redirect(url_for("moderation.held_items"))
+
+
+@bp.post("/staff/held/<any(comment, statement):kind>/<int:content_id>/reject")
+@login_required
+def reject_held(kind, content_id):
+    ensure_can(_me(), "held.review")
+    form = forms.RejectHeldForm()
+    if form.validate_on_submit():
+        with errors_flashed() as attempt:
+            held.reject_held(_me(), kind, content_id, form.reason.data)
+        if attempt.succeeded:
+            flash(_("Rejected: it stays unpublished."), "success")
+    else:
+        for message in form.reason.errors or [_("The form had expired. Please send it again.")]:
+            flash(message, "error")
+    return redirect(url_for("moderation.held_items"))

@@ -68,6 +68,9 @@ def base_config(tmp_path, **overrides):
         "CIVIC_LIVE_SESSION_CHECK_SECONDS": 0,
         # The demo's residents answering its consultation: a few are enough to test with.
         "CIVIC_DEMO_RESIDENTS": 12,
+        # Test users are minutes old and write the same text many times: automatic pre-moderation
+        # is off except in the tests that turn it on (tests/moderation/test_premoderation_*.py).
+        "CIVIC_PREMODERATION": False,
     }
     config.update(overrides)
     return config

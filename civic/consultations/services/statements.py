@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from civic import premoderation
 from civic.audit.services import record_staff_action
 from civic.common import clock
 from civic.common.db import commit
@@ -73,7 +74,12 @@ def add_statement(actor, consultation, text):
             length=len(text),
         ),
     )
-    approved = seeding or not consultation.statements_premoderated
+    verdict = premoderation.ALLOWED
+    if not seeding:  # officials seeding their consultation are not pre-moderated
+        verdict = premoderation.judge_text(actor, text, _recent_statement_texts)
+        premoderation.refuse_blocked(verdict, "statement", "text")
+    held = premoderation.is_held(verdict)
+    approved = seeding or not (consultation.statements_premoderated or held)
     statement = Statement(
         consultation_id=consultation.id,
         text=text,
@@ -81,9 +87,43 @@ def add_statement(actor, consultation, text):
         seeded=seeding,
         status=(StatementStatus.APPROVED if approved else StatementStatus.PENDING).value,
     )
+    if held:
+        statement.held_rule, statement.held_matched = verdict.rule, verdict.matched[:200]
     db.session.add(statement)
+    if held:
+        db.session.flush()
+        premoderation.record_decision(verdict, "statement", statement.id, statement.text[:200])
     commit()
     return statement
+
+
+def _recent_statement_texts(since, limit):
+    """The statements written since `since` (pending ones too), for the burst rule of pre-moderation."""
+    rows = db.session.execute(
+        select(Statement.text, Statement.author_id, Statement.created_at)
+        .where(Statement.created_at >= since, Statement.external_id.is_(None))
+        .order_by(Statement.created_at.desc())
+        .limit(limit)
+    )
+    return [premoderation.RecentText(*row) for row in rows]
+
+
+def my_waiting_statements(user, consultation):
+    """The user's statements in this consultation that wait for a moderator or were rejected."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            select(Statement)
+            .where(
+                Statement.consultation_id == consultation.id,
+                Statement.author_id == user.id,
+                Statement.status != StatementStatus.APPROVED.value,
+            )
+            .order_by(Statement.created_at.desc())
+            .limit(20)
+        )
+    )
 
 
 def moderate_statement(actor, statement, approve, reason=""):

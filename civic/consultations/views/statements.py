@@ -11,6 +11,7 @@ from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.statements import add_statement as add_statement_to
 from civic.consultations.services.statements import (
     get_statement,
+    my_waiting_statements,
     next_statement,
     set_statement_options,
     statements_of,
@@ -19,6 +20,7 @@ from civic.consultations.services.statements import (
 from civic.consultations.services.statements import moderate_statement as moderate
 from civic.consultations.views.blueprint import bp, me
 from civic.permissions import can
+from civic.premoderation import held_message, rule_label
 
 
 @bp.get("/<int:consultation_id>/statements")
@@ -34,6 +36,8 @@ def statements(consultation_id):
         else None,
         approved=statements_of(consultation, status=StatementStatus.APPROVED.value),
         pending=statements_of(consultation, status=StatementStatus.PENDING.value) if may_moderate else [],
+        mine_waiting=my_waiting_statements(current_user, consultation),
+        held_rule_label=rule_label,
     )
 
 
@@ -53,6 +57,9 @@ def add_statement(consultation_id):
         return render_template(
             "consultations/statement_refused.html", consultation=consultation, message=attempt.error.message, text=text
         ), attempt.status
+    if statement.held_rule:
+        flash(held_message(statement.held_rule), "warning")
+        return _back_to_statements(consultation)
     flash(
         _("Thank you: your statement is published.")
         if statement.status == StatementStatus.APPROVED.value

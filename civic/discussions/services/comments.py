@@ -1,10 +1,12 @@
-"""Comments: posting (rate limit, notifications), editing, deleting, hiding, pinning, history, stance counts."""
+"""Comments: posting (rate limit, automatic pre-moderation, notifications), editing, deleting, hiding,
+pinning, history, stance counts; publishing or rejecting a held comment."""
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from civic import premoderation
 from civic.accounts.models import User
 from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
@@ -100,6 +102,9 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
         if parent.is_removed:
             raise ParticipationClosed(_("You cannot reply to a comment that was deleted or hidden."))
     _count_against_comment_limit(actor)
+    verdict = premoderation.judge_text(actor, body, _recent_comment_texts)
+    premoderation.refuse_blocked(verdict, "comment", "body")
+    held = premoderation.is_held(verdict)
     comment = Comment(
         discussion_id=discussion.id,
         parent_id=parent.id if parent else None,
@@ -109,29 +114,69 @@ def post_comment(actor, discussion, *, body, stance=None, parent_id=None):
         body_html=render_comment_body(body),
         stance=stance,
     )
+    if held:
+        comment.held_at, comment.held_rule, comment.held_matched = utcnow(), verdict.rule, verdict.matched[:200]
     db.session.add(comment)
     db.session.flush()
     segment = str(comment.id).zfill(PATH_SEGMENT_WIDTH)
     comment.path = f"{parent.path}{segment}/" if parent else f"{segment}/"
     comment.root_id = parent.root_id if parent else comment.id
-    if parent is not None:
-        ancestor_ids = [int(part) for part in parent.path.strip("/").split("/")]
-        db.session.execute(
-            update(Comment).where(Comment.id.in_(ancestor_ids)).values(reply_count=Comment.reply_count + 1)
-        )
-    values = {Discussion.comment_count: Discussion.comment_count + 1, Discussion.last_activity_at: utcnow()}
-    if parent is None:
-        values[Discussion.top_level_count] = Discussion.top_level_count + 1
-    db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values(values))
-    _change_stance_count(discussion, stance, +1)
-    recipients = _notify_about(comment, discussion, parent, actor)
+    recipients = set()
+    if held:
+        premoderation.record_decision(verdict, "comment", comment.id, _audit_label(comment, discussion))
+    else:
+        recipients = _publish(comment, discussion, parent, actor)
     if not is_following(actor, discussion):
         db.session.add(DiscussionFollow(discussion_id=discussion.id, user_id=actor.id))
     _commit()
     db.session.refresh(discussion)
-    live.comment_posted(discussion, comment)
-    notifications.push_unread_counts(recipients)
+    if not held:  # a held comment is pushed, and its notifications sent, when a moderator approves it
+        live.comment_posted(discussion, comment)
+        notifications.push_unread_counts(recipients)
     return comment
+
+
+def _audit_label(comment, discussion):
+    return f"#{comment.id} in {discussion.title}"[:200]
+
+
+def _recent_comment_texts(since, limit, *, leaving_out=None):
+    """The comments written since `since` (held ones too), for the burst rule of pre-moderation:
+    read from the database, so that every process sees the same burst."""
+    query = (
+        select(Comment.body_markdown, Comment.author_id, Comment.created_at)
+        .where(Comment.created_at >= since, Comment.deleted_at.is_(None))
+        .order_by(Comment.created_at.desc())
+        .limit(limit)
+    )
+    if leaving_out is not None:
+        query = query.where(Comment.id != leaving_out)
+    return [premoderation.RecentText(*row) for row in db.session.execute(query)]
+
+
+def _count_published(comment, discussion, delta):
+    """A comment enters (+1) or leaves (-1) every count: its ancestors' replies, the discussion's
+    comments, top-level comments and stances."""
+    if comment.parent_id is not None:
+        ancestor_ids = [int(part) for part in comment.path.strip("/").split("/")[:-1]]
+        db.session.execute(
+            update(Comment).where(Comment.id.in_(ancestor_ids)).values(reply_count=Comment.reply_count + delta)
+        )
+    values = {Discussion.comment_count: Discussion.comment_count + delta}
+    if delta > 0:
+        values[Discussion.last_activity_at] = utcnow()
+    if comment.parent_id is None:
+        values[Discussion.top_level_count] = Discussion.top_level_count + delta
+    db.session.execute(update(Discussion).where(Discussion.id == discussion.id).values(values))
+    _change_stance_count(discussion, comment.stance, delta)
+
+
+def _publish(comment, discussion, parent, author):
+    """A comment becomes public: in the counts, and the people it concerns told (returned)."""
+    _count_published(comment, discussion, +1)
+    if author is None:  # its author deleted their account while it waited for review
+        return set()
+    return _notify_about(comment, discussion, parent, author)
 
 
 def _count_against_comment_limit(actor):
@@ -183,6 +228,13 @@ def edit_comment(actor, comment, *, body, stance=None):
     stance = _parse_stance(stance)
     if body == comment.body_markdown and stance == comment.stance:
         return comment
+    verdict = premoderation.ALLOWED
+    if body != comment.body_markdown:
+        verdict = premoderation.judge_text(
+            actor, body, lambda since, limit: _recent_comment_texts(since, limit, leaving_out=comment.id)
+        )
+        premoderation.refuse_blocked(verdict, "comment", "body")
+    held = premoderation.is_held(verdict)
     db.session.add(
         CommentRevision(
             comment_id=comment.id,
@@ -195,9 +247,13 @@ def edit_comment(actor, comment, *, body, stance=None):
         _change_stance_count(comment.discussion, stance, +1)
     comment.body_markdown, comment.body_html, comment.stance = body, render_comment_body(body), stance
     comment.edited_at = utcnow()
+    if held:  # out of the page and the counts until a moderator has read the new text
+        _count_published(comment, comment.discussion, -1)
+        comment.held_at, comment.held_rule, comment.held_matched = utcnow(), verdict.rule, verdict.matched[:200]
+        premoderation.record_decision(verdict, "comment", comment.id, _audit_label(comment, comment.discussion))
     _commit()
     db.session.refresh(comment.discussion)
-    live.comment_changed(comment, "comment_edited")
+    live.comment_changed(comment, "comment_hidden" if held else "comment_edited")
     return comment
 
 
@@ -252,7 +308,7 @@ def hide_in_transaction(actor, comment, reason):
     already."""
     if comment.is_hidden:
         return False
-    if not comment.is_deleted:
+    if not comment.is_deleted and not comment.is_held:
         _remove_from_counts(comment)
     comment.hidden_at, comment.hidden_reason = utcnow(), reason
     record_staff_action(
@@ -273,7 +329,7 @@ def show_again_after_review(comment):
     commits, then calls announce_shown_again."""
     if not comment.is_hidden:
         return False
-    if not comment.is_deleted:
+    if not comment.is_deleted and not comment.is_held:
         _remove_from_counts(comment, delta=+1)
     comment.hidden_at, comment.hidden_reason = None, ""
     return True
@@ -289,6 +345,87 @@ def announce_hidden(comment):
     """After the commit: the hidden comment leaves every open page."""
     db.session.refresh(comment.discussion)
     live.comment_changed(comment, "comment_hidden")
+
+
+def approve_held_comment(actor, comment):
+    """A moderator publishes a comment that pre-moderation held: it enters the counts, the people it
+    concerns are told and every open page shows it, now; audited."""
+    ensure_can(actor, "held.review")
+    if not comment.is_held or comment.is_hidden:
+        raise Conflict(_("This comment is not waiting for review."))
+    discussion = comment.discussion
+    parent = db.session.get(Comment, comment.parent_id) if comment.parent_id else None
+    rule = comment.held_rule
+    comment.held_at, comment.held_rule, comment.held_matched = None, "", ""
+    recipients = set()
+    if not comment.is_deleted:
+        recipients = _publish(comment, discussion, parent, comment.author)
+    record_staff_action(
+        actor, premoderation.APPROVED, "comment", comment.id, _audit_label(comment, discussion), "", {"rule": rule}
+    )
+    _commit()
+    db.session.refresh(discussion)
+    if comment.edited_at is None:
+        live.comment_posted(discussion, comment)
+    else:  # held when it was edited: its card is on open pages already
+        live.comment_changed(comment, "comment_edited")
+    notifications.push_unread_counts(recipients)
+    return comment
+
+
+def reject_held_comment(actor, comment, reason):
+    """A moderator rejects a held comment: it stays out of every page and count, and its author sees
+    the reason in its place; audited with the reason."""
+    ensure_can(actor, "held.review")
+    reason = clean_reason(reason)
+    if not comment.is_held or comment.is_hidden:
+        raise Conflict(_("This comment is not waiting for review."))
+    comment.hidden_at, comment.hidden_reason = utcnow(), reason
+    record_staff_action(
+        actor,
+        premoderation.REJECTED,
+        "comment",
+        comment.id,
+        _audit_label(comment, comment.discussion),
+        reason,
+        {"rule": comment.held_rule},
+    )
+    _commit()
+    return comment
+
+
+def held_comments(*, limit=50):
+    """The comments waiting for review, oldest first, with their discussions, and how many there are."""
+    waiting = (Comment.held_at.isnot(None), Comment.hidden_at.is_(None), Comment.deleted_at.is_(None))
+    rows = db.session.execute(
+        select(Comment, Discussion)
+        .join(Discussion, Discussion.id == Comment.discussion_id)
+        .where(*waiting)
+        .order_by(Comment.held_at, Comment.id)
+        .limit(limit)
+    ).all()
+    count = db.session.scalar(select(func.count()).select_from(Comment).where(*waiting))
+    return [tuple(row) for row in rows], count
+
+
+def held_comments_of(viewer, discussion):
+    """The viewer's own comments in this discussion that pre-moderation held (waiting, or rejected
+    with a reason): only they and the moderators ever see them."""
+    if not getattr(viewer, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.discussion_id == discussion.id,
+                Comment.author_id == viewer.id,
+                Comment.held_at.isnot(None),
+                Comment.deleted_at.is_(None),
+            )
+            .order_by(Comment.created_at.desc())
+            .limit(20)
+        )
+    )
 
 
 def recently_hidden(*, limit=20):

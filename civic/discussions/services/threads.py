@@ -1,4 +1,5 @@
-"""Reading a discussion: a page of top-level comments with replies under them, a sub-thread, a comment's ancestors."""
+"""Reading a discussion: a page of top-level comments with replies under them, a sub-thread, a comment's
+ancestors. Comments held by pre-moderation are on none of them (their authors see them apart)."""
 
 from dataclasses import dataclass, field
 
@@ -88,7 +89,7 @@ def _load_replies(root_ids, *, max_depth, limit_per_root, limit_total):
             Comment.root_id.label("root_id"),
             func.row_number().over(partition_by=Comment.root_id, order_by=Comment.path).label("n"),
         )
-        .where(Comment.root_id.in_(root_ids), Comment.depth > 0, Comment.depth <= max_depth)
+        .where(Comment.root_id.in_(root_ids), Comment.depth > 0, Comment.depth <= max_depth, Comment.held_at.is_(None))
         .subquery()
     )
     position = case({root_id: index for index, root_id in enumerate(root_ids)}, value=numbered.c.root_id)
@@ -106,7 +107,7 @@ def thread_page(discussion, *, sort=DEFAULT_SORT, page=1, per_page=TOP_LEVEL_PAG
     sort = parse_sort(sort)
     query = (
         select(Comment)
-        .where(Comment.discussion_id == discussion.id, Comment.depth == 0)
+        .where(Comment.discussion_id == discussion.id, Comment.depth == 0, Comment.held_at.is_(None))
         .order_by(*_order(sort))
         .offset(offset_of(page, per_page))
         .limit(per_page + 1)
@@ -136,6 +137,7 @@ def sub_thread(discussion, comment):
             Comment.path.like(f"{comment.path}%"),
             Comment.id != comment.id,
             Comment.depth <= comment.depth + MAX_VISIBLE_DEPTH,
+            Comment.held_at.is_(None),
         )
         .order_by(Comment.path)
         .limit(500)
