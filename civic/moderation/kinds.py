@@ -13,6 +13,7 @@ from sqlalchemy import select
 from civic.discussions.models import Comment
 from civic.discussions.services import comments as comment_services
 from civic.extensions import db
+from civic.permissions import can
 
 EXCERPT_LENGTH = 280
 
@@ -34,6 +35,10 @@ class ModeratedKind:
     show_again: Callable[[Any], bool]  # undo a hiding -> whether it changed
     announce: Callable[[Any], None]  # after commit: every open page shows the change
     visible_ids_by_author: Callable[[int], list[int]]  # what "hide all content of this user" hides
+    # Who may read it (the report page shows it only to them); the item's own view rule.
+    may_view: Callable[[Any, Any], bool] = lambda user, item: True
+    # Said to a reader who tries to report what they wrote themselves.
+    own_item_refusal: Any = _l("You cannot report what you wrote yourself.")
 
 
 KINDS: dict[str, ModeratedKind] = {}
@@ -94,5 +99,7 @@ COMMENT = register_kind(
         show_again=comment_services.show_again_after_review,
         announce=_comment_announce,
         visible_ids_by_author=_visible_comment_ids,
+        may_view=lambda user, comment: can(user, "discussion.view", comment.discussion),
+        own_item_refusal=_l("You cannot report your own comment. You can edit or delete it instead."),
     )
 )
