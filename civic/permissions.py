@@ -84,7 +84,8 @@ def _participant(user, obj, roles):
 
 def _view_discussion(user, discussion, roles):
     if discussion is not None and discussion.is_hidden:
-        return bool(roles & {Role.MODERATOR, Role.ADMIN})
+        # Its page shows everyone else only the reason (discussions.services.hidden_discussion_for).
+        return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and discussion.author_id == user.id)
     about = context_of(discussion)
     if about is not None and about.view_action:
         # Whoever may see the object may read its discussion (a draft consultation's: officials only).
@@ -113,6 +114,19 @@ def _report_comment(user, comment, roles):
     """A participant, about a comment still shown. Not about who wrote it: the comment cards are shared
     by readers of the same roles; reports.report_comment refuses one's own comment."""
     return _participant(user, comment, roles) and (comment is None or not comment.is_removed)
+
+
+def _report_what_one_reads(view_action, reportable):
+    """The `<kind>.report` rules: a participant who may read the item (`view_action`), while
+    `reportable(item)` (still shown). Not about who wrote it: moderation.services.reports.report_item
+    refuses one's own item with a clear message."""
+
+    def rule(user, item, roles):
+        if not _participant(user, item, roles):
+            return False
+        return item is None or (bool(reportable(item)) and can(user, view_action, item))
+
+    return rule
 
 
 def _vote_on_comment(user, comment, roles):
@@ -205,6 +219,17 @@ def _verified_participant(user, obj, roles):
     return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
 
 
+def _view_proposal(user, proposal, roles):
+    """Everyone, unless moderation hid it: then its author and moderators (its page shows the others
+    the reason: proposals.services.queries.hidden_proposal_for)."""
+    if proposal is None or not proposal.is_hidden:
+        return True
+    return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and proposal.author_id == user.id)
+
+
+_view_proposal.roles = frozenset()
+
+
 def _own_proposal(user, proposal, roles):
     return _signed_in(user) and proposal is not None and proposal.author_id == user.id
 
@@ -244,6 +269,7 @@ RULES = {
     "comment.pin": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
     "comment.report": _report_comment,
+    "discussion.report": _report_what_one_reads("discussion.view", lambda d: d.is_topic and not d.is_hidden),
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,
@@ -282,7 +308,8 @@ RULES = {
     "budget.vote": _budget_in_phase(_verified_participant, "takes_ballots"),
     "budget.results": _budget_in_phase(_anyone, "shows_results"),  # once voting has closed
     # Proposals: every proposal is public (a withdrawn or merged one stays readable, marked)
-    "proposal.view": _anyone,
+    "proposal.view": _view_proposal,
+    "proposal.report": _report_what_one_reads("proposal.view", lambda p: not p.is_hidden),
     "proposal.create": _participant,
     "proposal.edit": _proposal_in_state(_own_proposal, "is_editable"),  # until the first support
     "proposal.withdraw": _proposal_in_state(_own_proposal, "is_withdrawable"),

@@ -10,10 +10,13 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from civic.discussions.models import Comment
+from civic.discussions.models import Comment, Discussion
 from civic.discussions.services import comments as comment_services
+from civic.discussions.services import discussions as discussion_services
 from civic.extensions import db
 from civic.permissions import can
+from civic.proposals.models import Proposal
+from civic.proposals.services import hiding as proposal_hiding
 
 EXCERPT_LENGTH = 280
 
@@ -101,5 +104,63 @@ COMMENT = register_kind(
         visible_ids_by_author=_visible_comment_ids,
         may_view=lambda user, comment: can(user, "discussion.view", comment.discussion),
         own_item_refusal=_l("You cannot report your own comment. You can edit or delete it instead."),
+    )
+)
+
+
+def _load_topic(discussion_id):
+    """A topic a citizen or staff member started; attached discussions are their object's (a petition's)."""
+    discussion = db.session.get(Discussion, discussion_id)
+    return discussion if discussion is not None and discussion.is_topic else None
+
+
+DISCUSSION = register_kind(
+    ModeratedKind(
+        name="discussion",
+        label=_l("Discussion"),
+        load=_load_topic,
+        author_id=lambda discussion: discussion.author_id,
+        url=lambda discussion: url_for("discussions.show", discussion_id=discussion.id),
+        excerpt=lambda discussion: _plain_excerpt(f"{discussion.title}: {discussion.body_markdown}"),
+        is_removed=lambda discussion: discussion.is_hidden,
+        is_hidden=lambda discussion: discussion.is_hidden,
+        hide=lambda discussion, actor, reason: discussion_services.hide_discussion_in_transaction(
+            actor, discussion, reason
+        ),
+        show_again=discussion_services.show_discussion_again,
+        announce=discussion_services.announce_discussion_hidden,
+        visible_ids_by_author=lambda author_id: list(
+            db.session.scalars(
+                select(Discussion.id).where(
+                    Discussion.author_id == author_id,
+                    Discussion.context_type.is_(None),
+                    Discussion.hidden_at.is_(None),
+                )
+            )
+        ),
+        may_view=lambda user, discussion: can(user, "discussion.view", discussion),
+        own_item_refusal=_l("You cannot report a discussion you started."),
+    )
+)
+
+
+PROPOSAL = register_kind(
+    ModeratedKind(
+        name="proposal",
+        label=_l("Proposal"),
+        load=lambda proposal_id: db.session.get(Proposal, proposal_id),
+        author_id=lambda proposal: proposal.author_id,
+        url=lambda proposal: url_for("proposals.show", proposal_id=proposal.id),
+        excerpt=lambda proposal: _plain_excerpt(f"{proposal.title}: {proposal.summary}"),
+        is_removed=lambda proposal: proposal.is_hidden,
+        is_hidden=lambda proposal: proposal.is_hidden,
+        hide=lambda proposal, actor, reason: proposal_hiding.hide_proposal_in_transaction(actor, proposal, reason),
+        show_again=proposal_hiding.show_proposal_again,
+        announce=proposal_hiding.announce_proposal_hidden,
+        visible_ids_by_author=lambda author_id: list(
+            db.session.scalars(select(Proposal.id).where(Proposal.author_id == author_id, Proposal.hidden_at.is_(None)))
+        ),
+        may_view=lambda user, proposal: can(user, "proposal.view", proposal),
+        own_item_refusal=_l("You cannot report your own proposal. You can edit or withdraw it instead."),
     )
 )

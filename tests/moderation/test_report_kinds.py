@@ -1,0 +1,145 @@
+"""Reporting every moderated kind besides comments (discussions, proposals, petitions, statements,
+profiles): who may report, what is refused, the auto-hide at the threshold taking the item out of
+every public place while its author still reads it, and dismissal showing it again."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from civic.common.models import utcnow
+from civic.discussions.services.discussions import start_discussion
+from civic.errors import Conflict, NotFound
+from civic.extensions import db
+from civic.moderation.kinds import kind_named
+from civic.moderation.models import Report, ReportState
+from civic.moderation.services.reports import dismiss_reports, my_reports, open_reports_by_item, report_item
+from civic.proposals.services import lifecycle as proposal_lifecycle
+from tests.support.proposals import fields as proposal_fields
+
+SECRET = "Wombat"  # in the reported item's text, and in nothing else on the pages looked at
+
+
+def aged(user, days=30):
+    user.created_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+    return user
+
+
+@dataclass
+class Case:
+    kind: str
+    item: object
+    author: object
+    page: str  # the item's own page
+    public: list = field(default_factory=list)  # other public places that show it: lists, JSON...
+
+
+def discussion_case(make_user, category, **_):
+    author = make_user(name="Starter")
+    discussion = start_discussion(author, category, title=f"{SECRET} crossing", body="Long words here")
+    page = f"/discussions/{discussion.id}"
+    return Case("discussion", discussion, author, page, ["/discussions/", "/"])
+
+
+def proposal_case(make_user, **_):
+    author = make_user(name="Proposer")
+    proposal = proposal_lifecycle.create_proposal(author, proposal_fields(title=f"A {SECRET} bridge over the river"))
+    return Case("proposal", proposal, author, f"/proposals/{proposal.id}", ["/proposals", "/proposals?q=bridge", "/"])
+
+
+CASES = {"discussion": discussion_case, "proposal": proposal_case}
+
+
+@pytest.fixture(params=sorted(CASES))
+def case(request, make_user, category, moderator, outbox):
+    return CASES[request.param](make_user=make_user, category=category, moderator=moderator, outbox=outbox)
+
+
+def reload(case):
+    db.session.expire_all()
+    return kind_named(case.kind).load(case.item.id)
+
+
+def test_a_reader_reports_an_item_of_any_kind(case, make_user, app):
+    reporter = aged(make_user())
+    report = report_item(reporter, case.kind, case.item.id, reason="spam", note=" ads ")
+    assert (report.content_kind, report.content_id, report.note, report.state) == (
+        case.kind,
+        case.item.id,
+        "ads",
+        ReportState.OPEN,
+    )
+    (mine, found), = my_reports(reporter)
+    assert mine.id == report.id and found.item is not None and SECRET in found.excerpt
+    with app.test_request_context():
+        assert found.url == case.page
+    assert not kind_named(case.kind).is_hidden(reload(case))
+
+
+def test_own_item_and_second_reports_are_refused(case, make_user):
+    with pytest.raises(Conflict, match="your own|you started"):
+        report_item(case.author, case.kind, case.item.id, reason="spam")
+    reporter = aged(make_user())
+    report_item(reporter, case.kind, case.item.id, reason="spam")
+    with pytest.raises(Conflict, match="already"):
+        report_item(reporter, case.kind, case.item.id, reason="hate")
+    assert db.session.query(Report).count() == 1
+
+
+def test_unknown_kinds_and_items_are_not_found(make_user):
+    with pytest.raises(NotFound):
+        report_item(aged(make_user()), "banana", 1, reason="spam")
+    with pytest.raises(NotFound):
+        report_item(aged(make_user()), "proposal", 999_999, reason="spam")
+
+
+@pytest.mark.app_config(CIVIC_REPORTS_TO_HIDE=1)
+def test_reports_hide_the_item_from_every_public_place_until_dismissed(case, make_user, moderator, client, web):
+    for url in [case.page, *case.public]:
+        assert SECRET in client.get(url).get_data(as_text=True), url
+    report_item(aged(make_user()), case.kind, case.item.id, reason="abuse")
+    kind = kind_named(case.kind)
+    assert kind.is_hidden(reload(case))
+    page = client.get(case.page)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert SECRET not in html and "Hidden by moderation: Hidden pending review after reports" in html
+    for url in case.public:
+        assert SECRET not in client.get(url).get_data(as_text=True), url
+    # A hidden item cannot be reported again, by anyone.
+    with pytest.raises((Conflict, NotFound)):
+        report_item(aged(make_user()), case.kind, case.item.id, reason="spam")
+    # Its author still reads it, with the notice.
+    web.sign_in(case.author.email)
+    html = web.get(case.page).get_data(as_text=True)
+    assert SECRET in html and "Hidden by moderation" in html
+    # Dismissing the reports shows it again everywhere.
+    (listed,) = open_reports_by_item(moderator)
+    assert listed.kind.name == case.kind and listed.item.id == case.item.id and listed.is_hidden
+    dismiss_reports(moderator, case.kind, case.item.id)
+    assert not kind.is_hidden(reload(case))
+    for url in [case.page, *case.public]:
+        assert SECRET in client.get(url).get_data(as_text=True), url
+
+
+def test_the_page_offers_a_report_link_to_signed_in_readers_but_not_the_author(case, client, web, login_as):
+    link = f"/reports/{case.kind}/{case.item.id}"
+    assert link not in client.get(case.page).get_data(as_text=True)
+    web.sign_in(case.author.email)
+    assert link not in web.get(case.page).get_data(as_text=True)
+    web.get("/sign-out")
+    web.post("/sign-out")
+    login_as("citizen")
+    assert link in web.get(case.page).get_data(as_text=True)
+    form = web.get(link)
+    assert form.status_code == 200 and 'type="radio"' in form.get_data(as_text=True)
+    sent = web.post(link, {"reason": "spam", "note": "ads"})
+    assert sent.status_code == 302
+    assert db.session.query(Report).one().content_kind == case.kind
+
+
+def test_reporting_ones_own_item_through_the_page_says_why_not(case, web):
+    web.sign_in(case.author.email)
+    response = web.post(f"/reports/{case.kind}/{case.item.id}", {"reason": "spam"})
+    assert response.status_code == 422 and "cannot report" in response.get_data(as_text=True)
