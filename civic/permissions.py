@@ -270,6 +270,7 @@ RULES = {
     "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
     "comment.report": _report_comment,
     "discussion.report": _report_what_one_reads("discussion.view", lambda d: d.is_topic and not d.is_hidden),
+    "petition.report": _report_what_one_reads("petition.view", lambda p: p.is_hideable_by_reports),
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,

@@ -15,6 +15,8 @@ from civic.discussions.services import comments as comment_services
 from civic.discussions.services import discussions as discussion_services
 from civic.extensions import db
 from civic.permissions import can
+from civic.petitions.models import PUBLISHED, Petition
+from civic.petitions.services import moderation as petition_moderation
 from civic.proposals.models import Proposal
 from civic.proposals.services import hiding as proposal_hiding
 
@@ -162,5 +164,33 @@ PROPOSAL = register_kind(
         ),
         may_view=lambda user, proposal: can(user, "proposal.view", proposal),
         own_item_refusal=_l("You cannot report your own proposal. You can edit or withdraw it instead."),
+    )
+)
+
+
+PETITION = register_kind(
+    ModeratedKind(
+        name="petition",
+        label=_l("Petition"),
+        load=lambda petition_id: db.session.get(Petition, petition_id),
+        author_id=lambda petition: petition.creator_id,
+        url=lambda petition: url_for("petitions.show", petition_id=petition.id),
+        excerpt=lambda petition: _plain_excerpt(f"{petition.title}: {petition.background}"),
+        # Only a published petition can be reported: before that moderators read it anyway, and a
+        # rejected one was decided by a moderator.
+        is_removed=lambda petition: not petition.is_hideable_by_reports,
+        is_hidden=lambda petition: petition.is_hidden_pending_review,
+        hide=lambda petition, actor, reason: petition_moderation.hide_petition_in_transaction(actor, petition, reason),
+        show_again=petition_moderation.show_petition_again,
+        announce=petition_moderation.announce_petition_hidden,
+        visible_ids_by_author=lambda author_id: list(
+            db.session.scalars(
+                select(Petition.id).where(
+                    Petition.creator_id == author_id, Petition.state.in_([s.value for s in PUBLISHED])
+                )
+            )
+        ),
+        may_view=lambda user, petition: can(user, "petition.view", petition),
+        own_item_refusal=_l("You cannot report a petition you started."),
     )
 )

@@ -15,8 +15,10 @@ from civic.moderation.kinds import kind_named
 from civic.moderation.models import Report, ReportState
 from civic.moderation.services.reports import dismiss_reports, my_reports, open_reports_by_item, report_item
 from civic.proposals.services import lifecycle as proposal_lifecycle
+from tests.support.petitions import opened_petition
 from tests.support.proposals import fields as proposal_fields
 
+pytestmark = pytest.mark.app_config(CIVIC_PETITION_SPONSORS=2)
 SECRET = "Wombat"  # in the reported item's text, and in nothing else on the pages looked at
 
 
@@ -48,7 +50,14 @@ def proposal_case(make_user, **_):
     return Case("proposal", proposal, author, f"/proposals/{proposal.id}", ["/proposals", "/proposals?q=bridge", "/"])
 
 
-CASES = {"discussion": discussion_case, "proposal": proposal_case}
+def petition_case(make_user, moderator, outbox, **_):
+    author = make_user(name="Petitioner")
+    petition = opened_petition(author, moderator, outbox, title=f"Save the {SECRET} park")
+    page = f"/petitions/{petition.id}"
+    return Case("petition", petition, author, page, ["/petitions/", "/petitions.json", f"{page}.json", "/"])
+
+
+CASES = {"discussion": discussion_case, "proposal": proposal_case, "petition": petition_case}
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -70,7 +79,7 @@ def test_a_reader_reports_an_item_of_any_kind(case, make_user, app):
         "ads",
         ReportState.OPEN,
     )
-    (mine, found), = my_reports(reporter)
+    ((mine, found),) = my_reports(reporter)
     assert mine.id == report.id and found.item is not None and SECRET in found.excerpt
     with app.test_request_context():
         assert found.url == case.page
@@ -94,7 +103,7 @@ def test_unknown_kinds_and_items_are_not_found(make_user):
         report_item(aged(make_user()), "proposal", 999_999, reason="spam")
 
 
-@pytest.mark.app_config(CIVIC_REPORTS_TO_HIDE=1)
+@pytest.mark.app_config(CIVIC_PETITION_SPONSORS=2, CIVIC_REPORTS_TO_HIDE=1)
 def test_reports_hide_the_item_from_every_public_place_until_dismissed(case, make_user, moderator, client, web):
     for url in [case.page, *case.public]:
         assert SECRET in client.get(url).get_data(as_text=True), url
