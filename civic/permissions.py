@@ -129,6 +129,16 @@ def _report_what_one_reads(view_action, reportable):
     return rule
 
 
+def _report_statement(user, statement, roles):
+    """A participant who may read its consultation, about a statement still shown (the same rule as
+    `_report_what_one_reads`, the consultation being what one reads)."""
+    if not _participant(user, statement, roles):
+        return False
+    return statement is None or (
+        statement.is_hideable_by_reports and can(user, "consultation.view", statement.consultation)
+    )
+
+
 def _vote_on_comment(user, comment, roles):
     return _participant(user, comment, roles) and comment is not None and comment.author_id != user.id
 
@@ -271,6 +281,7 @@ RULES = {
     "comment.report": _report_comment,
     "discussion.report": _report_what_one_reads("discussion.view", lambda d: d.is_topic and not d.is_hidden),
     "petition.report": _report_what_one_reads("petition.view", lambda p: p.is_hideable_by_reports),
+    "statement.report": _report_statement,
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,

@@ -10,6 +10,8 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from civic.consultations.models import Statement, StatementStatus
+from civic.consultations.services import statements as statement_services
 from civic.discussions.models import Comment, Discussion
 from civic.discussions.services import comments as comment_services
 from civic.discussions.services import discussions as discussion_services
@@ -192,5 +194,36 @@ PETITION = register_kind(
         ),
         may_view=lambda user, petition: can(user, "petition.view", petition),
         own_item_refusal=_l("You cannot report a petition you started."),
+    )
+)
+
+
+STATEMENT = register_kind(
+    ModeratedKind(
+        name="statement",
+        label=_l("Consultation statement"),
+        load=lambda statement_id: db.session.get(Statement, statement_id),
+        author_id=lambda statement: statement.author_id,
+        url=lambda statement: url_for(
+            "consultations.statements", consultation_id=statement.consultation_id, _anchor=f"statement-{statement.id}"
+        ),
+        excerpt=lambda statement: _plain_excerpt(statement.text),
+        # Only a shown statement can be reported; one waiting for a moderator or rejected is theirs.
+        is_removed=lambda statement: not statement.is_hideable_by_reports,
+        is_hidden=lambda statement: statement.status == StatementStatus.REJECTED.value,
+        hide=lambda statement, actor, reason: statement_services.hide_statement_in_transaction(
+            actor, statement, reason
+        ),
+        show_again=statement_services.show_statement_again,
+        announce=statement_services.announce_statement_hidden,
+        visible_ids_by_author=lambda author_id: list(
+            db.session.scalars(
+                select(Statement.id).where(
+                    Statement.author_id == author_id, Statement.status == StatementStatus.APPROVED.value
+                )
+            )
+        ),
+        may_view=lambda user, statement: can(user, "consultation.view", statement.consultation),
+        own_item_refusal=_l("You cannot report your own statement."),
     )
 )

@@ -11,6 +11,7 @@ from civic.consultations.services.lifecycle import get_consultation
 from civic.consultations.services.statements import add_statement as add_statement_to
 from civic.consultations.services.statements import (
     get_statement,
+    hidden_statements_by,
     next_statement,
     set_statement_options,
     statements_of,
@@ -34,6 +35,7 @@ def statements(consultation_id):
         else None,
         approved=statements_of(consultation, status=StatementStatus.APPROVED.value),
         pending=statements_of(consultation, status=StatementStatus.PENDING.value) if may_moderate else [],
+        mine_hidden=hidden_statements_by(current_user, consultation),
     )
 
 
