@@ -282,6 +282,7 @@ RULES = {
     "discussion.report": _report_what_one_reads("discussion.view", lambda d: d.is_topic and not d.is_hidden),
     "petition.report": _report_what_one_reads("petition.view", lambda p: p.is_hideable_by_reports),
     "statement.report": _report_statement,
+    "profile.report": _report_what_one_reads("profile.view", lambda p: p.is_active and not p.profile_is_hidden),
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,

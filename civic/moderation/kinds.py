@@ -10,6 +10,8 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from civic.accounts.models import User
+from civic.accounts.services import profile as profile_services
 from civic.consultations.models import Statement, StatementStatus
 from civic.consultations.services import statements as statement_services
 from civic.discussions.models import Comment, Discussion
@@ -227,3 +229,32 @@ STATEMENT = register_kind(
         own_item_refusal=_l("You cannot report your own statement."),
     )
 )
+
+
+def _load_profile(user_id):
+    person = db.session.get(User, user_id)
+    return person if person is not None and person.is_active else None
+
+
+PROFILE = register_kind(
+    ModeratedKind(
+        name="profile",
+        label=_l("User profile"),
+        load=_load_profile,
+        author_id=lambda person: person.id,
+        url=lambda person: url_for("accounts.public_profile", user_id=person.id),
+        excerpt=lambda person: _plain_excerpt(f"{person.display_name} (@{person.handle}): {person.bio}"),
+        is_removed=lambda person: person.profile_is_hidden,
+        is_hidden=lambda person: person.profile_is_hidden,
+        hide=lambda person, actor, reason: profile_services.hide_profile_in_transaction(actor, person, reason),
+        show_again=profile_services.show_profile_again,
+        announce=profile_services.announce_profile_hidden,
+        visible_ids_by_author=lambda author_id: [] if _shown_profile(author_id) is None else [author_id],
+        own_item_refusal=_l("You cannot report your own profile. You can change it under your account."),
+    )
+)
+
+
+def _shown_profile(user_id):
+    person = _load_profile(user_id)
+    return person if person is not None and not person.profile_is_hidden else None

@@ -82,7 +82,15 @@ def statement_case(make_user, request, **_):
     return Case("statement", statement, author, page, [], own_page=False)
 
 
+def profile_case(make_user, **_):
+    person = make_user(name="Profiled")
+    person.bio = f"I breed {SECRET}s and sell them"
+    db.session.commit()
+    return Case("profile", person, person, f"/people/{person.id}", [])
+
+
 CASES = {
+    "profile": profile_case,
     "discussion": discussion_case,
     "proposal": proposal_case,
     "petition": petition_case,
