@@ -7,17 +7,21 @@ from flask_login import current_user, login_required
 
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.moderation import forms
+from civic.moderation.kinds import KINDS
 from civic.moderation.services import reports
 from civic.permissions import ensure_can
 
 bp = Blueprint("moderation", __name__)
+
+# The kinds in the table, as the URLs spell them (an unknown kind is no page at all).
+KIND_NAMES = ",".join(sorted(KINDS))
 
 
 def _me():
     return current_user._get_current_object()
 
 
-@bp.route("/reports/<kind>/<int:content_id>", methods=["GET", "POST"])
+@bp.route(f"/reports/<any({KIND_NAMES}):kind>/<int:content_id>", methods=["GET", "POST"])
 @login_required
 def report(kind, content_id):
     kind, item = reports.get_reported_item(_me(), kind, content_id)
@@ -52,7 +56,7 @@ def my_reports():
     return render_template("moderation/mine.html", items=reports.my_reports(_me()), section="reports")
 
 
-@bp.post("/staff/reports/<kind>/<int:content_id>/dismiss")
+@bp.post(f"/staff/reports/<any({KIND_NAMES}):kind>/<int:content_id>/dismiss")
 @login_required
 def dismiss(kind, content_id):
     ensure_can(_me(), "report.review")
