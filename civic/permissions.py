@@ -139,6 +139,13 @@ def _report_statement(user, statement, roles):
     )
 
 
+def _report_budget_project(user, project, roles):
+    """A participant who may read its budget, about a project still shown (as `_report_statement`)."""
+    if not _participant(user, project, roles):
+        return False
+    return project is None or (not project.is_hidden and can(user, "budget.view", project.budget))
+
+
 def _vote_on_comment(user, comment, roles):
     return _participant(user, comment, roles) and comment is not None and comment.author_id != user.id
 
@@ -283,6 +290,7 @@ RULES = {
     "petition.report": _report_what_one_reads("petition.view", lambda p: p.is_hideable_by_reports),
     "statement.report": _report_statement,
     "profile.report": _report_what_one_reads("profile.view", lambda p: p.is_active and not p.profile_is_hidden),
+    "budget_project.report": _report_budget_project,
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "notifications.view": _signed_in_rule,

@@ -115,6 +115,8 @@ MATRIX = {
     ("statement.report", "statement"): SIGNED_IN,
     ("statement.report", "hidden statement"): set(),
     ("statement.report", "statement of a draft consultation"): {"official", "admin"},  # who may read it
+    ("budget_project.report", "budget project"): SIGNED_IN,
+    ("budget_project.report", "hidden budget project"): set(),
     ("profile.report", "other person"): SIGNED_IN,
     ("profile.report", "hidden profile"): set(),
     ("report.list_mine", None): SIGNED_IN,
@@ -255,6 +257,8 @@ OBJECTS = {
     "hidden statement": lambda: statement(status="rejected"),
     "statement of a draft consultation": lambda: statement(published=False),
     "hidden profile": lambda: hidden_profile(),
+    "budget project": lambda: budget_project(),
+    "hidden budget project": lambda: budget_project(hidden=True),
     "planned record": lambda: implementation_record("planned"),
     "done record": lambda: implementation_record("done"),
     "cancelled record": lambda: implementation_record("cancelled"),
@@ -319,6 +323,15 @@ def statement(*, status="approved", published=True):
     item = Statement(id=6, consultation_id=4, text="S", author_id=99, status=status)
     item.consultation = consultation(published=published, statements=True)
     return item
+
+
+def budget_project(hidden=False):
+    from civic.budgets.models import Project
+    from civic.common.models import utcnow
+
+    project = Project(id=5, budget_id=7, title="Pr", cost=10, hidden_at=utcnow() if hidden else None)
+    project.budget = budget(days_to_voting=3)
+    return project
 
 
 def hidden_profile():

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
 from civic.accounts.models import User, UserSession
-from civic.accounts.services.profile import hide_profile_in_transaction
 from civic.accounts.services import sessions
+from civic.accounts.services.profile import hide_profile_in_transaction
 from civic.common import clock
 from civic.consultations.models import DraftSection, Statement, StatementStatus
 from civic.consultations.services import documents, draft_text, questions, responses

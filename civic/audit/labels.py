@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "budget.import_pabulib": _l("imported the participatory budget"),
     "budget.update": _l("changed the participatory budget"),
     "budget.update_project": _l("changed the project"),
+    "budget_project.hide": _l("hid the project"),
     "category.create": _l("created the discussion category"),
     "category.update": _l("changed the discussion category"),
     "comment.hide": _l("hid the comment"),
@@ -68,6 +69,7 @@ ACTION_LABELS = {
 # Decisions about what others wrote or signed: moderators read these in the moderation log.
 MODERATION_ACTIONS = frozenset(
     {
+        "budget_project.hide",
         "comment.hide",
         "comment.pin",
         "comment.unpin",

@@ -34,6 +34,7 @@ MONTHS_OF_TOTALS = 12
 # not in that list is never shown. tests/audit/test_public_log.py checks every moderation action
 # is named here.
 PUBLISHED_DETAILS = {
+    "budget_project.hide": None,  # hidden pending review after reports; label: the title (private)
     "comment.hide": None,  # reason: typed by the moderator (private); label: the discussion's title
     "comment.pin": None,
     "comment.unpin": None,
@@ -82,6 +83,7 @@ PUBLIC_ACTION_LABELS = {
     "petition.flag": _l("Second opinion asked"),
     "petition.reject": _l("Petition rejected"),
     "petition.hide": _l("Petition hidden"),
+    "budget_project.hide": _l("Budget project hidden"),
     "proposal.hide": _l("Proposal hidden"),
     "profile.hide": _l("Profile hidden"),
     "statement.hide": _l("Statement hidden"),
@@ -99,6 +101,7 @@ KIND_LABELS = {
     "statement": lazy_pgettext("kind of content", "Statement"),
     "proposal": lazy_pgettext("kind of content", "Proposal"),
     "profile": lazy_pgettext("kind of content", "Profile"),
+    "budget_project": lazy_pgettext("kind of content", "Budget project"),
 }
 
 

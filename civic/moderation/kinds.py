@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.accounts.services import profile as profile_services
+from civic.budgets.models import Project
+from civic.budgets.services import projects as project_services
 from civic.consultations.models import Statement, StatementStatus
 from civic.consultations.services import statements as statement_services
 from civic.discussions.models import Comment, Discussion
@@ -258,3 +260,28 @@ PROFILE = register_kind(
 def _shown_profile(user_id):
     person = _load_profile(user_id)
     return person if person is not None and not person.profile_is_hidden else None
+
+
+def _project_url(project):
+    return url_for("budgets.show", budget_id=project.budget_id, _anchor=f"project-{project.id}")
+
+
+BUDGET_PROJECT = register_kind(
+    ModeratedKind(
+        name="budget_project",
+        label=_l("Budget project"),
+        load=lambda project_id: db.session.get(Project, project_id),
+        # Officials enter projects: no reader is their author (one taken from a proposal is the council's
+        # text now).
+        author_id=lambda project: None,
+        url=_project_url,
+        excerpt=lambda project: _plain_excerpt(f"{project.title}: {project.description_markdown}"),
+        is_removed=lambda project: project.is_hidden,
+        is_hidden=lambda project: project.is_hidden,
+        hide=lambda project, actor, reason: project_services.hide_project_in_transaction(actor, project, reason),
+        show_again=project_services.show_project_again,
+        announce=project_services.announce_project_hidden,
+        visible_ids_by_author=lambda author_id: [],
+        may_view=lambda user, project: can(user, "budget.view", project.budget),
+    )
+)
