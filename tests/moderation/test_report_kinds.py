@@ -9,6 +9,7 @@ import pytest
 
 from civic.budgets.services import budgets
 from civic.budgets.services import projects as budget_projects
+from civic.budgets.services.results import ProjectSnapshot
 from civic.common.models import utcnow
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.consultations.services import statements
@@ -163,7 +164,8 @@ def test_unknown_kinds_and_items_are_not_found(make_user):
 def test_reports_hide_the_item_from_every_public_place_until_dismissed(case, make_user, moderator, client, web):
     for url in [case.page, *case.public]:
         assert SECRET in client.get(url).get_data(as_text=True), url
-    report_item(aged(make_user()), case.kind, case.item.id, reason="abuse")
+    reporter = aged(make_user())
+    report_item(reporter, case.kind, case.item.id, reason="abuse")
     kind = kind_named(case.kind)
     assert kind.is_hidden(reload(case))
     page = client.get(case.page)
@@ -174,6 +176,11 @@ def test_reports_hide_the_item_from_every_public_place_until_dismissed(case, mak
         assert "Hidden by moderation: Hidden pending review after reports" in html
     for url in case.public:
         assert SECRET not in client.get(url).get_data(as_text=True), url
+    # The reporter's list says it is hidden, without its text.
+    web.sign_in(reporter.email)
+    mine = web.get("/account/reports").get_data(as_text=True)
+    assert "Hidden by moderation" in mine and SECRET not in mine
+    web.post("/sign-out")
     # A hidden item cannot be reported again, by anyone.
     with pytest.raises((Conflict, NotFound)):
         report_item(aged(make_user()), case.kind, case.item.id, reason="spam")
@@ -212,3 +219,13 @@ def test_reporting_ones_own_item_through_the_page_says_why_not(case, web):
     web.sign_in(case.author.email)
     response = web.post(f"/reports/{case.kind}/{case.item.id}", {"reason": "spam"})
     assert response.status_code == 422 and "cannot report" in response.get_data(as_text=True)
+
+
+@pytest.mark.app_config(CIVIC_REPORTS_TO_HIDE=1)
+def test_a_hidden_budget_project_keeps_its_place_under_a_placeholder_name(make_user, request, app):
+    case = budget_project_case(make_user=make_user, request=request)
+    report_item(aged(make_user()), "budget_project", case.item.id, reason="spam")
+    project = reload(case)
+    with app.test_request_context():
+        snapshot = ProjectSnapshot.of(project)  # what the results page, JSON and CSV name it
+    assert project.on_ballot and SECRET not in snapshot.title and snapshot.title == project.public_title
