@@ -21,7 +21,7 @@ from civic.discussions.services import comments as comment_services
 from civic.discussions.services import discussions as discussion_services
 from civic.extensions import db
 from civic.permissions import can
-from civic.petitions.models import PUBLISHED, Petition
+from civic.petitions.models import PUBLISHED, Petition, PetitionState
 from civic.petitions.services import moderation as petition_moderation
 from civic.proposals.models import Proposal
 from civic.proposals.services import hiding as proposal_hiding
@@ -40,7 +40,7 @@ class ModeratedKind:
     author_id: Callable[[Any], int | None]  # who wrote it (None: deleted account)
     url: Callable[[Any], str]  # where it is, for a moderator
     excerpt: Callable[[Any], str]  # its text, plain, for the queue and my reports
-    is_removed: Callable[[Any], bool]  # hidden or deleted: nothing to report
+    is_removed: Callable[[Any], bool]  # hidden, deleted or past reporting (a rejected petition): nothing to report
     is_hidden: Callable[[Any], bool]
     hide: Callable[[Any, Any, str], bool]  # (item, actor or None, reason) -> whether it changed
     show_again: Callable[[Any], bool]  # undo a hiding -> whether it changed
@@ -185,7 +185,7 @@ PETITION = register_kind(
         # Only a published petition can be reported: before that moderators read it anyway, and a
         # rejected one was decided by a moderator.
         is_removed=lambda petition: not petition.is_hideable_by_reports,
-        is_hidden=lambda petition: petition.is_hidden_pending_review,
+        is_hidden=lambda petition: petition.current_state is PetitionState.HIDDEN,
         hide=lambda petition, actor, reason: petition_moderation.hide_petition_in_transaction(actor, petition, reason),
         show_again=petition_moderation.show_petition_again,
         announce=petition_moderation.announce_petition_hidden,
