@@ -84,7 +84,8 @@ def _participant(user, obj, roles):
 
 def _view_discussion(user, discussion, roles):
     if discussion is not None and discussion.is_hidden:
-        return bool(roles & {Role.MODERATOR, Role.ADMIN})
+        # Its page shows everyone else only the reason (discussions.services.hidden_discussion_for).
+        return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and discussion.author_id == user.id)
     about = context_of(discussion)
     if about is not None and about.view_action:
         # Whoever may see the object may read its discussion (a draft consultation's: officials only).
@@ -120,6 +121,36 @@ def _report_comment(user, comment, roles):
     """A participant, about a comment still shown. Not about who wrote it: the comment cards are shared
     by readers of the same roles; reports.report_comment refuses one's own comment."""
     return _participant(user, comment, roles) and (comment is None or not comment.is_removed)
+
+
+def _report_what_one_reads(view_action, reportable):
+    """The `<kind>.report` rules: a participant who may read the item (`view_action`), while
+    `reportable(item)` (still shown). Not about who wrote it: moderation.services.reports.report_item
+    refuses one's own item with a clear message."""
+
+    def rule(user, item, roles):
+        if not _participant(user, item, roles):
+            return False
+        return item is None or (bool(reportable(item)) and can(user, view_action, item))
+
+    return rule
+
+
+def _report_statement(user, statement, roles):
+    """A participant who may read its consultation, about a statement still shown (the same rule as
+    `_report_what_one_reads`, the consultation being what one reads)."""
+    if not _participant(user, statement, roles):
+        return False
+    return statement is None or (
+        statement.is_hideable_by_reports and can(user, "consultation.view", statement.consultation)
+    )
+
+
+def _report_budget_project(user, project, roles):
+    """A participant who may read its budget, about a project still shown (as `_report_statement`)."""
+    if not _participant(user, project, roles):
+        return False
+    return project is None or (not project.is_hidden and can(user, "budget.view", project.budget))
 
 
 def _vote_on_comment(user, comment, roles):
@@ -212,6 +243,17 @@ def _verified_participant(user, obj, roles):
     return _participant(user, obj, roles) and bool(getattr(user, "email_verified", False))
 
 
+def _view_proposal(user, proposal, roles):
+    """Everyone, unless moderation hid it: then its author and moderators (its page shows the others
+    the reason: proposals.services.queries.hidden_proposal_for)."""
+    if proposal is None or not proposal.is_hidden:
+        return True
+    return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and proposal.author_id == user.id)
+
+
+_view_proposal.roles = frozenset()
+
+
 def _own_proposal(user, proposal, roles):
     return _signed_in(user) and proposal is not None and proposal.author_id == user.id
 
@@ -251,6 +293,11 @@ RULES = {
     "comment.pin": _role(Role.MODERATOR, Role.OFFICIAL, Role.ADMIN),
     "comment.view_history": _role(Role.MODERATOR, Role.ADMIN),
     "comment.report": _report_comment,
+    "discussion.report": _report_what_one_reads("discussion.view", lambda d: d.is_topic and not d.is_hidden),
+    "petition.report": _report_what_one_reads("petition.view", lambda p: p.is_hideable_by_reports),
+    "statement.report": _report_statement,
+    "profile.report": _report_what_one_reads("profile.view", lambda p: p.is_active and not p.profile_is_hidden),
+    "budget_project.report": _report_budget_project,
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "held.review": _role(Role.MODERATOR, Role.ADMIN),  # what pre-moderation held: approve or reject
@@ -291,7 +338,8 @@ RULES = {
     "budget.vote": _budget_in_phase(_verified_participant, "takes_ballots"),
     "budget.results": _budget_in_phase(_anyone, "shows_results"),  # once voting has closed
     # Proposals: every proposal is public (a withdrawn or merged one stays readable, marked)
-    "proposal.view": _anyone,
+    "proposal.view": _view_proposal,
+    "proposal.report": _report_what_one_reads("proposal.view", lambda p: not p.is_hidden),
     "proposal.create": _participant,
     "proposal.edit": _proposal_in_state(_own_proposal, "is_editable"),  # until the first support
     "proposal.withdraw": _proposal_in_state(_own_proposal, "is_withdrawable"),

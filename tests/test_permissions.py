@@ -102,6 +102,23 @@ MATRIX = {
     ("comment.view_history", "comment"): {"moderator", "admin"},
     ("comment.report", "comment"): SIGNED_IN,
     ("comment.report", "hidden comment"): set(),
+    ("discussion.report", "discussion"): SIGNED_IN,
+    ("discussion.report", "hidden discussion"): set(),
+    ("proposal.report", "open proposal"): SIGNED_IN,
+    ("proposal.report", "answered proposal"): SIGNED_IN,
+    ("proposal.report", "hidden proposal"): set(),
+    ("petition.report", "open petition"): SIGNED_IN,
+    ("petition.report", "closed petition"): SIGNED_IN,
+    ("petition.report", "pending petition"): set(),  # moderators read it before it is published
+    ("petition.report", "rejected petition"): set(),  # a moderator decided already
+    ("petition.report", "hidden petition"): set(),
+    ("statement.report", "statement"): SIGNED_IN,
+    ("statement.report", "hidden statement"): set(),
+    ("statement.report", "statement of a draft consultation"): {"official", "admin"},  # who may read it
+    ("budget_project.report", "budget project"): SIGNED_IN,
+    ("budget_project.report", "hidden budget project"): set(),
+    ("profile.report", "other person"): SIGNED_IN,
+    ("profile.report", "hidden profile"): set(),
     ("report.list_mine", None): SIGNED_IN,
     ("report.review", None): {"moderator", "admin"},
     ("held.review", None): {"moderator", "admin"},
@@ -172,6 +189,7 @@ MATRIX = {
     ("budget.results", "voting budget"): set(),
     ("proposal.view", "open proposal"): EVERYONE,
     ("proposal.view", "withdrawn proposal"): EVERYONE,  # stays readable, marked
+    ("proposal.view", "hidden proposal"): {"moderator", "admin"},  # and its author (below)
     ("proposal.create", None): SIGNED_IN,
     ("proposal.edit", "open proposal"): set(),  # only its author (below), whatever the role
     ("proposal.withdraw", "open proposal"): set(),  # only its author
@@ -236,6 +254,13 @@ OBJECTS = {
     "answered proposal": lambda: proposal("accepted"),
     "withdrawn proposal": lambda: proposal("withdrawn"),
     "merged proposal": lambda: proposal("duplicate"),
+    "hidden proposal": lambda: proposal("open", hidden=True),
+    "statement": lambda: statement(),
+    "hidden statement": lambda: statement(status="rejected"),
+    "statement of a draft consultation": lambda: statement(published=False),
+    "hidden profile": lambda: hidden_profile(),
+    "budget project": lambda: budget_project(),
+    "hidden budget project": lambda: budget_project(hidden=True),
     "planned record": lambda: implementation_record("planned"),
     "done record": lambda: implementation_record("done"),
     "cancelled record": lambda: implementation_record("cancelled"),
@@ -294,7 +319,32 @@ def budget(days_to_voting):
     )
 
 
-def proposal(state, *, support_count=0):
+def statement(*, status="approved", published=True):
+    from civic.consultations.models import Statement
+
+    item = Statement(id=6, consultation_id=4, text="S", author_id=99, status=status)
+    item.consultation = consultation(published=published, statements=True)
+    return item
+
+
+def budget_project(hidden=False):
+    from civic.budgets.models import Project
+    from civic.common.models import utcnow
+
+    project = Project(id=5, budget_id=7, title="Pr", cost=10, hidden_at=utcnow() if hidden else None)
+    project.budget = budget(days_to_voting=3)
+    return project
+
+
+def hidden_profile():
+    from civic.common.models import utcnow
+
+    other = person("citizen", user_id=99)
+    other.profile_hidden_at, other.profile_hidden_reason = utcnow(), "Insults"
+    return other
+
+
+def proposal(state, *, support_count=0, hidden=False):
     """By someone else (author 99), needing 300 supports; "expired" is read so: open, past its deadline."""
     from datetime import timedelta
 
@@ -311,6 +361,7 @@ def proposal(state, *, support_count=0):
         supports_needed=300,
         support_count=support_count,
         imported_support_count=0,
+        hidden_at=utcnow() if hidden else None,
     )
 
 
@@ -424,3 +475,11 @@ def test_supporting_needs_a_verified_address(app):
     unverified.email_verified_at = None
     assert not can(unverified, "proposal.support", proposal("open"))
     assert can(person("citizen", user_id=99), "proposal.support", proposal("open"))  # authors may support their own
+
+
+def test_the_author_of_hidden_content_still_reads_it(app):
+    me, stranger = person("citizen", user_id=99), person("citizen", user_id=5)
+    hidden_topic = discussion(hidden=True)
+    hidden_topic.author_id = 99
+    for action, item in (("proposal.view", OBJECTS["hidden proposal"]()), ("discussion.view", hidden_topic)):
+        assert can(me, action, item) and not can(stranger, action, item)

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
-from civic.accounts.models import UserSession
+from civic.accounts.models import User, UserSession
 from civic.accounts.services import sessions
+from civic.accounts.services.profile import hide_profile_in_transaction
 from civic.common import clock
 from civic.consultations.models import DraftSection, Statement, StatementStatus
 from civic.consultations.services import documents, draft_text, questions, responses
@@ -33,6 +34,7 @@ from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
 from civic.petitions.services import lifecycle, moderation, signing
 from civic.proposals.services import lifecycle as proposal_lifecycle
+from civic.proposals.services.hiding import hide_proposal_in_transaction
 from tests.support import sample_files
 from tests.support.consultations import draft_fields
 from tests.support.petitions import fields, signer, token_in
@@ -191,8 +193,18 @@ def _seed(app, make_user, outbox):
     proposal = proposal_lifecycle.create_proposal(
         author, proposal_lifecycle.ProposalFields(title="Benches by the harbour", summary="Somewhere to sit.")
     )
+    # ...but one that moderation hid (readers reported it) is not: its page shows only the reason.
+    hidden_proposal = proposal_lifecycle.create_proposal(
+        author, proposal_lifecycle.ProposalFields(title="Quokka hidden proposal", summary="Quokka summary.")
+    )
+    hide_proposal_in_transaction(None, hidden_proposal, "Hidden pending review after reports")
+    # And a profile moderation hid: its page shows the name, not the about text.
+    hidden_person = db.session.get(User, author.id)
+    hidden_person.bio = "Quokka about text"
+    hide_profile_in_transaction(None, hidden_person, "Hidden pending review after reports")
+    db.session.commit()
     fill = {
-        "proposal_id": [proposal.id],
+        "proposal_id": [proposal.id, hidden_proposal.id],
         "session_id": [others_session],
         "token": ["not-a-token", *borrowed],
         "filename": [document.stored_name, "harbour-plan.pdf"],
@@ -201,7 +213,8 @@ def _seed(app, make_user, outbox):
         "question_id": [question.id],
         "document_id": [document.id],
         "comment_id": [hidden_comment.id],
-        "content_id": [hidden_comment.id],
+        # Every kind of report page, with the ids of the hidden objects above.
+        "content_id": sorted({hidden_comment.id, hidden_topic.id, hidden.id, hidden_proposal.id, author.id}),
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.
@@ -307,6 +320,7 @@ def test_no_route_shows_a_non_public_object_to_anyone_outside(app, web, make_use
     assert {"consultations.show", "consultations.statements", "consultations.read_answers"} <= shown
     shown = _endpoints(_leaks(_signed_in(app, "mod@example.org"), pages))
     assert {"petitions.show", "discussions.show", "discussions.permalink", "discussions.comment_history"} <= shown
+    assert {"proposals.show", "accounts.public_profile"} <= shown
 
 
 @WALK

@@ -46,6 +46,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # per-account throttle lets through while strangers' guesses are slowed down.
     last_sign_in_network: Mapped[str | None] = mapped_column(String(NETWORK_MAX_LENGTH))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A public profile hidden by moderation (readers reported it): its page shows the name and the
+    # reason, no bio (accounts.services.profile.hide_profile_in_transaction). The account works as before.
+    profile_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    profile_hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",
@@ -69,6 +73,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self):
         return self.disabled_at is None
+
+    @property
+    def profile_is_hidden(self):
+        return self.profile_hidden_at is not None
 
     @property
     def email_verified(self):

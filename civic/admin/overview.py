@@ -34,7 +34,7 @@ class Overview:
     statements: list = field(default_factory=list)
     statements_total: int = 0
     hidden_comments: list = field(default_factory=list)
-    reported: list = field(default_factory=list)  # (comment, discussion, its open reports), most reported first
+    reported: list = field(default_factory=list)  # ReportedItem (moderation.services.reports), most reported first
     budgets: list = field(default_factory=list)  # (budget, its phase, ballots so far or None)
     for_officials: bool = False
     for_moderators: bool = False

@@ -34,12 +34,18 @@ MONTHS_OF_TOTALS = 12
 # not in that list is never shown. tests/audit/test_public_log.py checks every moderation action
 # is named here.
 PUBLISHED_DETAILS = {
+    "budget_project.hide": None,  # hidden pending review after reports; label: the title (private)
     "comment.hide": None,  # reason: typed by the moderator (private); label: the discussion's title
     "comment.pin": None,
     "comment.unpin": None,
+    "discussion.hide": None,  # reason: typed, or the reports' standard one (private); label: the title
     "discussion.lock": None,  # reason: typed (private)
     "discussion.unlock": None,  # reason: typed (private)
     "petition.approve": None,
+    "petition.hide": None,  # hidden pending review after reports; label: the title (private)
+    "proposal.hide": None,  # the same
+    "profile.hide": None,  # the same; label: the person's name (private)
+    "statement.hide": None,  # the same; label: the statement's text (private)
     "petition.flag": None,  # reason: the note to a second moderator (private)
     # reason: the moderator's optional comment (private); details "hidden" and "duplicate_of"
     # (another petition's id) private; details "reason", the standard rejection reason, published.
@@ -76,11 +82,17 @@ PUBLIC_ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"),
     "comment.pin": _l("Comment pinned"),
     "comment.unpin": _l("Comment unpinned"),
+    "discussion.hide": _l("Discussion hidden"),
     "discussion.lock": _l("Discussion locked"),
     "discussion.unlock": _l("Discussion reopened"),
     "petition.approve": _l("Petition approved"),
     "petition.flag": _l("Second opinion asked"),
     "petition.reject": _l("Petition rejected"),
+    "petition.hide": _l("Petition hidden"),
+    "budget_project.hide": _l("Budget project hidden"),
+    "proposal.hide": _l("Proposal hidden"),
+    "profile.hide": _l("Profile hidden"),
+    "statement.hide": _l("Statement hidden"),
     "petition.invalidate": _l("Signatures invalidated"),
     "petition.revert_invalidation": _l("Invalidation of signatures reverted"),
     "statement.approve": _l("Statement approved"),
@@ -97,6 +109,9 @@ KIND_LABELS = {
     "discussion": lazy_pgettext("kind of content", "Discussion"),
     "petition": lazy_pgettext("kind of content", "Petition"),
     "statement": lazy_pgettext("kind of content", "Statement"),
+    "proposal": lazy_pgettext("kind of content", "Proposal"),
+    "profile": lazy_pgettext("kind of content", "Profile"),
+    "budget_project": lazy_pgettext("kind of content", "Budget project"),
 }
 
 

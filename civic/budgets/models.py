@@ -4,6 +4,7 @@ what each phase allows), its projects, and the ballots as the sets of projects (
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -164,6 +165,9 @@ class BudgetArea(db.Model):
     budget: Mapped[Budget] = relationship(back_populates="areas")
 
 
+HIDDEN_PROJECT_TITLE = _l("A project hidden by moderation")
+
+
 class Project(TimestampMixin, db.Model):
     __tablename__ = "budget_project"
     __table_args__ = (UniqueConstraint("budget_id", "pabulib_id", name="uq_budget_project_pabulib_id"),)
@@ -180,9 +184,22 @@ class Project(TimestampMixin, db.Model):
     # The accepted proposal it came from (the proposals' table; no foreign key yet).
     proposal_id: Mapped[int | None] = mapped_column(Integer, index=True)
     pabulib_id: Mapped[str | None] = mapped_column(String(64))  # the file's project_id, for imports and exports
+    # Hidden by moderation (readers reported it): it keeps its place in the ballot and the results (votes
+    # cast for it stay valid), but every public page and export shows `public_title` and no description.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
 
     area: Mapped[BudgetArea | None] = relationship()
     budget: Mapped[Budget] = relationship()
+
+    @property
+    def is_hidden(self):
+        return self.hidden_at is not None
+
+    @property
+    def public_title(self):
+        """What the public reads as its name: its title, or a placeholder while moderation hides it."""
+        return str(HIDDEN_PROJECT_TITLE) if self.is_hidden else self.title
 
     @property
     def on_ballot(self):

@@ -295,6 +295,9 @@ class StatementStatus(str, enum.Enum):
 
 
 VOTABLE_STATEMENTS = frozenset({StatementStatus.APPROVED})
+# Shown to everyone: readers may report it, and enough reports move it to REJECTED pending review
+# (a moderator who dismisses the reports moves it back: consultations.services.statements).
+HIDEABLE_STATEMENTS = frozenset({StatementStatus.APPROVED})
 
 
 class Statement(db.Model):
@@ -321,6 +324,11 @@ class Statement(db.Model):
     pass_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     author = relationship("User", foreign_keys=[author_id])
+    consultation = relationship("Consultation", foreign_keys=[consultation_id], viewonly=True)
+
+    @property
+    def is_hideable_by_reports(self):
+        return StatementStatus(self.status) in HIDEABLE_STATEMENTS
 
 
 class StatementVote(db.Model):

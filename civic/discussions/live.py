@@ -90,3 +90,9 @@ def discussion_locked(discussion):
             "reason": discussion.lock_reason,
         },
     )
+
+
+def discussion_hidden(discussion):
+    """A topic hidden by moderation, or shown again: open pages reload (a reader who may no longer read
+    it sees the notice in its place)."""
+    publish(_room(discussion), "discussion_hidden", {"discussion_id": discussion.id, "hidden": discussion.is_hidden})

@@ -63,6 +63,9 @@ class Discussion(TimestampMixin, db.Model):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lock_reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH), nullable=False, default="")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why moderation hid it (a topic readers reported): shown in its place to everyone but its starter
+    # and moderators.
+    hidden_reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH), nullable=False, default="", server_default="")
     # Counters kept with each change, so that pages never count thousands of rows.
     comment_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     top_level_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -110,6 +110,9 @@ def _back_to(discussion, sort, page):
 
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
+    hidden = discussions.hidden_discussion_for(discussion_id, current_user)
+    if hidden is not None:
+        return render_template("hidden_by_moderation.html", reason=hidden.hidden_reason)
     discussion = discussions.get_discussion(discussion_id, current_user)
     sort, page = threads.parse_sort(request.args.get("sort")), requested_page()
     if not request.args.get("partial"):

@@ -53,7 +53,8 @@ TRANSITIONS = {ReportState.OPEN: {ReportState.UPHELD, ReportState.DISMISSED}}
 
 
 class ReportedKind(enum.StrEnum):
-    """The kinds of content that can be reported (more kinds later: discussions, proposals, petitions)."""
+    """Kept for older callers: the kinds of content that can be reported are those registered in
+    civic.moderation.kinds (`KINDS`), whose names are what `Report.content_kind` holds."""
 
     COMMENT = "comment"
 

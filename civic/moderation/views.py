@@ -1,5 +1,5 @@
-"""Moderation pages: reporting a comment, the reporter's own reports, dismissing reports, and what
-automatic pre-moderation held (staff)."""
+"""Moderation pages: reporting an item of any moderated kind, the reporter's own reports, dismissing
+reports, and what automatic pre-moderation held (staff)."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -7,44 +7,46 @@ from flask_login import current_user, login_required
 
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.moderation import forms
+from civic.moderation.kinds import KINDS
 from civic.moderation.services import held, reports
 from civic.permissions import ensure_can
 
 bp = Blueprint("moderation", __name__)
+
+# The kinds in the table, as the URLs spell them (an unknown kind is no page at all).
+KIND_NAMES = ",".join(sorted(KINDS))
 
 
 def _me():
     return current_user._get_current_object()
 
 
-def _comment_url(comment):
-    return url_for(
-        "discussions.permalink",
-        discussion_id=comment.discussion_id,
-        comment_id=comment.id,
-        _anchor=f"comment-{comment.id}",
-    )
+@bp.route(f"/reports/<any({KIND_NAMES}):kind>/<int:content_id>", methods=["GET", "POST"])
+@login_required
+def report(kind, content_id):
+    kind, item = reports.get_reported_item(_me(), kind, content_id)
+    form = forms.ReportForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            reports.report_item(_me(), kind.name, content_id, reason=form.reason.data, note=form.note.data)
+        if attempt.succeeded:
+            flash(_("Thank you. The moderators will look at your report."), "success")
+            return redirect(kind.url(item))
+        if attempt.status == 429:  # a flood: the page says how long to wait, and so does the header
+            page = render_template("moderation/report.html", form=form, **_report_page(kind, item))
+            return page, 429, attempt.headers
+    return render_form("moderation/report.html", form, **_report_page(kind, item))
 
 
 @bp.route("/reports/comment/<int:comment_id>", methods=["GET", "POST"])
 @login_required
 def report_comment(comment_id):
-    comment = reports.get_reported_comment(_me(), comment_id)
-    form = forms.ReportForm()
-    if form.validate_on_submit():
-        with errors_on(form) as attempt:
-            reports.report_comment(_me(), comment, reason=form.reason.data, note=form.note.data)
-        if attempt.succeeded:
-            flash(_("Thank you. The moderators will look at your report."), "success")
-            return redirect(_comment_url(comment))
-        if attempt.status == 429:  # a flood: the page says how long to wait, and so does the header
-            page = render_template("moderation/report.html", form=form, **_report_page(comment))
-            return page, 429, attempt.headers
-    return render_form("moderation/report.html", form, **_report_page(comment))
+    """The comment cards' link (the same page as report(kind="comment"))."""
+    return report("comment", comment_id)
 
 
-def _report_page(comment):
-    return {"comment": comment, "discussion": comment.discussion, "back": _comment_url(comment)}
+def _report_page(kind, item):
+    return {"kind": kind, "item": item, "removed": kind.is_removed(item), "back": kind.url(item)}
 
 
 @bp.get("/account/reports")
@@ -54,7 +56,7 @@ def my_reports():
     return render_template("moderation/mine.html", items=reports.my_reports(_me()), section="reports")
 
 
-@bp.post("/staff/reports/<any(comment):kind>/<int:content_id>/dismiss")
+@bp.post(f"/staff/reports/<any({KIND_NAMES}):kind>/<int:content_id>/dismiss")
 @login_required
 def dismiss(kind, content_id):
     ensure_can(_me(), "report.review")

@@ -40,10 +40,13 @@ TRANSITIONS = {
     S.DRAFT: frozenset({S.PENDING}),
     S.PENDING: frozenset({S.OPEN, S.REJECTED, S.HIDDEN, S.FLAGGED}),
     S.FLAGGED: frozenset({S.OPEN, S.REJECTED, S.HIDDEN}),
-    S.OPEN: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
+    # Readers' reports may hide a published petition pending review (moderation.kinds); a moderator
+    # who dismisses the reports shows it again (petitions.services.moderation.show_petition_again:
+    # only a petition the reports hid, never one a moderator rejected and hid).
+    S.OPEN: frozenset({S.CLOSED, S.HIDDEN}),
+    S.CLOSED: frozenset({S.HIDDEN}),
     S.REJECTED: frozenset(),
-    S.HIDDEN: frozenset(),
+    S.HIDDEN: frozenset({S.OPEN, S.CLOSED}),
 }
 COLLECTING_SPONSORS = frozenset({S.DRAFT})  # its creator may still change the text
 SPONSORABLE = frozenset({S.DRAFT, S.PENDING})  # sponsors may still sign while it waits for moderation
@@ -54,6 +57,7 @@ PUBLISHED = frozenset({S.OPEN, S.CLOSED})  # went through moderation and took si
 RESPONDABLE = PUBLISHED
 REJECTED_STATES = frozenset({S.REJECTED, S.HIDDEN})  # turned down by a moderator: shown with the reason, or hidden
 SIMILAR_CANDIDATES = PUBLIC  # what a new petition is compared with
+HIDEABLE_BY_REPORTS = PUBLISHED  # readers may report it; enough reports hide it (HIDDEN) pending review
 
 STATE_LABELS = {
     "draft": lazy_pgettext("petition state", "Collecting sponsors"),
@@ -208,6 +212,15 @@ class Petition(TimestampMixin, db.Model):
     @property
     def is_rejected(self):
         return self.current_state in REJECTED_STATES
+
+    @property
+    def is_hideable_by_reports(self):
+        return self.current_state in HIDEABLE_BY_REPORTS
+
+    @property
+    def is_hidden_pending_review(self):
+        """HIDDEN by readers' reports (a published petition, no rejection reason), not by a moderator."""
+        return self.current_state is S.HIDDEN and self.rejection_reason is None and self.opened_at is not None
 
 
 class Signature(db.Model):

@@ -138,6 +138,9 @@ def _show(petition, *, form=None, sponsor_token="", status=200):
 
 @bp.get("/petitions/<int:petition_id>")
 def show(petition_id):
+    hidden = queries.hidden_petition_for(petition_id, current_user)
+    if hidden is not None:
+        return render_template("hidden_by_moderation.html", reason=hidden.rejection_comment)
     return _show(get_petition(petition_id, current_user))
 
 

@@ -151,9 +151,17 @@ class Proposal(TimestampMixin, db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     discussion_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
+    # Hidden by moderation (readers reported it), whatever its state: out of every public list, count
+    # and export; its page shows everyone but its author and moderators only the reason.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
 
     author = relationship("User", foreign_keys=[author_id])
     merged_into = relationship("Proposal", remote_side=[id], foreign_keys=[merged_into_id])
+
+    @property
+    def is_hidden(self):
+        return self.hidden_at is not None
 
     @property
     def total_supports(self):

@@ -159,6 +159,16 @@
     });
   }
 
+  function onHidden(data) {
+    if (data.discussion_id !== discussionId) { return; }
+    var message = t(data.hidden ? "hiddenNow" : "shownNow", 0);
+    root.querySelectorAll("[data-live-status]").forEach(function (el) {
+      el.hidden = false;
+      el.textContent = message;
+    });
+    Civic.announce(message);
+  }
+
   window.Civic.onLive(function (socket) {
     function join() {
       socket.emit("join", { kind: "discussion", id: discussionId }, function (answer) {
@@ -176,6 +186,7 @@
     socket.on("votes_changed", onVotes);
     socket.on("presence", onPresence);
     socket.on("discussion_locked", onLocked);
+    socket.on("discussion_hidden", onHidden);
     window.setInterval(function () {
       socket.emit("still_here", { kind: "discussion", id: discussionId }, function (answer) {
         if (answer && answer.ok) { onPresence({ kind: "discussion", id: discussionId, count: answer.presence }); }

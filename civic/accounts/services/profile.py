@@ -1,4 +1,5 @@
-"""The public profile a person edits: name, @handle, about text and language."""
+"""The public profile a person edits: name, @handle, about text and language; and moderation hiding
+its about text (readers reported it) and showing it again."""
 
 import re
 
@@ -9,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import BIO_MAX_LENGTH, HANDLE_PATTERN, User
 from civic.accounts.services._shared import clean_display_name
+from civic.audit.services import record_staff_action
 from civic.common.db import commit as _commit
+from civic.common.models import utcnow
 from civic.common.validation import clean_text
 from civic.errors import InvalidInput
 from civic.extensions import db
@@ -44,3 +47,28 @@ def update_profile(user, *, display_name, bio="", language=None, handle=None):
     except IntegrityError as exc:
         raise InvalidInput(_("Someone else uses @%(handle)s already.", handle=handle), field="handle") from exc
     return user
+
+
+def hide_profile_in_transaction(actor, person, reason):
+    """Hide a public profile in the caller's transaction (the caller checked the permission and commits):
+    its page shows everyone but the person and moderators the name, the @handle and the reason in
+    place of the about text. The account, and what the person wrote elsewhere, stay as they are.
+    Audited as `profile.hide` by `actor` (None: readers' reports hid it pending review). False if it
+    was hidden already."""
+    if person.profile_is_hidden:
+        return False
+    person.profile_hidden_at, person.profile_hidden_reason = utcnow(), reason
+    record_staff_action(actor, "profile.hide", "profile", person.id, person.display_name, reason)
+    return True
+
+
+def show_profile_again(person):
+    """Undo a hiding after review (the caller commits and audits the decision). False if not hidden."""
+    if not person.profile_is_hidden:
+        return False
+    person.profile_hidden_at, person.profile_hidden_reason = None, ""
+    return True
+
+
+def announce_profile_hidden(person):
+    """After the commit: nothing to push (a profile has no live page, and no cached one)."""

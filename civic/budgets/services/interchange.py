@@ -199,7 +199,7 @@ def export_pabulib(budget, area_name=None):
         PabulibProject(
             key[p.id],
             p.cost,
-            name=p.title,
+            name=p.public_title,
             votes=outcomes[p.id].votes if p.id in outcomes else None,
             selected=int(outcomes[p.id].funded) if p.id in outcomes else None,
         )

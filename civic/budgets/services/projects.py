@@ -10,8 +10,10 @@ from sqlalchemy.orm import selectinload
 from civic.audit.services import record_staff_action
 from civic.budgets.models import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Feasibility, Project
 from civic.budgets.services.budgets import parse_amount
+from civic.common import caching
 from civic.common.db import commit as _commit
 from civic.common.markdown import render_markdown
+from civic.common.models import utcnow
 from civic.common.validation import FieldErrors, clean_text
 from civic.errors import Conflict, InvalidInput, NotFound
 from civic.extensions import db
@@ -157,3 +159,31 @@ def projects_of(budget, *, on_ballot_only=False):
     projects = db.session.scalars(query).all()
     names = {area.id: area.name for area in budget.areas}
     return sorted(projects, key=lambda p: (p.area_id is not None, names.get(p.area_id, ""), p.title.casefold(), p.id))
+
+
+# --- hidden pending review (civic.moderation.kinds) ---------------------------------------------
+
+
+def hide_project_in_transaction(actor, project, reason):
+    """Hide a project's text in the caller's transaction (the caller checked the permission and commits,
+    then calls announce_project_hidden): the public reads `Project.public_title` and the reason, not its
+    title or description; it keeps its place in the ballot and the results. Audited as
+    `budget_project.hide` by `actor` (None: readers' reports hid it pending review). False if hidden."""
+    if project.is_hidden:
+        return False
+    project.hidden_at, project.hidden_reason = utcnow(), reason
+    record_staff_action(actor, "budget_project.hide", "budget_project", project.id, project.title, reason)
+    return True
+
+
+def show_project_again(project):
+    """Undo a hiding after review (the caller commits and audits the decision). False if not hidden."""
+    if not project.is_hidden:
+        return False
+    project.hidden_at, project.hidden_reason = None, ""
+    return True
+
+
+def announce_project_hidden(project):
+    """After the commit: the budget's pages render afresh (budgets have no live page)."""
+    caching.bump("budget", project.budget_id)

@@ -40,7 +40,7 @@ class ProjectSnapshot:
         area = project.area.name if project.area else None
         return cls(
             project.id,
-            project.title,
+            project.public_title,
             area,
             project.pabulib_id,
             project.cost,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import premoderation
 from civic.audit.services import record_staff_action
-from civic.common import clock
+from civic.common import caching, clock
 from civic.common.db import commit
 from civic.common.markdown import render_markdown
 from civic.common.validation import clean_text
@@ -140,6 +140,46 @@ def moderate_statement(actor, statement, approve, reason=""):
     )
     commit()
     return statement
+
+
+# --- hidden pending review (civic.moderation.kinds) ---------------------------------------------
+
+
+def _move_statement(statement, source, target):
+    """From `source` to `target` only if nobody moved it meanwhile; otherwise raise, nothing changed."""
+    changed = db.session.execute(
+        update(Statement)
+        .where(Statement.id == statement.id, Statement.status == source.value)
+        .values(status=target.value)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(_("Someone changed this statement a moment ago. Reload the page and look again."))
+    db.session.refresh(statement)
+
+
+def hide_statement_in_transaction(actor, statement, reason):
+    """Hide a shown statement in the caller's transaction (the caller checked the permission and
+    commits, then calls announce_statement_hidden): REJECTED, so out of the votes and the table; its
+    author still finds it on the statements page. Audited as `statement.hide` by `actor` (None:
+    readers' reports hid it pending review). False if it was not shown."""
+    if not statement.is_hideable_by_reports:
+        return False
+    _move_statement(statement, StatementStatus.APPROVED, StatementStatus.REJECTED)
+    record_staff_action(actor, "statement.hide", "statement", statement.id, statement.text[:200], reason)
+    return True
+
+
+def show_statement_again(statement):
+    """Undo a hiding after review: approved again (the caller commits and audits the decision)."""
+    if StatementStatus(statement.status) is not StatementStatus.REJECTED:
+        return False
+    _move_statement(statement, StatementStatus.REJECTED, StatementStatus.APPROVED)
+    return True
+
+
+def announce_statement_hidden(statement):
+    """After the commit: the consultation's pages render afresh (statements have no live page)."""
+    caching.bump("consultation", statement.consultation_id)
 
 
 def get_statement(consultation, statement_id):

@@ -25,7 +25,7 @@ from civic.discussions.models import (
 from civic.discussions.services._shared import clean_reason, render_comment_body
 from civic.errors import Conflict, NotFound
 from civic.extensions import db
-from civic.permissions import ensure_can
+from civic.permissions import can, ensure_can
 
 
 def get_discussion(discussion_id, viewer):
@@ -136,6 +136,40 @@ def unlock_discussion(actor, discussion, reason):
     _commit()
     live.discussion_locked(discussion)
     return discussion
+
+
+def hidden_discussion_for(discussion_id, viewer):
+    """The discussion if it is hidden by moderation and `viewer` may not read it (its page then shows
+    only the notice with the reason); None otherwise (get_discussion says the rest)."""
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is None or not discussion.is_hidden or can(viewer, "discussion.view", discussion):
+        return None
+    return discussion
+
+
+def hide_discussion_in_transaction(actor, discussion, reason):
+    """Hide a topic in the caller's transaction (the caller checked the permission and commits, then
+    calls announce_discussion_hidden): out of the lists and counts, only its starter and moderators
+    read it, everyone else the reason. Audited as `discussion.hide` by `actor` (None: readers' reports
+    hid it pending review). False if it was hidden already."""
+    if discussion.is_hidden:
+        return False
+    discussion.hidden_at, discussion.hidden_reason = utcnow(), reason
+    record_staff_action(actor, "discussion.hide", "discussion", discussion.id, discussion.title, reason)
+    return True
+
+
+def show_discussion_again(discussion):
+    """Undo a hiding after review (the caller commits and audits the decision). False if not hidden."""
+    if not discussion.is_hidden:
+        return False
+    discussion.hidden_at, discussion.hidden_reason = None, ""
+    return True
+
+
+def announce_discussion_hidden(discussion):
+    """After the commit: open pages of the discussion learn that it was hidden or shown again."""
+    live.discussion_hidden(discussion)
 
 
 def is_following(user, discussion):

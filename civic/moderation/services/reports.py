@@ -1,7 +1,10 @@
-"""Reports: a signed-in reader reports a comment with a reason; enough weighty reports hide it pending
-review; the reporter follows their reports; moderators dismiss them."""
+"""Reports: a signed-in reader reports an item of any kind in civic.moderation.kinds with a reason;
+enough weighty reports hide it pending review; the reporter
+ follows their reports; moderators dismiss them."""
 
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
@@ -16,15 +19,13 @@ from civic.audit.services import record_staff_action
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.validation import clean_text
-from civic.discussions.models import Comment, Discussion
-from civic.discussions.services import comments as comment_services
-from civic.discussions.services.discussions import get_discussion
 from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
-from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportedKind, ReportReason, ReportState
+from civic.moderation.kinds import COMMENT, kind_named
+from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportReason, ReportState
 from civic.permissions import ensure_can
 
-# The reason shown in place of a comment that readers' reports hid until a moderator looks at it.
+# The reason shown in place of an item that readers' reports hid until a moderator looks at it.
 HIDDEN_PENDING_REVIEW = _l("Hidden pending review after reports")
 
 # How much one report weighs towards hiding an item before review (CIVIC_REPORTS_TO_HIDE is the sum
@@ -68,15 +69,6 @@ def reports_hide(weights, threshold):
     return sum(weights) >= threshold and any(weight >= 1 for weight in weights)
 
 
-def get_reported_comment(viewer, comment_id):
-    """The comment, if there is one and `viewer` may read its discussion."""
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(_("There is no such comment."))
-    get_discussion(comment.discussion_id, viewer)
-    return comment
-
-
 def parse_reason(value):
     try:
         return ReportReason(value)
@@ -85,24 +77,40 @@ def parse_reason(value):
 
 
 def report_comment(actor, comment, *, reason, note=""):
-    """Report a comment; returns the report. Refused, with a reason, for one's own comment, a second
-    report, a comment already hidden or deleted, or too many reports in a short time."""
-    if comment.is_removed:
-        raise Conflict(_("This comment has been hidden or deleted already; there is nothing to report."))
-    ensure_can(actor, "comment.report", comment)
-    if comment.author_id == actor.id:
-        # A Conflict, not NotAllowed: the card offered the link (it is the same for every reader), so
-        # the refusal is shown on the report page itself.
-        raise Conflict(_("You cannot report your own comment. You can edit or delete it instead."))
+    """Report a comment (report_item for the comment kind)."""
+    return report_item(actor, COMMENT.name, comment.id, reason=reason, note=note)
+
+
+def get_reported_item(viewer, kind_name, content_id):
+    """(kind, item) for the report page: a kind in the table and an item `viewer` may read."""
+    kind = kind_named(kind_name)
+    item = kind.load(content_id) if kind is not None else None
+    if item is None or not kind.may_view(viewer, item):
+        raise NotFound(_("There is no such content."))
+    return kind, item
+
+
+def report_item(actor, kind_name, content_id, *, reason, note=""):
+    """Report an item of any moderated kind; returns the report. Refused, with a reason, for one's own
+    item, a second report, an item already hidden or deleted, or too many reports in a short time.
+    Enough weighty reports hide the item pending review, through its kind's `hide`."""
+    kind, item = get_reported_item(actor, kind_name, content_id)
+    if kind.is_removed(item):
+        raise Conflict(_("This content has been hidden or deleted already; there is nothing to report."))
+    ensure_can(actor, f"{kind.name}.report", item)
+    if kind.author_id(item) == actor.id:
+        # A Conflict, not NotAllowed: the page offered the link, so the refusal is shown on the report
+        # page itself.
+        raise Conflict(str(kind.own_item_refusal))
     reason = parse_reason(reason)
     note = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH)
-    if _find(actor, ReportedKind.COMMENT, comment.id) is not None:
-        raise Conflict(_("You have reported this comment already. You can follow it under “My reports”."))
+    if _find(actor, kind.name, content_id) is not None:
+        raise Conflict(_ALREADY_REPORTED())
     _count_against_report_limit(actor)
     report = Report(
         reporter_id=actor.id,
-        content_kind=ReportedKind.COMMENT,
-        content_id=comment.id,
+        content_kind=kind.name,
+        content_id=content_id,
         reason=reason,
         note=note or None,
         state=ReportState.OPEN,
@@ -111,14 +119,18 @@ def report_comment(actor, comment, *, reason, note=""):
     db.session.add(report)
     try:
         db.session.flush()
-        hidden = _hide_if_reported_enough(comment)
+        hidden = _hide_if_reported_enough(kind, item)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(_("You have reported this comment already. You can follow it under “My reports”.")) from None
+        raise Conflict(_ALREADY_REPORTED()) from None
     if hidden:
-        comment_services.announce_hidden(comment)
+        kind.announce(item)
     return report
+
+
+def _ALREADY_REPORTED():  # noqa: N802 - a message, translated when raised
+    return _("You have reported this already. You can follow it under “My reports”.")
 
 
 def _find(actor, kind, content_id):
@@ -129,11 +141,11 @@ def _find(actor, kind, content_id):
     )
 
 
-def _hide_if_reported_enough(comment):
+def _hide_if_reported_enough(kind, item):
     reporters = db.session.scalars(
         select(Report.reporter_id).where(
-            Report.content_kind == ReportedKind.COMMENT,
-            Report.content_id == comment.id,
+            Report.content_kind == kind.name,
+            Report.content_id == item.id,
             Report.state == ReportState.OPEN,
         )
     ).all()
@@ -145,7 +157,7 @@ def _hide_if_reported_enough(comment):
     # Stored once for every reader: in the site's language, not the reporter's.
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
         reason = str(HIDDEN_PENDING_REVIEW)
-    return comment_services.hide_pending_review(comment, reason)
+    return kind.hide(item, None, reason)
 
 
 def _count_against_report_limit(actor):
@@ -163,22 +175,47 @@ def _count_against_report_limit(actor):
     )
 
 
+@dataclass
+class ReportedItem:
+    """A reported item as moderation pages show it: `item` is None when it no longer exists."""
+
+    kind: Any
+    content_id: int
+    item: Any
+    reports: list = field(default_factory=list)
+
+    @property
+    def url(self):
+        return self.kind.url(self.item) if self.item is not None else None
+
+    @property
+    def excerpt(self):
+        return self.kind.excerpt(self.item) if self.item is not None else ""
+
+    @property
+    def is_hidden(self):
+        return self.item is not None and self.kind.is_hidden(self.item)
+
+
+def _load_items(pairs):
+    """{(kind name, id): item or None} for these pairs (unknown kinds: None)."""
+    found = {}
+    for kind_name, content_id in pairs:
+        kind = kind_named(kind_name)
+        found[kind_name, content_id] = kind.load(content_id) if kind is not None else None
+    return found
+
+
 def my_reports(actor):
-    """The reporter's reports, newest first, each with the comment and its discussion (None if gone)."""
+    """The reporter's reports, newest first: [(report, ReportedItem)] (its item None if gone)."""
     reports = list(
         db.session.scalars(select(Report).where(Report.reporter_id == actor.id).order_by(Report.created_at.desc()))
     )
-    comments = _comments_by_id({r.content_id for r in reports if r.content_kind == ReportedKind.COMMENT})
-    return [(report, comments.get(report.content_id)) for report in reports]
-
-
-def _comments_by_id(ids):
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Comment, Discussion).join(Discussion, Discussion.id == Comment.discussion_id).where(Comment.id.in_(ids))
-    ).all()
-    return {comment.id: (comment, discussion) for comment, discussion in rows}
+    items = _load_items({(r.content_kind, r.content_id) for r in reports})
+    return [
+        (r, ReportedItem(kind_named(r.content_kind) or COMMENT, r.content_id, items[r.content_kind, r.content_id]))
+        for r in reports
+    ]
 
 
 def count_open_items():
@@ -188,33 +225,31 @@ def count_open_items():
 
 
 def open_reports_by_item(actor, *, limit=50):
-    """Open reports grouped by reported item, most reported first: [(comment, discussion, [report])]."""
+    """Open reports grouped by reported item, most reported first: [ReportedItem], every kind."""
     ensure_can(actor, "report.review")
     reports = list(
         db.session.scalars(select(Report).where(Report.state == ReportState.OPEN).order_by(Report.created_at))
     )
     grouped = {}
     for report in reports:
-        grouped.setdefault((report.content_kind, report.content_id), []).append(report)
-    comments = _comments_by_id({cid for kind, cid in grouped if kind == ReportedKind.COMMENT})
-    items = [
-        (*comments.get(cid, (None, None)), item_reports)
-        for (kind, cid), item_reports in grouped.items()
-        if kind == ReportedKind.COMMENT
-    ]
-    items.sort(key=lambda item: -len(item[2]))
-    return items[:limit]
+        if kind_named(report.content_kind) is not None:
+            grouped.setdefault((report.content_kind, report.content_id), []).append(report)
+    ranked = sorted(grouped.items(), key=lambda entry: -len(entry[1]))[:limit]
+    items = _load_items(key for key, _reports in ranked)
+    return [ReportedItem(kind_named(name), cid, items[name, cid], item_reports) for (name, cid), item_reports in ranked]
 
 
-def dismiss_reports(actor, kind, content_id):
-    """A moderator finds nothing wrong: the item's open reports are dismissed (audited)."""
+def dismiss_reports(actor, kind_name, content_id):
+    """A moderator finds nothing wrong: the item's open reports are dismissed (audited), and what the
+    reports hid pending review is shown again."""
     ensure_can(actor, "report.review")
-    if kind != ReportedKind.COMMENT:
+    kind = kind_named(kind_name)
+    if kind is None:
         raise NotFound(_("There is no such reported item."))
     reports = list(
         db.session.scalars(
             select(Report).where(
-                Report.content_kind == kind, Report.content_id == content_id, Report.state == ReportState.OPEN
+                Report.content_kind == kind.name, Report.content_id == content_id, Report.state == ReportState.OPEN
             )
         )
     )
@@ -223,36 +258,35 @@ def dismiss_reports(actor, kind, content_id):
     now = utcnow()
     for report in reports:
         report.state, report.decided_at = ReportState.DISMISSED, now
-    # Reports that hid the comment pending review no longer stand: it is shown again. A comment a
-    # moderator hid stays hidden.
-    comment = db.session.get(Comment, content_id)
-    shown_again = (
-        comment is not None and _hidden_by_reports(comment) and comment_services.show_again_after_review(comment)
-    )
+    # Reports that hid the item pending review no longer stand: it is shown again. An item a moderator
+    # hid stays hidden.
+    item = kind.load(content_id)
+    shown_again = item is not None and _hidden_by_reports(kind, item) and kind.show_again(item)
     record_staff_action(
         actor,
         "report.dismiss",
-        kind,
+        kind.name,
         content_id,
-        f"{kind} #{content_id}",
-        details={"reports": len(reports), "shown_again": shown_again},
+        f"{kind.name} #{content_id}",
+        details={"reports": len(reports), "shown_again": bool(shown_again)},
     )
     db.session.commit()
     if shown_again:
-        comment_services.announce_shown_again(comment)
+        kind.announce(item)
     return len(reports)
 
 
-def _hidden_by_reports(comment):
-    """Was the comment's hiding the reports' (no moderator's), and is it still hidden?"""
-    if not comment.is_hidden:
+def _hidden_by_reports(kind, item):
+    """Was the item's last hiding the reports' (no moderator's), and is it still hidden? Every kind's
+    hide is audited as `<kind>.hide` on target type `<kind>`."""
+    if not kind.is_hidden(item):
         return False
     last_hide = db.session.scalars(
         select(AuditEntry)
         .where(
-            AuditEntry.action == "comment.hide",
-            AuditEntry.target_type == "comment",
-            AuditEntry.target_id == comment.id,
+            AuditEntry.action == f"{kind.name}.hide",
+            AuditEntry.target_type == kind.name,
+            AuditEntry.target_id == item.id,
         )
         .order_by(AuditEntry.id.desc())
         .limit(1)

@@ -1,5 +1,6 @@
 """Moderation: approving a petition (it opens for a set number of months), rejecting it with a
-standard reason (hidden for some reasons), and flagging it for a second opinion; each audited."""
+standard reason (hidden for some reasons), and flagging it for a second opinion; each audited. And
+hiding a published petition that readers reported, pending review, and showing it again."""
 
 import calendar
 from datetime import datetime, time
@@ -8,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from civic.audit.services import record_staff_action
-from civic.common import clock
+from civic.common import caching, clock
 from civic.common.db import commit as _commit
 from civic.common.validation import FieldErrors, clean_text
 from civic.discussions.services.discussions import create_attached_discussion
@@ -106,3 +107,36 @@ def flag_petition(actor, petition, note):
     record_staff_action(actor, "petition.flag", "petition", petition.id, petition.title, note)
     _commit()
     return petition
+
+
+# --- hidden pending review (civic.moderation.kinds) ---------------------------------------------
+
+
+def hide_petition_in_transaction(actor, petition, reason):
+    """Hide a published petition in the caller's transaction (the caller checked the permission and
+    commits, then calls announce_petition_hidden): moved to HIDDEN, so out of every public list,
+    count, export and feed; the reason kept in `rejection_comment` and no rejection reason, which
+    tells it from a petition a moderator rejected. Audited as `petition.hide` by `actor` (None:
+    readers' reports). False if it is not published (hidden or rejected already)."""
+    if not petition.is_hideable_by_reports:
+        return False
+    move_petition(petition, S.HIDDEN, rejection_comment=(reason or "")[:COMMENT_MAX_LENGTH])
+    record_staff_action(actor, "petition.hide", "petition", petition.id, petition.title, reason)
+    return True
+
+
+def show_petition_again(petition):
+    """Undo a hiding by reports after review: open again until its closing time, or closed if that
+    passed meanwhile (the caller commits and audits the decision). False for any other petition."""
+    if not petition.is_hidden_pending_review:
+        return False
+    if petition.closes_at is not None and petition.closes_at > clock.now():
+        move_petition(petition, S.OPEN, rejection_comment="")
+    else:
+        move_petition(petition, S.CLOSED, rejection_comment="", closed_at=petition.closed_at or petition.closes_at)
+    return True
+
+
+def announce_petition_hidden(petition):
+    """After the commit: its page, the lists and the figures render afresh."""
+    caching.bump("petition", petition.id)

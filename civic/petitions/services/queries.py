@@ -51,6 +51,15 @@ def load_petition(petition_id):
     return petition
 
 
+def hidden_petition_for(petition_id, viewer):
+    """The petition if readers' reports hid it pending review and `viewer` may not read it (its page
+    then shows only the notice with the reason); None otherwise (get_petition says the rest)."""
+    petition = db.session.get(Petition, petition_id)
+    if petition is None or not petition.is_hidden_pending_review or can(viewer, "petition.view", petition):
+        return None
+    return petition
+
+
 def sponsoring(petition, sponsor_token, person=None):
     """Reached through its sponsor link while it takes sponsors (the link is what lets someone
     without an account see and support a draft)."""

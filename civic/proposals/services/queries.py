@@ -11,7 +11,7 @@ from civic.discussions.contexts import DiscussionContext
 from civic.errors import NotFound
 from civic.extensions import db
 from civic.insights.similarity import most_similar
-from civic.permissions import ensure_can
+from civic.permissions import can, ensure_can
 from civic.proposals.models import ANSWERS, LISTED, SIMILAR_CANDIDATES, Proposal, ProposalState
 
 S = ProposalState
@@ -39,6 +39,19 @@ def get_proposal(proposal_id, viewer, action="proposal.view"):
     if action != "proposal.view":
         ensure_can(viewer, action, proposal)
     return proposal
+
+
+def hidden_proposal_for(proposal_id, viewer):
+    """The proposal if moderation hid it and `viewer` may not read it (its page then shows only the
+    notice with the reason); None otherwise (get_proposal says the rest)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not proposal.is_hidden or can(viewer, "proposal.view", proposal):
+        return None
+    return proposal
+
+
+# What the public sees: never a proposal moderation hid.
+SHOWN = Proposal.hidden_at.is_(None)
 
 
 def supports_needed():
@@ -100,7 +113,7 @@ def list_proposals(*, sort="supported", status="listed", topic=None, area=None, 
     status = status if status in STATUSES else "listed"
     if sort == "closing":
         status = "open"
-    query = select(Proposal)
+    query = select(Proposal).where(SHOWN)
     condition = _status_filter(status, now)
     if condition is not None:
         query = query.where(condition)
@@ -144,7 +157,7 @@ def areas():
 def popular_open_proposals(limit=5):
     query = (
         select(Proposal)
-        .where(_status_filter("open", clock.now()))
+        .where(_status_filter("open", clock.now()), SHOWN)
         .order_by(Proposal.support_count.desc(), Proposal.id.desc())
         .limit(limit)
     )
@@ -161,7 +174,7 @@ def similar_proposals(title, summary="", *, exclude_id=None, limit=5):
         return []
     rows = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.summary)
-        .where(Proposal.state.in_(_values(SIMILAR_CANDIDATES)))
+        .where(Proposal.state.in_(_values(SIMILAR_CANDIDATES)), SHOWN)
         .order_by(Proposal.id.desc())
         .limit(SIMILAR_POOL)
     ).all()
