@@ -187,6 +187,29 @@ def document_words(document):
     return {w.lower() for part in (document.title, document.summary, document.body) for w in _WORD.findall(part or "")}
 
 
+def edit_distance(a, b, limit=3):
+    """Optimal-string-alignment distance (insertions, deletions, substitutions and swaps of two
+    neighbours each cost 1), or `limit` once it is certain to reach it."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, row = row, current
+        if min(row) >= limit:
+            return limit
+    return min(row[-1], limit)
+
+
+def allowed_typos(word):
+    """How many typing mistakes "did you mean" corrects in a word of this length."""
+    return 1 if len(word) <= 5 else 2
+
+
 def query_text(text):
     return " ".join(query_words(text))
 

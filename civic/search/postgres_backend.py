@@ -13,8 +13,10 @@ from civic.search.backend import (
     Hit,
     Results,
     SearchBackend,
+    allowed_typos,
     clean_document_text,
     document_words,
+    edit_distance,
     normalize_for_language,
     query_words,
     snippet_html,
@@ -26,7 +28,7 @@ WORD_TABLE = "search_word"
 # Made by the migration on PostgreSQL only, not models: the schema check and autogenerate skip them.
 ENGINE_TABLES = frozenset({DOCUMENT_TABLE, WORD_TABLE})
 FACET_COLUMNS = {"type": "kind", "status": "status", "topic": "topic", "area": "area"}
-MIN_WORD_SIMILARITY = 0.4
+SPELLING_CANDIDATES = 200
 MIN_TITLE_SIMILARITY = 0.2
 _MATCH = "(document @@ websearch_to_tsquery('english', :q_en) OR document @@ websearch_to_tsquery('spanish', :q_es))"
 _QUERY = (
@@ -216,19 +218,39 @@ class PostgresBackend(SearchBackend):
                 if known or len(word) < 3:
                     corrected.append(word)
                     continue
-                found = connection.execute(
-                    text(
-                        f"SELECT word FROM {WORD_TABLE} WHERE word % :w AND similarity(word, :w) >= :least "
-                        "ORDER BY similarity(word, :w) DESC, word LIMIT 1"
-                    ),
-                    {"w": word, "least": MIN_WORD_SIMILARITY},
-                ).scalar()
+                found = self._closest_word(connection, word)
                 corrected.append(found or word)
             if corrected == words:
                 return None
             params = self._query_params(corrected)
             exists = connection.execute(text(f"SELECT 1 FROM {DOCUMENT_TABLE} WHERE {_MATCH} LIMIT 1"), params).first()
         return " ".join(corrected) if exists else None
+
+    @staticmethod
+    def _closest_word(connection, word):
+        """Candidates from the trigram index (similar words, and words of about the same length with
+        the same first letter, which catch swapped letters that share few trigrams), then the one
+        fewest typing mistakes away."""
+        candidates = connection.execute(
+            text(
+                f"SELECT word FROM {WORD_TABLE} WHERE word % :w "
+                "OR (word LIKE :first AND length(word) BETWEEN :shortest AND :longest) "
+                "ORDER BY similarity(word, :w) DESC, word LIMIT :candidates"
+            ),
+            {
+                "w": word,
+                "first": word[0].replace("%", "").replace("_", "") + "%",
+                "shortest": len(word) - 2,
+                "longest": len(word) + 2,
+                "candidates": SPELLING_CANDIDATES,
+            },
+        ).scalars()
+        best, best_distance = None, allowed_typos(word) + 1
+        for candidate in candidates:
+            distance = edit_distance(word, candidate, limit=best_distance)
+            if distance < best_distance:
+                best, best_distance = candidate, distance
+        return best
 
     def similar_titles(self, text_, types=(), limit=5):
         words = query_words(text_)

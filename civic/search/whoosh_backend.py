@@ -25,7 +25,9 @@ from civic.search.backend import (
     Hit,
     Results,
     SearchBackend,
+    allowed_typos,
     clean_document_text,
+    edit_distance,
     query_words,
     snippet_html,
 )
@@ -319,7 +321,12 @@ class WhooshBackend(SearchBackend):
                 if searcher.doc_frequency("spell", word) > 0 or len(word) < 3:
                     corrected.append(word)
                     continue
-                found = corrector.suggest(word, limit=1, maxdist=2)
+                # Levenshtein distance 2 holds the swapped letters that count as one typo here.
+                found = [
+                    c
+                    for c in corrector.suggest(word, limit=10, maxdist=2)
+                    if edit_distance(word, c) <= allowed_typos(word)
+                ]
                 corrected.append(found[0] if found else word)
             if corrected == words:
                 return None
