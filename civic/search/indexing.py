@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from civic.extensions import db
 from civic.search.models import SearchOutboxEntry
@@ -87,6 +89,7 @@ def _listen_for_changes():
         event.listen(Session, "after_flush", _record_changes)
         event.listen(Session, "after_commit", _committed)
         event.listen(Session, "after_rollback", _rolled_back)
+        event.listen(Session, "do_orm_execute", _record_statement)
 
 
 def _record_changes(session, _flush_context):
@@ -106,6 +109,52 @@ def _record_changes(session, _flush_context):
             SearchOutboxEntry.__table__.insert(), [{"kind": kind, "item_id": item_id} for kind, item_id in sorted(keys)]
         )
         recorded |= keys
+
+
+def _record_statement(execute_state):
+    """UPDATE and DELETE statements on a registered model (state moves are written so, guarded by
+    the state they expect): the rows they name by id are recorded like flushed changes. A
+    statement naming no id (the periodic task's bulk moves between two visible states) records
+    nothing; `flask search check` shows what such a move leaves out of date."""
+    if not (execute_state.is_update or execute_state.is_delete):
+        return
+    mapper = execute_state.bind_mapper
+    entry = _BY_MODEL.get(mapper.class_) if mapper is not None else None
+    if entry is None:
+        return
+    statement = execute_state.statement
+    if execute_state.is_update and entry.watched is not None:
+        written = {getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})}
+        if written and not (written & entry.watched):
+            return
+    ids = _ids_named(statement.whereclause, mapper.local_table)
+    session = execute_state.session
+    recorded = session.info.setdefault("civic_search_recorded", set())
+    keys = {(entry.kind, item_id) for item_id in ids} - recorded
+    if keys:
+        session.execute(
+            SearchOutboxEntry.__table__.insert(), [{"kind": kind, "item_id": item_id} for kind, item_id in sorted(keys)]
+        )
+        recorded |= keys
+
+
+def _ids_named(whereclause, table):
+    """The ids an `id == x` or `id IN (...)` condition of the statement names."""
+    ids = set()
+    if whereclause is None:
+        return ids
+    for clause in visitors.iterate(whereclause):
+        if not isinstance(clause, BinaryExpression) or not isinstance(clause.right, BindParameter):
+            continue
+        left = clause.left
+        if getattr(left, "name", None) != "id" or getattr(getattr(left, "table", None), "name", None) != table.name:
+            continue
+        value = clause.right.effective_value
+        if clause.operator is operators.eq and isinstance(value, int):
+            ids.add(value)
+        elif clause.operator is operators.in_op and isinstance(value, list | tuple):
+            ids.update(v for v in value if isinstance(v, int))
+    return ids
 
 
 def _changed_columns(row):

@@ -22,6 +22,8 @@ def discussion_is_public(discussion):
 
 
 def discussion_document(discussion):
+    """A topic of the discussions pages. A discussion attached to a petition, a proposal or a
+    consultation is that object's page: the object is found, and the discussion's comments."""
     text = f"{discussion.title}\n{discussion.body_markdown}"
     return SearchDocument(
         type="discussion",
@@ -33,7 +35,7 @@ def discussion_document(discussion):
         status="locked" if discussion.is_locked else "open",
         topic=discussion.category.slug if discussion.category is not None else "",
         created_at=discussion.created_at,
-        public=discussion_is_public(discussion),
+        public=discussion.is_topic and discussion_is_public(discussion),
     )
 
 
