@@ -3,6 +3,7 @@ their own stemming, BM25F, highlights and spelling suggestions. Whoosh allows on
 time, so every write of a process goes through one writer thread (`SingleWriter`); the writer
 waits for another process's lock instead of raising LockError."""
 
+import fcntl
 import logging
 import queue
 import threading
@@ -171,10 +172,16 @@ class WhooshBackend(SearchBackend):
             with self._open_lock:
                 if self._index is None:
                     self.directory.mkdir(parents=True, exist_ok=True)
-                    if index.exists_in(str(self.directory)):
-                        self._index = index.open_dir(str(self.directory))
-                    else:
-                        self._index = index.create_in(str(self.directory), build_schema())
+                    # Another process may be creating it at the same moment: one creates, the other opens.
+                    with open(self.directory / "create.lock", "a") as lock:
+                        fcntl.flock(lock, fcntl.LOCK_EX)
+                        try:
+                            if index.exists_in(str(self.directory)):
+                                self._index = index.open_dir(str(self.directory))
+                            else:
+                                self._index = index.create_in(str(self.directory), build_schema())
+                        finally:
+                            fcntl.flock(lock, fcntl.LOCK_UN)
         return self._index
 
     # --- writing ----------------------------------------------------------------------------
