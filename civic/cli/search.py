@@ -16,7 +16,8 @@ def reindex_command():
     """Empty the index and build it again from every searchable item in the database."""
     total = count_items()
     click.echo(f"Rebuilding the {backend_name(current_app)} search index from {total} items...")
-    with click.progressbar(length=total, label="Indexing", file=click.get_text_stream("stdout")) as bar:
+    # The bar is drawn on a terminal; piped output gets the label and the totals only.
+    with click.progressbar(length=total, label="Indexing") as bar:
         indexed = reindex(progress=bar.update)
     click.echo(f"Indexed {indexed} public items of {total}.")
 
