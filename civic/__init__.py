@@ -81,7 +81,7 @@ from civic.proposals.services.lifecycle import on_proposal_moved, register_lifec
 from civic.proposals.services.queries import load_proposal, proposal_context
 from civic.proposals.services.search_documents import register_search_documents as proposal_documents
 from civic.proposals.views import bp as proposals_bp
-from civic.search.indexing import apply_committed_changes, init_search
+from civic.search.indexing import apply_committed_changes, apply_pending_at_start, init_search
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ def create_app(config=None):
     _register_cli(app)
     _register_error_handlers_and_headers(app)
     _register_template_helpers(app)
+    apply_pending_at_start(app)
     return app
 
 
@@ -264,8 +265,8 @@ def _register_page_cache_sources():
 
 def _register_search(app):
     """Full-text search: each domain says how its items become search documents; a change to one is
-    written to the search outbox in its own transaction and applied after the commit (and at the
-    first request and by the periodic task, for whatever a crash left behind)."""
+    written to the search outbox in its own transaction and applied after the commit (and when the
+    app starts and by the periodic task, for whatever a crash left behind)."""
     init_search(app)
     for register in (petition_documents, proposal_documents, consultation_documents, discussion_documents):
         register()

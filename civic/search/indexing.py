@@ -1,7 +1,7 @@
 """Keeping the search index in step with the database: the registry through which each domain says
 how an item of its kind becomes a SearchDocument, the outbox rows written in the same transaction
 as a change to a registered model (a session listener, so no service has to remember), applying
-them after the commit, at the first request, by the periodic task, and the rebuild and check
+them after the commit, when a process starts, by the periodic task, and the rebuild and check
 behind `flask search reindex` / `flask search check`."""
 
 import logging
@@ -61,9 +61,23 @@ def backend_name(app):
 
 def init_search(app):
     """Attach the engine the configuration chooses to the app (created lazily on first use)."""
-    app.extensions[EXTENSION] = {"backend": None, "lock": threading.Lock(), "started": False}
-    app.before_request(_apply_pending_once)
+    app.extensions[EXTENSION] = {"backend": None, "lock": threading.Lock()}
     app.after_request(_apply_committed_after_request)
+
+
+def apply_pending_at_start(app):
+    """What a crash between a commit and its indexing left in the outbox, applied when a process
+    starts (before any request, so no page pays for it). A database without the outbox yet (about
+    to be migrated) or out of reach is left to the periodic task."""
+    with app.app_context():
+        try:
+            if inspect(db.engine).has_table(SearchOutboxEntry.__tablename__):
+                apply_outbox()
+        except Exception:  # noqa: BLE001 - starting must not fail for the index; the periodic task retries
+            log.exception("search: applying pending outbox entries at start-up failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 def search_backend(app=None):
@@ -195,21 +209,6 @@ def _apply_committed_after_request(response):
     # For writes committed without common.db.commit (db.session.commit() directly).
     apply_committed_changes()
     return response
-
-
-def _apply_pending_once():
-    state = current_app.extensions[EXTENSION]
-    if state["started"]:
-        return
-    with state["lock"]:
-        if state["started"]:
-            return
-        state["started"] = True
-    try:
-        apply_outbox()
-    except Exception:  # noqa: BLE001 - a page must not fail for the index; the periodic task retries
-        log.exception("search: applying pending outbox entries at start-up failed")
-        db.session.rollback()
 
 
 def apply_outbox(only=None):
