@@ -40,6 +40,14 @@ class SearchKind:
 
 KINDS = {}
 _BY_MODEL = {}
+_PARTS = {}  # model -> function(row) naming the (kind, id) whose document shows the row
+
+
+def register_search_part(model, owner_of):
+    """Rows shown inside another item's document (a consultation's documents): a change to one
+    re-indexes that item."""
+    _PARTS[model] = owner_of
+    _listen_for_changes()
 
 
 def register_search_kind(kind, model, document_of, *, watched=None, dependents=None):
@@ -111,6 +119,12 @@ def _record_changes(session, _flush_context):
     dirty = session.dirty
     keys = set()
     for row in (*session.new, *dirty, *session.deleted):
+        owner_of = _PARTS.get(type(row))
+        if owner_of is not None:
+            owner = owner_of(row)
+            if owner is not None and owner[1] is not None:
+                keys.add(owner)
+            continue
         entry = _BY_MODEL.get(type(row))
         if entry is None or getattr(row, "id", None) is None:
             continue

@@ -6,6 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from civic import create_app
+from civic.common.db import commit
+from civic.consultations.models import Document
+from civic.consultations.services import lifecycle as consultations
 from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
 from civic.discussions.services.discussions import lock_discussion
 from civic.extensions import db
@@ -16,6 +19,7 @@ from civic.search.backend import SearchDocument, SearchQuery
 from civic.search.indexing import apply_outbox, check_index, reindex, search_backend
 from civic.search.models import SearchOutboxEntry
 from civic.tasks import run_periodic_tasks
+from tests.support.consultations import draft_fields
 from tests.support.petitions import fields as petition_fields
 from tests.support.petitions import opened_petition
 from tests.support.proposals import fields as proposal_fields
@@ -140,3 +144,25 @@ def test_reindex_rebuilds_and_check_reports_missing_and_extra(app, open_discussi
     assert sum(read) == 2
     assert check_index().in_step
     assert apply_outbox() == 0
+
+
+def test_a_consultation_is_found_once_published_and_with_its_documents_titles(app, official, frozen):
+    draft = consultations.create_consultation(
+        official,
+        draft_fields(title="Low traffic neighbourhood in Eastbrook", summary="Fewer cars through the streets"),
+    )
+    assert ("consultation", draft.id) not in found("eastbrook")
+    consultations.publish_consultation(official, draft)
+    assert ("consultation", draft.id) in found("eastbrook")
+    document = Document(
+        consultation_id=draft.id,
+        title="Modal filter map",
+        filename="map.pdf",
+        stored_name="stored-map",
+        content_type="application/pdf",
+        size_bytes=1,
+        sha256="0" * 64,
+    )
+    db.session.add(document)
+    commit()
+    assert ("consultation", draft.id) in found("modal filter")

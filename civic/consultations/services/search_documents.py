@@ -4,9 +4,9 @@ for officials), with their documents' titles, and their discussion following the
 from flask import current_app
 
 from civic.common.urls import path_for
-from civic.consultations.models import Consultation
+from civic.consultations.models import Consultation, Document
 from civic.search.backend import SearchDocument, guess_language
-from civic.search.indexing import register_search_kind
+from civic.search.indexing import register_search_kind, register_search_part
 
 WATCHED = (
     "title",
@@ -49,3 +49,4 @@ def discussion_of(consultation):
 
 def register_search_documents():
     register_search_kind("consultation", Consultation, consultation_document, watched=WATCHED, dependents=discussion_of)
+    register_search_part(Document, lambda document: ("consultation", document.consultation_id))
