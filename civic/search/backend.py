@@ -41,6 +41,9 @@ class SearchDocument:
     area: str = ""
     created_at: datetime | None = None
     public: bool = True
+    heading: str = (
+        ""  # shown as the hit's title when it has none of its own (a comment: its discussion's); not searched
+    )
 
     @property
     def key(self):

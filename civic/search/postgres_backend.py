@@ -37,14 +37,14 @@ _QUERY = (
 )
 _UPSERT = text(
     f"""
-    INSERT INTO {DOCUMENT_TABLE} (kind, item_id, language, title, summary, body, url, status, topic, area,
-                                  created_at, document)
-    VALUES (:kind, :item_id, :language, :title, :summary, :body, :url, :status, :topic, :area, :created_at,
+    INSERT INTO {DOCUMENT_TABLE} (kind, item_id, language, title, heading, summary, body, url, status, topic,
+                                  area, created_at, document)
+    VALUES (:kind, :item_id, :language, :title, :heading, :summary, :body, :url, :status, :topic, :area, :created_at,
             setweight(to_tsvector(CAST(:config AS regconfig), :title_words), 'A')
             || setweight(to_tsvector(CAST(:config AS regconfig), :summary_words), 'B')
             || setweight(to_tsvector(CAST(:config AS regconfig), :body_words), 'C'))
     ON CONFLICT (kind, item_id) DO UPDATE SET
-        language = excluded.language, title = excluded.title, summary = excluded.summary,
+        language = excluded.language, title = excluded.title, heading = excluded.heading, summary = excluded.summary,
         body = excluded.body, url = excluded.url, status = excluded.status, topic = excluded.topic,
         area = excluded.area, created_at = excluded.created_at, document = excluded.document
     """
@@ -88,6 +88,7 @@ class PostgresBackend(SearchBackend):
             "language": language,
             "config": CONFIGURATIONS[language],
             "title": title,
+            "heading": clean_document_text(document.heading),
             "summary": summary,
             "body": body,
             "title_words": normalize_for_language(title, language),
@@ -157,7 +158,8 @@ class PostgresBackend(SearchBackend):
             order = "created_at DESC NULLS LAST, kind, item_id" if search.sort == "date" else "rank DESC, kind, item_id"
             statement = text(
                 f"""
-                SELECT kind, item_id, title, url, status, topic, area, created_at, rank,
+                SELECT kind, item_id, coalesce(nullif(title, ''), heading) AS title, url, status, topic, area,
+                       created_at, rank,
                        ts_headline(CAST(CASE WHEN language = 'es' THEN 'spanish' ELSE 'english' END AS regconfig),
                                    left(CASE WHEN body <> '' THEN body ELSE summary END, 20000), {_QUERY},
                                    :headline) AS snippet,

@@ -58,6 +58,7 @@ def _create_postgres_search_tables():
             item_id integer NOT NULL,
             language varchar(2) NOT NULL,
             title text NOT NULL DEFAULT '',
+            heading text NOT NULL DEFAULT '',
             summary text NOT NULL DEFAULT '',
             body text NOT NULL DEFAULT '',
             url text NOT NULL DEFAULT '',

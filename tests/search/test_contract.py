@@ -73,7 +73,7 @@ CORPUS = [
         "comment",
         5,
         "en",
-        "Cycling network",
+        "",
         "",
         "I take the bus to work every day and it is always late.",
         "/discussions/1/comments/5",
@@ -81,6 +81,7 @@ CORPUS = [
         "",
         "",
         moment(20),
+        heading="Cycling network",
     ),
     SearchDocument(
         "proposal",
@@ -306,3 +307,9 @@ def test_quotes_brackets_and_operators_search_the_words_inside(indexed):
 def test_a_long_query_is_cut_to_its_first_words(indexed):
     assert len(query_words("bus " * 1000)) == MAX_QUERY_WORDS
     assert ("petition", 1) in found(search(indexed, "bus " * 500))
+
+
+def test_a_document_without_a_title_shows_its_heading_but_is_not_found_by_it(indexed):
+    hit = search(indexed, "late").hits[0]
+    assert (hit.type, hit.id, hit.title) == ("comment", 5, "Cycling network")
+    assert ("comment", 5) not in found(search(indexed, "network"))

@@ -45,7 +45,7 @@ def comment_document(comment):
         type="comment",
         id=comment.id,
         language=guess_language(comment.body_markdown, current_app.config["CIVIC_DEFAULT_LANGUAGE"]),
-        title=discussion.title,
+        heading=discussion.title,
         body=comment.body_markdown,
         url=path_for("discussions.permalink", discussion_id=discussion.id, comment_id=comment.id),
         created_at=comment.created_at,
