@@ -5,11 +5,8 @@ documents never found, and any text a person may type searched without an error.
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine
 
 from civic.search.backend import MAX_QUERY_WORDS, SearchDocument, SearchQuery, query_words
-from civic.search.postgres_backend import PostgresBackend
-from civic.search.whoosh_backend import WhooshBackend
 
 
 def moment(day):
@@ -111,20 +108,6 @@ CORPUS = [
         public=False,
     ),
 ]
-
-
-@pytest.fixture(params=["whoosh", "postgres"])
-def engine(request, tmp_path):
-    if request.param == "whoosh":
-        backend = WhooshBackend(tmp_path / "search-index")
-    else:
-        database = create_engine(request.getfixturevalue("postgres_migrated"))
-        backend = PostgresBackend(database)
-        backend.clear()
-    yield backend
-    if request.param == "postgres":
-        backend.clear()
-        database.dispose()
 
 
 @pytest.fixture
