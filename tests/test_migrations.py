@@ -83,9 +83,7 @@ def _models_only(obj, name, type_, reflected, compare_to):
 
 def schema_differences(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_object": _models_only}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _models_only})
         return compare_metadata(context, db.metadata)
 
 
