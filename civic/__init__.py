@@ -30,9 +30,10 @@ from civic.budgets.models import Budget, BudgetArea, Project
 from civic.budgets.services.budgets import load_budget
 from civic.budgets.views import bp as budgets_bp
 from civic.cli import civic_cli, users_cli
+from civic.cli.search import search_cli
 from civic.common import caching
 from civic.common import templating as common_templating
-from civic.common.db import end_request_session, ping_after_idle, retry_reads_once
+from civic.common.db import after_every_commit, end_request_session, ping_after_idle, retry_reads_once
 from civic.common.http import register_error_handlers
 from civic.common.i18n import install_template_gettext, select_locale, select_timezone
 from civic.common.inputs import guard_inputs
@@ -52,11 +53,13 @@ from civic.consultations.models import (
 from civic.consultations.services.draft_text import draft_section_context
 from civic.consultations.services.follows import register_consultation_mailings
 from civic.consultations.services.lifecycle import consultation_context, load_consultation
+from civic.consultations.services.search_documents import register_search_documents as consultation_documents
 from civic.consultations.views.blueprint import bp as consultations_bp
 from civic.discussions import templating as discussions_templating
 from civic.discussions.contexts import register_context_kind
 from civic.discussions.models import Comment, Discussion
 from civic.discussions.services.discussions import load_discussion
+from civic.discussions.services.search_documents import register_search_documents as discussion_documents
 from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
@@ -69,13 +72,16 @@ from civic.petitions import templating as petitions_templating
 from civic.petitions.models import REJECTION_LABELS, Petition
 from civic.petitions.services.queries import load_petition, petition_context
 from civic.petitions.services.responses import register_petition_mailings
+from civic.petitions.services.search_documents import register_search_documents as petition_documents
 from civic.petitions.views import bp as petitions_bp
 from civic.proposals import templating as proposals_templating
 from civic.proposals.models import Proposal
 from civic.proposals.services.answers import register_answer_mailings
 from civic.proposals.services.lifecycle import on_proposal_moved, register_lifecycle_mailings
 from civic.proposals.services.queries import load_proposal, proposal_context
+from civic.proposals.services.search_documents import register_search_documents as proposal_documents
 from civic.proposals.views import bp as proposals_bp
+from civic.search.indexing import apply_committed_changes, apply_pending_at_start, init_search
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +112,12 @@ def create_app(config=None):
     _register_mailings()
     _register_domain_listeners()
     _register_page_cache_sources()
+    _register_search(app)
     _register_socket_namespaces(app)
     _register_cli(app)
     _register_error_handlers_and_headers(app)
     _register_template_helpers(app)
+    apply_pending_at_start(app)
     return app
 
 
@@ -258,6 +266,16 @@ def _register_page_cache_sources():
     )
 
 
+def _register_search(app):
+    """Full-text search: each domain says how its items become search documents; a change to one is
+    written to the search outbox in its own transaction and applied after the commit (and when the
+    app starts and by the periodic task, for whatever a crash left behind)."""
+    init_search(app)
+    for register in (petition_documents, proposal_documents, consultation_documents, discussion_documents):
+        register()
+    after_every_commit(apply_committed_changes)
+
+
 def _pages_of_discussion(discussion):
     """A discussion's page, and the page of what it is about (which counts its comments)."""
     return [("discussion", discussion.id), (discussion.context_type, discussion.context_id)]
@@ -277,6 +295,7 @@ def _register_socket_namespaces(app):
 def _register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(civic_cli)
+    app.cli.add_command(search_cli)
 
 
 def _register_error_handlers_and_headers(app):

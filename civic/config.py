@@ -13,6 +13,7 @@ DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
 DEVELOPMENT_SECRET_KEY = "civic-development-key-not-for-production"
 ENVIRONMENTS = ("development", "production", "testing")
 ASYNC_MODES = ("threading", "gevent")
+SEARCH_BACKENDS = ("auto", "whoosh", "postgres")
 # gunicorn's default --worker-connections; deploy/gunicorn.conf.py passes the real figure on.
 DEFAULT_WORKER_CONNECTIONS = 1000
 
@@ -81,6 +82,9 @@ def load_config(environ=None):
     if not 0 < port < 65536:
         raise ConfigurationError(f"CIVIC_PORT must be a TCP port (1-65535), not {port}")
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.sqlite3'}"
+    search_backend = environ.get("SEARCH_BACKEND", "auto").strip().lower() or "auto"
+    if search_backend not in SEARCH_BACKENDS:
+        raise ConfigurationError(f"SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {search_backend!r}")
     document_max = _int(environ, "CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
     image_max = _int(environ, "CIVIC_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     return {
@@ -114,6 +118,11 @@ def load_config(environ=None):
         "CIVIC_EMAIL_TOKEN_MAX_AGE": _int(environ, "CIVIC_EMAIL_TOKEN_MAX_AGE", 48 * 3600),
         "CIVIC_RESET_TOKEN_MAX_AGE": _int(environ, "CIVIC_RESET_TOKEN_MAX_AGE", 3600),
         "CIVIC_OUTBOX_PATH": str(instance_path / "outbox"),
+        # Full-text search (civic/search/): auto is PostgreSQL's own full-text search on PostgreSQL
+        # (several app servers share it) and an embedded Whoosh index otherwise.
+        "SEARCH_BACKEND": search_backend,
+        # The Whoosh index's folder; by default search-index/ in the instance folder.
+        "SEARCH_INDEX_PATH": environ.get("CIVIC_SEARCH_INDEX_PATH") or None,
         "CIVIC_DEV_MAIL_PAGE": not production,
         # Hashing cost: argon2id, RFC 9106 second recommended option (64 MiB, 3 passes).
         "CIVIC_ARGON2_TIME_COST": _int(environ, "CIVIC_ARGON2_TIME_COST", 3),
@@ -293,6 +302,8 @@ def check_config(config):
         raise ConfigurationError("CIVIC_PREMODERATION_BURST_MINUTES must be at least 1")
     if config.get("CIVIC_PREMODERATION_LINK_DELAY_HOURS", 24) < 0:
         raise ConfigurationError("CIVIC_PREMODERATION_LINK_DELAY_HOURS must not be negative")
+    if config.get("SEARCH_BACKEND") == "postgres" and not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise ConfigurationError("SEARCH_BACKEND=postgres needs a PostgreSQL database (DATABASE_URL)")
     if config["CIVIC_ENV"] == "production":
         key = config.get("SECRET_KEY") or ""
         if not key or key == DEVELOPMENT_SECRET_KEY:

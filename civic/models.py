@@ -43,3 +43,4 @@ from civic.petitions.models import (  # noqa: F401
     Signature,
 )
 from civic.proposals.models import Proposal, ProposalFollow, Support, SupportDay  # noqa: F401
+from civic.search.models import SearchOutboxEntry  # noqa: F401

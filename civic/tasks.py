@@ -24,6 +24,7 @@ from civic.mail.mailings import send_mailings
 from civic.petitions.services.lifecycle import close_due_petitions
 from civic.proposals.services.lifecycle import move_due_proposals
 from civic.proposals.services.supporting import refresh_trending
+from civic.search.indexing import apply_outbox
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -42,12 +43,14 @@ def run_periodic_tasks():
         refresh_trending()
         recorded = record_funded_projects()
         mails = send_mailings()
+        indexed = apply_outbox()
     return [
         f"consultations closed and announced: {closed}",
         f"petitions closed: {petitions}",
         f"proposals under review: {reviewed}, expired: {expired}",
         f"implementation records opened for funded projects: {recorded}",
         f"emails sent by mailings: {mails}",
+        f"search index entries brought up to date: {indexed}",
     ]
 
 

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from civic.search.postgres_backend import ENGINE_TABLES
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -44,6 +46,12 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate leaves alone the tables the search engine makes on PostgreSQL (not models)."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table not in ENGINE_TABLES
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -82,6 +90,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -20,6 +20,7 @@ from civic.common import clock
 from civic.discussions.services.categories import save_category
 from civic.discussions.services.discussions import lock_discussion, start_discussion
 from civic.extensions import db, limiter
+from civic.search.postgres_backend import ENGINE_TABLES as SEARCH_ENGINE_TABLES
 from tests.support.apps import (
     REQUIRE_SERVICES,
     TEST_DATABASE_URL,
@@ -93,6 +94,8 @@ def _empty_all(app):
     with app.app_context():
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
+        for table in sorted(SEARCH_ENGINE_TABLES):  # made by the migration, not models
+            db.session.execute(text(f"DELETE FROM {table}"))
         db.session.execute(
             text(
                 "SELECT setval(oid, 1, false) FROM pg_class "

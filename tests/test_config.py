@@ -3,6 +3,7 @@ import pytest
 from civic import create_app
 from civic.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, load_config
 from civic.extensions import socketio
+from civic.search.indexing import backend_name
 from tests.support.apps import base_config
 
 
@@ -185,3 +186,22 @@ def test_premoderation_refuses_a_missing_word_list_and_a_burst_of_one(tmp_path):
         load_config({"CIVIC_PREMODERATION_BLOCK_WORDS_FILE": str(tmp_path / "missing.txt")})
     with pytest.raises(ConfigurationError, match="BURST_THRESHOLD"):
         create_app(base_config(tmp_path, CIVIC_PREMODERATION_BURST_THRESHOLD=1))
+
+
+def test_search_backend_is_chosen_by_the_database_unless_named():
+
+    class App:
+        def __init__(self, **config):
+            self.config = config
+
+    assert load_config({})["SEARCH_BACKEND"] == "auto"
+    assert backend_name(App(SEARCH_BACKEND="auto", SQLALCHEMY_DATABASE_URI="sqlite:///x")) == "whoosh"
+    assert backend_name(App(SEARCH_BACKEND="auto", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://h/db")) == "postgres"
+    assert backend_name(App(SEARCH_BACKEND="whoosh", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://h/db")) == "whoosh"
+
+
+def test_unknown_search_backend_or_postgres_search_without_postgres_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="SEARCH_BACKEND"):
+        load_config({"SEARCH_BACKEND": "elastic"})
+    with pytest.raises(ConfigurationError, match="PostgreSQL"):
+        create_app(base_config(tmp_path, SEARCH_BACKEND="postgres"))

@@ -15,6 +15,18 @@ from civic.extensions import db
 log = logging.getLogger(__name__)
 
 
+# Work that follows every committed unit of work (the search index applying its outbox), in a new
+# transaction; registered at start-up by the parts that need it, so that common imports none.
+_AFTER_COMMIT = []
+
+
+def after_every_commit(callback):
+    """Run `callback()` after each commit() that succeeds; its failure is logged, never raised
+    (the change is committed; the callback must be able to catch up later)."""
+    if callback not in _AFTER_COMMIT:
+        _AFTER_COMMIT.append(callback)
+
+
 def commit():
     """Commit the unit of work, or roll it back entirely: a failed write never half-happens."""
     try:
@@ -22,6 +34,11 @@ def commit():
     except Exception:
         db.session.rollback()
         raise
+    for callback in _AFTER_COMMIT:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - committed already: the callback catches up later
+            log.exception("after-commit work failed")
 
 
 def roll_back():
