@@ -246,6 +246,7 @@ RULES = {
     "comment.report": _report_comment,
     "report.list_mine": _signed_in_rule,
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
+    "moderation.queue": _role(Role.MODERATOR, Role.ADMIN),  # the queue and its actions (/staff/moderation)
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,

@@ -104,6 +104,7 @@ MATRIX = {
     ("comment.report", "hidden comment"): set(),
     ("report.list_mine", None): SIGNED_IN,
     ("report.review", None): {"moderator", "admin"},
+    ("moderation.queue", None): {"moderator", "admin"},
     ("notifications.view", None): SIGNED_IN,
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},

@@ -49,6 +49,10 @@ PUBLISHED_DETAILS = {
     "statement.approve": None,
     "statement.reject": None,  # reason typed (private); label: the statement's text (private)
     "report.dismiss": None,  # details: how many reports (published nowhere: who reported is private)
+    "report.uphold": "reason",  # details "reason": the standard reason code (ReportReason), published
+    "content.show_again": None,
+    "content.hide_all_of_user": "reason",  # label: the person's name (private); details "hidden" private
+    "comment.redact": None,  # the text before and after stay private
 }
 
 _REASON_LABELS = {}  # action code -> {reason code: label}
@@ -80,6 +84,10 @@ PUBLIC_ACTION_LABELS = {
     "statement.approve": _l("Statement approved"),
     "statement.reject": _l("Statement rejected"),
     "report.dismiss": _l("Reports dismissed"),
+    "report.uphold": _l("Reports upheld"),
+    "content.show_again": _l("Shown again"),
+    "content.hide_all_of_user": _l("All of a person's content hidden"),
+    "comment.redact": _l("Personal data edited out"),
 }
 
 KIND_LABELS = {
@@ -87,6 +95,7 @@ KIND_LABELS = {
     "discussion": lazy_pgettext("kind of content", "Discussion"),
     "petition": lazy_pgettext("kind of content", "Petition"),
     "statement": lazy_pgettext("kind of content", "Statement"),
+    "user": lazy_pgettext("kind of content", "Person"),
 }
 
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from civic.accounts.models import User
+from civic.accounts.models import User, UserRole
 from civic.audit.models import AuditEntry
 from civic.audit.services import record_staff_action
 from civic.common.models import utcnow
@@ -22,7 +22,8 @@ from civic.discussions.services.discussions import get_discussion
 from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
 from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportedKind, ReportReason, ReportState
-from civic.permissions import ensure_can
+from civic.permissions import RULES, ensure_can
+from civic.realtime import publish, room_for
 
 # The reason shown in place of a comment that readers' reports hid until a moderator looks at it.
 HIDDEN_PENDING_REVIEW = _l("Hidden pending review after reports")
@@ -118,6 +119,7 @@ def report_comment(actor, comment, *, reason, note=""):
         raise Conflict(_("You have reported this comment already. You can follow it under “My reports”.")) from None
     if hidden:
         comment_services.announce_hidden(comment)
+    push_report_counts()
     return report
 
 
@@ -187,6 +189,19 @@ def count_open_items():
     return db.session.scalar(select(func.count()).select_from(items.subquery()))
 
 
+def push_report_counts():
+    """After a commit that made or decided reports: every moderator's open pages show the new count
+    of reported items (the staff navigation; static/js/staff_counts.js)."""
+    moderators = db.session.scalars(
+        select(UserRole.user_id).where(UserRole.role.in_(sorted(RULES["report.review"].roles))).distinct()
+    ).all()
+    if not moderators:
+        return
+    count = count_open_items()
+    for user_id in moderators:
+        publish(room_for("user", user_id), "staff_counts", {"reports": count})
+
+
 def open_reports_by_item(actor, *, limit=50):
     """Open reports grouped by reported item, most reported first: [(comment, discussion, [report])]."""
     ensure_can(actor, "report.review")
@@ -240,6 +255,7 @@ def dismiss_reports(actor, kind, content_id):
     db.session.commit()
     if shown_again:
         comment_services.announce_shown_again(comment)
+    push_report_counts()
     return len(reports)
 
 
