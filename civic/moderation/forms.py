@@ -45,6 +45,9 @@ class HideForm(FlaskForm):
 class BulkForm(HideForm):
     """The queue's checkboxes (`item`, read by the view) and what to do with them."""
 
+    # Needed only to hide, and then checked by the service (hide_reason).
+    reason = SelectField(_l("Reason"), choices=_reason_choices(), validate_choice=False)
+
     action = RadioField(
         _l("What to do with the ticked items"),
         choices=[("dismiss", _l("Dismiss their reports")), ("hide", _l("Hide them"))],

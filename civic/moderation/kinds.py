@@ -153,6 +153,6 @@ COMMENT = register_kind(
         context=_comment_context,
         context_template="moderation/_comment_context.html",
         text=lambda comment: comment.body_markdown,
-        redact=comment_services.redact_in_transaction,
+        redact=lambda comment, actor, text: comment_services.redact_in_transaction(actor, comment, text),
     )
 )

@@ -82,7 +82,7 @@ KIND_SEGMENT = "<string(maxlength=40):kind>"
 
 
 def _filters(values):
-    return queue.QueueFilters.parse(
+    return queue_module.QueueFilters.parse(
         sort=values.get("sort"), kind=values.get("kind"), reason=values.get("reason"), area=values.get("area")
     )
 

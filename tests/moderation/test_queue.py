@@ -105,7 +105,7 @@ def test_citizens_cannot_read_the_queue(reported, citizen):
         moderation_queue(citizen)
 
 
-def test_the_queue_runs_as_many_queries_for_many_items_as_for_few(open_discussion, moderator, make_user):
+def test_the_queue_runs_as_many_queries_for_many_items_as_for_few(app, open_discussion, moderator, make_user):
     people = [make_user() for _ in range(3)]
 
     def grow(n):
@@ -118,7 +118,7 @@ def test_the_queue_runs_as_many_queries_for_many_items_as_for_few(open_discussio
 
     def count():
         db.session.expire_all()
-        with counting_queries() as queries:
+        with counting_queries() as queries, app.test_request_context():
             page = moderation_queue(moderator, per_page=50)
             for entry in page.items:
                 entry.kind.excerpt(entry.item), entry.kind.url(entry.item)
