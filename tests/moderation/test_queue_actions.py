@@ -1,10 +1,13 @@
 """What moderators do from the queue: dismiss, hide with a standard reason, show again, edit out
 personal data, bulk in batches (nothing half-applied), hide all of a person's content; the pages."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from civic.audit.models import AuditEntry
+from civic.common.models import utcnow
 from civic.discussions.models import CommentRevision
 from civic.discussions.services.comments import post_comment
 from civic.errors import InvalidInput, NotAllowed
@@ -54,10 +57,6 @@ def test_dismissing_shows_again_what_reports_hid_but_not_what_a_moderator_hid(
     app.config["CIVIC_REPORTS_TO_HIDE"] = 1
     comment = post_comment(author, open_discussion, body="Hidden by reports")
     reporter = make_user()
-    from datetime import timedelta
-
-    from civic.common.models import utcnow
-
     reporter.created_at = utcnow() - timedelta(days=30)
     db.session.commit()
     report_comment(reporter, comment, reason="spam")
@@ -132,8 +131,7 @@ def test_a_failing_batch_is_rolled_back_whole_and_earlier_batches_stand(comments
             raise RuntimeError("disk full")
         return real_hide(item, actor, reason)
 
-    monkeypatch.setattr(kinds.COMMENT, "hide", failing_hide, raising=False) if False else None
-    object.__setattr__(kinds.COMMENT, "hide", failing_hide)
+    object.__setattr__(kinds.COMMENT, "hide", failing_hide)  # the kind is a frozen dataclass
     try:
         with pytest.raises(actions.BatchFailed) as failure:
             actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
