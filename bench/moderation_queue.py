@@ -43,6 +43,7 @@ import time
 from datetime import timedelta
 
 import _common
+from consultation_submit import bulk_citizens
 
 TARGET = 2.0
 REASON_WEIGHTS = {
@@ -127,9 +128,9 @@ def _count_comments(discussion_ids):
 
     counts = dict(
         db.session.execute(
-            select(Comment.discussion_id, func.count()).where(Comment.discussion_id.in_(discussion_ids)).group_by(
-                Comment.discussion_id
-            )
+            select(Comment.discussion_id, func.count())
+            .where(Comment.discussion_id.in_(discussion_ids))
+            .group_by(Comment.discussion_id)
         ).all()
     )
     tops = dict(
@@ -156,7 +157,6 @@ def seed(config, args):
     from civic.discussions.models import Comment, Discussion
     from civic.extensions import db
     from civic.moderation.models import Report
-    from consultation_submit import bulk_citizens
 
     rng = random.Random(args.seed)
     app = create_app(config)

@@ -107,7 +107,7 @@ def queue():
         queue=page,
         filters=filters,
         kinds=KINDS,
-        reasons=REASON_LABELS,
+        reasons={str(value): str(label) for value, label in REASON_LABELS.items()},  # translated once a page
         areas=queue_module.queue_areas(),
         hide_form=forms.HideForm(formdata=None),
         bulk_form=forms.BulkForm(formdata=None),

@@ -74,6 +74,20 @@ def test_the_queue_filters_by_reason_and_kind(reported, moderator):
     assert moderation_queue(moderator, QueueFilters.parse(kind="nothing", reason="boring", sort="x")).total == 3
 
 
+def test_an_item_shows_its_latest_reports_and_counts_the_reasons_of_all(
+    open_discussion, author, make_user, moderator, monkeypatch
+):
+    from civic.moderation.services import queue
+
+    monkeypatch.setattr(queue, "REPORTS_SHOWN", 2)
+    comment = post_comment(author, open_discussion, body="Much reported")
+    for k, reason in enumerate(["spam", "spam", "abuse"]):
+        report(make_user(), comment, reason, minutes_ago=10 - k, note=f"note {k}")
+    (entry,) = moderation_queue(moderator).items
+    assert [r.note for r in entry.reports] == ["note 2", "note 1"]
+    assert entry.reasons == [("spam", 2), ("abuse", 1)]
+
+
 def test_the_queue_is_paginated(reported, moderator):
     first = moderation_queue(moderator, per_page=2)
     second = moderation_queue(moderator, page=2, per_page=2)
@@ -92,9 +106,10 @@ def test_each_item_shows_its_context_author_history_reports_and_decisions(report
     assert busy.author.id == author.id
     assert busy.author_hidden == 1
     assert busy.author_open_reports == 4  # one on old, three on busy
-    assert [r.reason for r, _reporter in busy.reports] == ["spam"] * 3
+    assert [r.reason for r in busy.reports] == ["spam"] * 3
+    assert busy.reasons == [("spam", 3)]
     old = next(entry for entry in page.items if entry.content_id == reported["old"].id)
-    assert old.reports[0][0].note == "Insulting"
+    assert old.reports[0].note == "Insulting"
     hide_comment(moderator, reported["old"], "Rude")
     old = next(entry for entry in moderation_queue(moderator).items if entry.content_id == reported["old"].id)
     assert [d.action for d in old.decisions] == ["comment.hide"]

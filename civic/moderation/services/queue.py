@@ -22,6 +22,7 @@ from civic.moderation.models import Report, ReportReason, ReportState
 from civic.permissions import ensure_can
 
 PER_PAGE = 20
+REPORTS_SHOWN = 10  # per item, the latest; the reasons of all are counted
 SORTS = ("oldest", "most_reported")
 AREA_MAX_LENGTH = 200
 
@@ -50,6 +51,14 @@ class QueueFilters:
         return {key: value for key, value in args.items() if value}
 
 
+@dataclass(frozen=True)
+class ShownReport:
+    reason: str
+    note: str | None
+    created_at: datetime
+    reporter_name: str  # the queue is for moderators only: reporters are never named to anyone else
+
+
 @dataclass
 class QueueItem:
     kind: Any  # the ModeratedKind
@@ -57,7 +66,8 @@ class QueueItem:
     report_count: int
     first_reported_at: datetime
     item: Any = None  # None: the content is gone
-    reports: list = field(default_factory=list)  # [(report, reporter)], oldest first
+    reasons: list = field(default_factory=list)  # [(reason, how many open reports give it)], most first
+    reports: list = field(default_factory=list)  # the latest REPORTS_SHOWN open reports (ShownReport), newest first
     context: dict = field(default_factory=dict)
     author: Any = None
     author_hidden: int = 0  # how many of the author's items are hidden (all kinds)
@@ -203,15 +213,54 @@ def _of_items(by_kind, kind_column, id_column):
 
 
 def _fill_reports(items, by_kind):
-    rows = db.session.execute(
-        select(Report, User)
-        .join(User, User.id == Report.reporter_id)
-        .where(Report.state == ReportState.OPEN, _of_items(by_kind, Report.content_kind, Report.content_id))
-        .order_by(Report.created_at, Report.id)
-    ).all()
+    """The reasons of every open report per item (counted), and the latest REPORTS_SHOWN of them."""
     place = {(i.kind.name, i.content_id): i for i in items}
-    for report, reporter in rows:
-        place[(report.content_kind, report.content_id)].reports.append((report, reporter))
+    open_of_items = and_(Report.state == ReportState.OPEN, _of_items(by_kind, Report.content_kind, Report.content_id))
+    reasons = db.session.execute(
+        select(Report.content_kind, Report.content_id, Report.reason, func.count())
+        .where(open_of_items)
+        .group_by(Report.content_kind, Report.content_id, Report.reason)
+    )
+    for kind, content_id, reason, n in reasons:
+        place[(kind, content_id)].reasons.append((reason, n))
+    for entry in items:
+        entry.reasons.sort(key=lambda pair: (-pair[1], pair[0]))
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(Report.content_kind, Report.content_id),
+            order_by=(Report.created_at.desc(), Report.id.desc()),
+        )
+        .label("rank")
+    )
+    latest = (
+        select(
+            Report.content_kind,
+            Report.content_id,
+            Report.reason,
+            Report.note,
+            Report.created_at,
+            Report.reporter_id,
+            rank,
+        )
+        .where(open_of_items)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            latest.c.content_kind,
+            latest.c.content_id,
+            latest.c.reason,
+            latest.c.note,
+            latest.c.created_at,
+            User.display_name,
+        )
+        .join(User, User.id == latest.c.reporter_id)
+        .where(latest.c.rank <= REPORTS_SHOWN)
+        .order_by(latest.c.rank)
+    )
+    for kind, content_id, reason, note, created_at, name in rows:
+        place[(kind, content_id)].reports.append(ShownReport(reason, note, created_at, name))
 
 
 def _fill_decisions(items, by_kind):
