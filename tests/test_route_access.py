@@ -202,6 +202,7 @@ def _seed(app, make_user, outbox):
         "document_id": [document.id],
         "comment_id": [hidden_comment.id],
         "content_id": [hidden_comment.id],
+        "kind": ["comment"],  # a moderatable kind (civic.moderation.kinds)
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.
