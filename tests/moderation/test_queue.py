@@ -11,7 +11,7 @@ from civic.errors import NotAllowed
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
 from civic.moderation.services.queue import QueueFilters, moderation_queue
-from tests.support.queries import counting_queries
+from tests.support.queries import counting_queries, queries_for
 
 
 def report(reporter, comment, reason="spam", *, minutes_ago=0, note=None):
@@ -145,3 +145,21 @@ def test_the_queue_runs_as_many_queries_for_many_items_as_for_few(app, open_disc
     many, m = count()
     assert (n, m) == (3, 30)
     assert many == few, f"{few} then {many}"
+
+
+def test_the_queue_page_runs_as_many_queries_for_many_items_as_for_few(open_discussion, make_user, web, login_as):
+    login_as("moderator")
+    people = [make_user() for _ in range(3)]
+
+    def grow(n):
+        for k in range(n):
+            writer = make_user()
+            parent = post_comment(writer, open_discussion, body=f"Parent {k}")
+            comment = post_comment(writer, open_discussion, body=f"Reply {k}", parent_id=parent.id)
+            report(people[k % 3], comment, "abuse")
+
+    grow(3)
+    few = queries_for(web.client, "/staff/moderation")
+    grow(17)
+    many = queries_for(web.client, "/staff/moderation")
+    assert many.count == few.count, f"{few!r}\nthen {many!r}"
