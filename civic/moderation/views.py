@@ -68,7 +68,7 @@ def dismiss(kind, content_id):
     form = forms.DismissForm()
     if form.validate_on_submit():
         with errors_flashed() as attempt:
-            count = reports.dismiss_reports(_me(), kind, content_id)
+            count = actions.dismiss_reports(_me(), kind, content_id)
         if attempt.succeeded:
             flash(_("The reports are dismissed (%(num)d).", num=count), "success")
     else:

@@ -11,11 +11,11 @@ from civic.discussions.services.comments import delete_comment, hide_comment, po
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
+from civic.moderation.services.actions import dismiss_reports
 from civic.moderation.services.reports import (
     DISTRUSTED_WEIGHT,
     NEW_ACCOUNT_WEIGHT,
     TRUSTED_WEIGHT,
-    dismiss_reports,
     report_comment,
     reporter_weight,
 )

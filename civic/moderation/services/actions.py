@@ -36,11 +36,13 @@ class BulkResult:
     done: int = 0
     unchanged: int = 0
     batches: int = 0
+    reports: int = 0  # reports decided
 
     def add(self, other):
         self.done += other.done
         self.unchanged += other.unchanged
         self.batches += other.batches
+        self.reports += other.reports
 
 
 class BatchFailed(Conflict):
@@ -58,12 +60,13 @@ def _batches(ids):
 
 
 def _in_batches(actor, kind, ids, apply_batch):
-    """apply_batch(items {id: item}, ids, now) -> (items to announce, done, unchanged), in the session;
-    one commit per batch, then the changed items are announced."""
+    """apply_batch(items {id: item}, ids, now, result) -> (items to announce, done, unchanged), in the
+    session (it may count `result.reports`); one commit per batch, then the changed items are announced."""
     result = BulkResult()
     for batch in _batches(ids):
         try:
-            changed, done, unchanged = apply_batch(load_items(kind, batch), batch, utcnow())
+            decided = BulkResult()
+            changed, done, unchanged = apply_batch(load_items(kind, batch), batch, utcnow(), decided)
             commit()
         except Exception:
             db.session.rollback()
@@ -76,6 +79,7 @@ def _in_batches(actor, kind, ids, apply_batch):
             kind.announce(item)
         result.done += done
         result.unchanged += unchanged
+        result.reports += decided.reports
         result.batches += 1
     push_report_counts()
     return result
@@ -127,12 +131,13 @@ def dismiss_items(actor, kind_name, ids):
     ensure_can(actor, "moderation.queue")
     kind = kind_or_not_found(kind_name)
 
-    def apply_batch(items, batch, now):
+    def apply_batch(items, batch, now, decided):
         reports = _open_reports(kind, batch)
         by_reports = _hidden_by_reports(kind, list(reports))
         changed = []
         for content_id, item_reports in reports.items():
             _decide(item_reports, ReportState.DISMISSED, now)
+            decided.reports += len(item_reports)
             item = items.get(content_id)
             shown_again = bool(
                 item is not None and content_id in by_reports and kind.is_hidden(item) and kind.show_again(item)
@@ -150,6 +155,14 @@ def dismiss_items(actor, kind_name, ids):
         return changed, len(reports), len(batch) - len(reports)
 
     return _in_batches(actor, kind, ids, apply_batch)
+
+
+def dismiss_reports(actor, kind_name, content_id):
+    """One item's reports dismissed (the staff start page's button); returns how many."""
+    result = dismiss_items(actor, kind_name, [content_id])
+    if not result.reports:
+        raise Conflict(_("These reports have been decided already."))
+    return result.reports
 
 
 def hide_reason(reason_code, explanation):
@@ -171,7 +184,7 @@ def hide_items(actor, kind_name, ids, reason_code, explanation=""):
     kind = kind_or_not_found(kind_name)
     code, reason = hide_reason(reason_code, explanation)
 
-    def apply_batch(items, batch, now):
+    def apply_batch(items, batch, now, decided):
         reports = _open_reports(kind, batch)
         changed = []
         for content_id in batch:
@@ -181,6 +194,7 @@ def hide_items(actor, kind_name, ids, reason_code, explanation=""):
             item_reports = reports.get(content_id, [])
             if item_reports:
                 _decide(item_reports, ReportState.UPHELD, now)
+                decided.reports += len(item_reports)
                 record_staff_action(
                     actor,
                     "report.uphold",
@@ -199,7 +213,7 @@ def show_items_again(actor, kind_name, ids):
     ensure_can(actor, "moderation.queue")
     kind = kind_or_not_found(kind_name)
 
-    def apply_batch(items, batch, now):
+    def apply_batch(items, batch, now, decided):
         changed = []
         for content_id, item in items.items():
             if kind.is_hidden(item) and kind.show_again(item):

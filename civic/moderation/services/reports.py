@@ -11,8 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User, UserRole
-from civic.audit.models import AuditEntry
-from civic.audit.services import record_staff_action
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.validation import clean_text
@@ -219,58 +217,3 @@ def open_reports_by_item(actor, *, limit=50):
     ]
     items.sort(key=lambda item: -len(item[2]))
     return items[:limit]
-
-
-def dismiss_reports(actor, kind, content_id):
-    """A moderator finds nothing wrong: the item's open reports are dismissed (audited)."""
-    ensure_can(actor, "report.review")
-    if kind != ReportedKind.COMMENT:
-        raise NotFound(_("There is no such reported item."))
-    reports = list(
-        db.session.scalars(
-            select(Report).where(
-                Report.content_kind == kind, Report.content_id == content_id, Report.state == ReportState.OPEN
-            )
-        )
-    )
-    if not reports:
-        raise Conflict(_("These reports have been decided already."))
-    now = utcnow()
-    for report in reports:
-        report.state, report.decided_at = ReportState.DISMISSED, now
-    # Reports that hid the comment pending review no longer stand: it is shown again. A comment a
-    # moderator hid stays hidden.
-    comment = db.session.get(Comment, content_id)
-    shown_again = (
-        comment is not None and _hidden_by_reports(comment) and comment_services.show_again_after_review(comment)
-    )
-    record_staff_action(
-        actor,
-        "report.dismiss",
-        kind,
-        content_id,
-        f"{kind} #{content_id}",
-        details={"reports": len(reports), "shown_again": shown_again},
-    )
-    db.session.commit()
-    if shown_again:
-        comment_services.announce_shown_again(comment)
-    push_report_counts()
-    return len(reports)
-
-
-def _hidden_by_reports(comment):
-    """Was the comment's hiding the reports' (no moderator's), and is it still hidden?"""
-    if not comment.is_hidden:
-        return False
-    last_hide = db.session.scalars(
-        select(AuditEntry)
-        .where(
-            AuditEntry.action == "comment.hide",
-            AuditEntry.target_type == "comment",
-            AuditEntry.target_id == comment.id,
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).first()
-    return last_hide is not None and last_hide.actor_id is None
