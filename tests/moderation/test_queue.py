@@ -163,3 +163,29 @@ def test_the_queue_page_runs_as_many_queries_for_many_items_as_for_few(open_disc
     grow(17)
     many = queries_for(web.client, "/staff/moderation")
     assert many.count == few.count, f"{few!r}\nthen {many!r}"
+
+
+def test_the_queue_filters_by_the_area_a_kind_gives_its_items(
+    reported, moderator, open_discussion, author, make_user, monkeypatch
+):
+    from dataclasses import replace
+
+    from sqlalchemy import case, select
+
+    from civic.discussions.models import Comment
+    from civic.moderation import kinds
+    from civic.moderation.services.queue import queue_areas
+
+    # A kind that says its items' area (here: replies are in "Harbour", the rest have none).
+    def areas():
+        return select(
+            Comment.id.label("id"), case((Comment.parent_id.isnot(None), "Harbour"), else_="").label("area")
+        ).where(Comment.parent_id.isnot(None))
+
+    monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, area=areas))
+    assert queue_areas() == ["Harbour"]
+    page = moderation_queue(moderator, QueueFilters.parse(area="Harbour"))
+    assert ids(page) == [reported["reply"].id]
+    assert moderation_queue(moderator, QueueFilters.parse(area="Nowhere")).total == 0
+    monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, area=None))
+    assert moderation_queue(moderator, QueueFilters.parse(area="Harbour")).total == 0  # no kind has areas

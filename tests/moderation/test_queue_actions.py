@@ -215,3 +215,41 @@ def test_the_edit_and_hide_all_pages_work_without_javascript(comments, author, w
     assert web.post(url, {"reason": "spam"}, form_url=url).status_code == 302
     db.session.expire_all()
     assert all(c.is_hidden for c in comments)
+
+
+def test_each_batch_is_announced_live_after_its_commit(comments, moderator, monkeypatch):
+    from dataclasses import replace
+
+    from sqlalchemy import text
+
+    monkeypatch.setattr(actions, "BATCH_SIZE", 2)
+    seen = []
+
+    def announce(comment):
+        # Read on a connection of its own: only what is committed is there.
+        with db.engine.connect() as connection:
+            hidden = connection.execute(
+                text("SELECT hidden_at IS NOT NULL FROM comment WHERE id = :id"), {"id": comment.id}
+            ).scalar()
+        seen.append((comment.id, bool(hidden)))
+
+    monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, announce=announce))
+    actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
+    assert seen == [(c.id, True) for c in comments]
+
+
+def test_hiding_what_reports_hid_pending_review_gives_it_the_moderators_reason(
+    open_discussion, author, make_user, moderator, app
+):
+    app.config["CIVIC_REPORTS_TO_HIDE"] = 1
+    comment = post_comment(author, open_discussion, body="Hidden by reports")
+    reporter = make_user()
+    reporter.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    report_comment(reporter, comment, reason="spam")
+    count = comment.discussion.comment_count
+    assert actions.hide_items(moderator, "comment", [comment.id], "spam", "Advertising").done == 1
+    assert comment.is_hidden and comment.hidden_reason == "Spam or advertising: Advertising"
+    assert comment.discussion.comment_count == count  # counted out once
+    hides = db.session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "comment.hide")).all()
+    assert hides == [None, moderator.id]

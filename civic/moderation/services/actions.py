@@ -178,17 +178,22 @@ def hide_reason(reason_code, explanation):
 def hide_items(actor, kind_name, ids, reason_code, explanation=""):
     """Hide these items with a standard reason (ReportReason) and the moderator's explanation; their
     open reports are upheld (audited `report.uphold` with the reason code, besides the kind's own
-    hiding entry). Items already hidden keep their hiding; their reports are upheld too. This is the
-    one way the queue hides anything."""
+    hiding entry). An item that reports hid pending review is hidden again with this reason; one a
+    moderator hid keeps its hiding, its reports upheld too. This is the one way the queue hides."""
     ensure_can(actor, "moderation.queue")
     kind = kind_or_not_found(kind_name)
     code, reason = hide_reason(reason_code, explanation)
 
     def apply_batch(items, batch, now, decided):
         reports = _open_reports(kind, batch)
+        # Hidden by readers' reports pending review: the moderator's decision replaces that hiding,
+        # so its reason is the one shown and a later dismissal does not show the item again.
+        pending = _hidden_by_reports(kind, [i for i, item in items.items() if kind.is_hidden(item)])
         changed = []
         for content_id in batch:
             item = items.get(content_id)
+            if item is not None and content_id in pending:
+                kind.show_again(item)
             if item is not None and not kind.is_removed(item) and kind.hide(item, actor, reason):
                 changed.append(item)
             item_reports = reports.get(content_id, [])
