@@ -143,7 +143,11 @@ def hide_item(kind, content_id):
 @login_required
 def bulk():
     form = forms.BulkForm()
-    chosen = queue_module.parse_item_keys(request.form.getlist("item"))
+    ensure_can(_me(), "moderation.queue")
+    with errors_flashed() as parsed:
+        chosen = queue_module.parse_item_keys(request.form.getlist("item"))
+    if not parsed.succeeded:
+        return _back_to_queue()
 
     def apply():
         result = actions.BulkResult()
@@ -154,7 +158,6 @@ def bulk():
                 result.add(actions.dismiss_items(_me(), kind, ids))
         return result
 
-    ensure_can(_me(), "moderation.queue")
     if form.validate_on_submit() and not chosen:
         flash(_("Tick the items to act on."), "error")
         return _back_to_queue()

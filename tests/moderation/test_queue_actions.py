@@ -253,3 +253,18 @@ def test_hiding_what_reports_hid_pending_review_gives_it_the_moderators_reason(
     assert comment.discussion.comment_count == count  # counted out once
     hides = db.session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "comment.hide")).all()
     assert hides == [None, moderator.id]
+
+
+def test_the_bulk_form_refuses_more_ticked_items_than_its_limit(comments, web, login_as, monkeypatch):
+    from civic.moderation.services import queue
+
+    monkeypatch.setattr(queue, "MAX_TICKED", 3)
+    login_as("moderator")
+    ticked = [f"comment:{c.id}" for c in comments[:4]]
+    response = web.post(
+        "/staff/moderation/bulk", {"item": ticked, "action": "hide", "reason": "spam"}, form_url="/staff/moderation"
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not any(c.is_hidden for c in comments)
+    assert "at most 3 items" in web.get("/staff/moderation").get_data(as_text=True)

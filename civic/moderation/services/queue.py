@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from civic.accounts.models import User
 from civic.audit.models import AuditEntry
 from civic.common.pagination import offset_of, page_number
-from civic.errors import NotFound
+from civic.errors import InvalidInput, NotFound
 from civic.extensions import db
 from civic.moderation.kinds import KINDS, kind_named, load_items
 from civic.moderation.models import Report, ReportReason, ReportState
@@ -25,6 +25,7 @@ PER_PAGE = 20
 REPORTS_SHOWN = 10  # per item, the latest; the reasons of all are counted
 SORTS = ("oldest", "most_reported")
 AREA_MAX_LENGTH = 200
+MAX_TICKED = 5_000  # items one bulk form may name (a page shows PER_PAGE; hide-all has no such limit)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,10 @@ class QueuePage:
 
 
 def parse_item_keys(values):
-    """["comment:4", ...] from the bulk form -> {kind name: [ids]}; anything else is ignored."""
+    """["comment:4", ...] from the bulk form -> {kind name: [ids]}; anything else is ignored. More than
+    MAX_TICKED values are refused whole."""
+    if len(values) > MAX_TICKED:
+        raise InvalidInput(_("Tick at most %(num)d items at a time.", num=MAX_TICKED), field="item")
     chosen = {}
     for value in values:
         name, _sep, number = str(value).partition(":")
