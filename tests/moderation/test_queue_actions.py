@@ -268,3 +268,14 @@ def test_the_bulk_form_refuses_more_ticked_items_than_its_limit(comments, web, l
     db.session.expire_all()
     assert not any(c.is_hidden for c in comments)
     assert "at most 3 items" in web.get("/staff/moderation").get_data(as_text=True)
+
+
+def test_a_comment_hidden_from_the_queue_can_be_shown_again_from_the_staff_start_page(comments, web, login_as):
+    moderator = login_as("moderator")
+    actions.hide_items(moderator, "comment", [comments[0].id], "spam")
+    page = web.get("/admin/").get_data(as_text=True)
+    url = f"/staff/moderation/comment/{comments[0].id}/show"
+    assert url in page
+    assert web.post(url, form_url="/admin/").status_code == 302
+    db.session.expire_all()
+    assert not comments[0].is_hidden
