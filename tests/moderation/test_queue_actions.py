@@ -279,3 +279,11 @@ def test_a_comment_hidden_from_the_queue_can_be_shown_again_from_the_staff_start
     assert web.post(url, form_url="/admin/").status_code == 302
     db.session.expire_all()
     assert not comments[0].is_hidden
+
+
+def test_the_queue_offers_to_lock_a_reported_comments_discussion(comments, web, login_as):
+    login_as("moderator")
+    discussion_id = comments[0].discussion_id
+    page = web.get("/staff/moderation").get_data(as_text=True)
+    assert f"/discussions/{discussion_id}/lock" in page
+    assert "Should Calle Mayor be car-free?" in page  # the discussion it is in
