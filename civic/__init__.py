@@ -64,6 +64,7 @@ from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
+from civic.moderation.models import REASON_LABELS as REPORT_REASON_LABELS
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
@@ -230,6 +231,8 @@ def _register_domain_listeners():
     # ...and the rule of automatic pre-moderation behind each of its decisions.
     for action in (premoderation.BLOCKED, premoderation.HELD, premoderation.APPROVED, premoderation.REJECTED):
         public_log.register_reasons(action, premoderation.RULE_LABELS)
+    public_log.register_reasons("report.uphold", REPORT_REASON_LABELS)
+    public_log.register_reasons("content.hide_all_of_user", REPORT_REASON_LABELS)
 
 
 def _register_page_cache_sources():

@@ -302,6 +302,7 @@ RULES = {
     "report.review": _role(Role.MODERATOR, Role.ADMIN),
     "held.review": _role(Role.MODERATOR, Role.ADMIN),  # what pre-moderation held: approve or reject
     "comment.view_held": _view_held_comment,
+    "moderation.queue": _role(Role.MODERATOR, Role.ADMIN),  # the queue and its actions (/staff/moderation)
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,

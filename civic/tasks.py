@@ -2,7 +2,7 @@
 
 A consultation or a petition closing is announced, proposals move on time (under review, expired)
 and their trending scores are refreshed, the projects of a budget whose results are out get their
-implementation records, and mailings to many people (a petition's
+implementation records, moderators get the digest of new reports, and mailings to many people (a petition's
 signers, a consultation's respondents) go out a batch at a time.
 
 Several machines may run `flask civic tick` at the same minute: one run at a time does the work
@@ -21,6 +21,7 @@ from civic.accountability.services.records import record_funded_projects
 from civic.consultations.services.follows import notify_closed_consultations
 from civic.extensions import db, socketio
 from civic.mail.mailings import send_mailings
+from civic.moderation.services.digest import send_report_digest
 from civic.petitions.services.lifecycle import close_due_petitions
 from civic.proposals.services.lifecycle import move_due_proposals
 from civic.proposals.services.supporting import refresh_trending
@@ -44,6 +45,7 @@ def run_periodic_tasks():
         recorded = record_funded_projects()
         mails = send_mailings()
         indexed = apply_outbox()
+        digests = send_report_digest()
     return [
         f"consultations closed and announced: {closed}",
         f"petitions closed: {petitions}",
@@ -51,6 +53,7 @@ def run_periodic_tasks():
         f"implementation records opened for funded projects: {recorded}",
         f"emails sent by mailings: {mails}",
         f"search index entries brought up to date: {indexed}",
+        f"report digests sent to moderators: {digests}",
     ]
 
 

@@ -123,6 +123,7 @@ MATRIX = {
     ("report.review", None): {"moderator", "admin"},
     ("held.review", None): {"moderator", "admin"},
     ("comment.view_held", "comment"): {"moderator", "admin"},
+    ("moderation.queue", None): {"moderator", "admin"},
     ("notifications.view", None): SIGNED_IN,
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},

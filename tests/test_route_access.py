@@ -215,6 +215,7 @@ def _seed(app, make_user, outbox):
         "comment_id": [hidden_comment.id],
         # Every kind of report page, with the ids of the hidden objects above.
         "content_id": sorted({hidden_comment.id, hidden_topic.id, hidden.id, hidden_proposal.id, author.id}),
+        "kind": ["comment", "discussion", "proposal", "petition", "statement", "profile", "budget_project"],
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.

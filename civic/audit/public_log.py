@@ -61,6 +61,10 @@ PUBLISHED_DETAILS = {
     "premoderation.hold": "rule",
     "premoderation.approve": "rule",
     "premoderation.reject": "rule",  # reason typed by the moderator (private)
+    "report.uphold": "reason",  # details "reason": the standard reason code (ReportReason), published
+    "content.show_again": None,
+    "content.hide_all_of_user": "reason",  # label: the person's name (private); details "hidden" private
+    "comment.redact": None,  # the text before and after stay private
 }
 
 _REASON_LABELS = {}  # action code -> {reason code: label}
@@ -102,6 +106,10 @@ PUBLIC_ACTION_LABELS = {
     "premoderation.hold": _l("Held for review automatically"),
     "premoderation.approve": _l("Held content approved"),
     "premoderation.reject": _l("Held content rejected"),
+    "report.uphold": _l("Reports upheld"),
+    "content.show_again": _l("Shown again"),
+    "content.hide_all_of_user": _l("All of a person's content hidden"),
+    "comment.redact": _l("Personal data edited out"),
 }
 
 KIND_LABELS = {
@@ -112,6 +120,7 @@ KIND_LABELS = {
     "proposal": lazy_pgettext("kind of content", "Proposal"),
     "profile": lazy_pgettext("kind of content", "Profile"),
     "budget_project": lazy_pgettext("kind of content", "Budget project"),
+    "user": lazy_pgettext("kind of content", "Person"),
 }
 
 

@@ -9,12 +9,13 @@ from typing import Any
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
 from civic.accounts.services import profile as profile_services
 from civic.budgets.models import Project
 from civic.budgets.services import projects as project_services
-from civic.consultations.models import Statement, StatementStatus
+from civic.consultations.models import Consultation, Statement, StatementStatus
 from civic.consultations.services import statements as statement_services
 from civic.discussions.models import Comment, Discussion
 from civic.discussions.services import comments as comment_services
@@ -50,6 +51,15 @@ class ModeratedKind:
     may_view: Callable[[Any, Any], bool] = lambda user, item: True
     # Said to a reader who tries to report what they wrote themselves.
     own_item_refusal: Any = _l("You cannot report what you wrote yourself.")
+    # For the moderation queue (civic.moderation.services.queue); a kind without them still works,
+    # with a query per item and no area or author history.
+    load_many: Callable[[list[int]], dict[int, Any]] | None = None  # {id: item}, in one query
+    authored: Callable[[], Any] | None = None  # SQL select of (id, author_id, hidden) of every item of the kind
+    area: Callable[[], Any] | None = None  # SQL select of (id, area) of the items that belong to an area
+    context: Callable[[list[Any]], dict[int, dict]] | None = None  # {id: what is shown around it}, few queries
+    context_template: str | None = None  # the partial that shows that context in the queue
+    text: Callable[[Any], str] | None = None  # its editable text, for "edit out personal data"
+    redact: Callable[[Any, Any, str], bool] | None = None  # (item, actor, new text), original kept -> changed
 
 
 KINDS: dict[str, ModeratedKind] = {}
@@ -96,6 +106,48 @@ def _visible_comment_ids(author_id):
     )
 
 
+def load_items(kind, ids):
+    """{id: item} of this kind; items that are gone are missing."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    if kind.load_many is not None:
+        return kind.load_many(ids)
+    items = ((item_id, kind.load(item_id)) for item_id in ids)
+    return {item_id: item for item_id, item in items if item is not None}
+
+
+def _load_comments(ids):
+    comments = db.session.scalars(
+        select(Comment).options(joinedload(Comment.discussion)).where(Comment.id.in_(ids))
+    ).unique()
+    return {comment.id: comment for comment in comments}
+
+
+def _comment_context(comments):
+    """A comment's discussion and the comment it replies to."""
+    parent_ids = {comment.parent_id for comment in comments if comment.parent_id}
+    parents = _load_comments(sorted(parent_ids)) if parent_ids else {}
+    return {
+        comment.id: {"discussion": comment.discussion, "parent": parents.get(comment.parent_id)} for comment in comments
+    }
+
+
+def _authored_comments():
+    return select(
+        Comment.id.label("id"), Comment.author_id.label("author_id"), Comment.hidden_at.isnot(None).label("hidden")
+    )
+
+
+def _comment_areas():
+    """A comment in a consultation's discussion belongs to the consultation's area."""
+    return (
+        select(Comment.id.label("id"), Consultation.area.label("area"))
+        .join(Consultation, Consultation.discussion_id == Comment.discussion_id)
+        .where(Consultation.area != "")
+    )
+
+
 COMMENT = register_kind(
     ModeratedKind(
         name="comment",
@@ -112,6 +164,13 @@ COMMENT = register_kind(
         visible_ids_by_author=_visible_comment_ids,
         may_view=lambda user, comment: can(user, "discussion.view", comment.discussion),
         own_item_refusal=_l("You cannot report your own comment. You can edit or delete it instead."),
+        load_many=_load_comments,
+        authored=_authored_comments,
+        area=_comment_areas,
+        context=_comment_context,
+        context_template="moderation/_comment_context.html",
+        text=lambda comment: comment.body_markdown,
+        redact=lambda comment, actor, text: comment_services.redact_in_transaction(actor, comment, text),
     )
 )
 

@@ -76,6 +76,8 @@ class Report(db.Model):
         UniqueConstraint("reporter_id", "content_kind", "content_id", name="uq_report_reporter_content"),
         Index("ix_report_content", "content_kind", "content_id"),
         Index("ix_report_state", "state"),
+        # The moderation queue groups the open reports by item and sorts by the first one.
+        Index("ix_report_state_content", "state", "content_kind", "content_id", "created_at"),
     )
 
     @property
@@ -85,3 +87,17 @@ class Report(db.Model):
     @property
     def state_label(self):
         return STATE_LABELS.get(self.state, self.state)
+
+
+class ReportDigest(db.Model):
+    """A digest of new reports mailed to the moderators: it covers the reports up to
+    `up_to_report_id`, so the next one starts after it. The unique key means that two ticks (two
+    machines) claiming the same digest cannot both send it."""
+
+    __tablename__ = "report_digest"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    up_to_report_id: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    reports: Mapped[int] = mapped_column(Integer, nullable=False)  # new reports it told about
+    recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

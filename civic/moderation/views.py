@@ -1,14 +1,20 @@
-"""Moderation pages: reporting an item of any moderated kind, the reporter's own reports, dismissing
-reports, and what automatic pre-moderation held (staff)."""
+"""Moderation pages: reporting an item of any moderated kind, the reporter's own reports, the
+moderators' queue with its actions, and what automatic pre-moderation held (staff)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from civic.accounts.services.people import get_user
 from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.common.pagination import page_number, requested_page
+from civic.errors import NotFound
 from civic.moderation import forms
 from civic.moderation.kinds import KINDS
-from civic.moderation.services import held, reports
+from civic.moderation.models import REASON_LABELS
+from civic.moderation.services import actions, held, reports
+from civic.moderation.services import queue as queue_module
 from civic.permissions import ensure_can
 
 bp = Blueprint("moderation", __name__)
@@ -63,7 +69,7 @@ def dismiss(kind, content_id):
     form = forms.DismissForm()
     if form.validate_on_submit():
         with errors_flashed() as attempt:
-            count = reports.dismiss_reports(_me(), kind, content_id)
+            count = actions.dismiss_reports(_me(), kind, content_id)
         if attempt.succeeded:
             flash(_("The reports are dismissed (%(num)d).", num=count), "success")
     else:
@@ -109,3 +115,140 @@ def reject_held(kind, content_id):
         for message in form.reason.errors or [_("The form had expired. Please send it again.")]:
             flash(message, "error")
     return redirect(url_for("moderation.held_items"))
+
+
+# --- the moderation queue ---------------------------------------------------------------------
+
+KIND_SEGMENT = "<string(maxlength=40):kind>"
+
+
+def _filters(values):
+    return queue_module.QueueFilters.parse(
+        sort=values.get("sort"), kind=values.get("kind"), reason=values.get("reason"), area=values.get("area")
+    )
+
+
+def _back_to_queue():
+    """The queue as the moderator was looking at it (the forms carry its filters and page)."""
+    args = _filters(request.form).as_args()
+    page = page_number(request.form.get("page"))
+    if page > 1:
+        args["page"] = page
+    return redirect(url_for("moderation.queue", **args, _anchor="queue-title"))
+
+
+@bp.get("/staff/moderation")
+@login_required
+def queue():
+    ensure_can(_me(), "moderation.queue")
+    filters = _filters(request.args)
+    page = queue_module.moderation_queue(_me(), filters, page=requested_page())
+    return render_template(
+        "moderation/queue.html",
+        queue=page,
+        filters=filters,
+        kinds=KINDS,
+        reasons={str(value): str(label) for value, label in REASON_LABELS.items()},  # translated once a page
+        areas=queue_module.queue_areas(),
+        hide_form=forms.HideForm(formdata=None),
+        bulk_form=forms.BulkForm(formdata=None),
+        button=forms.DismissForm(formdata=None),
+        section="moderation",
+    )
+
+
+def _done_message(result):
+    return ngettext("%(num)d item done.", "%(num)d items done.", result.done)
+
+
+@bp.post(f"/staff/moderation/{KIND_SEGMENT}/<int:content_id>/dismiss")
+@login_required
+def dismiss_item(kind, content_id):
+    return _act(lambda: actions.dismiss_items(_me(), kind, [content_id]), forms.DismissForm())
+
+
+@bp.post(f"/staff/moderation/{KIND_SEGMENT}/<int:content_id>/show")
+@login_required
+def show_item(kind, content_id):
+    return _act(lambda: actions.show_items_again(_me(), kind, [content_id]), forms.DismissForm())
+
+
+@bp.post(f"/staff/moderation/{KIND_SEGMENT}/<int:content_id>/hide")
+@login_required
+def hide_item(kind, content_id):
+    form = forms.HideForm()
+    return _act(lambda: actions.hide_items(_me(), kind, [content_id], form.reason.data, form.explanation.data), form)
+
+
+@bp.post("/staff/moderation/bulk")
+@login_required
+def bulk():
+    form = forms.BulkForm()
+    ensure_can(_me(), "moderation.queue")
+    with errors_flashed() as parsed:
+        chosen = queue_module.parse_item_keys(request.form.getlist("item"))
+    if not parsed.succeeded:
+        return _back_to_queue()
+
+    def apply():
+        result = actions.BulkResult()
+        for kind, ids in chosen.items():
+            if form.action.data == "hide":
+                result.add(actions.hide_items(_me(), kind, ids, form.reason.data, form.explanation.data))
+            else:
+                result.add(actions.dismiss_items(_me(), kind, ids))
+        return result
+
+    if form.validate_on_submit() and not chosen:
+        flash(_("Tick the items to act on."), "error")
+        return _back_to_queue()
+    return _act(apply, form)
+
+
+def _act(action, form):
+    """Run a queue action from a posted form; the outcome is flashed and the queue shown again."""
+    ensure_can(_me(), "moderation.queue")
+    if not form.validate_on_submit():
+        message = next(iter(form.errors.values()), [None])[0] if form.errors else None
+        flash(message or _("The form had expired. Please send it again."), "error")
+        return _back_to_queue()
+    with errors_flashed() as attempt:
+        result = action()
+    if attempt.succeeded:
+        flash(_done_message(result), "success")
+    return _back_to_queue()
+
+
+@bp.route(f"/staff/moderation/{KIND_SEGMENT}/<int:content_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(kind, content_id):
+    ensure_can(_me(), "moderation.queue")
+    moderated = queue_module.kind_or_not_found(kind)
+    item = moderated.load(content_id) if moderated.redact is not None else None
+    if item is None:
+        raise NotFound(_("There is no such item to edit."))
+    form = forms.RedactForm(data={"text": moderated.text(item)})
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            actions.edit_out_personal_data(_me(), kind, content_id, form.text.data)
+        if attempt.succeeded:
+            flash(_("The text is changed; the earlier text is kept for moderators."), "success")
+            return redirect(url_for("moderation.queue", _anchor="queue-title"))
+    return render_form(
+        "moderation/edit_item.html", form, kind=moderated, item=item, content_id=content_id, section="moderation"
+    )
+
+
+@bp.route("/staff/moderation/users/<int:user_id>/hide-all", methods=["GET", "POST"])
+@login_required
+def hide_all_of_user(user_id):
+    ensure_can(_me(), "moderation.queue")
+    author = get_user(user_id)
+    form = forms.HideForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            result = actions.hide_all_of_author(_me(), author, form.reason.data, form.explanation.data)
+        if attempt.succeeded:
+            flash(_done_message(result), "success")
+            return redirect(url_for("moderation.queue", _anchor="queue-title"))
+    return render_form("moderation/hide_all.html", form, author=author, section="moderation")

@@ -18,7 +18,8 @@ from civic.errors import Conflict, NotFound
 from civic.extensions import db
 from civic.moderation.kinds import kind_named
 from civic.moderation.models import Report, ReportState
-from civic.moderation.services.reports import dismiss_reports, my_reports, open_reports_by_item, report_item
+from civic.moderation.services.actions import dismiss_reports
+from civic.moderation.services.reports import my_reports, open_reports_by_item, report_item
 from civic.proposals.services import lifecycle as proposal_lifecycle
 from tests.support.budgets import VOTING_OPENS, budget_fields, project_fields
 from tests.support.petitions import opened_petition

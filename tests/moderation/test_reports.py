@@ -11,11 +11,11 @@ from civic.discussions.services.comments import delete_comment, hide_comment, po
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
+from civic.moderation.services.actions import dismiss_reports
 from civic.moderation.services.reports import (
     DISTRUSTED_WEIGHT,
     NEW_ACCOUNT_WEIGHT,
     TRUSTED_WEIGHT,
-    dismiss_reports,
     report_comment,
     reporter_weight,
 )
@@ -239,7 +239,7 @@ def test_the_staff_navigation_counts_reported_items(web, make_user, login_as, co
     report_comment(aged(make_user()), other, reason="spam")
     login_as("moderator")
     html = web.get("/admin/").get_data(as_text=True)
-    assert 'Reported content <span class="count-badge">2</span></a>' in html
+    assert 'Reported content <span class="count-badge" data-staff-count="reports" data-live>2</span></a>' in html
 
 
 def test_dismissing_the_reports_shows_again_what_they_hid_but_not_what_a_moderator_hid(

@@ -317,6 +317,33 @@ def hide_in_transaction(actor, comment, reason):
     return True
 
 
+def redact_in_transaction(actor, comment, body):
+    """A moderator edits personal data out of a comment, in the caller's transaction (the caller
+    checked the permission and commits, then announces it): the text before is kept as a revision,
+    which only moderators read (comment.view_history); audited as `comment.redact`, without the text.
+    False if nothing changed."""
+    body = _clean_comment(body)
+    if comment.is_deleted or body == comment.body_markdown:
+        return False
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_markdown=comment.body_markdown,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
+    comment.body_markdown, comment.body_html = body, render_comment_body(body)
+    comment.edited_at = utcnow()
+    record_staff_action(actor, "comment.redact", "comment", comment.id, f"#{comment.id} in {comment.discussion.title}")
+    return True
+
+
+def announce_edited(comment):
+    """After the commit: the comment's new text is in every open page."""
+    db.session.refresh(comment.discussion)
+    live.comment_changed(comment, "comment_edited")
+
+
 def hide_pending_review(comment, reason):
     """Hide a comment that readers reported (civic.moderation), by no one in particular; the caller
     commits, then calls announce_hidden."""

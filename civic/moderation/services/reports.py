@@ -13,9 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from civic.accounts.models import User
-from civic.audit.models import AuditEntry
-from civic.audit.services import record_staff_action
+from civic.accounts.models import User, UserRole
 from civic.common.models import utcnow
 from civic.common.ratelimit import seconds_until_allowed
 from civic.common.validation import clean_text
@@ -23,7 +21,8 @@ from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
 from civic.moderation.kinds import COMMENT, kind_named
 from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportReason, ReportState
-from civic.permissions import ensure_can
+from civic.permissions import RULES, ensure_can
+from civic.realtime import publish, room_for
 
 # The reason shown in place of an item that readers' reports hid until a moderator looks at it.
 HIDDEN_PENDING_REVIEW = _l("Hidden pending review after reports")
@@ -126,6 +125,7 @@ def report_item(actor, kind_name, content_id, *, reason, note=""):
         raise Conflict(_ALREADY_REPORTED()) from None
     if hidden:
         kind.announce(item)
+    push_report_counts()
     return report
 
 
@@ -224,6 +224,19 @@ def count_open_items():
     return db.session.scalar(select(func.count()).select_from(items.subquery()))
 
 
+def push_report_counts():
+    """After a commit that made or decided reports: every moderator's open pages show the new count
+    of reported items (the staff navigation; static/js/staff_counts.js)."""
+    moderators = db.session.scalars(
+        select(UserRole.user_id).where(UserRole.role.in_(sorted(RULES["report.review"].roles))).distinct()
+    ).all()
+    if not moderators:
+        return
+    count = count_open_items()
+    for user_id in moderators:
+        publish(room_for("user", user_id), "staff_counts", {"reports": count})
+
+
 def open_reports_by_item(actor, *, limit=50):
     """Open reports grouped by reported item, most reported first: [ReportedItem], every kind."""
     ensure_can(actor, "report.review")
@@ -237,58 +250,3 @@ def open_reports_by_item(actor, *, limit=50):
     ranked = sorted(grouped.items(), key=lambda entry: -len(entry[1]))[:limit]
     items = _load_items(key for key, _reports in ranked)
     return [ReportedItem(kind_named(name), cid, items[name, cid], item_reports) for (name, cid), item_reports in ranked]
-
-
-def dismiss_reports(actor, kind_name, content_id):
-    """A moderator finds nothing wrong: the item's open reports are dismissed (audited), and what the
-    reports hid pending review is shown again."""
-    ensure_can(actor, "report.review")
-    kind = kind_named(kind_name)
-    if kind is None:
-        raise NotFound(_("There is no such reported item."))
-    reports = list(
-        db.session.scalars(
-            select(Report).where(
-                Report.content_kind == kind.name, Report.content_id == content_id, Report.state == ReportState.OPEN
-            )
-        )
-    )
-    if not reports:
-        raise Conflict(_("These reports have been decided already."))
-    now = utcnow()
-    for report in reports:
-        report.state, report.decided_at = ReportState.DISMISSED, now
-    # Reports that hid the item pending review no longer stand: it is shown again. An item a moderator
-    # hid stays hidden.
-    item = kind.load(content_id)
-    shown_again = item is not None and _hidden_by_reports(kind, item) and kind.show_again(item)
-    record_staff_action(
-        actor,
-        "report.dismiss",
-        kind.name,
-        content_id,
-        f"{kind.name} #{content_id}",
-        details={"reports": len(reports), "shown_again": bool(shown_again)},
-    )
-    db.session.commit()
-    if shown_again:
-        kind.announce(item)
-    return len(reports)
-
-
-def _hidden_by_reports(kind, item):
-    """Was the item's last hiding the reports' (no moderator's), and is it still hidden? Every kind's
-    hide is audited as `<kind>.hide` on target type `<kind>`."""
-    if not kind.is_hidden(item):
-        return False
-    last_hide = db.session.scalars(
-        select(AuditEntry)
-        .where(
-            AuditEntry.action == f"{kind.name}.hide",
-            AuditEntry.target_type == kind.name,
-            AuditEntry.target_id == item.id,
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).first()
-    return last_hide is not None and last_hide.actor_id is None
