@@ -149,11 +149,12 @@ def test_hiding_all_of_a_person_hides_everything_they_wrote(comments, open_discu
     unreported = post_comment(author, open_discussion, body="Not reported")
     other = post_comment(make_user(), open_discussion, body="Someone else")
     result = actions.hide_all_of_author(moderator, author, "spam", "Spam account")
-    assert result.done == 6
+    assert result.done == 7  # six comments, and the public profile
     assert all(c.is_hidden for c in comments) and unreported.is_hidden
+    assert author.profile_is_hidden
     assert not other.is_hidden
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "content.hide_all_of_user"))
-    assert entry.details == {"reason": "spam", "hidden": 6}
+    assert entry.details == {"reason": "spam", "hidden": 7}
 
 
 # --- pages ----------------------------------------------------------------------------------
