@@ -60,7 +60,7 @@ class BulkForm(HideForm):
 
     action = RadioField(
         _l("What to do with the ticked items"),
-        choices=[("dismiss", _l("Dismiss their reports")), ("hide", _l("Hide them"))],
+        choices=[SelectChoice("dismiss", _l("Dismiss their reports")), SelectChoice("hide", _l("Hide them"))],
         validators=[DataRequired(message=_l("Choose what to do."))],
     )
 
