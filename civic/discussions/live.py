@@ -67,6 +67,25 @@ def comment_changed(comment, event):
         publish_tally("discussion", discussion.id, {"comments": discussion.comment_count})
 
 
+def comments_changed(discussion, changes):
+    """Many comments of one discussion changed at once (a moderator's bulk action): one event with
+    each comment's new HTML, instead of one event per comment for every open page.
+    changes: [(comment, "comment_hidden" | "comment_edited")]."""
+    publish(
+        _room(discussion),
+        "comments_changed",
+        {
+            "discussion_id": discussion.id,
+            "changes": [
+                {"comment_id": comment.id, "event": event, "html": render_comment(comment)}
+                for comment, event in changes
+            ],
+            "counts": _counts(discussion),
+        },
+    )
+    publish_tally("discussion", discussion.id, {"comments": discussion.comment_count})
+
+
 def votes_changed(comment):
     publish(
         _room(comment.discussion),

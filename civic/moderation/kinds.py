@@ -60,6 +60,8 @@ class ModeratedKind:
     context_template: str | None = None  # the partial that shows that context in the queue
     text: Callable[[Any], str] | None = None  # its editable text, for "edit out personal data"
     redact: Callable[[Any, Any, str], bool] | None = None  # (item, actor, new text), original kept -> changed
+    # After a batch's commit, many items at once (one live event instead of one per item); else announce each.
+    announce_many: Callable[[list[Any]], None] | None = None
 
 
 KINDS: dict[str, ModeratedKind] = {}
@@ -161,6 +163,7 @@ COMMENT = register_kind(
         hide=lambda comment, actor, reason: comment_services.hide_in_transaction(actor, comment, reason),
         show_again=comment_services.show_again_after_review,
         announce=_comment_announce,
+        announce_many=comment_services.announce_changed_together,
         visible_ids_by_author=_visible_comment_ids,
         may_view=lambda user, comment: can(user, "discussion.view", comment.discussion),
         own_item_refusal=_l("You cannot report your own comment. You can edit or delete it instead."),

@@ -183,6 +183,11 @@
     socket.on("comment_edited", onChanged);
     socket.on("comment_deleted", onChanged);
     socket.on("comment_hidden", onChanged);
+    socket.on("comments_changed", function (data) {  // a moderator's bulk action: many at once
+      data.changes.forEach(function (change) {
+        onChanged({ discussion_id: data.discussion_id, comment_id: change.comment_id, html: change.html, counts: data.counts });
+      });
+    });
     socket.on("votes_changed", onVotes);
     socket.on("presence", onPresence);
     socket.on("discussion_locked", onLocked);

@@ -234,7 +234,7 @@ def test_each_batch_is_announced_live_after_its_commit(comments, moderator, monk
             ).scalar()
         seen.append((comment.id, bool(hidden)))
 
-    monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, announce=announce))
+    monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, announce=announce, announce_many=None))
     actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
     assert seen == [(c.id, True) for c in comments]
 
@@ -288,3 +288,23 @@ def test_the_queue_offers_to_lock_a_reported_comments_discussion(comments, web, 
     page = web.get("/staff/moderation").get_data(as_text=True)
     assert f"/discussions/{discussion_id}/lock" in page
     assert "Should Calle Mayor be car-free?" in page  # the discussion it is in
+
+
+def test_a_bulk_hide_reaches_open_pages_as_one_event_per_batch(app, comments, open_discussion, moderator, monkeypatch):
+    import contextvars
+
+    from civic.extensions import socketio
+
+    monkeypatch.setattr(actions, "BATCH_SIZE", 2)
+    reader = contextvars.Context().run(socketio.test_client, app)
+    assert reader.emit("join", {"kind": "discussion", "id": open_discussion.id}, callback=True)
+    reader.get_received()
+    actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
+    received = reader.get_received()
+    batches = [m["args"][0] for m in received if m["name"] == "comments_changed"]
+    assert [len(batch["changes"]) for batch in batches] == [2, 2, 1]
+    assert not [m for m in received if m["name"] == "comment_hidden"]
+    changes = [change for batch in batches for change in batch["changes"]]
+    assert [change["comment_id"] for change in changes] == [c.id for c in comments]
+    assert all(change["event"] == "comment_hidden" and "Rude thing" not in change["html"] for change in changes)
+    assert batches[-1]["counts"]["comments"] == 0

@@ -368,6 +368,18 @@ def announce_shown_again(comment):
     live.comment_changed(comment, "comment_edited")
 
 
+def announce_changed_together(comments):
+    """After the commit of a moderator's batch: the hidden (or shown again) comments change in every
+    open page, one event per discussion."""
+    by_discussion = {}
+    for comment in comments:
+        by_discussion.setdefault(comment.discussion_id, []).append(comment)
+    for changed in by_discussion.values():
+        discussion = changed[0].discussion
+        db.session.refresh(discussion)
+        live.comments_changed(discussion, [(c, "comment_hidden" if c.is_hidden else "comment_edited") for c in changed])
+
+
 def announce_hidden(comment):
     """After the commit: the hidden comment leaves every open page."""
     db.session.refresh(comment.discussion)

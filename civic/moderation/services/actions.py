@@ -75,8 +75,11 @@ def _in_batches(actor, kind, ids, apply_batch):
                 _("Something went wrong; %(num)d items were done before it, the rest are unchanged.", num=result.done),
                 result.done,
             ) from None
-        for item in changed:
-            kind.announce(item)
+        if changed and kind.announce_many is not None:
+            kind.announce_many(changed)
+        else:
+            for item in changed:
+                kind.announce(item)
         result.done += done
         result.unchanged += unchanged
         result.reports += decided.reports
