@@ -61,6 +61,8 @@ from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
+from civic.moderation.models import REASON_LABELS as MODERATION_REASON_LABELS
+from civic.moderation.services import decisions as moderation_decisions
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
@@ -217,6 +219,10 @@ def _register_domain_listeners():
     on_proposal_moved("accountability", follow_proposal_move)
     # The public moderation log shows a rejected petition's standard reason (civic/audit/public_log.py).
     public_log.register_reasons("petition.reject", REJECTION_LABELS)
+    # Moderation decisions publish their standard reason (the reports' list), and their appeals.
+    for action in ("content.restore", "user.warn", "user.suspend", "user.ban"):
+        public_log.register_reasons(action, MODERATION_REASON_LABELS)
+    public_log.register_appeal_states(moderation_decisions.appeal_states)
 
 
 def _register_page_cache_sources():

@@ -135,6 +135,8 @@ def load_config(environ=None):
         # Citizen proposals: supports needed within so many days of publication for a formal answer
         # Reports (weighted, civic.moderation.services.reports) that hide an item pending review.
         "CIVIC_REPORTS_TO_HIDE": _int(environ, "CIVIC_REPORTS_TO_HIDE", 3),
+        # Days the person concerned has to appeal a moderation decision (civic.moderation).
+        "CIVIC_APPEAL_DAYS": _int(environ, "CIVIC_APPEAL_DAYS", 14),
         "CIVIC_PROPOSAL_SUPPORTS": _int(environ, "CIVIC_PROPOSAL_SUPPORTS", 300),
         "CIVIC_PROPOSAL_DAYS": _int(environ, "CIVIC_PROPOSAL_DAYS", 90),
         "SESSION_COOKIE_HTTPONLY": True,

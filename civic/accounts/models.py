@@ -46,6 +46,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     # per-account throttle lets through while strangers' guesses are slowed down.
     last_sign_in_network: Mapped[str | None] = mapped_column(String(NETWORK_MAX_LENGTH))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Moderation sanctions (civic.moderation decides them; civic.permissions enforces them): no
+    # writing action until `suspended_until`, or at all once `banned_at` is set. Reading, signing in,
+    # and appealing stay open.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",

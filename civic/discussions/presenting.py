@@ -149,7 +149,7 @@ class CommentPage:
         self._vote = _UrlPattern("discussions.vote", "comment_id", **ids)
         self._edit = _UrlPattern("discussions.edit_comment", "comment_id", **ids)
         self._delete = _UrlPattern("discussions.delete_comment", "comment_id", **ids)
-        self._hide = _UrlPattern("discussions.hide_comment", "comment_id", **ids)
+        self._hide = _UrlPattern("moderation.hide_content", "content_id", kind="comment")
         self._pin = _UrlPattern("discussions.pin", "comment_id", **ids)
         self._history = _UrlPattern("discussions.comment_history", "comment_id", **ids)
         self._profile = _UrlPattern("accounts.public_profile", "user_id")

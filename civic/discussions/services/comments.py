@@ -23,7 +23,7 @@ from civic.discussions.models import (
     DiscussionFollow,
     Stance,
 )
-from civic.discussions.services._shared import clean_reason, render_comment_body
+from civic.discussions.services._shared import render_comment_body
 from civic.discussions.services.discussions import is_following
 from civic.errors import Conflict, InvalidInput, NotFound, ParticipationClosed, RateLimited
 from civic.extensions import db
@@ -233,20 +233,9 @@ def delete_comment(actor, comment):
     return comment
 
 
-def hide_comment(actor, comment, reason):
-    """A moderator hides a comment with a stated reason, shown in its place; audited."""
-    ensure_can(actor, "comment.hide", comment)
-    reason = clean_reason(reason)
-    if comment.is_hidden:
-        raise Conflict(_("This comment is hidden already."))
-    hide_in_transaction(actor, comment, reason)
-    _commit()
-    announce_hidden(comment)
-    return comment
-
-
 def hide_in_transaction(actor, comment, reason):
-    """Hide a comment in the caller's transaction (the caller checked the permission and commits, then
+    """Hide a comment in the caller's transaction (through civic.moderation's kind table only: a
+    moderator's decision or readers' reports; the caller checked the permission and commits, then
     calls announce_hidden): out of the counts, the reason shown in its place, audited as
     `comment.hide` by `actor` (None: readers' reports hid it pending review). False if it was hidden
     already."""

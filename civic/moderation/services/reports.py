@@ -1,6 +1,7 @@
 """Reports: a signed-in reader reports a comment with a reason; enough weighty reports hide it pending
 review; the reporter follows their reports; moderators dismiss them."""
 
+from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
@@ -22,6 +23,7 @@ from civic.discussions.services.discussions import get_discussion
 from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
 from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportedKind, ReportReason, ReportState
+from civic.moderation.services import decisions
 from civic.permissions import ensure_can
 
 # The reason shown in place of a comment that readers' reports hid until a moderator looks at it.
@@ -111,13 +113,14 @@ def report_comment(actor, comment, *, reason, note=""):
     db.session.add(report)
     try:
         db.session.flush()
-        hidden = _hide_if_reported_enough(comment)
+        decision = _hide_if_reported_enough(comment)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_("You have reported this comment already. You can follow it under “My reports”.")) from None
-    if hidden:
+    if decision is not None:
         comment_services.announce_hidden(comment)
+        decisions.tell_subject(decision, "decision")
     return report
 
 
@@ -130,22 +133,25 @@ def _find(actor, kind, content_id):
 
 
 def _hide_if_reported_enough(comment):
-    reporters = db.session.scalars(
-        select(Report.reporter_id).where(
+    open_reports = db.session.execute(
+        select(Report.reporter_id, Report.reason).where(
             Report.content_kind == ReportedKind.COMMENT,
             Report.content_id == comment.id,
             Report.state == ReportState.OPEN,
         )
     ).all()
+    reporters = [reporter_id for reporter_id, _reason in open_reports]
     now = utcnow()
     users = db.session.scalars(select(User).where(User.id.in_(reporters)))
     weights = [reporter_weight(user, now=now) for user in users]
     if not reports_hide(weights, current_app.config["CIVIC_REPORTS_TO_HIDE"]):
-        return False
+        return None
     # Stored once for every reader: in the site's language, not the reporter's.
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
         reason = str(HIDDEN_PENDING_REVIEW)
-    return comment_services.hide_pending_review(comment, reason)
+    # Recorded as an automatic decision (its author may appeal), for the reason most reporters gave.
+    most_given = Counter(code for _reporter, code in open_reports).most_common(1)[0][0]
+    return decisions.record_automatic_hide(ReportedKind.COMMENT, comment, most_given, reason)
 
 
 def _count_against_report_limit(actor):
