@@ -25,7 +25,7 @@ from civic.consultations.models import DraftSection, Statement, StatementStatus
 from civic.consultations.services import documents, draft_text, questions, responses
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.discussions.services.categories import save_category
-from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db, socketio
 from civic.notifications import services as notifications
@@ -35,6 +35,7 @@ from civic.petitions.services import lifecycle, moderation, signing
 from civic.proposals.services import lifecycle as proposal_lifecycle
 from tests.support import sample_files
 from tests.support.consultations import draft_fields
+from tests.support.moderation import hide_comment
 from tests.support.petitions import fields, signer, token_in
 from tests.support.redirects import BYPASS_TARGETS, EVIL, lands_on_this_site
 from tests.support.users import DEFAULT_PASSWORD

@@ -24,6 +24,7 @@ from tests.support.browser import (
     sign_in,
     user_by_email,
 )
+from tests.support.moderation import hide_comment
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,6 @@ def world(live_server):
     from civic.discussions.services.comments import (
         delete_comment,
         edit_comment,
-        hide_comment,
         pin_comment,
         post_comment,
     )

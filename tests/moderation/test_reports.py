@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from civic.audit.models import AuditEntry
 from civic.common.models import utcnow
-from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, post_comment
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
@@ -19,6 +19,7 @@ from civic.moderation.services.reports import (
     report_comment,
     reporter_weight,
 )
+from tests.support.moderation import hide_comment
 
 
 def aged(user, days=30):
@@ -267,4 +268,4 @@ def test_dismissing_the_reports_shows_again_what_they_hid_but_not_what_a_moderat
     db.session.commit()
     dismiss_reports(moderator, "comment", other.id)
     db.session.refresh(other)
-    assert other.is_hidden and other.hidden_reason == "Personal attack"
+    assert other.is_hidden and other.hidden_reason == "Hidden by moderation: Abuse or harassment"
