@@ -24,6 +24,7 @@ from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
 from civic.audit import public_log
+from civic.audit import services as audit_services
 from civic.audit.models import AuditEntry
 from civic.budgets import templating as budgets_templating
 from civic.budgets.models import Budget, BudgetArea, Project
@@ -62,6 +63,7 @@ from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, s
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
 from civic.moderation.models import REASON_LABELS as MODERATION_REASON_LABELS
+from civic.moderation.models import register_reason_labels
 from civic.moderation.services import decisions as moderation_decisions
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
@@ -223,6 +225,10 @@ def _register_domain_listeners():
     for action in ("content.restore", "user.warn", "user.suspend", "user.ban"):
         public_log.register_reasons(action, MODERATION_REASON_LABELS)
     public_log.register_appeal_states(moderation_decisions.appeal_states)
+    # Petitions and statements are rejected by their own services; each rejection is a decision too.
+    register_reason_labels("petition", REJECTION_LABELS)
+    for action in ("petition.reject", "statement.reject"):
+        audit_services.register_listener(action, moderation_decisions.record_rejection)
 
 
 def _register_page_cache_sources():

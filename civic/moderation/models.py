@@ -96,6 +96,7 @@ class DecisionAction(enum.StrEnum):
     or to a person (warn, suspend for a period, ban)."""
 
     HIDE = "hide"
+    REJECT = "reject"  # a petition or a statement not accepted (it stays visible, or never appears)
     HIDE_PENDING_REVIEW = "hide_pending_review"
     RESTORE = "restore"
     WARN = "warn"
@@ -106,6 +107,7 @@ class DecisionAction(enum.StrEnum):
 ACTION_LABELS = {
     DecisionAction.HIDE: _l("Hidden by a moderator"),
     DecisionAction.HIDE_PENDING_REVIEW: _l("Hidden pending review after reports"),
+    DecisionAction.REJECT: _l("Not accepted"),
     DecisionAction.RESTORE: _l("Shown again"),
     DecisionAction.WARN: _l("Warning"),
     DecisionAction.SUSPEND: _l("Suspension"),
@@ -115,9 +117,26 @@ ACTION_LABELS = {
 CONTENT_ACTIONS = frozenset({DecisionAction.HIDE, DecisionAction.HIDE_PENDING_REVIEW, DecisionAction.RESTORE})
 SANCTIONS = frozenset({DecisionAction.WARN, DecisionAction.SUSPEND, DecisionAction.BAN})
 # What the person concerned may appeal: what went against them.
-APPEALABLE = frozenset({DecisionAction.HIDE, DecisionAction.HIDE_PENDING_REVIEW}) | SANCTIONS
+APPEALABLE = frozenset({DecisionAction.HIDE, DecisionAction.HIDE_PENDING_REVIEW, DecisionAction.REJECT}) | SANCTIONS
 # The kind name a decision about a person stores (content decisions store their kind's name).
 USER_KIND = "user"
+
+
+# What a decision is about, named on the person's own pages when its kind is not (yet) in the kind table.
+SUBJECT_LABELS = {
+    "comment": _l("A comment"),
+    "petition": _l("A petition"),
+    "statement": _l("A statement"),
+    USER_KIND: _l("Your account"),
+}
+
+# A kind of content decided with its own domain's standard reasons (petitions' rejection reasons)
+# registers their labels here (from create_app); every other decision uses ReportReason.
+_KIND_REASON_LABELS = {}
+
+
+def register_reason_labels(kind_name, labels):
+    _KIND_REASON_LABELS[kind_name] = dict(labels)
 
 
 class AppealOutcome(enum.StrEnum):
@@ -165,7 +184,12 @@ class ModerationDecision(db.Model):
 
     @property
     def reason_label(self):
-        return REASON_LABELS.get(self.reason, self.reason)
+        labels = _KIND_REASON_LABELS.get(self.content_kind, REASON_LABELS)
+        return labels.get(self.reason, self.reason)
+
+    @property
+    def subject_label(self):
+        return SUBJECT_LABELS.get(self.content_kind, self.content_kind)
 
     @property
     def action_label(self):

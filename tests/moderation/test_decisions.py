@@ -9,14 +9,21 @@ from sqlalchemy import select
 
 from civic.audit import public_log
 from civic.audit.models import AuditEntry
+from civic.consultations.services import lifecycle as consultation_lifecycle
+from civic.consultations.services import statements
 from civic.discussions.services.comments import post_comment
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.extensions import db
 from civic.moderation.models import APPEAL_MAX_LENGTH, EXPLANATION_MAX_LENGTH, ModerationDecision
 from civic.moderation.services.decisions import appeal_decision, decide, decide_appeal, my_decisions
 from civic.moderation.services.reports import report_comment
+from civic.petitions.models import REJECTION_LABELS, RejectionReason
+from civic.petitions.services import lifecycle as petition_lifecycle
+from civic.petitions.services import moderation as petition_moderation
+from tests.support.consultations import OPENS, draft_fields
 from tests.support.downloads import csv_rows
 from tests.support.mail import mail_to
+from tests.support.petitions import fields as petition_fields
 
 
 @pytest.fixture
@@ -337,3 +344,38 @@ def test_the_public_log_shows_whether_a_decision_was_appealed_and_its_outcome(
     rows = csv_rows(web.get("/moderation-log.csv"))
     hides = [row for row in rows[1:] if row[2] == "Comment hidden"]
     assert sorted((row[4], row[5]) for row in hides) == [("", ""), ("Yes", "Pending"), ("Yes", "Reversed")]
+
+
+# Petitions and statements, rejected by their own services ------------------------------------------
+
+
+def test_a_rejected_petition_is_an_appealable_decision_with_its_own_reason(app, web, moderator, author):
+    app.config["CIVIC_PETITION_SPONSORS"] = 0
+    petition = petition_lifecycle.create_petition(author, petition_fields(title="Ban the Tuesday market"))
+    petition_moderation.reject_petition(moderator, petition, "offensive", "Insults the stallholders")
+    (decision,) = my_decisions(author)
+    assert (decision.action, decision.content_kind, decision.content_id) == ("hide", "petition", petition.id)
+    assert (decision.reason, decision.moderator_id) == ("offensive", moderator.id)
+    assert decision.explanation == "Insults the stallholders"
+    entry = db.session.get(AuditEntry, decision.audit_entry_id)
+    assert entry.action == "petition.reject"
+    appeal_decision(author, decision.id, "It is satire")
+    web.sign_in(author.email)
+    page = web.get(f"/account/decisions/{decision.id}").get_data(as_text=True)
+    assert "A petition" in page and "Appealed on" in page
+    assert str(REJECTION_LABELS[RejectionReason.OFFENSIVE]) in page
+
+
+def test_a_rejected_statement_is_an_appealable_decision(frozen, official, moderator, author):
+    frozen.set(OPENS - timedelta(days=20))
+    survey = consultation_lifecycle.create_consultation(official, draft_fields(title="Night buses", summary="s"))
+    consultation_lifecycle.publish_consultation(official, survey)
+    frozen.set(OPENS + timedelta(days=1))
+    statements.set_statement_options(official, survey, enabled=True, premoderated=True)
+    statement = statements.add_statement(author, survey, "Buses should run all night, idiots")
+    statements.moderate_statement(moderator, statement, approve=False, reason="Insulting")
+    (decision,) = my_decisions(author)
+    assert (decision.action, decision.content_kind, decision.reason) == ("reject", "statement", "other")
+    assert decision.explanation == "Insulting"
+    appeal_decision(author, decision.id, "I take back the insult")
+    assert decision.appeal_is_open

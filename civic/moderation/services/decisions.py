@@ -16,6 +16,7 @@ from civic.common import clock
 from civic.common.db import commit as _commit
 from civic.common.urls import external_url
 from civic.common.validation import FieldErrors, clean_text
+from civic.consultations.models import Statement
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceUnavailable
 from civic.extensions import db
 from civic.mail.services import send_mail
@@ -35,6 +36,7 @@ from civic.moderation.models import (
     ReportReason,
 )
 from civic.permissions import can, ensure_can
+from civic.petitions.models import Petition
 
 A = DecisionAction
 # The audit codes of decisions this module writes itself (a hiding is audited by its kind's `hide`).
@@ -376,6 +378,44 @@ def _undo(decision):
         return lambda: None
     kind.show_again(item)
     return lambda: kind.announce(item)
+
+
+# Decisions other domains take with their own services --------------------------------------------
+
+# Who wrote the petitions and statements that their own services reject, until those kinds are in
+# the kind table (civic.moderation.kinds), whose `author_id` is then used instead.
+_AUTHORS = {"petition": (Petition, "creator_id"), "statement": (Statement, "author_id")}
+
+
+def record_rejection(entry):
+    """An audit listener (registered from create_app for `petition.reject` and `statement.reject`):
+    the rejection, in the same transaction, becomes an appealable decision. A petition keeps its
+    own standard reason (RejectionReason, whose labels are registered for the kind "petition"); a
+    statement has none, so its reason is "other" and the moderator's words explain it. Their
+    services mail the creator themselves (a petition's creator) or not at all (statements): the
+    statement of reasons is on the author's decisions page."""
+    kind_name = entry.target_type
+    details = entry.details or {}
+    model, column = _AUTHORS[kind_name]
+    kind = kind_named(kind_name)
+    item = kind.load(entry.target_id) if kind is not None else db.session.get(model, entry.target_id)
+    if item is None:
+        return
+    subject_id = kind.author_id(item) if kind is not None else getattr(item, column)
+    db.session.flush()  # the entry's id
+    db.session.add(
+        ModerationDecision(
+            action=A.HIDE if details.get("hidden") else A.REJECT,
+            content_kind=kind_name,
+            content_id=entry.target_id,
+            subject_id=subject_id,
+            reason=details.get("reason") or ReportReason.OTHER,
+            explanation=entry.reason or "",
+            moderator_id=entry.actor_id,
+            created_at=clock.now(),
+            audit_entry_id=entry.id,
+        )
+    )
 
 
 # Mail and the public log ----------------------------------------------------------------------
