@@ -28,6 +28,7 @@ from civic.discussions.services.categories import save_category
 from civic.discussions.services.comments import delete_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db, socketio
+from civic.moderation.models import ModerationDecision
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
@@ -203,6 +204,9 @@ def _seed(app, make_user, outbox):
         "document_id": [document.id],
         "comment_id": [hidden_comment.id],
         "content_id": [hidden_comment.id],
+        "kind": ["comment"],  # the kinds of civic.moderation.kinds
+        # The statement of reasons of the hidden comment: its author's and moderators' only.
+        "decision_id": [db.session.scalar(select(ModerationDecision.id))],
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.
