@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from civic.accounts.services.people import get_user
 from civic.common.forms import errors_flashed, errors_on, render_form
+from civic.common.urls import local_target
 from civic.errors import NotFound
 from civic.moderation import forms
 from civic.moderation.models import USER_KIND, DecisionAction
@@ -95,7 +96,8 @@ def hide_content(kind, content_id):
             )
         if attempt.succeeded:
             flash(_("The content is hidden; its author is sent the statement of reasons."), "success")
-            return redirect(kind_.url(item))
+            # The kind's url is built with url_for; checked all the same, as every other kind's will be.
+            return redirect(local_target(kind_.url(item)) or url_for("admin.dashboard"))
     return render_form("moderation/hide.html", form, kind=kind_, item=item)
 
 
