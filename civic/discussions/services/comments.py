@@ -250,12 +250,6 @@ def hide_in_transaction(actor, comment, reason):
     return True
 
 
-def hide_pending_review(comment, reason):
-    """Hide a comment that readers reported (civic.moderation), by no one in particular; the caller
-    commits, then calls announce_hidden."""
-    return hide_in_transaction(None, comment, reason)
-
-
 def show_again_after_review(comment):
     """Show again a comment that reports hid pending review, once a moderator has dismissed the
     reports (civic.moderation): its text and its place in the counts come back; the caller
