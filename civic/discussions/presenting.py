@@ -34,8 +34,8 @@ LABELS = {
     "pinned": _l("Pinned"),
     "link_to_comment": _l("(link to this comment)"),
     "edited": _l("edited"),
-    "hidden": _l("Hidden by the moderators."),
-    "reason": _l("Reason:"),
+    # Followed by the comment's hidden_reason: a standard reason's label (civic.moderation).
+    "hidden": _l("Hidden by moderation:"),
     "votes": _l("Votes"),
     "agree_button": _l("Agree"),
     "disagree_button": _l("Disagree"),

@@ -51,7 +51,7 @@ def hide(moderator, comment, explanation="Insults other readers (rule 2)"):
 def test_a_moderator_hides_content_through_one_decision_recorded_and_audited(moderator, comment, author):
     decision = hide(moderator, comment)
     db.session.refresh(comment)
-    assert comment.is_hidden and comment.hidden_reason == "Hidden by moderation: Abuse or harassment"
+    assert comment.is_hidden and comment.hidden_reason == "Abuse or harassment"
     assert (decision.action, decision.content_kind, decision.content_id) == ("hide", "comment", comment.id)
     assert (decision.reason, decision.moderator_id, decision.subject_id) == ("abuse", moderator.id, author.id)
     entry = db.session.get(AuditEntry, decision.audit_entry_id)

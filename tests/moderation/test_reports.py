@@ -105,7 +105,7 @@ def test_three_established_reporters_hide_the_comment_pending_review(comment, ma
     assert not comment.is_hidden
     report_comment(third, comment, reason="hate")
     db.session.refresh(comment)
-    assert comment.is_hidden and comment.hidden_reason == "Hidden pending review after reports"
+    assert comment.is_hidden and comment.hidden_reason == "pending review, after readers' reports"
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "comment.hide")).one()
     assert entry.actor_id is None and entry.target_id == comment.id
 
@@ -230,7 +230,7 @@ def test_a_comment_hidden_by_reports_leaves_the_public_page(client, make_user, c
     for user in reporters(make_user, 3):
         report_comment(user, comment, reason="abuse")
     html = client.get(page).get_data(as_text=True)
-    assert "Something rude" not in html and "Hidden pending review after reports" in html
+    assert "Something rude" not in html and "Hidden by moderation: pending review, after readers&#39; reports" in html
 
 
 def test_the_staff_navigation_counts_reported_items(web, make_user, login_as, comment, open_discussion):
@@ -268,4 +268,4 @@ def test_dismissing_the_reports_shows_again_what_they_hid_but_not_what_a_moderat
     db.session.commit()
     dismiss_reports(moderator, "comment", other.id)
     db.session.refresh(other)
-    assert other.is_hidden and other.hidden_reason == "Hidden by moderation: Abuse or harassment"
+    assert other.is_hidden and other.hidden_reason == "Abuse or harassment"

@@ -50,9 +50,10 @@ APPEAL_AUDIT_ACTIONS = {AppealOutcome.UPHELD: "appeal.uphold", AppealOutcome.REV
 
 
 def public_reason_text(reason_code):
-    """What replaces hidden content for the public, stored once in the site's language."""
+    """Why content is hidden, for the public (shown after "Hidden by moderation:"): the standard
+    reason's label, stored once in the site's language."""
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        return _("Hidden by moderation: %(reason)s", reason=str(REASON_LABELS[ReportReason(reason_code)]))
+        return str(REASON_LABELS[ReportReason(reason_code)])
 
 
 def _parse(action, reason_code, explanation, days):

@@ -27,7 +27,7 @@ from civic.moderation.services import decisions
 from civic.permissions import ensure_can
 
 # The reason shown in place of a comment that readers' reports hid until a moderator looks at it.
-HIDDEN_PENDING_REVIEW = _l("Hidden pending review after reports")
+HIDDEN_PENDING_REVIEW = _l("pending review, after readers' reports")
 
 # How much one report weighs towards hiding an item before review (CIVIC_REPORTS_TO_HIDE is the sum
 # that hides it). The weights live here and nowhere else:
