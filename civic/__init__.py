@@ -63,7 +63,7 @@ from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, s
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
 from civic.moderation.models import REASON_LABELS as MODERATION_REASON_LABELS
-from civic.moderation.models import register_reason_labels
+from civic.moderation.models import ModerationDecision, register_reason_labels
 from civic.moderation.services import decisions as moderation_decisions
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
@@ -258,6 +258,8 @@ def _register_page_cache_sources():
     caching.watch(Milestone, lambda m: [("implementation", m.record_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(AuditEntry, lambda entry: [("audit", entry.id)])  # the public moderation log
+    # An appeal sent changes the log's "appealed" column without an audit entry.
+    caching.watch(ModerationDecision, lambda decision: [("audit", decision.audit_entry_id)])
     caching.watch(
         Comment,
         lambda c: _pages_of_discussion(db.session.get(Discussion, c.discussion_id)),

@@ -379,3 +379,17 @@ def test_a_rejected_statement_is_an_appealable_decision(frozen, official, modera
     assert decision.explanation == "Insulting"
     appeal_decision(author, decision.id, "I take back the insult")
     assert decision.appeal_is_open
+
+
+def test_a_suspended_person_refused_on_the_web_is_told_until_when_and_where_to_appeal(
+    web, moderator, author, open_discussion
+):
+    decide(moderator, "user", author.id, "suspend", "spam", "Adverts", days=5)
+    web.sign_in(author.email)
+    url = f"/discussions/{open_discussion.id}"
+    page = web.get(url).get_data(as_text=True)
+    assert 'name="body"' not in page  # no comment form for them
+    refused = web.post(f"{url}/comments", {"body": "Buy now"}, form_url="/account/decisions")
+    assert refused.status_code == 403
+    text = refused.get_data(as_text=True)
+    assert "suspended until" in text and "Moderation decisions" in text
