@@ -24,6 +24,7 @@ from civic.accounts.views import bp as accounts_bp
 from civic.admin import templating as admin_templating
 from civic.admin.views import bp as admin_bp
 from civic.audit import public_log
+from civic.audit import services as audit_services
 from civic.audit.models import AuditEntry
 from civic.budgets import templating as budgets_templating
 from civic.budgets.models import Budget, BudgetArea, Project
@@ -64,7 +65,9 @@ from civic.discussions.views import bp as discussions_bp
 from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from civic.mail.backends import backend_from_config
 from civic.mail.views import bp as mail_bp
-from civic.moderation.models import REASON_LABELS as REPORT_REASON_LABELS
+from civic.moderation.models import REASON_LABELS as MODERATION_REASON_LABELS
+from civic.moderation.models import ModerationDecision, register_reason_labels
+from civic.moderation.services import decisions as moderation_decisions
 from civic.moderation.views import bp as moderation_bp
 from civic.notifications import templating as notifications_templating
 from civic.notifications.views import bp as notifications_bp
@@ -231,8 +234,16 @@ def _register_domain_listeners():
     # ...and the rule of automatic pre-moderation behind each of its decisions.
     for action in (premoderation.BLOCKED, premoderation.HELD, premoderation.APPROVED, premoderation.REJECTED):
         public_log.register_reasons(action, premoderation.RULE_LABELS)
-    public_log.register_reasons("report.uphold", REPORT_REASON_LABELS)
-    public_log.register_reasons("content.hide_all_of_user", REPORT_REASON_LABELS)
+    public_log.register_reasons("report.uphold", MODERATION_REASON_LABELS)
+    public_log.register_reasons("content.hide_all_of_user", MODERATION_REASON_LABELS)
+    # Moderation decisions publish their standard reason (the reports' list), and their appeals.
+    for action in ("content.restore", "user.warn", "user.suspend", "user.ban"):
+        public_log.register_reasons(action, MODERATION_REASON_LABELS)
+    public_log.register_appeal_states(moderation_decisions.appeal_states)
+    # Petitions and statements are rejected by their own services; each rejection is a decision too.
+    register_reason_labels("petition", REJECTION_LABELS)
+    for action in ("petition.reject", "statement.reject"):
+        audit_services.register_listener(action, moderation_decisions.record_rejection)
 
 
 def _register_page_cache_sources():
@@ -262,6 +273,8 @@ def _register_page_cache_sources():
     caching.watch(Milestone, lambda m: [("implementation", m.record_id)])
     caching.watch(Discussion, _pages_of_discussion)
     caching.watch(AuditEntry, lambda entry: [("audit", entry.id)])  # the public moderation log
+    # An appeal sent changes the log's "appealed" column without an audit entry.
+    caching.watch(ModerationDecision, lambda decision: [("audit", decision.audit_entry_id)])
     caching.watch(
         Comment,
         lambda c: _pages_of_discussion(db.session.get(Discussion, c.discussion_id)),

@@ -175,6 +175,8 @@ def load_config(environ=None):
         "CIVIC_PREMODERATION_BURST_THRESHOLD": _int(environ, "CIVIC_PREMODERATION_BURST_THRESHOLD", 3),
         # Moderators get an email about new reports at most this often (0: never), from `flask civic tick`.
         "CIVIC_REPORT_DIGEST_MINUTES": _int(environ, "CIVIC_REPORT_DIGEST_MINUTES", 60),
+        # Days the person concerned has to appeal a moderation decision (civic.moderation).
+        "CIVIC_APPEAL_DAYS": _int(environ, "CIVIC_APPEAL_DAYS", 14),
         "CIVIC_PROPOSAL_SUPPORTS": _int(environ, "CIVIC_PROPOSAL_SUPPORTS", 300),
         "CIVIC_PROPOSAL_DAYS": _int(environ, "CIVIC_PROPOSAL_DAYS", 90),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -10,6 +10,8 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from civic.common import clock
+from civic.common.i18n import format_moment
 from civic.consultations.models import CHANGEABLE, CLOSABLE_EARLY, DELETABLE, OUTCOME_ALLOWED, PUBLISHABLE
 from civic.discussions.contexts import context_of
 from civic.errors import AuthenticationRequired, NotAllowed, TwoFactorEnrolmentRequired
@@ -265,6 +267,21 @@ _proposal_in_state = _petition_in_state
 _record_in_state = _petition_in_state
 
 
+def _moderator_not_own_decision(user, decision, roles):
+    """A moderator or admin, about a decision they did not make: an appeal is decided by someone else."""
+    if not roles & {Role.MODERATOR, Role.ADMIN}:
+        return False
+    return decision is None or decision.moderator_id is None or decision.moderator_id != user.id
+
+
+_moderator_not_own_decision.roles = frozenset({Role.MODERATOR, Role.ADMIN})
+
+
+def _concerned_by(user, decision, roles):
+    """The person a moderation decision is about (the author of the content, or the person sanctioned)."""
+    return _signed_in(user) and decision is not None and decision.subject_id == user.id
+
+
 RULES = {
     # Pages everybody may read
     "site.view": _anyone,
@@ -303,6 +320,11 @@ RULES = {
     "held.review": _role(Role.MODERATOR, Role.ADMIN),  # what pre-moderation held: approve or reject
     "comment.view_held": _view_held_comment,
     "moderation.queue": _role(Role.MODERATOR, Role.ADMIN),  # the queue and its actions (/staff/moderation)
+    "moderation.decide": _role(Role.MODERATOR, Role.ADMIN),  # hide, restore, warn, suspend, ban
+    "moderation.decide_appeal": _moderator_not_own_decision,
+    "moderation.list_appeals": _role(Role.MODERATOR, Role.ADMIN),
+    "decision.list_mine": _signed_in_rule,  # the statements of reasons sent to me
+    "decision.appeal": _concerned_by,  # open to a suspended or banned person too
     "notifications.view": _signed_in_rule,
     # Consultations
     "consultation.view": _view_consultation,
@@ -358,12 +380,54 @@ RULES = {
 }
 
 
+# What a suspended (until the end of the suspension) or banned person may not do, whatever their
+# roles: every action that writes something others see or that counts. Checked here, once, by
+# can() and Abilities, never in a rule. Reading, following, deleting one's own comment,
+# withdrawing, the account's own settings and appealing a decision stay open.
+WRITING_ACTIONS = frozenset(
+    {
+        "discussion.start",
+        "discussion.vote",
+        "comment.create",
+        "comment.vote",
+        "comment.edit",
+        "comment.report",
+        "consultation.respond",
+        "consultation.vote_statement",
+        "petition.create",
+        "petition.edit_draft",
+        "petition.sign",
+        "petition.sponsor",
+        "budget.vote",
+        "proposal.create",
+        "proposal.edit",
+        "proposal.support",
+    }
+)
+
+
+def is_sanctioned(user):
+    """Suspended (until the end of the suspension) or banned: no writing action (WRITING_ACTIONS)."""
+    if not _signed_in(user):
+        return False
+    if getattr(user, "banned_at", None) is not None:
+        return True
+    until = getattr(user, "suspended_until", None)
+    return until is not None and until > clock.now()
+
+
+def _allowed(rule, user, action, obj, roles, sanctioned):
+    if rule is None or (sanctioned and action in WRITING_ACTIONS):
+        return False
+    return bool(rule(user, obj, roles))
+
+
 def can(user, action, obj=None):
     """May this user do this action (on this object)? Unknown actions are denied."""
     rule = RULES.get(action)
     if rule is None:
         return False
-    return bool(rule(user, obj, effective_roles(user)))
+    return _allowed(rule, user, action, obj, effective_roles(user), action in WRITING_ACTIONS and is_sanctioned(user))
 
 
 class Abilities:
@@ -373,10 +437,10 @@ class Abilities:
     def __init__(self, user):
         self.user = user
         self.roles = effective_roles(user)
+        self.sanctioned = is_sanctioned(user)
 
     def __call__(self, action, obj=None):
-        rule = RULES.get(action)
-        return rule is not None and bool(rule(self.user, obj, self.roles))
+        return _allowed(RULES.get(action), self.user, action, obj, self.roles, self.sanctioned)
 
 
 def ensure_can(user, action, obj=None):
@@ -385,6 +449,8 @@ def ensure_can(user, action, obj=None):
         return
     if not _signed_in(user):
         raise AuthenticationRequired(_("Please sign in to continue."))
+    if action in WRITING_ACTIONS and is_sanctioned(user):
+        raise NotAllowed(sanction_notice(user))
     rule = RULES.get(action)
     needs = getattr(rule, "roles", frozenset())
     if needs and (held_roles(user) & needs) and staff_two_factor_required():
@@ -392,7 +458,24 @@ def ensure_can(user, action, obj=None):
     raise NotAllowed(_("You do not have permission to do that."))
 
 
+def sanction_notice(user):
+    """Why a sanctioned person may not write, until when, and where to appeal (in their words)."""
+    if getattr(user, "banned_at", None) is not None:
+        return _(
+            "Your account is banned: you can read the site but not take part. "
+            "Your statement of reasons, and how to appeal, are under Account settings, Moderation decisions."
+        )
+    return _(
+        "Your account is suspended until %(until)s: you can read the site but not take part until then. "
+        "Your statement of reasons, and how to appeal, are under Account settings, Moderation decisions.",
+        until=format_moment(user.suspended_until),
+    )
+
+
 def register_template_helpers(app):
     """Templates ask can(action, obj) about the person reading (a page of comments asks through
     civic.discussions.presenting, which works the reader's roles out once)."""
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    app.jinja_env.globals["sanction_notice"] = lambda: (
+        sanction_notice(current_user) if is_sanctioned(current_user) else ""
+    )

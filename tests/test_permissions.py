@@ -4,7 +4,7 @@ import pytest
 
 from civic.accounts.models import AnonymousUser, User, UserRole
 from civic.errors import AuthenticationRequired, NotAllowed, TwoFactorEnrolmentRequired
-from civic.permissions import RULES, can, ensure_can
+from civic.permissions import RULES, WRITING_ACTIONS, Abilities, can, ensure_can
 
 
 def person(*roles, user_id=1, two_factor=False):
@@ -124,6 +124,14 @@ MATRIX = {
     ("held.review", None): {"moderator", "admin"},
     ("comment.view_held", "comment"): {"moderator", "admin"},
     ("moderation.queue", None): {"moderator", "admin"},
+    ("moderation.decide", None): {"moderator", "admin"},
+    ("moderation.list_appeals", None): {"moderator", "admin"},
+    ("moderation.decide_appeal", "decision by another moderator"): {"moderator", "admin"},
+    ("moderation.decide_appeal", "automatic decision"): {"moderator", "admin"},
+    ("moderation.decide_appeal", "own decision"): set(),  # another moderator decides the appeal
+    ("decision.list_mine", None): SIGNED_IN,
+    ("decision.appeal", "decision about me"): SIGNED_IN,
+    ("decision.appeal", "decision about someone else"): set(),
     ("notifications.view", None): SIGNED_IN,
     ("consultation.view", "published consultation"): EVERYONE,
     ("consultation.view", "draft consultation"): {"official", "admin"},
@@ -265,7 +273,20 @@ OBJECTS = {
     "planned record": lambda: implementation_record("planned"),
     "done record": lambda: implementation_record("done"),
     "cancelled record": lambda: implementation_record("cancelled"),
+    "decision by another moderator": lambda: moderation_decision(moderator_id=99, subject_id=98),
+    "automatic decision": lambda: moderation_decision(moderator_id=None, subject_id=98),
+    "own decision": lambda: moderation_decision(moderator_id=1, subject_id=98),
+    "decision about me": lambda: moderation_decision(moderator_id=99, subject_id=1),
+    "decision about someone else": lambda: moderation_decision(moderator_id=99, subject_id=98),
 }
+
+
+def moderation_decision(*, moderator_id, subject_id):
+    from civic.moderation.models import ModerationDecision
+
+    return ModerationDecision(
+        action="hide", content_kind="comment", content_id=5, moderator_id=moderator_id, subject_id=subject_id
+    )
 
 
 def implementation_record(status):
@@ -484,3 +505,43 @@ def test_the_author_of_hidden_content_still_reads_it(app):
     hidden_topic.author_id = 99
     for action, item in (("proposal.view", OBJECTS["hidden proposal"]()), ("discussion.view", hidden_topic)):
         assert can(me, action, item) and not can(stranger, action, item)
+
+
+def test_every_writing_action_is_a_rule():
+    assert WRITING_ACTIONS <= set(RULES)
+
+
+@pytest.mark.parametrize("sanction", ["suspended", "banned"])
+def test_a_suspended_or_banned_person_is_refused_every_writing_action_and_told_why(app, sanction):
+    from datetime import timedelta
+
+    from civic.common.models import utcnow
+
+    allowed = {}
+    for (action, obj), roles in MATRIX.items():
+        if action in WRITING_ACTIONS and "citizen" in roles:
+            allowed.setdefault(action, OBJECTS[obj])
+    # each writing action is allowed to a citizen somewhere (but those on one's own things)...
+    assert WRITING_ACTIONS - allowed.keys() <= {"petition.edit_draft", "comment.edit", "proposal.edit"}
+    me = person("citizen", "moderator")
+    if sanction == "suspended":
+        me.suspended_until = utcnow() + timedelta(days=3)
+    else:
+        me.banned_at = utcnow()
+    for action, make in allowed.items():  # ...and refused to a sanctioned person
+        assert not can(me, action, make()), action
+        assert not Abilities(me)(action, make()), action
+        with pytest.raises(NotAllowed, match="suspended until|banned"):
+            ensure_can(me, action, make())
+    # Reading, appealing and staff work stay open.
+    assert can(me, "site.view") and can(me, "decision.list_mine") and can(me, "moderation.decide")
+
+
+def test_a_suspension_ends_on_its_date(app):
+    from datetime import timedelta
+
+    from civic.common.models import utcnow
+
+    me = person("citizen")
+    me.suspended_until = utcnow() - timedelta(minutes=1)
+    assert can(me, "petition.create")

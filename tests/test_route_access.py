@@ -26,9 +26,10 @@ from civic.consultations.models import DraftSection, Statement, StatementStatus
 from civic.consultations.services import documents, draft_text, questions, responses
 from civic.consultations.services import lifecycle as consultation_lifecycle
 from civic.discussions.services.categories import save_category
-from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
 from civic.extensions import db, socketio
+from civic.moderation.models import ModerationDecision
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
 from civic.petitions.models import RejectionReason, Signature
@@ -37,6 +38,7 @@ from civic.proposals.services import lifecycle as proposal_lifecycle
 from civic.proposals.services.hiding import hide_proposal_in_transaction
 from tests.support import sample_files
 from tests.support.consultations import draft_fields
+from tests.support.moderation import hide_comment
 from tests.support.petitions import fields, signer, token_in
 from tests.support.redirects import BYPASS_TARGETS, EVIL, lands_on_this_site
 from tests.support.users import DEFAULT_PASSWORD
@@ -216,6 +218,8 @@ def _seed(app, make_user, outbox):
         # Every kind of report page, with the ids of the hidden objects above.
         "content_id": sorted({hidden_comment.id, hidden_topic.id, hidden.id, hidden_proposal.id, author.id}),
         "kind": ["comment", "discussion", "proposal", "petition", "statement", "profile", "budget_project"],
+        # The statement of reasons of the hidden comment: its author's and moderators' only.
+        "decision_id": [db.session.scalar(select(ModerationDecision.id))],
         "slug": ["walks"],
         "message_id": ["1"],
         # Budgets are public from the start (nothing of them is hidden): any id will do.

@@ -50,6 +50,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     # reason, no bio (accounts.services.profile.hide_profile_in_transaction). The account works as before.
     profile_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     profile_hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
+    # Moderation sanctions (civic.moderation decides them; civic.permissions enforces them): no
+    # writing action until `suspended_until`, or at all once `banned_at` is set. Reading, signing in,
+    # and appealing stay open.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",

@@ -8,7 +8,9 @@ comment's discussion, a statement's text: `target_id`, `target_label`), the free
 typed (`reason`, which may quote what was hidden or name someone), nor any other detail (the IP
 ranges and email domains of invalidated signatures, ids of other petitions...).
 
-Appeals do not exist yet: the appealed and appeal outcome columns are empty for every entry."""
+Appeals (civic.moderation): whether a decision was appealed and the appeal's outcome (upheld,
+reversed) fill two columns, read through the function moderation registers (register_appeal_states),
+so that audit imports no domain."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -65,6 +67,14 @@ PUBLISHED_DETAILS = {
     "content.show_again": None,
     "content.hide_all_of_user": "reason",  # label: the person's name (private); details "hidden" private
     "comment.redact": None,  # the text before and after stay private
+    # Moderation decisions (civic.moderation): details "reason", a ReportReason code, published;
+    # reason typed by the moderator (private); label: an excerpt or the person's name (private).
+    "content.restore": "reason",
+    "user.warn": "reason",
+    "user.suspend": "reason",  # details "days" private
+    "user.ban": "reason",
+    "appeal.uphold": None,  # reason typed (private); label: the decided content's kind and id (private)
+    "appeal.reverse": None,
 }
 
 _REASON_LABELS = {}  # action code -> {reason code: label}
@@ -110,7 +120,32 @@ PUBLIC_ACTION_LABELS = {
     "content.show_again": _l("Shown again"),
     "content.hide_all_of_user": _l("All of a person's content hidden"),
     "comment.redact": _l("Personal data edited out"),
+    "content.restore": _l("Content shown again"),
+    "user.warn": _l("Person warned"),
+    "user.suspend": _l("Person suspended"),
+    "user.ban": _l("Person banned"),
+    "appeal.uphold": _l("Appeal: decision upheld"),
+    "appeal.reverse": _l("Appeal: decision reversed"),
 }
+
+APPEAL_OUTCOME_LABELS = {
+    "upheld": _l("Upheld"),
+    "reversed": _l("Reversed"),
+    None: _l("Pending"),
+}
+
+_appeal_states = []  # the one function that answers {entry id: (appealed, outcome)}
+
+
+def register_appeal_states(lookup):
+    """`lookup(entry_ids)` -> {entry id: (appealed, outcome code or None)} for the entries that
+    record an appealable decision (civic.moderation registers it from create_app)."""
+    _appeal_states[:] = [lookup]
+
+
+def _appeals_of(entry_ids):
+    return _appeal_states[0](entry_ids) if _appeal_states else {}
+
 
 KIND_LABELS = {
     "comment": lazy_pgettext("kind of content", "Comment"),
@@ -121,6 +156,7 @@ KIND_LABELS = {
     "profile": lazy_pgettext("kind of content", "Profile"),
     "budget_project": lazy_pgettext("kind of content", "Budget project"),
     "user": lazy_pgettext("kind of content", "Person"),
+    "decision": lazy_pgettext("kind of content", "Moderation decision"),
 }
 
 
@@ -132,6 +168,8 @@ class PublicDecision:
     kind: str  # the target's type: comment, discussion, petition, statement
     action: str  # the action code
     reason: str | None  # a standard reason code, or None
+    appealed: bool = False
+    appeal_outcome: str | None = None  # "upheld", "reversed", or None (not appealed, or pending)
 
     @property
     def kind_label(self):
@@ -147,6 +185,14 @@ class PublicDecision:
     def reason_label(self):
         return reason_label(self.action, self.reason) if self.reason else ""
 
+    @property
+    def appealed_label(self):
+        return str(_l("Yes")) if self.appealed else ""
+
+    @property
+    def appeal_outcome_label(self):
+        return str(APPEAL_OUTCOME_LABELS.get(self.appeal_outcome, "")) if self.appealed else ""
+
 
 def published_reason(action, details):
     """The standard reason code an entry may publish, or None."""
@@ -155,11 +201,19 @@ def published_reason(action, details):
     return value if isinstance(value, str) and value in _REASON_LABELS.get(action, {}) else None
 
 
-def _public(created_at, action, target_type, details):
-    return PublicDecision(clock.utc_to_local(created_at).date(), target_type, action, published_reason(action, details))
+def _public(created_at, action, target_type, details, appeal=(False, None)):
+    day = clock.utc_to_local(created_at).date()
+    return PublicDecision(day, target_type, action, published_reason(action, details), *appeal)
 
 
 _COLUMNS = (AuditEntry.created_at, AuditEntry.action, AuditEntry.target_type, AuditEntry.details)
+
+
+def _with_appeals(rows):
+    """(id, created_at, action, target_type, details) rows -> PublicDecision, appeals filled in."""
+    rows = list(rows)
+    appeals = _appeals_of([row[0] for row in rows])
+    return [_public(*row[1:], appeals.get(row[0], (False, None))) for row in rows]
 
 
 def _moderation_query():
@@ -173,20 +227,20 @@ def _moderation_query():
 def public_decisions(page=1, per_page=PER_PAGE):
     """One page of decisions, newest first: a Pagination whose items are PublicDecision."""
     entries = paginate(_moderation_query(), page=page, per_page=per_page)
-    entries.items = [_public(e.created_at, e.action, e.target_type, e.details) for e in entries.items]
+    entries.items = _with_appeals((e.id, e.created_at, e.action, e.target_type, e.details) for e in entries.items)
     return entries
 
 
 def all_public_decisions():
     """Every decision, newest first, read in batches (the CSV)."""
     rows = db.session.execute(
-        select(*_COLUMNS)
+        select(AuditEntry.id, *_COLUMNS)
         .where(AuditEntry.action.in_(sorted(MODERATION_ACTIONS)))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .execution_options(yield_per=500)
     )
-    for created_at, action, target_type, details in rows:
-        yield _public(created_at, action, target_type, details)
+    for batch in rows.partitions(500):
+        yield from _with_appeals(batch)
 
 
 @dataclass
@@ -200,7 +254,10 @@ class MonthTotals:
 def csv_rows(decisions):
     """The CSV's header and rows: the same columns as the page."""
     header = ["date", "kind", "action", "reason", "appealed", "appeal_outcome"]
-    rows = ([d.day.isoformat(), d.kind_label, d.action_label, d.reason_label, "", ""] for d in decisions)
+    rows = (
+        [d.day.isoformat(), d.kind_label, d.action_label, d.reason_label, d.appealed_label, d.appeal_outcome_label]
+        for d in decisions
+    )
     return header, rows
 
 

@@ -15,6 +15,17 @@ from civic.extensions import db
 
 REASON_MAX_LENGTH = 2000
 
+_LISTENERS = {}  # action code -> functions called with each new entry of that action
+
+
+def register_listener(action, listener):
+    """`listener(entry)` runs in the same transaction each time an entry of `action` is recorded
+    (civic.moderation records petitions' and statements' rejections as appealable decisions), so
+    that audit imports no domain."""
+    listeners = _LISTENERS.setdefault(action, [])
+    if listener not in listeners:  # create_app runs once per app, and tests make many
+        listeners.append(listener)
+
 
 def record_staff_action(actor, action, target_type, target_id=None, target_label="", reason="", details=None):
     entry = AuditEntry(
@@ -30,6 +41,8 @@ def record_staff_action(actor, action, target_type, target_id=None, target_label
     )
     seal(db.session, entry)
     db.session.add(entry)
+    for listener in _LISTENERS.get(action, ()):
+        listener(entry)
     return entry
 
 

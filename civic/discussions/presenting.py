@@ -34,9 +34,9 @@ LABELS = {
     "pinned": _l("Pinned"),
     "link_to_comment": _l("(link to this comment)"),
     "edited": _l("edited"),
-    "hidden": _l("Hidden by the moderators."),
+    # Followed by the comment's hidden_reason: a standard reason's label (civic.moderation).
+    "hidden": _l("Hidden by moderation:"),
     "held": _l("Waiting for a moderator's review."),
-    "reason": _l("Reason:"),
     "votes": _l("Votes"),
     "agree_button": _l("Agree"),
     "disagree_button": _l("Disagree"),
@@ -150,7 +150,7 @@ class CommentPage:
         self._vote = _UrlPattern("discussions.vote", "comment_id", **ids)
         self._edit = _UrlPattern("discussions.edit_comment", "comment_id", **ids)
         self._delete = _UrlPattern("discussions.delete_comment", "comment_id", **ids)
-        self._hide = _UrlPattern("discussions.hide_comment", "comment_id", **ids)
+        self._hide = _UrlPattern("moderation.hide_content", "content_id", kind="comment")
         self._pin = _UrlPattern("discussions.pin", "comment_id", **ids)
         self._history = _UrlPattern("discussions.comment_history", "comment_id", **ids)
         self._profile = _UrlPattern("accounts.public_profile", "user_id")

@@ -252,20 +252,6 @@ def delete_comment(discussion_id, comment_id):
     return render_template("discussions/delete_comment.html", form=form, discussion=discussion, comment=comment)
 
 
-@bp.route("/<int:discussion_id>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
-@login_required
-def hide_comment(discussion_id, comment_id):
-    discussion, comment = _own_comment_action(discussion_id, comment_id, "comment.hide")
-    form = forms.ReasonForm()
-    if form.validate_on_submit():
-        with errors_on(form) as attempt:
-            comments.hide_comment(_me(), comment, form.reason.data)
-        if attempt.succeeded:
-            flash(_("The comment is hidden and the reason is shown in its place."), "success")
-            return redirect(_comment_url(discussion, comment))
-    return render_form("discussions/hide_comment.html", form, discussion=discussion, comment=comment)
-
-
 @bp.get("/<int:discussion_id>/comments/<int:comment_id>/history")
 @login_required
 def comment_history(discussion_id, comment_id):

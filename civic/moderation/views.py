@@ -1,5 +1,6 @@
 """Moderation pages: reporting an item of any moderated kind, the reporter's own reports, the
-moderators' queue with its actions, and what automatic pre-moderation held (staff)."""
+moderators' queue with its actions, what automatic pre-moderation held (staff); decisions: hiding
+content, sanctions, statements of reasons, appeals and their decision."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,11 +10,12 @@ from flask_login import current_user, login_required
 from civic.accounts.services.people import get_user
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.pagination import page_number, requested_page
+from civic.common.urls import local_target
 from civic.errors import NotFound
 from civic.moderation import forms
 from civic.moderation.kinds import KINDS
-from civic.moderation.models import REASON_LABELS
-from civic.moderation.services import actions, held, reports
+from civic.moderation.models import REASON_LABELS, USER_KIND, DecisionAction
+from civic.moderation.services import actions, decisions, held, reports
 from civic.moderation.services import queue as queue_module
 from civic.permissions import ensure_can
 
@@ -173,7 +175,7 @@ def show_item(kind, content_id):
     return _act(lambda: actions.show_items_again(_me(), kind, [content_id]), forms.DismissForm())
 
 
-@bp.post(f"/staff/moderation/{KIND_SEGMENT}/<int:content_id>/hide")
+@bp.post(f"/staff/moderation/queue/{KIND_SEGMENT}/<int:content_id>/hide")
 @login_required
 def hide_item(kind, content_id):
     form = forms.HideForm()
@@ -252,3 +254,109 @@ def hide_all_of_user(user_id):
             flash(_done_message(result), "success")
             return redirect(url_for("moderation.queue", _anchor="queue-title"))
     return render_form("moderation/hide_all.html", form, author=author, section="moderation")
+
+
+# Decisions ------------------------------------------------------------------------------------
+
+
+def _content(kind, content_id):
+    kind_, item = decisions.decided_content_of(kind, content_id)
+    if item is None:
+        raise NotFound(_("That content does not exist."))
+    return kind_, item
+
+
+@bp.route("/staff/moderation/<string:kind>/<int:content_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide_content(kind, content_id):
+    ensure_can(_me(), "moderation.decide")
+    kind_, item = _content(kind, content_id)
+    form = forms.DecisionForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            decisions.decide(
+                _me(), kind_.name, content_id, DecisionAction.HIDE, form.reason.data, form.explanation.data
+            )
+        if attempt.succeeded:
+            flash(_("The content is hidden; its author is sent the statement of reasons."), "success")
+            # The kind's url is built with url_for; checked all the same, as every other kind's will be.
+            return redirect(local_target(kind_.url(item)) or url_for("admin.dashboard"))
+    return render_form("moderation/hide.html", form, kind=kind_, item=item)
+
+
+@bp.route("/staff/people/<int:user_id>/sanction", methods=["GET", "POST"])
+@login_required
+def sanction(user_id):
+    ensure_can(_me(), "moderation.decide")
+    person = get_user(user_id)
+    form = forms.SanctionForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            decisions.decide(
+                _me(),
+                USER_KIND,
+                person.id,
+                form.action.data,
+                form.reason.data,
+                form.explanation.data,
+                days=form.days.data,
+            )
+        if attempt.succeeded:
+            flash(_("The decision is recorded; the person is sent the statement of reasons."), "success")
+            return redirect(url_for("moderation.sanction", user_id=person.id))
+    return render_form(
+        "moderation/sanction.html", form, person=person, history=decisions.decisions_about(_me(), person.id)
+    )
+
+
+@bp.get("/account/decisions")
+@login_required
+def my_decisions():
+    items = decisions.my_decisions(_me())
+    return render_template("moderation/my_decisions.html", items=items, section="decisions")
+
+
+@bp.route("/account/decisions/<int:decision_id>", methods=["GET", "POST"])
+@login_required
+def my_decision(decision_id):
+    decision = decisions.get_my_decision(_me(), decision_id)
+    form = forms.AppealForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            decisions.appeal_decision(_me(), decision.id, form.text.data)
+        if attempt.succeeded:
+            flash(_("Your appeal is sent. Another moderator will decide it, and you will be told by email."), "success")
+            return redirect(url_for("moderation.my_decision", decision_id=decision.id))
+    return render_form("moderation/my_decision.html", form, **_statement(decision), section="decisions")
+
+
+def _statement(decision):
+    kind, item = decisions.decided_content(decision)
+    return {
+        "decision": decision,
+        "kind": kind,
+        "item": item,
+        "deadline": decisions.appeal_deadline(decision),
+        "may_appeal": decisions.may_still_appeal(decision),
+    }
+
+
+@bp.get("/staff/appeals")
+@login_required
+def appeals():
+    items = decisions.open_appeals(_me())
+    return render_template("moderation/appeals.html", items=items)
+
+
+@bp.route("/staff/appeals/<int:decision_id>", methods=["GET", "POST"])
+@login_required
+def appeal(decision_id):
+    decision = decisions.get_decision(_me(), decision_id)
+    form = forms.AppealDecisionForm()
+    if form.validate_on_submit():
+        with errors_on(form) as attempt:
+            decisions.decide_appeal(_me(), decision.id, form.outcome.data, form.explanation.data)
+        if attempt.succeeded:
+            flash(_("The appeal is decided; the person who appealed is told by email."), "success")
+            return redirect(url_for("moderation.appeals"))
+    return render_form("moderation/appeal.html", form, **_statement(decision))

@@ -1,7 +1,7 @@
 """held content: comments and statements held by automatic pre-moderation, with the rule that fired
 
 Revision ID: 0021_held_content
-Revises: 0019_hidden_content
+Revises: 0020_decisions
 Create Date: 2026-12-02 01:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import civic.common.models
 
 revision = "0021_held_content"
-down_revision = "0019_hidden_content"
+down_revision = "0020_decisions"
 branch_labels = None
 depends_on = None
 

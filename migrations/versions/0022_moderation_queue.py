@@ -1,7 +1,7 @@
 """moderation queue: an index for open reports grouped by item, and the digests mailed to moderators
 
 Revision ID: 0022_moderation_queue
-Revises: 0023_search
+Revises: 0021_held_content
 Create Date: 2026-12-02 01:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import civic.common.models
 
 revision = "0022_moderation_queue"
-down_revision = "0023_search"
+down_revision = "0021_held_content"
 branch_labels = None
 depends_on = None
 

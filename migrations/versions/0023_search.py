@@ -2,7 +2,7 @@
 search tables (weighted tsvector with a GIN index, pg_trgm for suggestions and similar titles)
 
 Revision ID: 0023_search
-Revises: 0021_held_content
+Revises: 0022_moderation_queue
 Create Date: 2026-12-02 02:10:00
 
 The PostgreSQL tables are not models: SQLite has no tsvector, and there the embedded Whoosh
@@ -16,7 +16,7 @@ from alembic import op
 import civic.common.models
 
 revision = "0023_search"
-down_revision = "0021_held_content"
+down_revision = "0022_moderation_queue"
 branch_labels = None
 depends_on = None
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 from civic.audit.labels import ACTION_LABELS, MODERATION_ACTIONS
 from civic.budgets.services import ballots
 from civic.consultations.services import lifecycle, statements
-from civic.discussions.services.comments import hide_comment, post_comment
+from civic.discussions.services.comments import post_comment
 from civic.petitions.services import lifecycle as petition_lifecycle
 from tests.support.apps import project_root
 from tests.support.budgets import VOTING_CLOSES, budget_with_projects
 from tests.support.consultations import OPENS, draft_fields
+from tests.support.moderation import hide_comment
 from tests.support.petitions import fields
 from tests.support.users import seen_just_now
 
@@ -55,7 +56,7 @@ def test_a_moderator_sees_everything_waiting_with_counts_in_the_navigation(
     hide_comment(moderator, comment, "Personal attack")
     html = web.get("/admin/").get_data(as_text=True)
     assert "Benches on the promenade" in html and "Buses should run all night" in html
-    assert "Personal attack" in html and "Next: approve or reject it" in html
+    assert "Abuse or harassment" in html and "Next: approve or reject it" in html
     nav = html[html.index('aria-label="Staff pages"') : html.index("</nav>", html.index('aria-label="Staff pages"'))]
     assert 'Petitions to moderate <span class="count-badge">1</span>' in nav
     assert 'Statements to moderate <span class="count-badge">1</span>' in nav

@@ -9,10 +9,11 @@ import pytest
 from civic.audit import public_log
 from civic.audit.labels import MODERATION_ACTIONS
 from civic.audit.services import record_staff_action
-from civic.discussions.services.comments import hide_comment, post_comment
+from civic.discussions.services.comments import post_comment
 from civic.extensions import db
 from civic.petitions.services import lifecycle, moderation
 from tests.support.downloads import csv_rows
+from tests.support.moderation import hide_comment
 from tests.support.petitions import fields
 
 

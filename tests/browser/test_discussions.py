@@ -24,6 +24,7 @@ from tests.support.browser import (
     sign_in,
     user_by_email,
 )
+from tests.support.moderation import hide_comment
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,6 @@ def world(live_server):
     from civic.discussions.services.comments import (
         delete_comment,
         edit_comment,
-        hide_comment,
         pin_comment,
         post_comment,
     )
@@ -97,7 +97,7 @@ def world(live_server):
         post_comment(iker, rich, body="No worries.", parent_id=deleted.id)
         delete_comment(ben, deleted)
         hidden = post_comment(cris, rich, body="Cheap watches at example.com!")
-        hide_comment(moe, hidden, "Advertising is not allowed here.")
+        hide_comment(moe, hidden, "Advertising is not allowed here.", reason="spam")
         parent = None
         for level in range(7):  # a top-level comment and replies six levels deep
             author = ana if level % 2 == 0 else iker
@@ -337,8 +337,8 @@ def test_discussion_pages_pass_axe(page, live_server, world):
     for stance in ("In favour", "Against", "Neutral"):
         expect(main.locator(".comment-meta .stance").filter(has_text=stance).first).to_be_visible()
     expect(main.locator(".comment-body .removed").filter(has_text="[deleted]")).to_be_visible()
-    expect(main.locator(".comment-body .removed").filter(has_text="Hidden by the moderators.")).to_contain_text(
-        "Reason: Advertising is not allowed here."
+    expect(main.locator(".comment-body .removed").filter(has_text="Hidden by moderation:")).to_contain_text(
+        "Spam or advertising"
     )
     expect(main.locator(".comment.level-4")).to_have_count(1)
     expect(main.get_by_role("link", name="@nora_starter")).to_be_visible()

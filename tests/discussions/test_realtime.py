@@ -4,12 +4,13 @@ import contextvars
 
 import pytest
 
-from civic.discussions.services.comments import delete_comment, edit_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, edit_comment, post_comment
 from civic.discussions.services.discussions import start_discussion
 from civic.discussions.services.votes import vote_on_comment
 from civic.extensions import db, socketio
 from civic.realtime import MemoryPresence, RedisPresence, room_for
 from tests.support.apps import unique_prefix
+from tests.support.moderation import hide_comment
 
 
 def connect(app, **kwargs):
@@ -67,7 +68,7 @@ def test_edits_deletions_hiding_votes_and_stances_are_pushed(app, make_user, ope
     votes = next(m["args"][0] for m in received if m["name"] == "votes_changed")
     assert votes == {"discussion_id": open_discussion.id, "comment_id": comment.id, "up": 1, "down": 0}
     hidden = next(m["args"][0] for m in received if m["name"] == "comment_hidden")
-    assert "Off topic" in hidden["html"] and "after" not in hidden["html"]
+    assert "Hidden by moderation" in hidden["html"] and "after" not in hidden["html"]
     other = post_comment(author, open_discussion, body="to delete")
     client.get_received()
     delete_comment(author, other)

@@ -11,7 +11,6 @@ from civic.discussions.services.comments import (
     delete_comment,
     edit_comment,
     get_comment,
-    hide_comment,
     pin_comment,
     post_comment,
 )
@@ -27,7 +26,9 @@ from civic.discussions.services.threads import REPLIES_SHOWN_PER_PAGE, REPLIES_S
 from civic.discussions.services.votes import vote_on_comment
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound, ParticipationClosed, RateLimited
 from civic.extensions import db
+from civic.moderation.models import ModerationDecision
 from civic.notifications.models import Notification
+from tests.support.moderation import hide_comment
 
 
 def counts(d):
@@ -368,7 +369,9 @@ def test_hiding_is_audited_with_its_reason(app, make_user, open_discussion):
     comment = post_comment(make_user(), open_discussion, body="rude words")
     hide_comment(moderator, comment, "Personal attack")
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "comment.hide"))
-    assert entry.reason == "Personal attack" and entry.target_id == comment.id
+    assert entry.reason == "Abuse or harassment" and entry.target_id == comment.id
+    decision = db.session.scalar(select(ModerationDecision).where(ModerationDecision.audit_entry_id == entry.id))
+    assert decision.explanation == "Personal attack" and decision.moderator_id == moderator.id
     with pytest.raises(Conflict):
         hide_comment(moderator, comment, "again")
 

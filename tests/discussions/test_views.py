@@ -191,19 +191,23 @@ def test_others_cannot_edit_delete_or_hide(web, login_as, make_user, open_discus
     comment = post_comment(make_user(), open_discussion, body="not yours")
     login_as("citizen")
     base = f"/discussions/{open_discussion.id}/comments/{comment.id}"
-    for path in ("edit", "delete", "hide", "history"):
+    for path in ("edit", "delete", "history"):
         assert web.get(f"{base}/{path}").status_code == 403
+    assert web.get(f"/staff/moderation/comment/{comment.id}/hide").status_code == 403
 
 
 def test_moderator_hides_with_a_reason_shown_to_readers(web, login_as, make_user, open_discussion):
     comment = post_comment(make_user(), open_discussion, body="insulting text")
     login_as("moderator")
-    base = f"/discussions/{open_discussion.id}/comments/{comment.id}"
-    refused = web.post(f"{base}/hide", {"reason": ""}, form_url=f"{base}/hide")
+    url = f"/staff/moderation/comment/{comment.id}/hide"
+    refused = web.post(url, {"reason": "abuse", "explanation": ""}, form_url=url)
     assert refused.status_code == 422
-    assert web.post(f"{base}/hide", {"reason": "Personal attack"}, form_url=f"{base}/hide").status_code == 302
+    sent = web.post(url, {"reason": "abuse", "explanation": "Personal attack"}, form_url=url)
+    assert sent.status_code == 302
     page = web.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
-    assert "Personal attack" in page and "insulting text" not in page
+    # The public reads the standard reason; the moderator's words are for the author only.
+    assert "Hidden by moderation: Abuse or harassment" in page
+    assert "insulting text" not in page and "Personal attack" not in page
 
 
 def test_moderator_locks_with_a_visible_reason(web, login_as, open_discussion):
@@ -288,8 +292,9 @@ def test_kept_comment_cards_show_exactly_what_a_fresh_render_shows_to_every_read
     """Comment cards are kept per app (civic/discussions/presenting.py) and keyed by everything they
     show: a page built from kept cards is the page a fresh render gives, for each kind of reader,
     and an edit, a vote or a moderator's decision shows at once."""
-    from civic.discussions.services.comments import edit_comment, hide_comment
+    from civic.discussions.services.comments import edit_comment
     from civic.discussions.services.votes import vote_on_comment
+    from tests.support.moderation import hide_comment
 
     def page():
         html = web.get(f"/discussions/{open_discussion.id}").get_data(as_text=True)
@@ -328,7 +333,7 @@ def test_kept_comment_cards_show_exactly_what_a_fresh_render_shows_to_every_read
     after = page()
     assert app.extensions["civic_comment_cards"]  # the page was built from kept cards
     assert after == fresh_page()
-    assert "Theirs, corrected" in after and "Off topic" in after and "A reply" not in after
+    assert "Theirs, corrected" in after and "Hidden by moderation" in after and "A reply" not in after
 
 
 def test_a_vote_returns_to_the_page_at_that_comment(web, login_as, make_user, open_discussion):

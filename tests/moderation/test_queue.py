@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 
 from civic.common.models import utcnow
-from civic.discussions.services.comments import hide_comment, post_comment
+from civic.discussions.services.comments import post_comment
 from civic.errors import NotAllowed
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
 from civic.moderation.services.queue import QueueFilters, moderation_queue
+from tests.support.moderation import hide_comment
 from tests.support.queries import counting_queries, queries_for
 
 

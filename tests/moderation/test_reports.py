@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from civic.audit.models import AuditEntry
 from civic.common.models import utcnow
-from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, post_comment
 from civic.errors import Conflict, InvalidInput, NotAllowed, RateLimited
 from civic.extensions import db
 from civic.moderation.models import Report, ReportState
@@ -19,6 +19,7 @@ from civic.moderation.services.reports import (
     report_comment,
     reporter_weight,
 )
+from tests.support.moderation import hide_comment
 
 
 def aged(user, days=30):
@@ -104,7 +105,7 @@ def test_three_established_reporters_hide_the_comment_pending_review(comment, ma
     assert not comment.is_hidden
     report_comment(third, comment, reason="hate")
     db.session.refresh(comment)
-    assert comment.is_hidden and comment.hidden_reason == "Hidden pending review after reports"
+    assert comment.is_hidden and comment.hidden_reason == "pending review, after readers' reports"
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "comment.hide")).one()
     assert entry.actor_id is None and entry.target_id == comment.id
 
@@ -229,7 +230,7 @@ def test_a_comment_hidden_by_reports_leaves_the_public_page(client, make_user, c
     for user in reporters(make_user, 3):
         report_comment(user, comment, reason="abuse")
     html = client.get(page).get_data(as_text=True)
-    assert "Something rude" not in html and "Hidden pending review after reports" in html
+    assert "Something rude" not in html and "Hidden by moderation: pending review, after readers&#39; reports" in html
 
 
 def test_the_staff_navigation_counts_reported_items(web, make_user, login_as, comment, open_discussion):
@@ -267,4 +268,4 @@ def test_dismissing_the_reports_shows_again_what_they_hid_but_not_what_a_moderat
     db.session.commit()
     dismiss_reports(moderator, "comment", other.id)
     db.session.refresh(other)
-    assert other.is_hidden and other.hidden_reason == "Personal attack"
+    assert other.is_hidden and other.hidden_reason == "Abuse or harassment"

@@ -9,7 +9,7 @@ from civic import create_app
 from civic.common.db import commit
 from civic.consultations.models import Document
 from civic.consultations.services import lifecycle as consultations
-from civic.discussions.services.comments import delete_comment, hide_comment, post_comment
+from civic.discussions.services.comments import delete_comment, post_comment
 from civic.discussions.services.discussions import lock_discussion
 from civic.extensions import db
 from civic.petitions.services import lifecycle as petitions
@@ -20,6 +20,7 @@ from civic.search.indexing import apply_outbox, check_index, reindex, search_bac
 from civic.search.models import SearchOutboxEntry
 from civic.tasks import run_periodic_tasks
 from tests.support.consultations import draft_fields
+from tests.support.moderation import hide_comment
 from tests.support.petitions import fields as petition_fields
 from tests.support.petitions import opened_petition
 from tests.support.proposals import fields as proposal_fields

@@ -59,6 +59,10 @@ ERASED = {
 # Kept as they are: they now point at the nameless account (contributions, votes, staff acts).
 KEPT = {
     "audit_entry.actor_id",
+    # Moderation decisions stay (the public log's appeal columns and the audit chain refer to them).
+    "moderation_decision.subject_id",
+    "moderation_decision.moderator_id",
+    "moderation_decision.appeal_decided_by_id",
     "budget.created_by_id",
     "budget_ballot.voter_id",
     "comment.author_id",

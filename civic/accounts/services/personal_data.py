@@ -86,6 +86,26 @@ PARTS = (
     Part("comment_edit_history", "comment_revision", parent=("comment", "comment_id")),
     Part("comment_votes", "comment_vote", by=("user_id",)),
     Part("reports", "report", by=("reporter_id",)),
+    Part(
+        "moderation_decisions",
+        "moderation_decision",
+        by=("subject_id",),
+        columns=(
+            "id",
+            "action",
+            "content_kind",
+            "content_id",
+            "reason",
+            "explanation",
+            "created_at",
+            "until",
+            "appeal_text",
+            "appealed_at",
+            "appeal_outcome",
+            "appeal_explanation",
+            "appeal_decided_at",
+        ),
+    ),
     Part("discussion_follows", "discussion_follow", by=("user_id",)),
     Part(
         "notifications",
@@ -185,6 +205,8 @@ NOT_EXPORTED = {
     "user_role.granted_by_id": "roles granted to other people; the grant is in audit_entries",
     "notification.actor_id": "other people's notifications; what caused them is exported in its own file",
     "petition_invalidation.email_domain": "a mail domain, not a mailbox",
+    "moderation_decision.moderator_id": "decisions taken as a moderator about others; they are in audit_entries",
+    "moderation_decision.appeal_decided_by_id": "appeals decided as a moderator; they are in audit_entries",
 }
 
 

@@ -289,20 +289,9 @@ def delete_comment(actor, comment):
     return comment
 
 
-def hide_comment(actor, comment, reason):
-    """A moderator hides a comment with a stated reason, shown in its place; audited."""
-    ensure_can(actor, "comment.hide", comment)
-    reason = clean_reason(reason)
-    if comment.is_hidden:
-        raise Conflict(_("This comment is hidden already."))
-    hide_in_transaction(actor, comment, reason)
-    _commit()
-    announce_hidden(comment)
-    return comment
-
-
 def hide_in_transaction(actor, comment, reason):
-    """Hide a comment in the caller's transaction (the caller checked the permission and commits, then
+    """Hide a comment in the caller's transaction (through civic.moderation's kind table only: a
+    moderator's decision or readers' reports; the caller checked the permission and commits, then
     calls announce_hidden): out of the counts, the reason shown in its place, audited as
     `comment.hide` by `actor` (None: readers' reports hid it pending review). False if it was hidden
     already."""
@@ -342,12 +331,6 @@ def announce_edited(comment):
     """After the commit: the comment's new text is in every open page."""
     db.session.refresh(comment.discussion)
     live.comment_changed(comment, "comment_edited")
-
-
-def hide_pending_review(comment, reason):
-    """Hide a comment that readers reported (civic.moderation), by no one in particular; the caller
-    commits, then calls announce_hidden."""
-    return hide_in_transaction(None, comment, reason)
 
 
 def show_again_after_review(comment):

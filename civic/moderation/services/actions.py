@@ -5,10 +5,9 @@ Through the table of kinds only. Many items go in batches of BATCH_SIZE, one tra
 batch is applied whole or not at all, its audit entries commit with it, and its changes are
 pushed live (kind.announce) after its commit, before the next batch starts."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -20,13 +19,13 @@ from civic.common.validation import clean_text
 from civic.errors import Conflict, NotFound
 from civic.extensions import db
 from civic.moderation.kinds import KINDS, load_items
-from civic.moderation.models import REASON_LABELS, Report, ReportReason, ReportState
+from civic.moderation.models import EXPLANATION_MAX_LENGTH, Report, ReportReason, ReportState
+from civic.moderation.services import decisions
 from civic.moderation.services.queue import kind_or_not_found
 from civic.moderation.services.reports import parse_reason, push_report_counts
 from civic.permissions import ensure_can
 
 BATCH_SIZE = 200
-EXPLANATION_MAX_LENGTH = 400  # with the reason's label, within a hidden item's stated reason (500)
 
 
 @dataclass
@@ -37,6 +36,7 @@ class BulkResult:
     unchanged: int = 0
     batches: int = 0
     reports: int = 0  # reports decided
+    decisions: list = field(default_factory=list)  # the decisions of this batch, told after its commit
 
     def add(self, other):
         self.done += other.done
@@ -75,6 +75,8 @@ def _in_batches(actor, kind, ids, apply_batch):
                 _("Something went wrong; %(num)d items were done before it, the rest are unchanged.", num=result.done),
                 result.done,
             ) from None
+        for decision in decided.decisions:
+            decisions.tell_subject(decision, "decision")
         if changed and kind.announce_many is not None:
             kind.announce_many(changed)
         else:
@@ -169,23 +171,24 @@ def dismiss_reports(actor, kind_name, content_id):
 
 
 def hide_reason(reason_code, explanation):
-    """(code, the stated reason shown in place of the content: the reason's label in the site's
-    language, and the moderator's explanation)."""
+    """(the standard reason's code, the moderator's explanation for the authors), checked. The public
+    reads only the reason's label (decisions.public_reason_text); the explanation goes into each
+    author's statement of reasons."""
     code = parse_reason(reason_code)
     explanation = clean_text(explanation or "", field="explanation", max_length=EXPLANATION_MAX_LENGTH)
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        label = str(REASON_LABELS[code])
-    return code, f"{label}: {explanation}" if explanation else label
+    return code, explanation
 
 
 def hide_items(actor, kind_name, ids, reason_code, explanation=""):
     """Hide these items with a standard reason (ReportReason) and the moderator's explanation; their
     open reports are upheld (audited `report.uphold` with the reason code, besides the kind's own
     hiding entry). An item that reports hid pending review is hidden again with this reason; one a
-    moderator hid keeps its hiding, its reports upheld too. This is the one way the queue hides."""
+    moderator hid keeps its hiding, its reports upheld too. Each hiding is a moderation decision
+    (decisions.hide_in_transaction): its author is sent the statement of reasons after the batch's
+    commit. This is the one way the queue hides."""
     ensure_can(actor, "moderation.queue")
     kind = kind_or_not_found(kind_name)
-    code, reason = hide_reason(reason_code, explanation)
+    code, explanation = hide_reason(reason_code, explanation)
 
     def apply_batch(items, batch, now, decided):
         reports = _open_reports(kind, batch)
@@ -197,7 +200,11 @@ def hide_items(actor, kind_name, ids, reason_code, explanation=""):
             item = items.get(content_id)
             if item is not None and content_id in pending:
                 kind.show_again(item)
-            if item is not None and not kind.is_removed(item) and kind.hide(item, actor, reason):
+            decision = None
+            if item is not None and not kind.is_removed(item):
+                decision = decisions.hide_in_transaction(actor, kind, item, code, explanation)
+            if decision is not None:
+                decided.decisions.append(decision)
                 changed.append(item)
             item_reports = reports.get(content_id, [])
             if item_reports:

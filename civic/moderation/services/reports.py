@@ -2,6 +2,7 @@
 enough weighty reports hide it pending review; the reporter
  follows their reports; moderators dismiss them."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,11 +22,12 @@ from civic.errors import Conflict, InvalidInput, NotFound, RateLimited
 from civic.extensions import db
 from civic.moderation.kinds import COMMENT, kind_named
 from civic.moderation.models import NOTE_MAX_LENGTH, Report, ReportReason, ReportState
+from civic.moderation.services import decisions
 from civic.permissions import RULES, ensure_can
 from civic.realtime import publish, room_for
 
 # The reason shown in place of an item that readers' reports hid until a moderator looks at it.
-HIDDEN_PENDING_REVIEW = _l("Hidden pending review after reports")
+HIDDEN_PENDING_REVIEW = _l("pending review, after readers' reports")
 
 # How much one report weighs towards hiding an item before review (CIVIC_REPORTS_TO_HIDE is the sum
 # that hides it). The weights live here and nowhere else:
@@ -118,13 +120,14 @@ def report_item(actor, kind_name, content_id, *, reason, note=""):
     db.session.add(report)
     try:
         db.session.flush()
-        hidden = _hide_if_reported_enough(kind, item)
+        decision = _hide_if_reported_enough(kind, item)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_ALREADY_REPORTED()) from None
-    if hidden:
+    if decision is not None:
         kind.announce(item)
+        decisions.tell_subject(decision, "decision")
     push_report_counts()
     return report
 
@@ -142,22 +145,25 @@ def _find(actor, kind, content_id):
 
 
 def _hide_if_reported_enough(kind, item):
-    reporters = db.session.scalars(
-        select(Report.reporter_id).where(
+    open_reports = db.session.execute(
+        select(Report.reporter_id, Report.reason).where(
             Report.content_kind == kind.name,
             Report.content_id == item.id,
             Report.state == ReportState.OPEN,
         )
     ).all()
+    reporters = [reporter_id for reporter_id, _reason in open_reports]
     now = utcnow()
     users = db.session.scalars(select(User).where(User.id.in_(reporters)))
     weights = [reporter_weight(user, now=now) for user in users]
     if not reports_hide(weights, current_app.config["CIVIC_REPORTS_TO_HIDE"]):
-        return False
+        return None
     # Stored once for every reader: in the site's language, not the reporter's.
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
         reason = str(HIDDEN_PENDING_REVIEW)
-    return kind.hide(item, None, reason)
+    # Recorded as an automatic decision (its author may appeal), for the reason most reporters gave.
+    most_given = Counter(code for _reporter, code in open_reports).most_common(1)[0][0]
+    return decisions.record_automatic_hide(kind.name, item, most_given, reason)
 
 
 def _count_against_report_limit(actor):
