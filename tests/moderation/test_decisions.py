@@ -362,7 +362,7 @@ def test_a_rejected_petition_is_an_appealable_decision_with_its_own_reason(app, 
     appeal_decision(author, decision.id, "It is satire")
     web.sign_in(author.email)
     page = web.get(f"/account/decisions/{decision.id}").get_data(as_text=True)
-    assert "A petition" in page and "Appealed on" in page
+    assert "Petition: “Ban the Tuesday market" in page and "Appealed on" in page
     assert str(REJECTION_LABELS[RejectionReason.OFFENSIVE]) in page
 
 

@@ -13,7 +13,7 @@ from civic.discussions.services.comments import post_comment
 from civic.errors import InvalidInput, NotAllowed
 from civic.extensions import db
 from civic.moderation import kinds
-from civic.moderation.models import Report, ReportState
+from civic.moderation.models import ModerationDecision, Report, ReportState
 from civic.moderation.services import actions
 from civic.moderation.services.reports import report_comment
 from tests.moderation.test_queue import report
@@ -69,7 +69,9 @@ def test_hiding_uses_a_standard_reason_upholds_the_reports_and_is_audited(commen
     result = actions.hide_items(moderator, "comment", [comments[0].id], "abuse", "Insults a neighbour")
     assert result.done == 1
     assert comments[0].is_hidden
-    assert comments[0].hidden_reason == "Abuse or harassment: Insults a neighbour"
+    assert comments[0].hidden_reason == "Abuse or harassment"  # the explanation is for the author only
+    decision = db.session.scalar(select(ModerationDecision).where(ModerationDecision.content_id == comments[0].id))
+    assert (decision.action, decision.reason, decision.explanation) == ("hide", "abuse", "Insults a neighbour")
     assert states().count(ReportState.UPHELD) == 1
     uphold = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "report.uphold"))
     assert uphold.details == {"reason": "abuse", "reports": 1}
@@ -164,7 +166,8 @@ def test_citizens_and_visitors_cannot_open_the_queue(comments, web, login_as):
     assert web.get("/staff/moderation").status_code in (302, 401)
     login_as("citizen")
     assert web.get("/staff/moderation").status_code == 403
-    response = web.post(f"/staff/moderation/comment/{comments[0].id}/hide", {"reason": "spam"}, form_url="/account")
+    url = f"/staff/moderation/queue/comment/{comments[0].id}/hide"
+    response = web.post(url, {"reason": "spam"}, form_url="/account")
     assert response.status_code == 403
     assert not comments[0].is_hidden
 
@@ -177,7 +180,7 @@ def test_a_moderator_sees_the_queue_and_hides_from_it(comments, web, login_as):
     text = page.get_data(as_text=True)
     assert "Rude thing 0" in text and "Rude Author" in text
     response = web.post(
-        f"/staff/moderation/comment/{comments[0].id}/hide",
+        f"/staff/moderation/queue/comment/{comments[0].id}/hide",
         {"reason": "abuse", "explanation": "Insults", "sort": "most_reported"},
         form_url="/staff/moderation",
     )
@@ -250,7 +253,7 @@ def test_hiding_what_reports_hid_pending_review_gives_it_the_moderators_reason(
     report_comment(reporter, comment, reason="spam")
     count = comment.discussion.comment_count
     assert actions.hide_items(moderator, "comment", [comment.id], "spam", "Advertising").done == 1
-    assert comment.is_hidden and comment.hidden_reason == "Spam or advertising: Advertising"
+    assert comment.is_hidden and comment.hidden_reason == "Spam or advertising"
     assert comment.discussion.comment_count == count  # counted out once
     hides = db.session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "comment.hide")).all()
     assert hides == [None, moderator.id]

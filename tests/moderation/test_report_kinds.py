@@ -174,7 +174,7 @@ def test_reports_hide_the_item_from_every_public_place_until_dismissed(case, mak
     html = page.get_data(as_text=True)
     assert SECRET not in html
     if case.own_page:
-        assert "Hidden by moderation: Hidden pending review after reports" in html
+        assert "Hidden by moderation: pending review, after readers" in html
     for url in case.public:
         assert SECRET not in client.get(url).get_data(as_text=True), url
     # The reporter's list says it is hidden, without its text.
