@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from civic.accounts.services.people import get_user
 from civic.common.forms import errors_flashed, errors_on, render_form
 from civic.common.pagination import page_number, requested_page
-from civic.common.urls import local_target
+from civic.common.urls import local_target, redirect_back
 from civic.errors import NotFound
 from civic.moderation import forms
 from civic.moderation.kinds import KINDS
@@ -39,7 +39,8 @@ def report(kind, content_id):
             reports.report_item(_me(), kind.name, content_id, reason=form.reason.data, note=form.note.data)
         if attempt.succeeded:
             flash(_("Thank you. The moderators will look at your report."), "success")
-            return redirect(kind.url(item))
+            # The kind's url is built with url_for; checked all the same, as for every kind.
+            return redirect_back(kind.url(item), url_for("moderation.my_reports"))
         if attempt.status == 429:  # a flood: the page says how long to wait, and so does the header
             page = render_template("moderation/report.html", form=form, **_report_page(kind, item))
             return page, 429, attempt.headers
