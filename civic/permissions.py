@@ -86,7 +86,7 @@ def _participant(user, obj, roles):
 
 def _view_discussion(user, discussion, roles):
     if discussion is not None and discussion.is_hidden:
-        # Its page shows everyone else only the reason (discussions.services.hidden_discussion_for).
+        # Its page shows everyone else only the reason (discussions.services.discussion_for_page).
         return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and discussion.author_id == user.id)
     about = context_of(discussion)
     if about is not None and about.view_action:

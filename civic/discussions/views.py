@@ -75,6 +75,7 @@ def _render_thread(
     already rendered for this reader (shared_threads), in place of rendering `thread`'s."""
     viewer = _me()
     back = back or _back_to(discussion, thread.sort, thread.page)
+    following, held_count = discussions.reader_state(viewer, discussion)
     context = dict(
         discussion=discussion,
         thread=thread,
@@ -83,8 +84,8 @@ def _render_thread(
         reply_form=reply_form,
         reply_to=reply_to,
         comments_html=comments_html,
-        following=discussions.is_following(viewer, discussion),
-        my_held=comments.held_comments_of(viewer, discussion),
+        following=following,
+        my_held=comments.held_comments_of(viewer, discussion) if held_count else [],
         held_rule_label=rule_label,
         stances=comments.stance_counts(discussion),
         about=context_of(discussion),
@@ -110,10 +111,9 @@ def _back_to(discussion, sort, page):
 
 @bp.get("/<int:discussion_id>")
 def show(discussion_id):
-    hidden = discussions.hidden_discussion_for(discussion_id, current_user)
-    if hidden is not None:
-        return render_template("hidden_by_moderation.html", reason=hidden.hidden_reason)
-    discussion = discussions.get_discussion(discussion_id, current_user)
+    discussion, hidden = discussions.discussion_for_page(discussion_id, current_user)
+    if hidden:
+        return render_template("hidden_by_moderation.html", reason=discussion.hidden_reason)
     sort, page = threads.parse_sort(request.args.get("sort")), requested_page()
     if not request.args.get("partial"):
         # A signed-in reader gets the comments that readers with the same roles share, with their

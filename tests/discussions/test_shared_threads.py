@@ -113,6 +113,22 @@ def test_a_voters_cards_are_pressed_in_place_without_loading_comments(services, 
 
 
 @PAGE_CACHE
+def test_a_signed_in_voters_page_costs_four_statements(services, busy, reader):
+    """The session with its person, the discussion (once), the reader's votes with their counts, and
+    whether they follow it and have comments held for review: nothing more per signed-in page."""
+    discussion, _people, comments = busy
+    _first, first_web = reader()
+    _page(first_web, discussion)
+    voter, voter_web = reader()
+    vote_on_comment(voter, comments[1], 1)
+    _page(voter_web, discussion)
+    with counting_queries() as queries:
+        _page(voter_web, discussion)
+    assert len(queries.statements) == 4, queries.statements
+    assert sum(s.startswith("SELECT discussion.id") for s in queries.statements) == 1
+
+
+@PAGE_CACHE
 def test_a_new_comment_reaches_the_shared_page_at_once(services, busy, reader, make_user):
     discussion, _people, _comments = busy
     _reader, web = reader()

@@ -138,13 +138,16 @@ def unlock_discussion(actor, discussion, reason):
     return discussion
 
 
-def hidden_discussion_for(discussion_id, viewer):
-    """The discussion if it is hidden by moderation and `viewer` may not read it (its page then shows
-    only the notice with the reason); None otherwise (get_discussion says the rest)."""
-    discussion = db.session.get(Discussion, discussion_id)
-    if discussion is None or not discussion.is_hidden or can(viewer, "discussion.view", discussion):
-        return None
-    return discussion
+def discussion_for_page(discussion_id, viewer):
+    """(the discussion, whether its page shows `viewer` only the notice that moderation hid it, with
+    the reason): loaded once, as get_discussion loads it. NotFound, or NotAllowed, as get_discussion."""
+    discussion = db.session.get(Discussion, discussion_id, options=_PAGE_LOADING)
+    if discussion is None:
+        raise NotFound(_("There is no such discussion."))
+    if discussion.is_hidden and not can(viewer, "discussion.view", discussion):
+        return discussion, True
+    ensure_can(viewer, "discussion.view", discussion)
+    return discussion, False
 
 
 def hide_discussion_in_transaction(actor, discussion, reason):
@@ -170,6 +173,26 @@ def show_discussion_again(discussion):
 def announce_discussion_hidden(discussion):
     """After the commit: open pages of the discussion learn that it was hidden or shown again."""
     live.discussion_hidden(discussion)
+
+
+def reader_state(user, discussion):
+    """(does `user` follow the discussion, how many of their comments in it did pre-moderation hold),
+    in one query: every signed-in reader's page asks both."""
+    if not getattr(user, "is_authenticated", False):
+        return False, 0
+    follows = select(DiscussionFollow.id).where(
+        DiscussionFollow.discussion_id == discussion.id, DiscussionFollow.user_id == user.id
+    )
+    held = select(func.count(Comment.id)).where(
+        Comment.discussion_id == discussion.id,
+        Comment.author_id == user.id,
+        Comment.held_at.isnot(None),
+        Comment.deleted_at.is_(None),
+    )
+    following, held_count = db.session.execute(
+        select(follows.exists().label("following"), held.scalar_subquery().label("held"))
+    ).one()
+    return bool(following), held_count
 
 
 def is_following(user, discussion):
