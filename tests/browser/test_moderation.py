@@ -67,6 +67,13 @@ def world(live_server):
             roles=("citizen", "moderator"),
             two_factor_secret=pyotp.random_base32(),
         ),
+        # Signs in once only: a two-factor code is accepted once, so each test has its own moderators.
+        mod_c=make(
+            "carla.modc@example.org",
+            name="Carla Moderator",
+            roles=("citizen", "moderator"),
+            two_factor_secret=pyotp.random_base32(),
+        ),
     )
     ids = SimpleNamespace()
     with live_server.app.app_context():
@@ -75,6 +82,7 @@ def world(live_server):
         discussion = start_discussion(author, category, title="Open bus data", body="Why is the data not public?")
         ids.discussion = discussion.id
         ids.comment = post_comment(author, discussion, body=COMMENT, stance="against").id
+        ids.author = author.id
         db.session.remove()
     return SimpleNamespace(people=people, ids=ids)
 
@@ -286,3 +294,42 @@ def test_report_hide_appeal_and_reversal(live_server, world, windows):
 
     for journey in (mod_a_journey, reader_journey, citizen_journey, author_journey, mod_b_journey):
         journey.assert_every_page_checked()
+
+
+def test_other_moderation_staff_pages_pass_axe(live_server, world, windows):
+    """The moderation pages the journey above does not walk through: sanctions, hiding everything a
+    person wrote, editing out personal data (with its error), and what pre-moderation held."""
+    people, ids = world.people, world.ids
+    page, journey = windows()
+    sign_in_two_factor(page, live_server, people.mod_c, journey)
+    main = page.get_by_role("main")
+
+    journey.goto(f"/staff/people/{ids.author}/sanction")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Warn, suspend or ban Aurora Author")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    journey.check()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Choose what to decide.")
+
+    journey.goto(f"/staff/moderation/users/{ids.author}/hide-all")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hide all content of Aurora Author")
+    expect(main.get_by_role("combobox", name="Reason")).to_be_visible()
+
+    journey.goto(f"/staff/moderation/comment/{ids.comment}/edit")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit out personal data")
+    text = page.get_by_role("textbox", name="Text without the personal data")
+    expect(text).to_have_value(COMMENT)
+    text.fill("")
+    page.get_by_role("button", name="Save the text").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    journey.check()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Write the text to keep.")
+
+    journey.goto("/staff/held")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Held for review")
+
+    journey.goto("/staff/appeals")
+    journey.goto("/staff/moderation?kind=comment&sort=most_reported")
+    expect(page.get_by_role("heading", name=re.compile(r"reported items?$"))).to_be_visible()
+
+    journey.assert_every_page_checked()
