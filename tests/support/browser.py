@@ -6,6 +6,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -51,16 +52,35 @@ class LiveServer:
         with self.app.app_context():
             db.engine.dispose()
 
-    def make_user(self, email=None, *, password=DEFAULT_PASSWORD, roles=("citizen",), verified=True, name=None):
+    def make_user(
+        self,
+        email=None,
+        *,
+        password=DEFAULT_PASSWORD,
+        roles=("citizen",),
+        verified=True,
+        name=None,
+        two_factor_secret=None,
+    ):
         """The same user as tests/conftest.py's make_user, written straight to the database; returns
-        what a person types to sign in (and their name)."""
+        what a person types to sign in (and their name, and their two-factor secret if given: staff on
+        a server with CIVIC_REQUIRE_STAFF_2FA sign in with sign_in_two_factor)."""
         email = email or f"person-{uuid.uuid4().hex[:8]}@example.org"
         name = name or email.split("@")[0]
         with self.app.app_context():
-            db.session.add(new_user(email, name=name, password=password, roles=roles, verified=verified))
+            db.session.add(
+                new_user(
+                    email,
+                    name=name,
+                    password=password,
+                    roles=roles,
+                    verified=verified,
+                    two_factor_secret=two_factor_secret,
+                )
+            )
             db.session.commit()
             db.session.remove()
-        return {"email": email, "password": password, "name": name}
+        return {"email": email, "password": password, "name": name, "two_factor_secret": two_factor_secret}
 
 
 def assert_socketio_bound_to(server):
@@ -127,6 +147,20 @@ def sign_in(page, server, person, journey=None):
     page.wait_for_url(server.url + "/")
     if journey is not None:
         journey.check()
+    expect(account_nav(page).get_by_role("link", name=person["name"])).to_be_visible()
+
+
+def sign_in_two_factor(page, server, person, journey):
+    """Sign in a member of staff who has two-factor sign-in (make_user(two_factor_secret=...)):
+    the form, then the code from their app; every page is checked with axe."""
+    journey.goto("/sign-in")
+    fill_sign_in(page, person)
+    page.wait_for_url("**/sign-in/two-factor")
+    journey.check()
+    page.get_by_role("textbox", name="Code", exact=True).fill(pyotp.TOTP(person["two_factor_secret"]).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(server.url + "/")
+    journey.check()
     expect(account_nav(page).get_by_role("link", name=person["name"])).to_be_visible()
 
 
