@@ -247,7 +247,7 @@ def _verified_participant(user, obj, roles):
 
 def _view_proposal(user, proposal, roles):
     """Everyone, unless moderation hid it: then its author and moderators (its page shows the others
-    the reason: proposals.services.queries.hidden_proposal_for)."""
+    the reason: proposals.services.queries.proposal_for_page)."""
     if proposal is None or not proposal.is_hidden:
         return True
     return bool(roles & {Role.MODERATOR, Role.ADMIN}) or (_signed_in(user) and proposal.author_id == user.id)

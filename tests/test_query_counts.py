@@ -181,3 +181,22 @@ def test_the_home_page_counts_nothing_it_does_not_show(client, site):
     site(FEW)
     home = queries_for(client, "/")
     assert not [s for s in home.statements if "count(" in s.lower()], home
+
+
+def test_a_page_loads_its_petition_proposal_or_discussion_once(web, login_as, site):
+    """The hidden-by-moderation check and the permission check share one load (the session's identity
+    map keeps an object only while something holds it)."""
+    state = site(FEW)
+    login_as("citizen")
+    pages = {
+        f"/petitions/{state['petitions'][0].id}": "petition",
+        f"/proposals/{state['proposals'][0].id}": "proposal",
+        f"/discussions/{state['discussions'][0].id}": "discussion",
+    }
+    for path, table in pages.items():
+        web.get(path)
+        statements = queries_for(web, path).statements
+        loads = [
+            s for s in statements if s.split(" FROM ", 1)[-1].startswith(f"{table} ") and f"WHERE {table}.id = " in s
+        ]
+        assert len(loads) == 1, (path, statements)

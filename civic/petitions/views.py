@@ -138,10 +138,10 @@ def _show(petition, *, form=None, sponsor_token="", status=200):
 
 @bp.get("/petitions/<int:petition_id>")
 def show(petition_id):
-    hidden = queries.hidden_petition_for(petition_id, current_user)
-    if hidden is not None:
-        return render_template("hidden_by_moderation.html", reason=hidden.rejection_comment)
-    return _show(get_petition(petition_id, current_user))
+    petition, hidden = queries.petition_for_page(petition_id, current_user)
+    if hidden:
+        return render_template("hidden_by_moderation.html", reason=petition.rejection_comment)
+    return _show(petition)
 
 
 @bp.get("/petitions/<int:petition_id>.json")

@@ -76,10 +76,10 @@ def _show(proposal, status=200):
 
 @bp.get("/proposals/<int:proposal_id>")
 def show(proposal_id):
-    hidden = queries.hidden_proposal_for(proposal_id, current_user)
-    if hidden is not None:
-        return render_template("hidden_by_moderation.html", reason=hidden.hidden_reason)
-    return _show(get_proposal(proposal_id, current_user))
+    proposal, hidden = queries.proposal_for_page(proposal_id, current_user)
+    if hidden:
+        return render_template("hidden_by_moderation.html", reason=proposal.hidden_reason)
+    return _show(proposal)
 
 
 @bp.get("/proposals/<int:proposal_id>/image")

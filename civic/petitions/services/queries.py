@@ -51,13 +51,13 @@ def load_petition(petition_id):
     return petition
 
 
-def hidden_petition_for(petition_id, viewer):
-    """The petition if readers' reports hid it pending review and `viewer` may not read it (its page
-    then shows only the notice with the reason); None otherwise (get_petition says the rest)."""
-    petition = db.session.get(Petition, petition_id)
-    if petition is None or not petition.is_hidden_pending_review or can(viewer, "petition.view", petition):
-        return None
-    return petition
+def petition_for_page(petition_id, viewer):
+    """(the petition, whether its page shows `viewer` only the notice that readers' reports hid it,
+    with the reason), loaded once; otherwise get_petition's checks and errors."""
+    petition = load_petition(petition_id)  # held here, get_petition finds it in the session
+    if petition.is_hidden_pending_review and not can(viewer, "petition.view", petition):
+        return petition, True
+    return get_petition(petition_id, viewer), False
 
 
 def sponsoring(petition, sponsor_token, person=None):

@@ -41,13 +41,13 @@ def get_proposal(proposal_id, viewer, action="proposal.view"):
     return proposal
 
 
-def hidden_proposal_for(proposal_id, viewer):
-    """The proposal if moderation hid it and `viewer` may not read it (its page then shows only the
-    notice with the reason); None otherwise (get_proposal says the rest)."""
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not proposal.is_hidden or can(viewer, "proposal.view", proposal):
-        return None
-    return proposal
+def proposal_for_page(proposal_id, viewer):
+    """(the proposal, whether its page shows `viewer` only the notice that moderation hid it, with the
+    reason), loaded once; otherwise get_proposal's checks and errors."""
+    proposal = load_proposal(proposal_id)  # held here, get_proposal finds it in the session
+    if proposal.is_hidden and not can(viewer, "proposal.view", proposal):
+        return proposal, True
+    return get_proposal(proposal_id, viewer), False
 
 
 # What the public sees: never a proposal moderation hid.
