@@ -17,7 +17,7 @@ from civic.moderation.kinds import KINDS
 from civic.moderation.models import REASON_LABELS, USER_KIND, DecisionAction
 from civic.moderation.services import actions, decisions, held, reports
 from civic.moderation.services import queue as queue_module
-from civic.permissions import ensure_can
+from civic.permissions import can, ensure_can
 
 bp = Blueprint("moderation", __name__)
 
@@ -156,6 +156,7 @@ def queue():
         hide_form=forms.HideForm(formdata=None),
         bulk_form=forms.BulkForm(formdata=None),
         button=forms.DismissForm(formdata=None),
+        may_sanction=can(_me(), "moderation.decide"),
         section="moderation",
     )
 

@@ -190,3 +190,21 @@ def test_the_queue_filters_by_the_area_a_kind_gives_its_items(
     assert moderation_queue(moderator, QueueFilters.parse(area="Nowhere")).total == 0
     monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, area=None))
     assert moderation_queue(moderator, QueueFilters.parse(area="Harbour")).total == 0  # no kind has areas
+
+
+def test_the_queue_reads_its_page_and_its_total_in_one_grouping_query(reported, moderator):
+    with counting_queries() as queries:
+        page = moderation_queue(moderator, per_page=2)
+    grouping = [sql for sql in queries.statements if "min(report.created_at)" in sql]
+    assert (len(grouping), page.total, len(page.items)) == (1, 3, 2)
+
+
+def test_a_page_past_the_end_of_the_queue_still_says_how_many_items_wait(reported, moderator):
+    page = moderation_queue(moderator, page=9, per_page=2)
+    assert (page.items, page.total, page.pages) == ([], 3, 2)
+
+
+def test_each_author_in_the_queue_links_to_the_warn_suspend_ban_page(reported, author, web, login_as):
+    login_as("moderator")
+    page = web.client.get("/staff/moderation").get_data(as_text=True)
+    assert f'href="/staff/people/{author.id}/sanction"' in page

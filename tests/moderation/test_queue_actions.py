@@ -17,6 +17,7 @@ from civic.moderation.models import ModerationDecision, Report, ReportState
 from civic.moderation.services import actions
 from civic.moderation.services.reports import report_comment
 from tests.moderation.test_queue import report
+from tests.support.mail import mail_to
 
 
 @pytest.fixture
@@ -88,7 +89,20 @@ def test_showing_again_undoes_a_hiding(comments, moderator):
     actions.hide_items(moderator, "comment", [comments[0].id], "spam")
     assert actions.show_items_again(moderator, "comment", [comments[0].id]).done == 1
     assert not comments[0].is_hidden
-    assert audit_count("content.show_again") == 1
+    assert audit_count("content.restore") == 1
+
+
+def test_showing_again_from_the_queue_is_a_restore_decision_with_the_hidings_reason(
+    comments, moderator, author, outbox
+):
+    actions.hide_items(moderator, "comment", [comments[0].id], "hate", "Slur")
+    told_of_the_hiding = len(mail_to(outbox, author.email))
+    actions.show_items_again(moderator, "comment", [comments[0].id, comments[1].id])  # the second was not hidden
+    restore = db.session.scalar(select(ModerationDecision).where(ModerationDecision.action == "restore"))
+    assert (restore.content_id, restore.reason, restore.subject_id) == (comments[0].id, "hate", author.id)
+    entry = db.session.get(AuditEntry, restore.audit_entry_id)
+    assert (entry.action, entry.details) == ("content.restore", {"reason": "hate"})
+    assert len(mail_to(outbox, author.email)) == told_of_the_hiding + 1  # told, as by the decision page
 
 
 def test_editing_out_personal_data_keeps_the_original_for_moderators(comments, moderator):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.audit.models import AuditEntry
@@ -136,36 +136,68 @@ def _record(decision, entries):
 
 def _decide_content(actor, kind_name, content_id, action, reason_code, explanation):
     kind, item = _load(kind_name, content_id)
+    if action is A.HIDE:
+        decision = hide_in_transaction(actor, kind, item, reason_code, explanation)
+        if decision is None:
+            raise Conflict(_("This content is hidden already."))
+    else:
+        decision = restore_in_transaction(actor, kind, item, reason_code, explanation)
+        if decision is None:
+            raise Conflict(_("This content is not hidden."))
+    return decision, lambda: kind.announce(item)
+
+
+def restore_in_transaction(actor, kind, item, reason_code, explanation=""):
+    """A moderator shows `item` (of `kind`) again, in the caller's transaction: through the kind
+    table, audited `content.restore` (the one audit action of showing again, from a decision or
+    the queue) and recorded as a RESTORE decision. Returns the decision, or None when the item was
+    not hidden. The caller commits, then announces the change and calls tell_subject(decision,
+    "decision")."""
+    if not kind.is_hidden(item) or not kind.show_again(item):
+        return None
+    entry = record_staff_action(
+        actor,
+        AUDIT_ACTIONS[A.RESTORE],
+        kind.name,
+        item.id,
+        kind.excerpt(item)[:200],
+        explanation,
+        {"reason": str(reason_code)},
+    )
     decision = ModerationDecision(
-        action=action,
+        action=A.RESTORE,
         content_kind=kind.name,
-        content_id=content_id,
+        content_id=item.id,
         subject_id=kind.author_id(item),
         reason=reason_code,
         explanation=explanation,
         moderator_id=actor.id,
         created_at=clock.now(),
     )
-    if action is A.HIDE:
-        decision = hide_in_transaction(actor, kind, item, reason_code, explanation)
-        if decision is None:
-            raise Conflict(_("This content is hidden already."))
-        return decision, lambda: kind.announce(item)
-    else:
-        if not kind.show_again(item):
-            raise Conflict(_("This content is not hidden."))
-        entries = [
-            record_staff_action(
-                actor,
-                AUDIT_ACTIONS[action],
-                kind.name,
-                content_id,
-                kind.excerpt(item)[:200],
-                explanation,
-                {"reason": str(reason_code)},
-            )
-        ]
-    return _record(decision, entries), lambda: kind.announce(item)
+    return _record(decision, [entry])
+
+
+def hiding_reasons(kind_name, ids):
+    """{content id: the reason of its latest hiding decision (by a moderator or by reports)}, one
+    query: the reason a restore from the queue, where no reason is typed, records."""
+    if not ids:
+        return {}
+    latest = (
+        select(ModerationDecision.content_id, func.max(ModerationDecision.id).label("last"))
+        .where(
+            ModerationDecision.content_kind == kind_name,
+            ModerationDecision.content_id.in_(list(ids)),
+            ModerationDecision.action.in_([A.HIDE, A.HIDE_PENDING_REVIEW]),
+        )
+        .group_by(ModerationDecision.content_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ModerationDecision.content_id, ModerationDecision.reason).join(
+            latest, ModerationDecision.id == latest.c.last
+        )
+    )
+    return dict(rows.all())
 
 
 def hide_in_transaction(actor, kind, item, reason_code, explanation):
