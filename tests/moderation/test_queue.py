@@ -4,6 +4,7 @@ context, its author's history and earlier decisions; in a fixed number of querie
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from civic.common.models import utcnow
 from civic.discussions.services.comments import post_comment
@@ -208,3 +209,47 @@ def test_each_author_in_the_queue_links_to_the_warn_suspend_ban_page(reported, a
     login_as("moderator")
     page = web.client.get("/staff/moderation").get_data(as_text=True)
     assert f'href="/staff/people/{author.id}/sanction"' in page
+
+
+def test_a_second_look_at_an_unchanged_queue_does_not_group_the_reports_again(reported, moderator):
+    first = moderation_queue(moderator, per_page=2)
+    with counting_queries() as queries:
+        again = moderation_queue(moderator, page=2, per_page=2)
+    assert not [sql for sql in queries.statements if "min(report.created_at)" in sql]
+    assert (first.total, again.total, ids(first) + ids(again)) == (3, 3, ids(moderation_queue(moderator)))
+
+
+def test_the_kept_queue_shows_a_new_report_and_drops_a_decided_item_at_once(
+    reported, moderator, open_discussion, author, make_user
+):
+    moderation_queue(moderator)
+    newcomer = post_comment(author, open_discussion, body="Fresh rude thing")
+    report(make_user(), newcomer, "spam")
+    assert newcomer.id in ids(moderation_queue(moderator))
+    db.session.execute(
+        Report.__table__.update().where(Report.content_id == reported["old"].id).values(state=ReportState.DISMISSED)
+    )
+    db.session.commit()
+    assert reported["old"].id not in ids(moderation_queue(moderator))
+
+
+def test_the_kept_queue_sees_a_reused_id_of_a_deleted_report(reported, moderator, make_user):
+    moderation_queue(moderator)
+    last = db.session.scalar(select(Report).order_by(Report.id.desc()))
+    last_id, reporter_id = last.id, last.reporter_id
+    db.session.delete(last)
+    db.session.commit()
+    db.session.add(
+        Report(
+            id=last_id,
+            reporter_id=reporter_id,
+            content_kind="comment",
+            content_id=reported["old"].id,
+            reason="spam",
+            state=ReportState.OPEN,
+            created_at=utcnow() + timedelta(seconds=1),
+        )
+    )
+    db.session.commit()
+    # The same count and largest id, another set: the reply lost its only report, old gained one.
+    assert reported["reply"].id not in ids(moderation_queue(moderator))
