@@ -330,40 +330,52 @@ def measure_queue(config, database_url, email, args):
     return failures
 
 
+PROFILED = "url_for|gettext|moment|excerpt|csrf|number|datetime|waiting|_fill|author_history|queue_areas|_kept"
+
+
+def statements_of(app, request):
+    """(seconds of the whole request, [(seconds, statement)]) of one request."""
+    from sqlalchemy import event
+
+    from civic.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    timings = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["began"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timings.append((time.perf_counter() - conn.info.pop("began"), " ".join(statement.split())[:110]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    began = time.perf_counter()
+    request()
+    whole = time.perf_counter() - began
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    return whole, timings
+
+
 def profile(app, cases, runs):
     """Each SQL statement of one request of each staff page with its time, then cProfile over `runs`
     requests of each: the costliest functions (cumulative and own)."""
     import cProfile
     import pstats
 
-    from sqlalchemy import event
-
-    from civic.extensions import db
-
     for label in ("queue, first page", "queue, personal data, most reported", "queue with no item (the frame)"):
         cases[label]()
-        with app.app_context():
-            engine = db.engine
-        timings = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            conn.info["began"] = time.perf_counter()
-
-        def after(conn, cursor, statement, parameters, context, executemany):
-            timings.append((time.perf_counter() - conn.info.pop("began"), " ".join(statement.split())[:110]))
-
-        event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "after_cursor_execute", after)
-        began = time.perf_counter()
-        cases[label]()
-        whole = time.perf_counter() - began
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-        print(f"\n--- SQL of one request: {label}: {whole * 1000:.1f} ms in all, "
-              f"{sum(t for t, _s in timings) * 1000:.1f} ms in {len(timings)} statements ---")
+        whole, timings = statements_of(app, cases[label])
+        print(
+            f"\n--- SQL of one request: {label}: {whole * 1000:.1f} ms in all, "
+            f"{sum(t for t, _s in timings) * 1000:.1f} ms in {len(timings)} statements ---"
+        )
         for seconds, statement in timings:
             print(f"{seconds * 1000:7.2f} ms  {statement}")
     for label in ("queue, first page", "queue with no item (the frame)"):
+        cases[label]()
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(runs):
@@ -373,7 +385,7 @@ def profile(app, cases, runs):
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(20)
-        stats.sort_stats("cumulative").print_stats("url_for|gettext|moment|excerpt|csrf|number|datetime|waiting|_fill|author_history|queue_areas", 25)
+        stats.sort_stats("cumulative").print_stats(PROFILED, 25)
 
 
 # --- part 2: a bulk hide pushed live ---------------------------------------------------------
@@ -575,7 +587,9 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--no-live", action="store_true", help="only part 1")
     parser.add_argument("--no-fail", action="store_true")
-    parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N requests of the staff pages first")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="SQL timings, and cProfile over N requests of the staff pages"
+    )
     args = parser.parse_args()
     _common.quiet_werkzeug()
     ok = _common.run_on_database(run, args, postgres_url=args.database_url, prefix="moderation")
