@@ -587,9 +587,7 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--no-live", action="store_true", help="only part 1")
     parser.add_argument("--no-fail", action="store_true")
-    parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="SQL timings, and cProfile over N requests of the staff pages"
-    )
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="SQL timings, cProfile of N requests")
     args = parser.parse_args()
     _common.quiet_werkzeug()
     ok = _common.run_on_database(run, args, postgres_url=args.database_url, prefix="moderation")
