@@ -22,8 +22,9 @@ What it does:
      reported; starts the development server (`python wsgi.py`, as bench/fanout.py does), connects
      --readers minimal Socket.IO clients (bench/fanout.py's asyncio client, in a process of their
      own) to the discussion's room, posts the queue's bulk form with the --bulk items ticked and
-     "hide", and measures from just before the POST to the last `comment_hidden` event at the last
-     reader (every reader must receive every item), and the POST's own time.
+     "hide", and measures from just before the POST to the last comment hidden at the last reader
+     (one `comments_changed` event per batch of 200, each listing its comments; every reader must
+     receive every item), and the POST's own time.
 
 Exit status 1 when a page misses the target or a reader misses an event, unless --no-fail.
 
@@ -393,7 +394,8 @@ def profile(app, cases, runs):
 
 def readers_process(conn, url, count, discussion_id, timeout):
     """`count` minimal Socket.IO clients on one asyncio loop (bench/fanout.py's light client, cut to
-    what this needs): join the discussion, then record each comment_hidden event's arrival."""
+    what this needs): join the discussion, then record the arrival of each comment hidden (a
+    `comment_hidden` event, or a change in a bulk action's `comments_changed` event)."""
     import asyncio
     import json
     from urllib.parse import urlsplit
@@ -433,6 +435,12 @@ def readers_process(conn, url, count, discussion_id, timeout):
                     if message.startswith('42["comment_hidden"'):
                         found = re.search(r'"comment_id":\s*(\d+)', message)
                         hidden[i].add(int(found.group(1)))
+                        last["at"] = time.monotonic()
+                    elif message.startswith('42["comments_changed"'):  # a bulk action: one event a batch
+                        _name, payload = json.loads(message[2:])
+                        for change in payload["changes"]:
+                            if change["event"] == "comment_hidden":
+                                hidden[i].add(change["comment_id"])
                         last["at"] = time.monotonic()
                     elif message == "2":
                         writer.write(ws.send(TextMessage(data="3")))
