@@ -253,3 +253,15 @@ def test_the_kept_queue_sees_a_reused_id_of_a_deleted_report(reported, moderator
     db.session.commit()
     # The same count and largest id, another set: the reply lost its only report, old gained one.
     assert reported["reply"].id not in ids(moderation_queue(moderator))
+
+
+def test_the_queue_page_links_each_item_and_author_to_their_own_actions(reported, author, web, login_as):
+    hide_comment(login_as("moderator"), reported["old"], "Rude")
+    page = web.client.get("/staff/moderation").get_data(as_text=True)
+    old = reported["old"].id
+    for action in (f"/staff/moderation/comment/{old}/dismiss", f"/staff/moderation/queue/comment/{old}/hide"):
+        assert f'action="{action}"' in page
+    assert f'action="/staff/moderation/comment/{old}/show"' in page  # hidden: it may be shown again
+    assert f'href="/staff/moderation/comment/{old}/edit"' in page
+    assert f'href="/staff/moderation/users/{author.id}/hide-all"' in page
+    assert "slot" not in page and "2147483646" not in page
