@@ -325,3 +325,25 @@ def test_a_bulk_hide_reaches_open_pages_as_one_event_per_batch(app, comments, op
     assert [change["comment_id"] for change in changes] == [c.id for c in comments]
     assert all(change["event"] == "comment_hidden" and "Rude thing" not in change["html"] for change in changes)
     assert batches[-1]["counts"]["comments"] == 0
+
+
+def test_a_bulk_hide_sends_each_author_one_mail_listing_their_decisions(comments, moderator, author, make_user, outbox):
+    other = post_comment(make_user(name="Other Author"), comments[0].discussion, body="Rude too")
+    actions.hide_items(moderator, "comment", [c.id for c in comments[:3]] + [other.id], "spam", "Flooding")
+    (listing,) = mail_to(outbox, author.email)
+    assert listing["Subject"].endswith("3 moderation decisions about you")
+    body = listing.get_body(("plain",)).get_content()
+    mine = db.session.scalars(select(ModerationDecision.id).where(ModerationDecision.subject_id == author.id)).all()
+    assert len(mine) == 3 and all(f"/account/decisions/{number}" in body for number in mine)
+    assert "Flooding" in body
+    (single,) = mail_to(outbox, other.author.email)  # one decision: the statement of reasons itself
+    assert "statement of reasons" in single.get_body(("plain",)).get_content()
+
+
+def test_a_mail_about_many_decisions_lists_some_and_links_to_all(comments, moderator, author, outbox, monkeypatch):
+    monkeypatch.setattr("civic.moderation.services.decisions.MAILED_DECISIONS_LISTED", 2)
+    actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
+    (listing,) = mail_to(outbox, author.email)
+    body = listing.get_body(("plain",)).get_content()
+    assert body.count("/account/decisions/") == 2 and "And 3 more" in body
+    assert "on this page:\r\nhttp://localhost/account/decisions\r\n" in body

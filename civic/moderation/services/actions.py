@@ -75,8 +75,7 @@ def _in_batches(actor, kind, ids, apply_batch):
                 _("Something went wrong; %(num)d items were done before it, the rest are unchanged.", num=result.done),
                 result.done,
             ) from None
-        for decision in decided.decisions:
-            decisions.tell_subject(decision, "decision")
+        decisions.tell_subjects(decided.decisions)
         if changed and kind.announce_many is not None:
             kind.announce_many(changed)
         else:

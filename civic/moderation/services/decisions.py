@@ -5,7 +5,7 @@ another moderator. Every decision is recorded here and nowhere else, with its au
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -46,6 +46,7 @@ AUDIT_ACTIONS = {
     A.SUSPEND: "user.suspend",
     A.BAN: "user.ban",
 }
+MAILED_DECISIONS_LISTED = 50  # in one mail about many decisions; the rest are on the person's decisions page
 APPEAL_AUDIT_ACTIONS = {AppealOutcome.UPHELD: "appeal.uphold", AppealOutcome.REVERSED: "appeal.reverse"}
 
 
@@ -500,6 +501,51 @@ def tell_subject(decision, template):
         )
     except ServiceUnavailable:
         current_app.logger.warning("mail %s about decision %s not sent", template, decision.id)
+
+
+def tell_subjects(decisions_made):
+    """After a batch of decisions (a bulk action of the queue): each person concerned is sent one
+    mail, the statement of reasons when there is one decision about them, else one mail listing
+    them, each with the page of its statement of reasons and appeal, so that hiding 200 of one
+    person's items sends them one mail and not 200 (best effort, as tell_subject)."""
+    by_subject = {}
+    for decision in decisions_made:
+        by_subject.setdefault(decision.subject_id, []).append(decision)
+    for subject_id, theirs in by_subject.items():
+        if subject_id is None or len(theirs) == 1:
+            for decision in theirs:
+                tell_subject(decision, "decision")
+        else:
+            _tell_many(subject_id, theirs)
+
+
+def _tell_many(subject_id, theirs):
+    person = db.session.get(User, subject_id)
+    if person is None or person.disabled_at is not None or not person.email:
+        return
+    listed = [
+        (decision, external_url("moderation.my_decision", decision_id=decision.id))
+        for decision in theirs[:MAILED_DECISIONS_LISTED]
+    ]
+    explanations = {decision.explanation for decision in theirs}
+    try:
+        send_mail(
+            person.email,
+            lambda: ngettext(
+                "%(num)d moderation decision about you", "%(num)d moderation decisions about you", len(theirs)
+            ),
+            "moderation_decisions",
+            language=person.language,
+            user=person,
+            count=len(theirs),
+            listed=listed,
+            more=len(theirs) - len(listed),
+            explanation=explanations.pop() if len(explanations) == 1 else "",
+            deadline=min(appeal_deadline(decision) for decision in theirs),
+            all_url=external_url("moderation.my_decisions"),
+        )
+    except ServiceUnavailable:
+        current_app.logger.warning("mail about %d decisions for user %s not sent", len(theirs), subject_id)
 
 
 def appeal_states(audit_entry_ids):
