@@ -22,8 +22,9 @@ What it does:
      reported; starts the development server (`python wsgi.py`, as bench/fanout.py does), connects
      --readers minimal Socket.IO clients (bench/fanout.py's asyncio client, in a process of their
      own) to the discussion's room, posts the queue's bulk form with the --bulk items ticked and
-     "hide", and measures from just before the POST to the last `comment_hidden` event at the last
-     reader (every reader must receive every item), and the POST's own time.
+     "hide", and measures from just before the POST to the last comment hidden at the last reader
+     (one `comments_changed` event per batch of 200, each listing its comments; every reader must
+     receive every item), and the POST's own time.
 
 Exit status 1 when a page misses the target or a reader misses an event, unless --no-fail.
 
@@ -293,6 +294,8 @@ def measure_queue(config, database_url, email, args):
             print(f"{label}: {shown} items shown, {len(response.get_data()) / 1024:.0f} KiB")
         db.engine.dispose()
     times = {label: [] for label in cases}
+    if args.profile:
+        profile(app, cases, args.profile)
     for _ in range(args.warmup):
         for case in cases.values():
             case()
@@ -328,12 +331,71 @@ def measure_queue(config, database_url, email, args):
     return failures
 
 
+PROFILED = "url_for|gettext|moment|excerpt|csrf|number|datetime|waiting|_fill|author_history|queue_areas|_kept"
+
+
+def statements_of(app, request):
+    """(seconds of the whole request, [(seconds, statement)]) of one request."""
+    from sqlalchemy import event
+
+    from civic.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    timings = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["began"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timings.append((time.perf_counter() - conn.info.pop("began"), " ".join(statement.split())[:110]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    began = time.perf_counter()
+    request()
+    whole = time.perf_counter() - began
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    return whole, timings
+
+
+def profile(app, cases, runs):
+    """Each SQL statement of one request of each staff page with its time, then cProfile over `runs`
+    requests of each: the costliest functions (cumulative and own)."""
+    import cProfile
+    import pstats
+
+    for label in ("queue, first page", "queue, personal data, most reported", "queue with no item (the frame)"):
+        cases[label]()
+        whole, timings = statements_of(app, cases[label])
+        print(
+            f"\n--- SQL of one request: {label}: {whole * 1000:.1f} ms in all, "
+            f"{sum(t for t, _s in timings) * 1000:.1f} ms in {len(timings)} statements ---"
+        )
+        for seconds, statement in timings:
+            print(f"{seconds * 1000:7.2f} ms  {statement}")
+    for label in ("queue, first page", "queue with no item (the frame)"):
+        cases[label]()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(runs):
+            cases[label]()
+        profiler.disable()
+        print(f"\n--- profile: {label}, {runs} requests ---")
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
+        stats.sort_stats("cumulative").print_stats(PROFILED, 25)
+
+
 # --- part 2: a bulk hide pushed live ---------------------------------------------------------
 
 
 def readers_process(conn, url, count, discussion_id, timeout):
     """`count` minimal Socket.IO clients on one asyncio loop (bench/fanout.py's light client, cut to
-    what this needs): join the discussion, then record each comment_hidden event's arrival."""
+    what this needs): join the discussion, then record the arrival of each comment hidden (a
+    `comment_hidden` event, or a change in a bulk action's `comments_changed` event)."""
     import asyncio
     import json
     from urllib.parse import urlsplit
@@ -373,6 +435,12 @@ def readers_process(conn, url, count, discussion_id, timeout):
                     if message.startswith('42["comment_hidden"'):
                         found = re.search(r'"comment_id":\s*(\d+)', message)
                         hidden[i].add(int(found.group(1)))
+                        last["at"] = time.monotonic()
+                    elif message.startswith('42["comments_changed"'):  # a bulk action: one event a batch
+                        _name, payload = json.loads(message[2:])
+                        for change in payload["changes"]:
+                            if change["event"] == "comment_hidden":
+                                hidden[i].add(change["comment_id"])
                         last["at"] = time.monotonic()
                     elif message == "2":
                         writer.write(ws.send(TextMessage(data="3")))
@@ -527,6 +595,7 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--no-live", action="store_true", help="only part 1")
     parser.add_argument("--no-fail", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="SQL timings, cProfile of N requests")
     args = parser.parse_args()
     _common.quiet_werkzeug()
     ok = _common.run_on_database(run, args, postgres_url=args.database_url, prefix="moderation")

@@ -221,6 +221,10 @@ def load_config(environ=None):
         # Parts of signed-in pages shared by readers of the same kind, kept per process (a
         # discussion page's comments, ~250 KB each): civic.common.caching.shared_part.
         "CIVIC_SHARED_PARTS_KEPT": _int(environ, "CIVIC_SHARED_PARTS_KEPT", 200),
+        # The staff navigation's counts of what waits (civic/admin/overview.py), kept per process
+        # this many seconds; a change to what they count made in the process forgets them at once,
+        # and a new report reaches every moderator's open pages live. 0 counts on every page.
+        "CIVIC_STAFF_COUNTS_SECONDS": _int(environ, "CIVIC_STAFF_COUNTS_SECONDS", 5),
         **{name: environ.get(name) or default for name, default in DEFAULT_LIMITS.items()},
     }
 

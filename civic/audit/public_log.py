@@ -64,7 +64,6 @@ PUBLISHED_DETAILS = {
     "premoderation.approve": "rule",
     "premoderation.reject": "rule",  # reason typed by the moderator (private)
     "report.uphold": "reason",  # details "reason": the standard reason code (ReportReason), published
-    "content.show_again": None,
     "content.hide_all_of_user": "reason",  # label: the person's name (private); details "hidden" private
     "comment.redact": None,  # the text before and after stay private
     # Moderation decisions (civic.moderation): details "reason", a ReportReason code, published;
@@ -117,7 +116,6 @@ PUBLIC_ACTION_LABELS = {
     "premoderation.approve": _l("Held content approved"),
     "premoderation.reject": _l("Held content rejected"),
     "report.uphold": _l("Reports upheld"),
-    "content.show_again": _l("Shown again"),
     "content.hide_all_of_user": _l("All of a person's content hidden"),
     "comment.redact": _l("Personal data edited out"),
     "content.restore": _l("Content shown again"),

@@ -17,7 +17,7 @@ from civic.moderation.kinds import KINDS
 from civic.moderation.models import REASON_LABELS, USER_KIND, DecisionAction
 from civic.moderation.services import actions, decisions, held, reports
 from civic.moderation.services import queue as queue_module
-from civic.permissions import ensure_can
+from civic.permissions import can, ensure_can
 
 bp = Blueprint("moderation", __name__)
 
@@ -140,6 +140,25 @@ def _back_to_queue():
     return redirect(url_for("moderation.queue", **args, _anchor="queue-title"))
 
 
+# Placeholders the queue's links are built with once a page, then filled per item (url_for per item
+# and link was a tenth of the page's time): a kind name and an id no real item has.
+_KIND_SLOT, _ID_SLOT = "kind-slot", 2_147_483_646
+
+
+def _queue_urls():
+    """{name: pattern with {kind} and {id}} for each link and form of a queue item."""
+    by_item = {
+        "dismiss": "moderation.dismiss_item",
+        "show": "moderation.show_item",
+        "hide": "moderation.hide_item",
+        "edit": "moderation.edit_item",
+    }
+    by_person = {"hide_all": "moderation.hide_all_of_user", "sanction": "moderation.sanction"}
+    urls = {name: url_for(endpoint, kind=_KIND_SLOT, content_id=_ID_SLOT) for name, endpoint in by_item.items()}
+    urls.update({name: url_for(endpoint, user_id=_ID_SLOT) for name, endpoint in by_person.items()})
+    return {name: url.replace(_KIND_SLOT, "{kind}").replace(str(_ID_SLOT), "{id}") for name, url in urls.items()}
+
+
 @bp.get("/staff/moderation")
 @login_required
 def queue():
@@ -156,6 +175,8 @@ def queue():
         hide_form=forms.HideForm(formdata=None),
         bulk_form=forms.BulkForm(formdata=None),
         button=forms.DismissForm(formdata=None),
+        may_sanction=can(_me(), "moderation.decide"),
+        urls=_queue_urls(),
         section="moderation",
     )
 

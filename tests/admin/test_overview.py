@@ -4,16 +4,20 @@ the staff navigation counts it; moderators read the moderation decisions with re
 
 from datetime import timedelta
 
+import pytest
+
 from civic.audit.labels import ACTION_LABELS, MODERATION_ACTIONS
 from civic.budgets.services import ballots
 from civic.consultations.services import lifecycle, statements
 from civic.discussions.services.comments import post_comment
+from civic.moderation.services.reports import report_item
 from civic.petitions.services import lifecycle as petition_lifecycle
 from tests.support.apps import project_root
 from tests.support.budgets import VOTING_CLOSES, budget_with_projects
 from tests.support.consultations import OPENS, draft_fields
 from tests.support.moderation import hide_comment
 from tests.support.petitions import fields
+from tests.support.queries import counting_queries
 from tests.support.users import seen_just_now
 
 
@@ -96,3 +100,31 @@ def test_an_official_sees_each_budget_with_its_phase_and_next_step(web, make_use
     assert page.status_code == 200, (page.status_code, page.headers.get("Location"))
     section = page.get_data(as_text=True).split('id="budgets-title"')[1].split("</section>")[0]
     assert "Next: read the results" in section and f"/budgets/{budget.id}/results" in section
+
+
+def _report_count_in_nav(web):
+    html = web.get("/staff/moderation").get_data(as_text=True)
+    nav = html[html.index('aria-label="Staff pages"') : html.index("</nav>", html.index('aria-label="Staff pages"'))]
+    return nav
+
+
+def test_the_staff_counts_are_kept_between_pages_and_forgotten_when_a_report_is_made(
+    web, login_as, make_user, open_discussion
+):
+    login_as("moderator")
+    comment = post_comment(make_user(), open_discussion, body="rude words")
+    web.get("/staff/moderation")
+    with counting_queries() as again:
+        web.get("/staff/moderation")
+    assert not [sql for sql in again.statements if "DISTINCT report.content_kind" in sql]  # kept, not counted
+    report_item(make_user(), "comment", comment.id, reason="abuse")
+    assert 'data-staff-count="reports" data-live>1</span>' in _report_count_in_nav(web)
+
+
+@pytest.mark.app_config(CIVIC_STAFF_COUNTS_SECONDS=0)
+def test_with_no_seconds_to_keep_them_the_staff_counts_are_counted_on_every_page(web, login_as):
+    login_as("moderator")
+    web.get("/staff/moderation")
+    with counting_queries() as again:
+        web.get("/staff/moderation")
+    assert [sql for sql in again.statements if "DISTINCT report.content_kind" in sql]

@@ -4,6 +4,7 @@ context, its author's history and earlier decisions; in a fixed number of querie
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from civic.common.models import utcnow
 from civic.discussions.services.comments import post_comment
@@ -190,3 +191,77 @@ def test_the_queue_filters_by_the_area_a_kind_gives_its_items(
     assert moderation_queue(moderator, QueueFilters.parse(area="Nowhere")).total == 0
     monkeypatch.setitem(kinds.KINDS, "comment", replace(kinds.COMMENT, area=None))
     assert moderation_queue(moderator, QueueFilters.parse(area="Harbour")).total == 0  # no kind has areas
+
+
+def test_the_queue_reads_its_page_and_its_total_in_one_grouping_query(reported, moderator):
+    with counting_queries() as queries:
+        page = moderation_queue(moderator, per_page=2)
+    grouping = [sql for sql in queries.statements if "min(report.created_at)" in sql]
+    assert (len(grouping), page.total, len(page.items)) == (1, 3, 2)
+
+
+def test_a_page_past_the_end_of_the_queue_still_says_how_many_items_wait(reported, moderator):
+    page = moderation_queue(moderator, page=9, per_page=2)
+    assert (page.items, page.total, page.pages) == ([], 3, 2)
+
+
+def test_each_author_in_the_queue_links_to_the_warn_suspend_ban_page(reported, author, web, login_as):
+    login_as("moderator")
+    page = web.client.get("/staff/moderation").get_data(as_text=True)
+    assert f'href="/staff/people/{author.id}/sanction"' in page
+
+
+def test_a_second_look_at_an_unchanged_queue_does_not_group_the_reports_again(reported, moderator):
+    first = moderation_queue(moderator, per_page=2)
+    with counting_queries() as queries:
+        again = moderation_queue(moderator, page=2, per_page=2)
+    assert not [sql for sql in queries.statements if "min(report.created_at)" in sql]
+    assert (first.total, again.total, ids(first) + ids(again)) == (3, 3, ids(moderation_queue(moderator)))
+
+
+def test_the_kept_queue_shows_a_new_report_and_drops_a_decided_item_at_once(
+    reported, moderator, open_discussion, author, make_user
+):
+    moderation_queue(moderator)
+    newcomer = post_comment(author, open_discussion, body="Fresh rude thing")
+    report(make_user(), newcomer, "spam")
+    assert newcomer.id in ids(moderation_queue(moderator))
+    db.session.execute(
+        Report.__table__.update().where(Report.content_id == reported["old"].id).values(state=ReportState.DISMISSED)
+    )
+    db.session.commit()
+    assert reported["old"].id not in ids(moderation_queue(moderator))
+
+
+def test_the_kept_queue_sees_a_reused_id_of_a_deleted_report(reported, moderator, make_user):
+    moderation_queue(moderator)
+    last = db.session.scalar(select(Report).order_by(Report.id.desc()))
+    last_id, reporter_id = last.id, last.reporter_id
+    db.session.delete(last)
+    db.session.commit()
+    db.session.add(
+        Report(
+            id=last_id,
+            reporter_id=reporter_id,
+            content_kind="comment",
+            content_id=reported["old"].id,
+            reason="spam",
+            state=ReportState.OPEN,
+            created_at=utcnow() + timedelta(seconds=1),
+        )
+    )
+    db.session.commit()
+    # The same count and largest id, another set: the reply lost its only report, old gained one.
+    assert reported["reply"].id not in ids(moderation_queue(moderator))
+
+
+def test_the_queue_page_links_each_item_and_author_to_their_own_actions(reported, author, web, login_as):
+    hide_comment(login_as("moderator"), reported["old"], "Rude")
+    page = web.client.get("/staff/moderation").get_data(as_text=True)
+    old = reported["old"].id
+    for action in (f"/staff/moderation/comment/{old}/dismiss", f"/staff/moderation/queue/comment/{old}/hide"):
+        assert f'action="{action}"' in page
+    assert f'action="/staff/moderation/comment/{old}/show"' in page  # hidden: it may be shown again
+    assert f'href="/staff/moderation/comment/{old}/edit"' in page
+    assert f'href="/staff/moderation/users/{author.id}/hide-all"' in page
+    assert "slot" not in page and "2147483646" not in page

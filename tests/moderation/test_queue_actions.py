@@ -17,6 +17,7 @@ from civic.moderation.models import ModerationDecision, Report, ReportState
 from civic.moderation.services import actions
 from civic.moderation.services.reports import report_comment
 from tests.moderation.test_queue import report
+from tests.support.mail import mail_to
 
 
 @pytest.fixture
@@ -88,7 +89,20 @@ def test_showing_again_undoes_a_hiding(comments, moderator):
     actions.hide_items(moderator, "comment", [comments[0].id], "spam")
     assert actions.show_items_again(moderator, "comment", [comments[0].id]).done == 1
     assert not comments[0].is_hidden
-    assert audit_count("content.show_again") == 1
+    assert audit_count("content.restore") == 1
+
+
+def test_showing_again_from_the_queue_is_a_restore_decision_with_the_hidings_reason(
+    comments, moderator, author, outbox
+):
+    actions.hide_items(moderator, "comment", [comments[0].id], "hate", "Slur")
+    told_of_the_hiding = len(mail_to(outbox, author.email))
+    actions.show_items_again(moderator, "comment", [comments[0].id, comments[1].id])  # the second was not hidden
+    restore = db.session.scalar(select(ModerationDecision).where(ModerationDecision.action == "restore"))
+    assert (restore.content_id, restore.reason, restore.subject_id) == (comments[0].id, "hate", author.id)
+    entry = db.session.get(AuditEntry, restore.audit_entry_id)
+    assert (entry.action, entry.details) == ("content.restore", {"reason": "hate"})
+    assert len(mail_to(outbox, author.email)) == told_of_the_hiding + 1  # told, as by the decision page
 
 
 def test_editing_out_personal_data_keeps_the_original_for_moderators(comments, moderator):
@@ -311,3 +325,25 @@ def test_a_bulk_hide_reaches_open_pages_as_one_event_per_batch(app, comments, op
     assert [change["comment_id"] for change in changes] == [c.id for c in comments]
     assert all(change["event"] == "comment_hidden" and "Rude thing" not in change["html"] for change in changes)
     assert batches[-1]["counts"]["comments"] == 0
+
+
+def test_a_bulk_hide_sends_each_author_one_mail_listing_their_decisions(comments, moderator, author, make_user, outbox):
+    other = post_comment(make_user(name="Other Author"), comments[0].discussion, body="Rude too")
+    actions.hide_items(moderator, "comment", [c.id for c in comments[:3]] + [other.id], "spam", "Flooding")
+    (listing,) = mail_to(outbox, author.email)
+    assert listing["Subject"].endswith("3 moderation decisions about you")
+    body = listing.get_body(("plain",)).get_content()
+    mine = db.session.scalars(select(ModerationDecision.id).where(ModerationDecision.subject_id == author.id)).all()
+    assert len(mine) == 3 and all(f"/account/decisions/{number}" in body for number in mine)
+    assert "Flooding" in body
+    (single,) = mail_to(outbox, other.author.email)  # one decision: the statement of reasons itself
+    assert "statement of reasons" in single.get_body(("plain",)).get_content()
+
+
+def test_a_mail_about_many_decisions_lists_some_and_links_to_all(comments, moderator, author, outbox, monkeypatch):
+    monkeypatch.setattr("civic.moderation.services.decisions.MAILED_DECISIONS_LISTED", 2)
+    actions.hide_items(moderator, "comment", [c.id for c in comments], "spam")
+    (listing,) = mail_to(outbox, author.email)
+    body = listing.get_body(("plain",)).get_content()
+    assert body.count("/account/decisions/") == 2 and "And 3 more" in body
+    assert "on this page:\r\nhttp://localhost/account/decisions\r\n" in body

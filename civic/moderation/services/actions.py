@@ -75,8 +75,7 @@ def _in_batches(actor, kind, ids, apply_batch):
                 _("Something went wrong; %(num)d items were done before it, the rest are unchanged.", num=result.done),
                 result.done,
             ) from None
-        for decision in decided.decisions:
-            decisions.tell_subject(decision, "decision")
+        decisions.tell_subjects(decided.decisions)
         if changed and kind.announce_many is not None:
             kind.announce_many(changed)
         else:
@@ -224,15 +223,20 @@ def hide_items(actor, kind_name, ids, reason_code, explanation=""):
 
 
 def show_items_again(actor, kind_name, ids):
-    """Undo hidings (audited `content.show_again`)."""
+    """Undo hidings: each is a RESTORE decision (decisions.restore_in_transaction, audited
+    `content.restore`) with the reason of the item's latest hiding, its author told after the
+    batch's commit, as a decision made from the decision page is."""
     ensure_can(actor, "moderation.queue")
     kind = kind_or_not_found(kind_name)
 
     def apply_batch(items, batch, now, decided):
+        reasons = decisions.hiding_reasons(kind.name, [i for i, item in items.items() if kind.is_hidden(item)])
         changed = []
         for content_id, item in items.items():
-            if kind.is_hidden(item) and kind.show_again(item):
-                record_staff_action(actor, "content.show_again", kind.name, content_id, _label(kind, content_id))
+            reason = reasons.get(content_id, ReportReason.OTHER)
+            decision = decisions.restore_in_transaction(actor, kind, item, reason)
+            if decision is not None:
+                decided.decisions.append(decision)
                 changed.append(item)
         return changed, len(changed), len(batch) - len(changed)
 

@@ -5,9 +5,9 @@ another moderator. Every decision is recorded here and nowhere else, with its au
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.audit.models import AuditEntry
@@ -46,6 +46,7 @@ AUDIT_ACTIONS = {
     A.SUSPEND: "user.suspend",
     A.BAN: "user.ban",
 }
+MAILED_DECISIONS_LISTED = 50  # in one mail about many decisions; the rest are on the person's decisions page
 APPEAL_AUDIT_ACTIONS = {AppealOutcome.UPHELD: "appeal.uphold", AppealOutcome.REVERSED: "appeal.reverse"}
 
 
@@ -136,36 +137,68 @@ def _record(decision, entries):
 
 def _decide_content(actor, kind_name, content_id, action, reason_code, explanation):
     kind, item = _load(kind_name, content_id)
+    if action is A.HIDE:
+        decision = hide_in_transaction(actor, kind, item, reason_code, explanation)
+        if decision is None:
+            raise Conflict(_("This content is hidden already."))
+    else:
+        decision = restore_in_transaction(actor, kind, item, reason_code, explanation)
+        if decision is None:
+            raise Conflict(_("This content is not hidden."))
+    return decision, lambda: kind.announce(item)
+
+
+def restore_in_transaction(actor, kind, item, reason_code, explanation=""):
+    """A moderator shows `item` (of `kind`) again, in the caller's transaction: through the kind
+    table, audited `content.restore` (the one audit action of showing again, from a decision or
+    the queue) and recorded as a RESTORE decision. Returns the decision, or None when the item was
+    not hidden. The caller commits, then announces the change and calls tell_subject(decision,
+    "decision")."""
+    if not kind.is_hidden(item) or not kind.show_again(item):
+        return None
+    entry = record_staff_action(
+        actor,
+        AUDIT_ACTIONS[A.RESTORE],
+        kind.name,
+        item.id,
+        kind.excerpt(item)[:200],
+        explanation,
+        {"reason": str(reason_code)},
+    )
     decision = ModerationDecision(
-        action=action,
+        action=A.RESTORE,
         content_kind=kind.name,
-        content_id=content_id,
+        content_id=item.id,
         subject_id=kind.author_id(item),
         reason=reason_code,
         explanation=explanation,
         moderator_id=actor.id,
         created_at=clock.now(),
     )
-    if action is A.HIDE:
-        decision = hide_in_transaction(actor, kind, item, reason_code, explanation)
-        if decision is None:
-            raise Conflict(_("This content is hidden already."))
-        return decision, lambda: kind.announce(item)
-    else:
-        if not kind.show_again(item):
-            raise Conflict(_("This content is not hidden."))
-        entries = [
-            record_staff_action(
-                actor,
-                AUDIT_ACTIONS[action],
-                kind.name,
-                content_id,
-                kind.excerpt(item)[:200],
-                explanation,
-                {"reason": str(reason_code)},
-            )
-        ]
-    return _record(decision, entries), lambda: kind.announce(item)
+    return _record(decision, [entry])
+
+
+def hiding_reasons(kind_name, ids):
+    """{content id: the reason of its latest hiding decision (by a moderator or by reports)}, one
+    query: the reason a restore from the queue, where no reason is typed, records."""
+    if not ids:
+        return {}
+    latest = (
+        select(ModerationDecision.content_id, func.max(ModerationDecision.id).label("last"))
+        .where(
+            ModerationDecision.content_kind == kind_name,
+            ModerationDecision.content_id.in_(list(ids)),
+            ModerationDecision.action.in_([A.HIDE, A.HIDE_PENDING_REVIEW]),
+        )
+        .group_by(ModerationDecision.content_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ModerationDecision.content_id, ModerationDecision.reason).join(
+            latest, ModerationDecision.id == latest.c.last
+        )
+    )
+    return dict(rows.all())
 
 
 def hide_in_transaction(actor, kind, item, reason_code, explanation):
@@ -468,6 +501,51 @@ def tell_subject(decision, template):
         )
     except ServiceUnavailable:
         current_app.logger.warning("mail %s about decision %s not sent", template, decision.id)
+
+
+def tell_subjects(decisions_made):
+    """After a batch of decisions (a bulk action of the queue): each person concerned is sent one
+    mail, the statement of reasons when there is one decision about them, else one mail listing
+    them, each with the page of its statement of reasons and appeal, so that hiding 200 of one
+    person's items sends them one mail and not 200 (best effort, as tell_subject)."""
+    by_subject = {}
+    for decision in decisions_made:
+        by_subject.setdefault(decision.subject_id, []).append(decision)
+    for subject_id, theirs in by_subject.items():
+        if subject_id is None or len(theirs) == 1:
+            for decision in theirs:
+                tell_subject(decision, "decision")
+        else:
+            _tell_many(subject_id, theirs)
+
+
+def _tell_many(subject_id, theirs):
+    person = db.session.get(User, subject_id)
+    if person is None or person.disabled_at is not None or not person.email:
+        return
+    listed = [
+        (decision, external_url("moderation.my_decision", decision_id=decision.id))
+        for decision in theirs[:MAILED_DECISIONS_LISTED]
+    ]
+    explanations = {decision.explanation for decision in theirs}
+    try:
+        send_mail(
+            person.email,
+            lambda: ngettext(
+                "%(num)d moderation decision about you", "%(num)d moderation decisions about you", len(theirs)
+            ),
+            "moderation_decisions",
+            language=person.language,
+            user=person,
+            count=len(theirs),
+            listed=listed,
+            more=len(theirs) - len(listed),
+            explanation=explanations.pop() if len(explanations) == 1 else "",
+            deadline=min(appeal_deadline(decision) for decision in theirs),
+            all_url=external_url("moderation.my_decisions"),
+        )
+    except ServiceUnavailable:
+        current_app.logger.warning("mail about %d decisions for user %s not sent", len(theirs), subject_id)
 
 
 def appeal_states(audit_entry_ids):

@@ -9,6 +9,7 @@ from datetime import datetime
 from math import ceil
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, false, func, or_, select
 
@@ -25,6 +26,7 @@ PER_PAGE = 20
 REPORTS_SHOWN = 10  # per item, the latest; the reasons of all are counted
 SORTS = ("oldest", "most_reported")
 AREA_MAX_LENGTH = 200
+KEPT_GROUPINGS = 16  # orders of the whole queue kept per process (one per filter combination without an area)
 MAX_TICKED = 5_000  # items one bulk form may name (a page shows PER_PAGE; hide-all has no such limit)
 
 
@@ -173,12 +175,63 @@ def moderation_queue(actor, filters=QueueFilters(), *, page=1, per_page=PER_PAGE
     """One page of the queue (a QueuePage of QueueItems)."""
     ensure_can(actor, "moderation.queue")
     page = page_number(page)
-    grouped = _grouped(filters)
-    total = db.session.scalar(select(func.count()).select_from(grouped.order_by(None).subquery()))
-    rows = db.session.execute(grouped.limit(per_page).offset(offset_of(page, per_page))).all()
+    start = offset_of(page, per_page)
+    groups = _kept_groups(filters)
+    if groups is not None:
+        rows, total = groups[start : start + per_page], len(groups)
+    else:
+        rows, total = _page_of_groups(filters, start, per_page)
     items = [QueueItem(KINDS[kind], content_id, n, first) for kind, content_id, n, first in rows]
     _fill(items)
     return QueuePage(items=items, page=page, per_page=per_page, total=total)
+
+
+def _page_of_groups(filters, start, per_page):
+    """One scan of the open reports: the page's groups, each row carrying how many groups there are."""
+    grouped = _grouped(filters).add_columns(func.count().over().label("total"))
+    rows = db.session.execute(grouped.limit(per_page).offset(start)).all()
+    if rows:
+        total = rows[0].total
+    elif start:  # past the end: the count alone (a page that shows nothing)
+        total = db.session.scalar(select(func.count()).select_from(_grouped(filters).order_by(None).subquery()))
+    else:
+        total = 0
+    return [tuple(row[:4]) for row in rows], total
+
+
+def _kept_groups(filters):
+    """Every group of the queue in order, for filters without an area, kept per process while the
+    set of open reports is the same: grouping every open report is the queue's costliest query (tens
+    of thousands of rows), and a moderator moving between pages and filters asks it again and again.
+    "The same" is read from the database on each request (_open_reports_fingerprint), so no process
+    shows a queue older than its request. None: not kept (an area filter, whose membership this
+    does not see)."""
+    if filters.area is not None or KEPT_GROUPINGS <= 0:
+        return None
+    fingerprint = tuple(db.session.execute(_open_reports_fingerprint()).one())
+    kept = current_app.extensions.setdefault("civic_queue_groups", {})
+    found = kept.get(filters)
+    if found is not None and found[0] == fingerprint:
+        return found[1]
+    groups = [tuple(row) for row in db.session.execute(_grouped(filters))]
+    if len(kept) >= KEPT_GROUPINGS:
+        kept.clear()
+    kept[filters] = (fingerprint, groups)
+    return groups
+
+
+def _open_reports_fingerprint():
+    """How many reports are open, the largest open id and when that report was made: reports only
+    leave the open state (decided, or deleted with their reporter's account) and new ones take a
+    larger id, so a changed set of open reports changes the count or the largest id; and an id
+    reused after the largest report was deleted (SQLite) has a later time. Three index look-ups."""
+    is_open = Report.state == ReportState.OPEN
+    largest = select(func.max(Report.id)).where(is_open).scalar_subquery()
+    return select(
+        select(func.count()).select_from(Report).where(is_open).scalar_subquery(),
+        largest,
+        select(Report.created_at).where(Report.id == largest).scalar_subquery(),
+    )
 
 
 def _by_kind(items):
@@ -300,27 +353,33 @@ def _fill_authors(items):
 
 
 def author_history(author_ids):
-    """({author: hidden items}, {author: open reports on their items}), all kinds, two queries a kind."""
+    """({author: hidden items}, {author: open reports on their items}), all kinds, one query a kind:
+    driven by the authors' items (an index on the author), each counting its open reports through
+    the reports' index, rather than by every open report of the kind."""
     hidden, reported = {}, {}
     for kind in KINDS.values():
         if kind.authored is None:
             continue
         authored = kind.authored().subquery()
+        open_reports = (
+            select(func.count(Report.id))
+            .where(
+                Report.state == ReportState.OPEN,
+                Report.content_kind == kind.name,
+                Report.content_id == authored.c.id,
+            )
+            .scalar_subquery()
+        )
         rows = db.session.execute(
-            select(authored.c.author_id, func.count())
-            .where(authored.c.author_id.in_(author_ids), authored.c.hidden)
+            select(authored.c.author_id, func.sum(case((authored.c.hidden, 1), else_=0)), func.sum(open_reports))
+            .where(authored.c.author_id.in_(author_ids))
             .group_by(authored.c.author_id)
         )
-        for author_id, n in rows:
-            hidden[author_id] = hidden.get(author_id, 0) + n
-        rows = db.session.execute(
-            select(authored.c.author_id, func.count(Report.id))
-            .join(Report, and_(Report.content_kind == kind.name, Report.content_id == authored.c.id))
-            .where(authored.c.author_id.in_(author_ids), Report.state == ReportState.OPEN)
-            .group_by(authored.c.author_id)
-        )
-        for author_id, n in rows:
-            reported[author_id] = reported.get(author_id, 0) + n
+        for author_id, n_hidden, n_reported in rows:
+            if n_hidden:
+                hidden[author_id] = hidden.get(author_id, 0) + int(n_hidden)
+            if n_reported:
+                reported[author_id] = reported.get(author_id, 0) + int(n_reported)
     return hidden, reported
 
 
