@@ -165,16 +165,7 @@ def restore_in_transaction(actor, kind, item, reason_code, explanation=""):
         explanation,
         {"reason": str(reason_code)},
     )
-    decision = ModerationDecision(
-        action=A.RESTORE,
-        content_kind=kind.name,
-        content_id=item.id,
-        subject_id=kind.author_id(item),
-        reason=reason_code,
-        explanation=explanation,
-        moderator_id=actor.id,
-        created_at=clock.now(),
-    )
+    decision = _about_content(A.RESTORE, kind, item, reason_code, explanation, actor.id)
     return _record(decision, [entry])
 
 
@@ -201,6 +192,20 @@ def hiding_reasons(kind_name, ids):
     return dict(rows.all())
 
 
+def _about_content(action, kind, item, reason_code, explanation, moderator_id):
+    """A decision about `item` of `kind`, concerning its author (moderator_id None: automatic)."""
+    return ModerationDecision(
+        action=action,
+        content_kind=kind.name,
+        content_id=item.id,
+        subject_id=kind.author_id(item),
+        reason=reason_code,
+        explanation=explanation,
+        moderator_id=moderator_id,
+        created_at=clock.now(),
+    )
+
+
 def hide_in_transaction(actor, kind, item, reason_code, explanation):
     """A moderator hides `item` (of `kind`), in the caller's transaction: the hiding through the kind
     table, its decision and audit entry. The public reads the reason's label; the explanation is for
@@ -210,16 +215,7 @@ def hide_in_transaction(actor, kind, item, reason_code, explanation):
     changed, entries = _entries_written(lambda: kind.hide(item, actor, public_reason_text(reason_code)))
     if not changed:
         return None
-    decision = ModerationDecision(
-        action=A.HIDE,
-        content_kind=kind.name,
-        content_id=item.id,
-        subject_id=kind.author_id(item),
-        reason=reason_code,
-        explanation=explanation,
-        moderator_id=actor.id,
-        created_at=clock.now(),
-    )
+    decision = _about_content(A.HIDE, kind, item, reason_code, explanation, actor.id)
     return _record(decision, entries)
 
 
@@ -264,16 +260,7 @@ def record_automatic_hide(kind_name, item, reason_code, public_text):
     changed, entries = _entries_written(lambda: kind.hide(item, None, public_text))
     if not changed:
         return None
-    decision = ModerationDecision(
-        action=A.HIDE_PENDING_REVIEW,
-        content_kind=kind.name,
-        content_id=item.id,
-        subject_id=kind.author_id(item),
-        reason=reason_code,
-        explanation="",
-        moderator_id=None,
-        created_at=clock.now(),
-    )
+    decision = _about_content(A.HIDE_PENDING_REVIEW, kind, item, reason_code, "", None)
     return _record(decision, entries)
 
 
