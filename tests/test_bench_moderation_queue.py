@@ -28,7 +28,7 @@ def test_the_seeded_queue_holds_the_reports_and_its_pages_answer(tmp_path):
     from civic.moderation.models import Report
 
     args = argparse.Namespace(
-        items=60, reports=240, discussions=3, authors=10, reporters=50, bulk=7, seed=3, runs=1, warmup=0
+        items=60, reports=240, discussions=3, authors=10, reporters=50, bulk=7, seed=3, runs=1, warmup=0, profile=0
     )
     config = _common.bench_config(tmp_path)
     _common.migrate(config)
