@@ -393,3 +393,18 @@ def test_a_suspended_person_refused_on_the_web_is_told_until_when_and_where_to_a
     assert refused.status_code == 403
     text = refused.get_data(as_text=True)
     assert "suspended until" in text and "Moderation decisions" in text
+
+
+@pytest.mark.app_config(CIVIC_REPORTS_TO_HIDE=5)
+def test_hiding_from_the_items_hide_page_upholds_its_reports_as_the_queue_does(moderator, comment, make_user):
+    from civic.moderation.models import Report
+    from civic.moderation.services.reports import count_open_items
+
+    for _ in range(2):
+        report_comment(make_user(), comment, reason="abuse")
+    assert count_open_items() == 1
+    hide(moderator, comment)
+    assert count_open_items() == 0
+    assert {r.state for r in db.session.scalars(select(Report))} == {"upheld"}
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "report.uphold"))
+    assert entry.details == {"reason": "abuse", "reports": 2}

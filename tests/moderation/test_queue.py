@@ -10,7 +10,9 @@ from civic.common.models import utcnow
 from civic.discussions.services.comments import post_comment
 from civic.errors import NotAllowed
 from civic.extensions import db
+from civic.moderation.kinds import COMMENT
 from civic.moderation.models import Report, ReportState
+from civic.moderation.services.decisions import decide
 from civic.moderation.services.queue import QueueFilters, moderation_queue
 from tests.support.moderation import hide_comment
 from tests.support.queries import counting_queries, queries_for
@@ -97,7 +99,7 @@ def test_the_queue_is_paginated(reported, moderator):
     assert set(ids(first)) | set(ids(second)) == {c.id for k, c in reported.items() if k != "people"}
 
 
-def test_each_item_shows_its_context_author_history_reports_and_decisions(reported, moderator, author):
+def test_each_item_shows_its_context_author_history_reports_and_decisions(reported, moderator, author, make_user):
     hidden_before = post_comment(author, reported["old"].discussion, body="Earlier rude thing")
     hide_comment(moderator, hidden_before, "Rude")
     page = moderation_queue(moderator)
@@ -113,8 +115,11 @@ def test_each_item_shows_its_context_author_history_reports_and_decisions(report
     old = next(entry for entry in page.items if entry.content_id == reported["old"].id)
     assert old.reports[0].note == "Insulting"
     hide_comment(moderator, reported["old"], "Rude")
+    assert reported["old"].id not in ids(moderation_queue(moderator))  # hidden: its report upheld
+    decide(moderator, "comment", reported["old"].id, "restore", "abuse", "On reflection, fair comment")
+    report(make_user(), reported["old"], "abuse")
     old = next(entry for entry in moderation_queue(moderator).items if entry.content_id == reported["old"].id)
-    assert [d.action for d in old.decisions] == ["comment.hide"]
+    assert sorted(d.action for d in old.decisions) == ["comment.hide", "content.restore", "report.uphold"]
 
 
 def test_citizens_cannot_read_the_queue(reported, citizen):
@@ -256,7 +261,10 @@ def test_the_kept_queue_sees_a_reused_id_of_a_deleted_report(reported, moderator
 
 
 def test_the_queue_page_links_each_item_and_author_to_their_own_actions(reported, author, web, login_as):
-    hide_comment(login_as("moderator"), reported["old"], "Rude")
+    login_as("moderator")
+    # Hidden pending review, as readers' reports hide it: still in the queue, and it may be shown again.
+    COMMENT.hide(reported["old"], None, "pending review")
+    db.session.commit()
     page = web.client.get("/staff/moderation").get_data(as_text=True)
     old = reported["old"].id
     for action in (f"/staff/moderation/comment/{old}/dismiss", f"/staff/moderation/queue/comment/{old}/hide"):

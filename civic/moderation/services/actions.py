@@ -205,18 +205,8 @@ def hide_items(actor, kind_name, ids, reason_code, explanation=""):
             if decision is not None:
                 decided.decisions.append(decision)
                 changed.append(item)
-            item_reports = reports.get(content_id, [])
-            if item_reports:
-                _decide(item_reports, ReportState.UPHELD, now)
-                decided.reports += len(item_reports)
-                record_staff_action(
-                    actor,
-                    "report.uphold",
-                    kind.name,
-                    content_id,
-                    _label(kind, content_id),
-                    details={"reason": str(code), "reports": len(item_reports)},
-                )
+            if content_id in reports:
+                decided.reports += decisions.uphold_reports(actor, kind, content_id, code, reports[content_id])
         return changed, len(changed), len(batch) - len(changed)
 
     return _in_batches(actor, kind, ids, apply_batch)

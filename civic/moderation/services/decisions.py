@@ -33,7 +33,9 @@ from civic.moderation.models import (
     AppealOutcome,
     DecisionAction,
     ModerationDecision,
+    Report,
     ReportReason,
+    ReportState,
 )
 from civic.permissions import can, ensure_can
 from civic.petitions.models import Petition
@@ -141,6 +143,8 @@ def _decide_content(actor, kind_name, content_id, action, reason_code, explanati
         decision = hide_in_transaction(actor, kind, item, reason_code, explanation)
         if decision is None:
             raise Conflict(_("This content is hidden already."))
+        # Hidden from its own Hide page, as from the queue: the reports that asked for it are upheld.
+        uphold_reports(actor, kind, item.id, reason_code)
     else:
         decision = restore_in_transaction(actor, kind, item, reason_code, explanation)
         if decision is None:
@@ -204,6 +208,33 @@ def _about_content(action, kind, item, reason_code, explanation, moderator_id):
         moderator_id=moderator_id,
         created_at=clock.now(),
     )
+
+
+def uphold_reports(actor, kind, content_id, reason_code, reports=None):
+    """The item's open reports (`reports`, when the caller loaded them for a batch) upheld: the
+    content was moderated. In the caller's transaction, audited `report.uphold` with the reason
+    code; returns how many. The one place reports are upheld: a hiding from the queue or from the
+    item's Hide page."""
+    if reports is None:
+        reports = db.session.scalars(
+            select(Report).where(
+                Report.content_kind == kind.name, Report.content_id == content_id, Report.state == ReportState.OPEN
+            )
+        ).all()
+    if not reports:
+        return 0
+    now = clock.now()
+    for report in reports:
+        report.state, report.decided_at = ReportState.UPHELD, now
+    record_staff_action(
+        actor,
+        "report.uphold",
+        kind.name,
+        content_id,
+        f"{kind.name} #{content_id}",
+        details={"reason": str(reason_code), "reports": len(reports)},
+    )
+    return len(reports)
 
 
 def hide_in_transaction(actor, kind, item, reason_code, explanation):
